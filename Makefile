@@ -1,0 +1,54 @@
+# Jifen — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+JIFEN := $(BIN)/jifen
+PG_URL ?= postgres://postgres@127.0.0.1:5432/jifen
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test install lint typecheck migrations-check test-sqlite test-pg messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make demo: migrate the SQLite database, load the demo data and serve http://127.0.0.1:8000
+demo: install
+	$(JIFEN) migrate --no-input
+	$(JIFEN) seed demo
+	JIFEN_DEBUG=1 $(JIFEN) serve --host 127.0.0.1 --port 8000
+
+## make test: lint, types, migrations, then the suite on SQLite and on PostgreSQL
+test: install lint typecheck migrations-check test-sqlite test-pg
+
+lint:
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck:
+	$(BIN)/mypy src/jifen/*/services.py src/jifen/*/selectors.py src/jifen/people/authz.py src/jifen/people/auth.py
+
+migrations-check:
+	JIFEN_DATA_DIR=$$(mktemp -d) $(JIFEN) makemigrations --check --dry-run
+
+test-sqlite:
+	$(BIN)/pytest -q
+
+# pgcheck exits 0 when PostgreSQL answers, 1 to skip (it says so), 2 when it is required.
+test-pg:
+	@$(BIN)/python -m jifen.lib.pgcheck "$(PG_URL)"; status=$$?; \
+	if [ $$status -eq 0 ]; then JIFEN_DATABASE_URL="$(PG_URL)" $(BIN)/pytest -q -p no:cacheprovider; \
+	elif [ $$status -ne 1 ]; then exit $$status; fi
+
+messages:
+	cd src/jifen && ../../$(JIFEN) makemessages -l zh_Hans -l en --no-obsolete && ../../$(JIFEN) compilemessages
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,21 @@
+"""The JSON API at /api/v1/: thin routers over the same services the pages use."""
+
+from ninja import NinjaAPI
+
+from jifen.api import errors
+from jifen.api.auth import router as auth_router
+from jifen.api.security import TokenAuth
+from jifen.people.api import router as people_router
+from jifen.regions.api import router as regions_router
+
+api = NinjaAPI(
+    title="Jifen API",
+    version="1",
+    description="社区志愿服务积分 API — every point counted, checked and verifiable.",
+    auth=TokenAuth(),
+    urls_namespace="api",
+)
+errors.install(api)
+api.add_router("/auth", auth_router)
+api.add_router("/", people_router)
+api.add_router("/regions", regions_router)

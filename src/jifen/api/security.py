@@ -1,0 +1,31 @@
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from jifen.people.auth import person_for_token
+from jifen.people.models import Person
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>``; the person becomes ``request.auth``."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Person:
+        person, api_token = person_for_token(token)
+        request.api_token = api_token  # type: ignore[attr-defined]
+        request.user = person
+        return person
+
+
+def optional_person(request: HttpRequest) -> Person | None:
+    """The caller behind a bearer token when one is sent; ``None`` for anonymous calls."""
+    header: Any = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return TokenAuth().authenticate(request, token.strip())
+
+
+def caller(request: HttpRequest) -> Person:
+    person: Person = request.auth  # type: ignore[attr-defined]
+    return person

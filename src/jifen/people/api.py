@@ -1,0 +1,136 @@
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from jifen.api.security import caller, optional_person
+from jifen.lib.errors import PermissionDenied
+from jifen.lib.masking import mask_phone
+from jifen.people import authz, selectors, services
+from jifen.people.models import Person
+from jifen.regions.selectors import get_region
+
+router = Router(tags=["people"])
+
+
+class RoleOut(Schema):
+    role: str
+    region: str
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    volunteer_no: str | None
+    phone: str
+    community: str | None
+    household: str | None
+    consent_at: datetime | None
+    is_party_member: bool
+    is_reporting_party_member: bool
+    is_veteran: bool
+    created_at: datetime
+
+
+class MeOut(Schema):
+    id: int
+    name: str
+    volunteer_no: str | None
+    phone: str
+    community: str | None
+    roles: list[RoleOut]
+    consent_at: datetime | None
+    balance: int
+
+
+class PersonIn(Schema):
+    name: str = Field(max_length=5000)
+    phone: str = Field(max_length=100)
+    password: str | None = Field(default=None, max_length=200)
+    community: str = Field(max_length=64)
+    referrer: int | None = None
+
+
+def person_out(person: Person, *, full_phone: bool) -> dict[str, object]:
+    return {
+        "id": person.pk,
+        "name": person.name,
+        "volunteer_no": person.volunteer_no,
+        "phone": person.phone if full_phone else mask_phone(person.phone),
+        "community": person.community.code if person.community else None,
+        "household": person.household.label if person.household else None,
+        "consent_at": person.consent_at,
+        "is_party_member": person.is_party_member,
+        "is_reporting_party_member": person.is_reporting_party_member,
+        "is_veteran": person.is_veteran,
+        "created_at": person.created_at,
+    }
+
+
+@router.get("/me", response=MeOut)
+def me(request: HttpRequest) -> dict[str, object]:
+    person = caller(request)
+    return {
+        "id": person.pk,
+        "name": person.name,
+        "volunteer_no": person.volunteer_no,
+        "phone": person.phone,
+        "community": person.community.code if person.community else None,
+        "roles": [
+            {"role": grant.role, "region": grant.region.code}
+            for grant in selectors.grants_of(person)
+        ],
+        "consent_at": person.consent_at,
+        "balance": 0,
+    }
+
+
+@router.post("/me/consent", response=MeOut)
+def consent(request: HttpRequest) -> dict[str, object]:
+    services.record_consent(person=caller(request))
+    return me(request)
+
+
+@router.post("/people", auth=None, response={201: PersonOut})
+def register(request: HttpRequest, payload: PersonIn) -> Status[dict[str, object]]:
+    """Staff register a resident; without a token, a resident registers themself."""
+    actor = optional_person(request)
+    community = get_region(payload.community)
+    referrer = selectors.get_referrer(payload.referrer) if payload.referrer else None
+    if actor is None:
+        person = services.register_self(
+            name=payload.name,
+            phone=payload.phone,
+            password=payload.password or "",
+            community=community,
+            referrer=referrer,
+        )
+        return Status(201, person_out(person, full_phone=True))
+    if not authz.can(actor, authz.REGISTER_PERSON, community):
+        raise PermissionDenied(
+            _(
+                "Only staff of this community can register others. "
+                "To register yourself, call without a token."
+            )
+        )
+    person = services.register_by_staff(
+        actor=actor,
+        name=payload.name,
+        phone=payload.phone,
+        password=payload.password,
+        community=community,
+        referrer=referrer,
+    )
+    return Status(201, person_out(person, full_phone=True))
+
+
+@router.get("/people/{person_id}", response=PersonOut)
+def get_person(request: HttpRequest, person_id: int) -> dict[str, object]:
+    viewer = caller(request)
+    person = selectors.get_person_for(viewer, person_id)
+    return person_out(
+        person,
+        full_phone=person.pk == viewer.pk or authz.can(viewer, authz.VIEW_PERSON, person.community),
+    )

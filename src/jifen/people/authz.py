@@ -1,0 +1,128 @@
+"""Who may do what, where: the one place that answers it.
+
+A role is held over a region and reaches everything below it. Services call
+``require`` before they write and selectors filter with ``regions_q`` before
+they read, so the API, the pages and the command line cannot disagree. The
+command line acts as the operator of the machine (``actor=None``) and is trusted.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from jifen.lib.errors import PermissionDenied
+from jifen.people.models import Person, Role, RoleGrant
+from jifen.regions.models import Region
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    roles: frozenset[str]
+    label: str | Promise
+
+
+def _action(name: str, roles: Iterable[str], label: str | Promise) -> Action:
+    return Action(name, frozenset(roles), label)
+
+
+A, S, R, M, K = Role.ADMIN, Role.STAFF, Role.REVIEWER, Role.MERCHANT, Role.KIOSK
+
+# Every role-bound action in the system. tests/people/test_permission_matrix.py
+# walks all of them for every role, inside and outside the role's region.
+OPEN_CONSOLE = _action("console.open", [A, S, R, M, K], _("open the work console"))
+REGISTER_PERSON = _action("person.register", [A, S], _("register a resident"))
+VIEW_PERSON = _action("person.view", [A, S], _("see a resident's profile"))
+EDIT_PERSON = _action("person.edit", [A, S], _("edit a resident's profile"))
+MANAGE_PROXIES = _action("proxy.manage", [A, S], _("record a family proxy"))
+MANAGE_GROUPS = _action("group.manage", [A, S], _("manage teams, organisations and merchants"))
+GRANT_ROLE = _action("role.grant", [A], _("give or take a role"))
+ADD_REGION = _action("region.add", [A], _("add a region"))
+VIEW_AUDIT_LOG = _action("audit.view", [A], _("read the audit log"))
+
+ACTIONS: tuple[Action, ...] = (
+    OPEN_CONSOLE,
+    REGISTER_PERSON,
+    VIEW_PERSON,
+    EDIT_PERSON,
+    MANAGE_PROXIES,
+    MANAGE_GROUPS,
+    GRANT_ROLE,
+    ADD_REGION,
+    VIEW_AUDIT_LOG,
+)
+
+
+def grants(person: Person) -> list[tuple[str, str]]:
+    """(role, region path) pairs the person holds, read once per request."""
+    cached: list[tuple[str, str]] | None = getattr(person, "_jifen_grants", None)
+    if cached is None:
+        cached = list(RoleGrant.objects.filter(person=person).values_list("role", "region__path"))
+        person._jifen_grants = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def forget_grants(person: Person) -> None:
+    person.__dict__.pop("_jifen_grants", None)
+
+
+def roles(person: Person) -> set[str]:
+    return {role for role, _path in grants(person)}
+
+
+def can(person: Person | None, action: Action, region: Region | None = None) -> bool:
+    """May ``person`` do ``action`` over ``region`` (or anywhere, when region is None)?"""
+    if person is None or not person.is_authenticated or not person.is_active:
+        return False
+    for role, path in grants(person):
+        if role in action.roles and (region is None or region.path.startswith(path)):
+            return True
+    return False
+
+
+def require(person: Person | None, action: Action, region: Region | None = None) -> None:
+    if not can(person, action, region):
+        raise PermissionDenied(
+            _("Your role does not allow you to %(action)s here."),
+            params={"action": action.label},
+        )
+
+
+def require_over_person(actor: Person | None, action: Action, person: Person) -> None:
+    """Acts on a person happen in their home community; people with none (accounts
+    made for staff) are in the hands of a top-level administrator."""
+    if person.community is not None:
+        require(actor, action, person.community)
+    elif actor is None or not is_global_admin(actor):
+        raise PermissionDenied(
+            _("Your role does not allow you to %(action)s here."),
+            params={"action": action.label},
+        )
+
+
+def region_paths(person: Person, action: Action) -> list[str]:
+    """The tops of the subtrees where ``person`` may do ``action``, without overlaps."""
+    paths = sorted({path for role, path in grants(person) if role in action.roles})
+    tops: list[str] = []
+    for path in paths:
+        if not any(path.startswith(top) for top in tops):
+            tops.append(path)
+    return tops
+
+
+def regions_q(person: Person, action: Action, field: str = "") -> Q:
+    """A filter that keeps only rows inside the person's reach: on ``<field>__path``,
+    or on the Region table itself when ``field`` is empty."""
+    lookup = f"{field}__path__startswith" if field else "path__startswith"
+    query = Q(pk__in=[])
+    for path in region_paths(person, action):
+        query |= Q(**{lookup: path})
+    return query
+
+
+def is_global_admin(person: Person) -> bool:
+    """An admin over a top-level region also sees records that carry no region."""
+    return any(role == Role.ADMIN and path.count("/") == 2 for role, path in grants(person))

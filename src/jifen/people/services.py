@@ -1,0 +1,551 @@
+"""Writes about people, groups and roles. Each is one transaction with its audit row."""
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jifen.audit.services import record
+from jifen.lib.errors import Conflict, InvalidInput, NotFound
+from jifen.lib.masking import mask_id_number, mask_phone
+from jifen.people import authz
+from jifen.people.models import (
+    ConsentSource,
+    Household,
+    Merchant,
+    Organization,
+    OrganizationMember,
+    Person,
+    Proxy,
+    Role,
+    RoleGrant,
+    Team,
+    TeamMember,
+)
+from jifen.people.validation import (
+    clean_id_number,
+    clean_name,
+    clean_phone,
+    clean_title,
+    keyed_digest,
+    luhn_digit,
+)
+from jifen.regions.models import Level, Region
+
+
+def snapshot(person: Person) -> dict[str, Any]:
+    """What the audit log keeps of a person: nothing that identifies them in full."""
+    return {
+        "name": person.name,
+        "phone": mask_phone(person.phone),
+        "volunteer_no": person.volunteer_no,
+        "community": person.community.code if person.community else None,
+        "household": person.household.label if person.household else None,
+        "is_party_member": person.is_party_member,
+        "is_reporting_party_member": person.is_reporting_party_member,
+        "employer": person.employer,
+        "is_veteran": person.is_veteran,
+        "is_active": person.is_active,
+    }
+
+
+def _check_password(password: str, person: Person | None = None) -> None:
+    try:
+        validate_password(password, person)
+    except ValidationError as exc:
+        raise InvalidInput(" ".join(exc.messages), code="weak_password", field="password") from None
+
+
+def _require_community(region: Region) -> None:
+    if region.level != Level.COMMUNITY:
+        raise InvalidInput(
+            _("%(name)s is not a community; choose the resident's community or village."),
+            code="not_a_community",
+            field="community",
+            params={"name": region.name},
+        )
+
+
+def _create_person(
+    *,
+    name: str,
+    phone: str,
+    community: Region | None,
+    password: str | None,
+    registered_by: Person | None,
+    consent_source: str,
+    referrer: Person | None = None,
+    id_number: str = "",
+    household_label: str = "",
+    birth_date: date | None = None,
+    is_party_member: bool = False,
+    is_reporting_party_member: bool = False,
+    employer: str = "",
+    is_veteran: bool = False,
+) -> Person:
+    name = clean_name(name)
+    phone = clean_phone(phone)
+    if community is not None:
+        _require_community(community)
+    person = Person(
+        name=name,
+        phone=phone,
+        community=community,
+        registered_by=registered_by,
+        referrer=referrer,
+        birth_date=birth_date,
+        is_party_member=is_party_member,
+        is_reporting_party_member=is_reporting_party_member,
+        employer=employer.strip()[:100],
+        is_veteran=is_veteran,
+    )
+    if id_number:
+        cleaned = clean_id_number(id_number)
+        person.id_number_hash = keyed_digest(cleaned, "id-number")
+        person.id_number_masked = mask_id_number(cleaned)
+    if password:
+        _check_password(password, person)
+        person.set_password(password)
+    else:
+        person.set_unusable_password()
+    if consent_source:
+        person.consent_at = timezone.now()
+        person.consent_source = consent_source
+    if household_label.strip():
+        if community is None:
+            raise InvalidInput(_("A household needs a community."), field="household")
+        person.household, _created = Household.objects.get_or_create(
+            region=community, label=household_label.strip()[:100]
+        )
+    if referrer is not None and not referrer.is_active:
+        raise InvalidInput(
+            _("The referrer is not an active volunteer."), code="invalid_referrer", field="referrer"
+        )
+    if Person.objects.filter(phone=phone).exists():
+        raise _phone_taken()
+    if (
+        person.id_number_hash
+        and Person.objects.filter(id_number_hash=person.id_number_hash).exists()
+    ):
+        raise Conflict(
+            _("A person with this ID number is already registered."),
+            code="id_number_taken",
+            field="id_number",
+        )
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:  # a concurrent registration took the phone first
+        raise _phone_taken() from None
+    base = f"{person.pk:08d}"
+    person.volunteer_no = base + luhn_digit(base)
+    person.save(update_fields=["volunteer_no"])
+    return person
+
+
+def _phone_taken() -> Conflict:
+    return Conflict(
+        _("This mobile number is already registered. Log in instead, or use another number."),
+        code="phone_taken",
+        field="phone",
+    )
+
+
+@transaction.atomic
+def register_self(
+    *,
+    name: str,
+    phone: str,
+    password: str,
+    community: Region,
+    referrer: Person | None = None,
+) -> Person:
+    """Self-registration: the resident agrees to publication as they sign up."""
+    if not password:
+        raise InvalidInput(_("Please choose a password."), code="weak_password", field="password")
+    person = _create_person(
+        name=name,
+        phone=phone,
+        password=password,
+        community=community,
+        referrer=referrer,
+        registered_by=None,
+        consent_source=ConsentSource.SELF_REGISTRATION,
+    )
+    record(
+        actor=person,
+        action="person.register",
+        target=person,
+        region=community,
+        after=snapshot(person),
+    )
+    return person
+
+
+@transaction.atomic
+def register_by_staff(
+    *,
+    actor: Person,
+    name: str,
+    phone: str,
+    community: Region,
+    password: str | None = None,
+    referrer: Person | None = None,
+    **details: Any,
+) -> Person:
+    """Staff register a resident, who confirms consent at their first login (防止"被志愿")."""
+    authz.require(actor, authz.REGISTER_PERSON, community)
+    person = _create_person(
+        name=name,
+        phone=phone,
+        password=password,
+        community=community,
+        referrer=referrer,
+        registered_by=actor,
+        consent_source="",
+        **details,
+    )
+    record(
+        actor=actor,
+        action="person.register",
+        target=person,
+        region=community,
+        after=snapshot(person),
+    )
+    return person
+
+
+@transaction.atomic
+def create_person_from_cli(
+    *, name: str, phone: str, password: str, community: Region | None
+) -> Person:
+    """``jifen createuser``: the operator creates the account with the person present."""
+    person = _create_person(
+        name=name,
+        phone=phone,
+        password=password,
+        community=community,
+        registered_by=None,
+        consent_source=ConsentSource.COMMAND_LINE,
+    )
+    record(
+        actor=None,
+        action="person.register",
+        target=person,
+        region=community,
+        after=snapshot(person),
+    )
+    return person
+
+
+EDITABLE_FIELDS = (
+    "name",
+    "birth_date",
+    "is_party_member",
+    "is_reporting_party_member",
+    "employer",
+    "is_veteran",
+)
+
+
+@transaction.atomic
+def update_person(
+    *, actor: Person, person: Person, household_label: str | None = None, **changes: Any
+) -> Person:
+    authz.require_over_person(actor, authz.EDIT_PERSON, person)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(_("These details cannot be changed here."), field=sorted(unknown)[0])
+    before = snapshot(person)
+    if "name" in changes:
+        changes["name"] = clean_name(changes["name"])
+    for field, value in changes.items():
+        setattr(person, field, value)
+    if household_label is not None and person.community is not None:
+        label = household_label.strip()[:100]
+        person.household = (
+            Household.objects.get_or_create(region=person.community, label=label)[0]
+            if label
+            else None
+        )
+    person.save()
+    record(
+        actor=actor,
+        action="person.edit",
+        target=person,
+        region=person.community,
+        before=before,
+        after=snapshot(person),
+    )
+    return person
+
+
+@transaction.atomic
+def record_consent(*, person: Person) -> Person:
+    """The person agrees that public pages show their masked name (CONTRACT.md)."""
+    if person.consent_at is None:
+        person.consent_at = timezone.now()
+        person.consent_source = ConsentSource.FIRST_LOGIN
+        person.save(update_fields=["consent_at", "consent_source"])
+        record(
+            actor=person,
+            action="person.consent",
+            target=person,
+            region=person.community,
+            after={"consent_at": person.consent_at.isoformat()},
+        )
+    return person
+
+
+@transaction.atomic
+def change_password(*, person: Person, old_password: str, new_password: str) -> None:
+    if not person.check_password(old_password):
+        raise InvalidInput(
+            _("The current password is not right."), code="wrong_password", field="old_password"
+        )
+    _check_password(new_password, person)
+    person.set_password(new_password)
+    person.save(update_fields=["password"])
+    record(actor=person, action="person.password", target=person, region=person.community)
+
+
+@transaction.atomic
+def set_password_by_staff(*, actor: Person, person: Person, new_password: str) -> None:
+    """For residents without a smartphone: staff set a first password on the spot."""
+    authz.require_over_person(actor, authz.EDIT_PERSON, person)
+    _check_password(new_password, person)
+    person.set_password(new_password)
+    person.save(update_fields=["password"])
+    record(actor=actor, action="person.password_reset", target=person, region=person.community)
+
+
+# --- Roles ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def grant_role(*, actor: Person | None, person: Person, role: str, region: Region) -> RoleGrant:
+    if role not in Role.values:
+        raise InvalidInput(
+            _("Unknown role %(role)s; choose one of %(roles)s."),
+            code="unknown_role",
+            field="role",
+            params={"role": role, "roles": ", ".join(Role.values)},
+        )
+    if actor is not None:
+        authz.require(actor, authz.GRANT_ROLE, region)
+    grant, created = RoleGrant.objects.get_or_create(
+        person=person, role=role, region=region, defaults={"granted_by": actor}
+    )
+    if created:
+        record(
+            actor=actor,
+            action="role.grant",
+            target=grant,
+            region=region,
+            after={"person": person.volunteer_no, "role": role, "region": region.code},
+        )
+    authz.forget_grants(person)
+    return grant
+
+
+@transaction.atomic
+def revoke_role(*, actor: Person, grant: RoleGrant) -> None:
+    authz.require(actor, authz.GRANT_ROLE, grant.region)
+    if grant.person_id == actor.pk and grant.role == Role.ADMIN:
+        raise Conflict(
+            _("You cannot take away your own administrator role; ask another administrator."),
+            code="own_admin_role",
+        )
+    record(
+        actor=actor,
+        action="role.revoke",
+        target=grant,
+        region=grant.region,
+        before={
+            "person": grant.person.volunteer_no,
+            "role": grant.role,
+            "region": grant.region.code,
+        },
+    )
+    grant.delete()
+    authz.forget_grants(grant.person)
+
+
+# --- Family proxies ----------------------------------------------------------------
+
+
+@transaction.atomic
+def add_proxy(*, actor: Person, principal: Person, agent: Person, relation: str) -> Proxy:
+    authz.require_over_person(actor, authz.MANAGE_PROXIES, principal)
+    if principal.pk == agent.pk:
+        raise InvalidInput(_("A person cannot be their own proxy."), field="agent")
+    relation = relation.strip()[:20]
+    if not relation:
+        raise InvalidInput(_("Please say how the proxy is related, e.g. 女儿."), field="relation")
+    if Proxy.objects.filter(principal=principal, agent=agent, revoked_at__isnull=True).exists():
+        raise Conflict(_("This proxy is already recorded."), code="proxy_exists")
+    assert principal.community is not None  # noqa: S101 - required by the check above
+    proxy = Proxy.objects.create(
+        principal=principal,
+        agent=agent,
+        relation=relation,
+        region=principal.community,
+        created_by=actor,
+    )
+    record(
+        actor=actor,
+        action="proxy.add",
+        target=proxy,
+        region=proxy.region,
+        after={
+            "principal": principal.volunteer_no,
+            "agent": agent.volunteer_no,
+            "relation": relation,
+        },
+    )
+    return proxy
+
+
+@transaction.atomic
+def revoke_proxy(*, actor: Person, proxy: Proxy) -> None:
+    if actor.pk != proxy.principal_id:
+        authz.require(actor, authz.MANAGE_PROXIES, proxy.region)
+    if proxy.revoked_at is None:
+        proxy.revoked_at = timezone.now()
+        proxy.save(update_fields=["revoked_at"])
+        record(actor=actor, action="proxy.revoke", target=proxy, region=proxy.region)
+
+
+def require_proxy(*, agent: Person, principal: Person) -> Proxy:
+    """The active proxy that lets ``agent`` act for ``principal``; later services log it."""
+    proxy = Proxy.objects.filter(principal=principal, agent=agent, revoked_at__isnull=True).first()
+    if proxy is None:
+        raise NotFound(_("You are not recorded as this resident's proxy."), code="not_a_proxy")
+    return proxy
+
+
+# --- Teams, organisations, merchants --------------------------------------------------
+
+
+def _unique_name_conflict() -> Conflict:
+    return Conflict(_("That name is already used in this region."), code="name_taken", field="name")
+
+
+@transaction.atomic
+def create_team(*, actor: Person, region: Region, name: str, leader: Person) -> Team:
+    authz.require(actor, authz.MANAGE_GROUPS, region)
+    name = clean_title(name)
+    if Team.objects.filter(region=region, name=name).exists():
+        raise _unique_name_conflict()
+    team = Team.objects.create(region=region, name=name, leader=leader)
+    TeamMember.objects.create(team=team, person=leader, joined_on=timezone.localdate())
+    record(
+        actor=actor,
+        action="team.create",
+        target=team,
+        region=region,
+        after={"name": name, "leader": leader.volunteer_no},
+    )
+    return team
+
+
+@transaction.atomic
+def add_team_member(*, actor: Person, team: Team, person: Person) -> TeamMember:
+    authz.require(actor, authz.MANAGE_GROUPS, team.region)
+    if TeamMember.objects.filter(team=team, person=person, left_on__isnull=True).exists():
+        raise Conflict(
+            _("%(name)s is already in this team."),
+            code="already_member",
+            params={"name": person.name},
+        )
+    member = TeamMember.objects.create(team=team, person=person, joined_on=timezone.localdate())
+    record(
+        actor=actor,
+        action="team.join",
+        target=team,
+        region=team.region,
+        after={"person": person.volunteer_no},
+    )
+    return member
+
+
+@transaction.atomic
+def remove_team_member(*, actor: Person, team: Team, person: Person) -> None:
+    authz.require(actor, authz.MANAGE_GROUPS, team.region)
+    if person.pk == team.leader_id:
+        raise Conflict(_("Choose a new leader before the leader leaves."), code="leader_leaving")
+    updated = TeamMember.objects.filter(team=team, person=person, left_on__isnull=True).update(
+        left_on=timezone.localdate()
+    )
+    if updated:
+        record(
+            actor=actor,
+            action="team.leave",
+            target=team,
+            region=team.region,
+            before={"person": person.volunteer_no},
+        )
+
+
+@transaction.atomic
+def create_organization(
+    *, actor: Person, region: Region, name: str, credit_code: str = ""
+) -> Organization:
+    authz.require(actor, authz.MANAGE_GROUPS, region)
+    name = clean_title(name)
+    if Organization.objects.filter(region=region, name=name).exists():
+        raise _unique_name_conflict()
+    org = Organization.objects.create(region=region, name=name, credit_code=credit_code.strip())
+    record(
+        actor=actor, action="organization.create", target=org, region=region, after={"name": name}
+    )
+    return org
+
+
+@transaction.atomic
+def add_organization_member(
+    *, actor: Person, organization: Organization, person: Person, is_contact: bool = False
+) -> OrganizationMember:
+    authz.require(actor, authz.MANAGE_GROUPS, organization.region)
+    member, created = OrganizationMember.objects.get_or_create(
+        organization=organization, person=person, defaults={"is_contact": is_contact}
+    )
+    if created:
+        record(
+            actor=actor,
+            action="organization.join",
+            target=organization,
+            region=organization.region,
+            after={"person": person.volunteer_no},
+        )
+    return member
+
+
+@transaction.atomic
+def create_merchant(
+    *,
+    actor: Person,
+    region: Region,
+    name: str,
+    address: str = "",
+    operators: list[Person] | None = None,
+) -> Merchant:
+    authz.require(actor, authz.MANAGE_GROUPS, region)
+    name = clean_title(name)
+    if Merchant.objects.filter(region=region, name=name).exists():
+        raise _unique_name_conflict()
+    merchant = Merchant.objects.create(region=region, name=name, address=address.strip()[:200])
+    for operator in operators or []:
+        merchant.operators.add(operator)
+    record(
+        actor=actor,
+        action="merchant.create",
+        target=merchant,
+        region=region,
+        after={"name": name, "operators": [p.volunteer_no for p in operators or []]},
+    )
+    return merchant

@@ -1,0 +1,188 @@
+"""Settings for every Jifen process, driven by the environment (see CONTRACT.md).
+
+Nothing secret lives here: the secret key comes from ``JIFEN_SECRET_KEY`` or is
+generated once into the data directory.
+"""
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from jifen.lib.env import env_bool, env_int, env_list, env_str
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env_str("JIFEN_DATA_DIR", "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    configured = env_str("JIFEN_SECRET_KEY", "")
+    if configured:
+        return configured
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        # Create the file with owner-only permissions before anything is written to it.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(50))
+        except FileExistsError:  # another process won the race; use its key
+            pass
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("JIFEN_DEBUG", False)
+ALLOWED_HOSTS = env_list("JIFEN_ALLOWED_HOSTS", "127.0.0.1,localhost")
+TESTING = "pytest" in sys.modules
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "ninja",
+    "jifen.regions",
+    "jifen.people",
+    "jifen.audit",
+    "jifen.web",
+    "jifen.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "jifen.audit.middleware.RequestContextMiddleware",
+    "jifen.web.middleware.ConsentMiddleware",
+]
+
+ROOT_URLCONF = "jifen.urls"
+WSGI_APPLICATION = "jifen.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "jifen.web.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------
+DATABASE_URL = env_str("JIFEN_DATABASE_URL", f"sqlite:///{DATA_DIR / 'jifen.sqlite3'}")
+_db = dj_database_url.parse(DATABASE_URL)
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at
+    # BEGIN, so two writers queue instead of failing with "database is locked"
+    # half-way through a transaction.
+    _db["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        ),
+    }
+else:
+    _db["CONN_MAX_AGE"] = env_int("JIFEN_CONN_MAX_AGE", 60)
+    _db["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- People and login -----------------------------------------------------------
+AUTH_USER_MODEL = "people.Person"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:home"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Failed logins allowed in the window before the phone or address is held back.
+LOGIN_THROTTLE_WINDOW_SECONDS = env_int("JIFEN_LOGIN_THROTTLE_WINDOW", 15 * 60)
+LOGIN_THROTTLE_PER_PHONE = env_int("JIFEN_LOGIN_THROTTLE_PER_PHONE", 5)
+LOGIN_THROTTLE_PER_ADDRESS = env_int("JIFEN_LOGIN_THROTTLE_PER_ADDRESS", 30)
+API_TOKEN_DAYS = env_int("JIFEN_API_TOKEN_DAYS", 30)
+
+# --- Security -----------------------------------------------------------------
+# TLS, HSTS and the HTTPS redirect belong to the reverse proxy (docs/deployment.md).
+# Behind such a proxy, JIFEN_HTTPS=1 marks the cookies secure and trusts its header.
+HTTPS = env_bool("JIFEN_HTTPS", False)
+# Set when a reverse proxy appends the client's address to X-Forwarded-For.
+BEHIND_PROXY = env_bool("JIFEN_BEHIND_PROXY", HTTPS)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env_list("JIFEN_CSRF_TRUSTED_ORIGINS", "")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# --- Language and time -----------------------------------------------------------
+LANGUAGE_CODE = env_str("JIFEN_LANGUAGE", "zh-hans")
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = env_str("JIFEN_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+# Served by the app itself (no CDN, no separate web server needed on an intranet).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = DATA_DIR / "uploads"
+MEDIA_URL = "/media/"
+
+# --- Logging: never personal data ------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("JIFEN_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django logs request bodies of failed requests at DEBUG only; keep it above.
+        "django.request": {"level": "ERROR"},
+        "django.db.backends": {"level": "INFO"},
+    },
+}
+
+NINJA_PAGINATION_PER_PAGE = 50
+CSRF_FAILURE_VIEW = "jifen.web.views.errors.csrf_failure"

@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from jifen.api.main import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("jifen.web.urls")),
+]
+
+handler404 = "jifen.web.views.errors.not_found"
+handler500 = "jifen.web.views.errors.server_error"
+handler403 = "jifen.web.views.errors.forbidden"
+handler400 = "jifen.web.views.errors.bad_request"

@@ -1,0 +1,18 @@
+from typing import Any
+
+from django.http import HttpRequest
+
+from jifen.people import authz
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"can_console": False, "can_audit": False}
+    return {
+        "can_console": authz.can(user, authz.OPEN_CONSOLE),
+        "can_register": authz.can(user, authz.REGISTER_PERSON),
+        "can_manage_groups": authz.can(user, authz.MANAGE_GROUPS),
+        "can_audit": authz.can(user, authz.VIEW_AUDIT_LOG),
+        "can_grant": authz.can(user, authz.GRANT_ROLE),
+    }

@@ -1,0 +1,31 @@
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+
+class ConsentMiddleware:
+    """People registered by staff are asked, once per session, to agree to publication.
+
+    Declining is allowed: consent never blocks earning or spending points, it only
+    decides whether public pages show the masked name or just the volunteer number.
+    """
+
+    EXEMPT_PREFIXES = ("/api/", "/static/", "/consent/", "/logout/", "/i18n/", "/public/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.consent_at is None
+            and request.method == "GET"
+            and not request.session.get("consent_asked")
+            and not request.path.startswith(self.EXEMPT_PREFIXES)
+        ):
+            return redirect(f"{reverse('web:consent')}?next={request.get_full_path()}")
+        return self.get_response(request)

@@ -1,0 +1,122 @@
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jifen.lib.errors import DomainError
+from jifen.lib.http import client_address
+from jifen.people import auth, selectors, services
+from jifen.regions.selectors import get_region
+from jifen.web.forms import LoginForm, PasswordChangeForm, RegisterForm, add_domain_error
+
+
+def _next_url(request: HttpRequest, default: str = "web:home") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default)
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("web:home")
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = auth.authenticate(
+                phone=form.cleaned_data["phone"],
+                password=form.cleaned_data["password"],
+                address=client_address(request),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.render())
+        else:
+            login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect(_next_url(request))
+    return render(request, "web/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.success(request, _("You have logged out."))
+    return redirect("web:login")
+
+
+def register_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("web:home")
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referrer = None
+            if data["referrer"]:
+                referrer = selectors.find_by_volunteer_no(data["referrer"])
+                if referrer is None:
+                    form.add_error("referrer", _("No volunteer has this number."))
+            if not form.errors:
+                person = services.register_self(
+                    name=data["name"],
+                    phone=data["phone"],
+                    password=data["password"],
+                    community=get_region(data["community"]),
+                    referrer=referrer,
+                )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        if not form.errors:
+            login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _("Welcome! Your volunteer number is %(number)s.")
+                % {"number": person.volunteer_no},
+            )
+            return redirect("web:home")
+    return render(request, "web/register.html", {"form": form})
+
+
+@login_required
+def password_view(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_password(
+                person=request.user,  # type: ignore[arg-type]
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+            auth.revoke_all_tokens(person=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("Your password has been changed."))
+            return redirect("web:home")
+    return render(request, "web/password.html", {"form": form})
+
+
+@login_required
+def consent_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        request.session["consent_asked"] = True
+        if request.POST.get("answer") == "agree":
+            services.record_consent(person=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("Thank you. Your consent has been recorded."))
+        else:
+            messages.info(
+                request,
+                _(
+                    "Public pages will show you only as a volunteer number. "
+                    "You can agree later on your home page."
+                ),
+            )
+        return redirect(_next_url(request))
+    return render(request, "web/consent.html", {"next": request.GET.get("next", "")})

@@ -1,0 +1,58 @@
+"""Error pages; API paths get the contract's JSON shape instead of HTML."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from jifen.api.errors import json_error
+
+
+def _page(request: HttpRequest, status: int, code: str, title: str, text: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return json_error(status, code, text)
+    return render(request, "web/error.html", {"title": title, "text": text}, status=status)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _page(
+        request,
+        404,
+        "not_found",
+        _("Page not found"),
+        _("Nothing was found there, or you may not see it."),
+    )
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _page(
+        request, 403, "forbidden", _("Not allowed"), _("Your role does not allow this here.")
+    )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _page(
+        request, 400, "invalid_input", _("Bad request"), _("The request could not be understood.")
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _page(
+        request,
+        500,
+        "server_error",
+        _("Something went wrong"),
+        _("Something went wrong on our side. Please try again later."),
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _page(
+        request,
+        403,
+        "csrf_failed",
+        _("Page expired"),
+        _(
+            "The page was open too long or cookies are blocked. "
+            "Please go back, reload the page and try again."
+        ),
+    )

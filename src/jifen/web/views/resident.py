@@ -1,0 +1,21 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from jifen.people import authz, selectors
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The resident's home page; visitors see how to join."""
+    if not request.user.is_authenticated:
+        return render(request, "web/welcome.html")
+    person = request.user
+    return render(
+        request,
+        "web/home.html",
+        {
+            "person": person,
+            "grants": selectors.grants_of(person),  # type: ignore[arg-type]
+            "proxies_for": selectors.principals_of(person),  # type: ignore[arg-type]
+            "is_worker": authz.can(person, authz.OPEN_CONSOLE),  # type: ignore[arg-type]
+        },
+    )
