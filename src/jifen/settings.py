@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "jifen.regions",
     "jifen.people",
     "jifen.audit",
+    "jifen.points",
     "jifen.web",
     "jifen.demo",
 ]
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "jifen.audit.middleware.RequestContextMiddleware",
+    "jifen.api.middleware.ApiErrorShapeMiddleware",
     "jifen.web.middleware.ConsentMiddleware",
 ]
 

@@ -43,6 +43,10 @@ GRANT_ROLE = _action("role.grant", [A], _("give or take a role"))
 ADD_REGION = _action("region.add", [A], _("add a region"))
 VIEW_AUDIT_LOG = _action("audit.view", [A], _("read the audit log"))
 
+MANAGE_RULES = _action("rules.manage", [A, S], _("change point items and bonus rules"))
+ADJUST_POINTS = _action("points.adjust", [A, S], _("adjust a resident's points"))
+VIEW_LEDGER = _action("points.view", [A, S, R], _("read the community's points ledger"))
+
 ACTIONS: tuple[Action, ...] = (
     OPEN_CONSOLE,
     REGISTER_PERSON,
@@ -53,6 +57,9 @@ ACTIONS: tuple[Action, ...] = (
     GRANT_ROLE,
     ADD_REGION,
     VIEW_AUDIT_LOG,
+    MANAGE_RULES,
+    ADJUST_POINTS,
+    VIEW_LEDGER,
 )
 
 

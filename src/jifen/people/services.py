@@ -13,6 +13,7 @@ from jifen.audit.services import record
 from jifen.lib.errors import Conflict, InvalidInput, NotFound
 from jifen.lib.masking import mask_id_number, mask_phone
 from jifen.people import authz
+from jifen.people.auth import revoke_all_tokens
 from jifen.people.models import (
     ConsentSource,
     Household,
@@ -57,7 +58,14 @@ def _check_password(password: str, person: Person | None = None) -> None:
     try:
         validate_password(password, person)
     except ValidationError as exc:
-        raise InvalidInput(" ".join(exc.messages), code="weak_password", field="password") from None
+        # Django's messages are full sentences; Chinese ones end in "。" and need no space.
+        raise InvalidInput(
+            "".join(exc.messages)
+            if all(m.endswith("。") for m in exc.messages)
+            else " ".join(exc.messages),
+            code="weak_password",
+            field="password",
+        ) from None
 
 
 def _require_community(region: Region) -> None:
@@ -310,6 +318,8 @@ def change_password(*, person: Person, old_password: str, new_password: str) -> 
     _check_password(new_password, person)
     person.set_password(new_password)
     person.save(update_fields=["password"])
+    # A new password shuts out every device that logged in with the old one, phones too.
+    revoke_all_tokens(person=person)
     record(actor=person, action="person.password", target=person, region=person.community)
 
 
@@ -320,6 +330,7 @@ def set_password_by_staff(*, actor: Person, person: Person, new_password: str) -
     _check_password(new_password, person)
     person.set_password(new_password)
     person.save(update_fields=["password"])
+    revoke_all_tokens(person=person)
     record(actor=actor, action="person.password_reset", target=person, region=person.community)
 
 
@@ -381,6 +392,15 @@ def revoke_role(*, actor: Person, grant: RoleGrant) -> None:
 @transaction.atomic
 def add_proxy(*, actor: Person, principal: Person, agent: Person, relation: str) -> Proxy:
     authz.require_over_person(actor, authz.MANAGE_PROXIES, principal)
+    if principal.community is None:
+        # A proxy acts where the principal lives; an account without a home community
+        # (made for staff or a screen) has nowhere for the proxy to act.
+        raise InvalidInput(
+            _("%(name)s has no home community, so no proxy can act for them."),
+            code="no_community",
+            field="principal",
+            params={"name": principal.name},
+        )
     if principal.pk == agent.pk:
         raise InvalidInput(_("A person cannot be their own proxy."), field="agent")
     relation = relation.strip()[:20]
@@ -388,7 +408,6 @@ def add_proxy(*, actor: Person, principal: Person, agent: Person, relation: str)
         raise InvalidInput(_("Please say how the proxy is related, e.g. 女儿."), field="relation")
     if Proxy.objects.filter(principal=principal, agent=agent, revoked_at__isnull=True).exists():
         raise Conflict(_("This proxy is already recorded."), code="proxy_exists")
-    assert principal.community is not None  # noqa: S101 - required by the check above
     proxy = Proxy.objects.create(
         principal=principal,
         agent=agent,

@@ -54,14 +54,12 @@ def console_view(view: View) -> View:
         try:
             return view(request, *args, **kwargs)
         except DomainError as exc:
+            titles = {403: _("Not allowed"), 404: _("Not found")}
             return render(
                 request,
                 "web/error.html",
-                {
-                    "title": _("Not allowed") if exc.status == 403 else _("Not found"),
-                    "text": exc.render(),
-                },
-                status=404 if exc.status == 404 else exc.status,
+                {"title": titles.get(exc.status, _("This cannot be done")), "text": exc.render()},
+                status=exc.status,
             )
 
     return wrapped

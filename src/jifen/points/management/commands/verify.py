@@ -1,0 +1,24 @@
+import sys
+from typing import Any
+
+from jifen.lib.commands import JifenCommand
+from jifen.points.verify import check_ledger
+from jifen.regions.selectors import get_region
+
+
+class Command(JifenCommand):
+    help = "Check every ledger invariant; exit 1 with one line per violation."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--region", help="check only this region and below")
+
+    def handle_jifen(self, *args: Any, **options: Any) -> None:
+        region = get_region(options["region"]) if options.get("region") else None
+        violations = 0
+        for line in check_ledger(region):
+            self.stdout.write(line)
+            violations += 1
+        if violations:
+            self.stderr.write(f"{violations} violation(s) found")
+            sys.exit(1)
+        self.stderr.write("ledger verified: every invariant holds")

@@ -1,0 +1,340 @@
+"""The points ledger and the rules catalogue (积分台账, 积分项目及分值标准).
+
+Invariants (ARCHITECTURE.md) and where each is held:
+1. integer points: every amount and balance is a BigIntegerField;
+2. double entry: a Transfer moves ``amount > 0`` from one account to another (CHECKs);
+3. append-only: database triggers refuse UPDATE and DELETE of transfers
+   (migration 0002), corrections are new transfers that reference the original;
+4. holders never below 0: CHECK on Account.balance;
+5. no holder-to-holder transfer: services.ALLOWED_FLOWS, re-checked by ``jifen verify``;
+6. cause, actor, time and idempotency key on every transfer;
+7. stored balances equal their transfers: ``jifen verify``.
+
+A community's system accounts (issuer and sinks) take part in every award of the
+community. Their balance is kept in a few SystemSlot rows instead of the account
+row, so concurrent awards update different rows and do not queue on one lock.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountKind(models.TextChoices):
+    PERSON = "person", _("Resident")
+    ORGANIZATION = "organization", _("Organisation")
+    MERCHANT = "merchant", _("Merchant")
+    ISSUER = "issuer", _("Issuer")
+    SHOP = "shop", _("Points supermarket")
+    SETTLEMENT = "settlement", _("Merchant settlement")
+    EXPIRY = "expiry", _("Expired points")
+
+
+# Holders own points and may spend them; no transfer ever goes from one holder to another.
+HOLDER_KINDS = (AccountKind.PERSON, AccountKind.ORGANIZATION)
+# Accounts whose balance is stored on the row, never below 0 (a merchant is a sink
+# with its own account: the points it takes wait there until the community settles).
+ROW_KINDS = (*HOLDER_KINDS, AccountKind.MERCHANT)
+# A community's system accounts: the issuer (where points come into being) and sinks.
+SYSTEM_KINDS = (AccountKind.ISSUER, AccountKind.SHOP, AccountKind.SETTLEMENT, AccountKind.EXPIRY)
+SLOTS = 8
+
+
+class Account(models.Model):
+    kind = models.CharField(max_length=16, choices=AccountKind.choices)
+    # The community whose ledger the account belongs to (a holder's home community).
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    person = models.OneToOneField(
+        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="account"
+    )
+    organization = models.OneToOneField(
+        "people.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="account",
+    )
+    merchant = models.OneToOneField(
+        "people.Merchant", on_delete=models.PROTECT, null=True, blank=True, related_name="account"
+    )
+    # Row kinds only; system accounts keep theirs in SystemSlot rows.
+    balance = models.BigIntegerField(default=0)
+    # Lifetime points received from the issuer (awards, bonuses, adjustments): never
+    # reduced by spending or expiry; the basis of honours and rankings.
+    earned = models.BigIntegerField(default=0)
+    # Redemptions less refunds.
+    spent = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="account_balance_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(kind__in=ROW_KINDS) | Q(balance=0, earned=0, spent=0),
+                name="account_system_balance_in_slots",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind=AccountKind.PERSON,
+                        person__isnull=False,
+                        organization__isnull=True,
+                        merchant__isnull=True,
+                    )
+                    | Q(
+                        kind=AccountKind.ORGANIZATION,
+                        person__isnull=True,
+                        organization__isnull=False,
+                        merchant__isnull=True,
+                    )
+                    | Q(
+                        kind=AccountKind.MERCHANT,
+                        person__isnull=True,
+                        organization__isnull=True,
+                        merchant__isnull=False,
+                    )
+                    | Q(
+                        kind__in=SYSTEM_KINDS,
+                        person__isnull=True,
+                        organization__isnull=True,
+                        merchant__isnull=True,
+                    )
+                ),
+                name="account_owner_matches_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["region", "kind"],
+                condition=Q(kind__in=SYSTEM_KINDS),
+                name="account_one_system_account_per_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["region", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_holder(self) -> bool:
+        return self.kind in HOLDER_KINDS
+
+    @property
+    def has_slots(self) -> bool:
+        return self.kind in SYSTEM_KINDS
+
+
+class SystemSlot(models.Model):
+    """One share of a system account's balance; the account's balance is their sum."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="slots")
+    slot = models.PositiveSmallIntegerField()
+    balance = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "slot"], name="system_slot_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} slot {self.slot}"
+
+
+class TransferKind(models.TextChoices):
+    AWARD = "award", _("Service points")
+    BONUS = "bonus", _("Bonus")
+    REDEMPTION = "redemption", _("Redemption")
+    REFUND = "refund", _("Refund")
+    REVERSAL = "reversal", _("Reversal")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+    EXPIRY = "expiry", _("Expiry")
+    SETTLEMENT = "settlement", _("Merchant settlement")
+
+
+class Transfer(models.Model):
+    """One movement of points; never changed, never deleted."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    debit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="debits")
+    credit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="credits")
+    amount = models.BigIntegerField()
+    kind = models.CharField(max_length=16, choices=TransferKind.choices)
+    # What caused it: the priced rule version, the claim/redemption/adjustment, the period.
+    rule_version = models.ForeignKey(
+        "points.RuleVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source_type = models.CharField(max_length=32, blank=True)
+    source_id = models.BigIntegerField(null=True, blank=True)
+    period = models.CharField(max_length=7, blank=True)  # "YYYY-MM" for monthly jobs
+    service_date = models.DateField(null=True, blank=True)  # when the service was done
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    memo = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    # Digest of what was asked, so a replay with other inputs is refused, not accepted.
+    request_digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="transfer_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(debit=models.F("credit")), name="transfer_between_two_accounts"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["debit", "created_at"]),
+            models.Index(fields=["credit", "created_at"]),
+            models.Index(fields=["region", "created_at"]),
+            models.Index(fields=["source_type", "source_id"]),
+            models.Index(fields=["region", "kind", "service_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} #{self.pk}"
+
+
+class Unit(models.TextChoices):
+    HOUR = "hour", _("per hour")
+    TIME = "time", _("per time")
+
+
+class RuleItem(models.Model):
+    """An item of the points catalogue; its terms live in versions."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(_("code"), max_length=32)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region", "code"], name="rule_item_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class RuleVersion(models.Model):
+    """The terms of a rule item from ``effective_from`` on; never edited once made."""
+
+    item = models.ForeignKey(RuleItem, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField()
+    name = models.CharField(_("name"), max_length=100)
+    category = models.CharField(_("category"), max_length=50)
+    unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices)
+    points = models.PositiveIntegerField(_("points per unit"))
+    effective_from = models.DateField(_("effective from"))
+    note = models.CharField(_("reason for the change"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["item", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "version"], name="rule_version_unique"),
+            models.CheckConstraint(condition=Q(points__gt=0), name="rule_points_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class CommunityPolicy(models.Model):
+    """Per-community settings of the default rules (CONTRACT.md); a missing row means defaults."""
+
+    region = models.OneToOneField("regions.Region", on_delete=models.PROTECT, related_name="+")
+    referral_enabled = models.BooleanField(_("referral bonus"), default=True)
+    referral_points = models.PositiveIntegerField(_("referral bonus points"), default=10)
+    team_leader_enabled = models.BooleanField(_("team leader bonus"), default=True)
+    team_leader_points = models.PositiveIntegerField(_("team leader bonus points"), default=10)
+    team_min_size = models.PositiveIntegerField(_("team size for the bonus"), default=10)
+    long_term_enabled = models.BooleanField(_("long-term volunteer bonus"), default=True)
+    long_term_points = models.PositiveIntegerField(_("long-term bonus points"), default=10)
+    long_term_months = models.PositiveIntegerField(_("months of service in a row"), default=3)
+    expiry_years = models.PositiveIntegerField(
+        _("points expire after (years)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: points never expire."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"policy of {self.region}"
+
+
+class SettlementRun(models.Model):
+    """One scheduled job for one community and period; done once, however often tick runs."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    job = models.CharField(max_length=32)
+    period = models.CharField(max_length=7)
+    posted = models.PositiveIntegerField(default=0)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region", "job", "period"], name="settlement_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period} @ {self.region_id}"
+
+
+class AdjustmentStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a second staff member")
+    POSTED = "posted", _("Posted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Adjustment(models.Model):
+    """A staff correction of a holder's points; it posts once a second staff member approves."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField(_("points (+ adds, − takes away)"))
+    reason = models.CharField(_("reason"), max_length=200)
+    corrects = models.ForeignKey(
+        Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=16, choices=AdjustmentStatus.choices, default=AdjustmentStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=200, blank=True)
+    transfer = models.OneToOneField(
+        Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="adjustment"
+    )
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="adjustment_not_zero")]
+
+    def __str__(self) -> str:
+        return f"adjustment {self.amount:+d} #{self.pk}"
