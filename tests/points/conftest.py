@@ -5,6 +5,7 @@ import pytest
 from jifen.points import services
 from jifen.points.ledger import Posting, account_for, post, system_account
 from jifen.points.models import AccountKind, Transfer, TransferKind
+from tests.api.conftest import api  # noqa: F401 - the API client fixture, shared
 
 
 class Ledger:

@@ -6,6 +6,7 @@ from jifen.api import errors
 from jifen.api.auth import router as auth_router
 from jifen.api.security import TokenAuth
 from jifen.people.api import router as people_router
+from jifen.points.api import router as points_router
 from jifen.regions.api import router as regions_router
 
 api = NinjaAPI(
@@ -19,3 +20,4 @@ errors.install(api)
 api.add_router("/auth", auth_router)
 api.add_router("/", people_router)
 api.add_router("/regions", regions_router)
+api.add_router("/", points_router)

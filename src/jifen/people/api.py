@@ -10,6 +10,7 @@ from jifen.lib.errors import PermissionDenied
 from jifen.lib.masking import mask_phone
 from jifen.people import authz, selectors, services
 from jifen.people.models import Person
+from jifen.points.selectors import balance_of
 from jifen.regions.selectors import get_region
 
 router = Router(tags=["people"])
@@ -83,7 +84,7 @@ def me(request: HttpRequest) -> dict[str, object]:
             for grant in selectors.grants_of(person)
         ],
         "consent_at": person.consent_at,
-        "balance": 0,
+        "balance": balance_of(person).balance,
     }
 
 
