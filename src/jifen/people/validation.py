@@ -49,10 +49,14 @@ def clean_title(title: str, max_length: int = 100) -> str:
     return title
 
 
-def clean_phone(phone: str) -> str:
+def normalize_phone(phone: str) -> str:
+    """The phone as stored: no spaces or dashes, no +86; not yet checked."""
     phone = re.sub(r"[\s-]", "", phone or "")
-    if phone.startswith("+86"):
-        phone = phone[3:]
+    return phone[3:] if phone.startswith("+86") else phone
+
+
+def clean_phone(phone: str) -> str:
+    phone = normalize_phone(phone)
     if not PHONE_RE.match(phone):
         raise InvalidInput(
             _("Please enter an 11-digit mainland mobile number, e.g. 13812345678."),

@@ -97,7 +97,6 @@ def password_view(request: HttpRequest) -> HttpResponse:
             add_domain_error(form, exc)
         else:
             update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
-            auth.revoke_all_tokens(person=request.user)  # type: ignore[arg-type]
             messages.success(request, _("Your password has been changed."))
             return redirect("web:home")
     return render(request, "web/password.html", {"form": form})
