@@ -5,6 +5,7 @@ from jifen.api.main import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("jifen.points.urls")),
     path("", include("jifen.web.urls")),
 ]
 

@@ -16,9 +16,11 @@ from datetime import date, datetime
 from itertools import islice
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from jifen.lib.errors import Conflict, InvalidInput
@@ -76,6 +78,13 @@ ALLOWED_FLOWS[T.REVERSAL] = frozenset(
     (credit, debit) for kind in REVERSIBLE for debit, credit in ALLOWED_FLOWS[kind]
 )
 EARNING_KINDS = (T.AWARD, T.BONUS, T.ADJUSTMENT)
+
+
+def ledger_text(message: str | Promise, **params: object) -> str:
+    """A memo written into the ledger: always in the deployment's language, whoever's
+    request caused it, because the sealed record must read the same for everyone."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message) % params if params else str(message)
 
 
 def _insufficient(amount: int) -> Conflict:

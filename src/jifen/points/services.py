@@ -13,7 +13,7 @@ from jifen.lib.errors import Conflict, InvalidInput, NotFound
 from jifen.people import authz
 from jifen.people.models import Person
 from jifen.points import ledger
-from jifen.points.ledger import Posting, account_for, system_account
+from jifen.points.ledger import Posting, account_for, ledger_text, system_account
 from jifen.points.models import (
     AccountKind,
     Adjustment,
@@ -100,7 +100,7 @@ def referral_bonus(*, referee: Person, actor: Person | None) -> Transfer | None:
         key=f"bonus:referral:{referee.pk}",
         actor=actor,
         kind=T.BONUS,
-        memo=str(_("Referral of volunteer %(number)s") % {"number": referee.volunteer_no}),
+        memo=ledger_text(_("Referral of volunteer %(number)s"), number=referee.volunteer_no),
         source_type="referral",
         source_id=referee.pk,
     )

@@ -17,10 +17,10 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from jifen.people.models import Team
-from jifen.points.ledger import Posting, account_for, post_many, system_account
+from jifen.points.ledger import Posting, account_for, ledger_text, post_many, system_account
 from jifen.points.models import (
     HOLDER_KINDS,
     Account,
@@ -109,7 +109,9 @@ def team_leader_postings(community: Region, month: Month) -> Iterator[Posting]:
             amount=policy.team_leader_points,
             kind=T.BONUS,
             key=f"bonus:team_leader:{team.pk}:{month}",
-            memo=_("Team leader bonus %(month)s: %(team)s") % {"month": month, "team": team.name},
+            memo=ledger_text(
+                _("Team leader bonus %(month)s: %(team)s"), month=month, team=team.name
+            ),
             source_type="team",
             source_id=team.pk,
             period=str(month),
@@ -142,7 +144,7 @@ def long_term_postings(community: Region, month: Month) -> Iterator[Posting]:
         .values_list("credit_id", flat=True)
     )
     issuer = system_account(community, AccountKind.ISSUER)
-    memo = _("Long-term volunteer bonus %(month)s") % {"month": month}
+    memo = ledger_text(_("Long-term volunteer bonus %(month)s"), month=month)
     accounts = Account.objects.filter(pk__in=qualified).order_by("pk")
     for account in accounts.iterator(chunk_size=2000):
         yield Posting(
@@ -198,8 +200,11 @@ def expiry_postings(community: Region, year: int) -> Iterator[Posting]:
                 kind=T.EXPIRY,
                 key=f"expiry:{account.pk}:{year}",
                 period=f"{year}-12",
-                memo=_("Points received before %(date)s expired at the end of %(year)s")
-                % {"date": cutoff.date().isoformat(), "year": year},
+                memo=ledger_text(
+                    _("Points received before %(date)s expired at the end of %(year)s"),
+                    date=cutoff.date().isoformat(),
+                    year=year,
+                ),
             )
 
 

@@ -2,6 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from jifen.people import authz, selectors
+from jifen.points.selectors import balance_of
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -17,5 +18,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "grants": selectors.grants_of(person),  # type: ignore[arg-type]
             "proxies_for": selectors.principals_of(person),  # type: ignore[arg-type]
             "is_worker": authz.can(person, authz.OPEN_CONSOLE),  # type: ignore[arg-type]
+            "balance": balance_of(person),  # type: ignore[arg-type]
         },
     )
