@@ -33,7 +33,7 @@ lint:
 	$(BIN)/ruff format --check src tests bench
 
 typecheck:
-	$(BIN)/mypy src/jifen/*/services.py src/jifen/*/selectors.py src/jifen/people/authz.py src/jifen/people/auth.py
+	$(BIN)/mypy src/jifen/*/services.py src/jifen/*/selectors.py src/jifen/people/authz.py src/jifen/people/auth.py src/jifen/points/ledger.py src/jifen/points/settlement.py src/jifen/points/verify.py
 
 migrations-check:
 	JIFEN_DATA_DIR=$$(mktemp -d) $(JIFEN) makemigrations --check --dry-run

@@ -361,7 +361,8 @@ def _apply_rows_in_bulk(rows: dict[int, list[int]]) -> None:
     )
     by_change: dict[tuple[int, int, int], list[int]] = defaultdict(list)
     for account_id in ids:
-        by_change[tuple(rows[account_id])].append(account_id)  # type: ignore[arg-type]
+        balance, earned, spent = rows[account_id]
+        by_change[(balance, earned, spent)].append(account_id)
     for (balance, earned, spent), account_ids in sorted(by_change.items()):
         updates: dict[str, Any] = {"balance": F("balance") + balance}
         if earned:
