@@ -1,0 +1,298 @@
+"""``jifen seed scale``: a synthetic county at benchmark scale.
+
+It builds one county (region codes prefixed ``SCALE``, so it never meets the demo
+county), towns of 20 communities, the people of each community with their
+accounts, four service teams per community, and awards spread over the last M
+calendar months before the current one, each with its service date.
+
+Everything goes in bulk, one community per transaction, so memory stays flat
+however many volunteers are asked for, and a half-finished run leaves whole
+communities behind. Points move only through ``jifen.points.ledger.post_many``,
+so stored balances, earned totals and the issuer's slots agree with the transfers
+and ``jifen verify`` is clean afterwards. Nobody here can log in: every password is
+unusable. The generator is seeded, so two runs with the same arguments describe
+the same county.
+"""
+
+import random
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.core.management.base import CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from jifen.demo.names import GIVEN, SURNAMES
+from jifen.people.models import ConsentSource, Person, Team, TeamMember
+from jifen.people.validation import luhn_digit
+from jifen.points.ledger import Posting, post_many, system_account
+from jifen.points.models import Account, AccountKind, RuleVersion, TransferKind
+from jifen.points.services import save_rule_item
+from jifen.points.settlement import Month
+from jifen.regions.models import Level, Region
+from jifen.regions.services import add_region
+
+PREFIX = "SCALE"
+COUNTY_CODE = PREFIX
+PHONE_PREFIX = "166"  # 166 + an 8-digit running number
+COMMUNITIES_PER_TOWN = 20
+VOLUNTEERS_PER_COMMUNITY = 473  # 142,000 volunteers → 300 communities
+TEAM_SIZES = (12, 10, 25, 8)  # leader included; the last is too small for the leader's bonus
+RULE_CODE = "SCALE-SERVICE"
+HOURS = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
+POINTS_PER_HOUR = 10
+# Most volunteers serve every month (they earn the long-term bonus); the others now and then.
+REGULAR_SHARE = 0.55
+OCCASIONAL_CHANCE = 0.35
+
+
+@dataclass
+class ScaleReport:
+    county: str
+    communities: int
+    volunteers: int
+    teams: int
+    transfers: int
+    first_month: Month
+    last_month: Month
+    seconds: float
+
+
+def default_communities(volunteers: int) -> int:
+    return max(1, round(volunteers / VOLUNTEERS_PER_COMMUNITY))
+
+
+def seeded_months(months: int, today: date | None = None) -> list[Month]:
+    """The ``months`` calendar months before the current one, oldest first."""
+    month = Month.of(today or timezone.localdate())
+    result = []
+    for _step in range(months):
+        month = month.previous()
+        result.append(month)
+    return result[::-1]
+
+
+def _reserve_person_ids(count: int) -> list[int]:
+    """Ids for people about to be inserted, so each volunteer number is known up front.
+
+    PostgreSQL hands them out from the table's own sequence (safe beside other
+    writers); SQLite holds the database's write lock for the whole transaction, so
+    the next ids after the highest ever used are ours.
+    """
+    table = Person._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - model table
+        highest = cursor.fetchone()[0]
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        highest = max(highest, row[0] if row else 0)
+    return list(range(highest + 1, highest + 1 + count))
+
+
+def _volunteer_no(pk: int) -> str:
+    """The same scheme as people.services._create_person: the id in 8 digits and a Luhn digit."""
+    base = f"{pk:08d}"
+    return base + luhn_digit(base)
+
+
+def _name(rng: random.Random) -> str:
+    given = 1 if rng.random() < 0.3 else 2
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(given))
+
+
+def _local(day: date, hour: int, minute: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def _check_free(volunteers: int) -> None:
+    existing = Region.objects.filter(code=COUNTY_CODE).first()
+    if existing is not None:
+        communities = Region.objects.filter(
+            path__startswith=existing.path, level=Level.COMMUNITY
+        ).count()
+        people = Person.objects.filter(community__path__startswith=existing.path).count()
+        raise CommandError(
+            f"the {COUNTY_CODE} county is already here ({communities} communities, "
+            f"{people} people): `seed scale` runs once per database; seed a fresh database "
+            "to change the size"
+        )
+    last_phone = f"{PHONE_PREFIX}{volunteers - 1:08d}"
+    if Person.objects.filter(phone__gte=f"{PHONE_PREFIX}00000000", phone__lte=last_phone).exists():
+        raise CommandError(
+            f"phones {PHONE_PREFIX}00000000…{last_phone}, which seed scale gives its "
+            "volunteers, are already registered here; use a database without them"
+        )
+
+
+def _regions(communities: int, first: Month) -> list[Region]:
+    """The county, its towns and communities, all dated back to the first seeded month."""
+    county = add_region(actor=None, code=COUNTY_CODE, name="规模测试县", level=Level.COUNTY)
+    result = []
+    for index in range(communities):
+        town_no = index // COMMUNITIES_PER_TOWN + 1
+        town_code = f"{PREFIX}-T{town_no:03d}"
+        if index % COMMUNITIES_PER_TOWN == 0:
+            add_region(
+                actor=None,
+                code=town_code,
+                name=f"规模测试镇{town_no:03d}",
+                level=Level.TOWN,
+                parent_code=COUNTY_CODE,
+            )
+        result.append(
+            add_region(
+                actor=None,
+                code=f"{PREFIX}-C{index + 1:04d}",
+                name=f"规模测试社区{index + 1:04d}",
+                level=Level.COMMUNITY,
+                parent_code=town_code,
+            )
+        )
+    started = first.start()
+    Region.objects.filter(path__startswith=county.path).update(created_at=started)
+    for region in result:
+        region.created_at = started
+    return result
+
+
+def _people(
+    community: Region, first_index: int, count: int, rng: random.Random, joined: datetime
+) -> list[Person]:
+    ids = _reserve_person_ids(count)
+    people = []
+    for offset, pk in enumerate(ids):
+        consented = rng.random() < 0.75
+        person = Person(
+            id=pk,
+            name=_name(rng),
+            phone=f"{PHONE_PREFIX}{first_index + offset:08d}",
+            volunteer_no=_volunteer_no(pk),
+            community=community,
+            is_party_member=rng.random() < 0.2,
+            is_veteran=rng.random() < 0.05,
+            consent_at=joined if consented else None,
+            consent_source=ConsentSource.SELF_REGISTRATION if consented else "",
+        )
+        # What set_unusable_password() stores, without 40 calls to secrets.choice each.
+        person.password = UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20)
+        people.append(person)
+    Person.objects.bulk_create(people, batch_size=1000)
+    return people
+
+
+def _teams(community: Region, people: list[Person], first: Month) -> int:
+    """Four teams per community; leaders of those with 10 or more earn the monthly bonus."""
+    teams, members, start = [], [], 0
+    for number, size in enumerate(TEAM_SIZES, start=1):
+        group = people[start : start + size]
+        start += size
+        if len(group) < 2:
+            break
+        teams.append((Team(region=community, name=f"志愿服务队{number}", leader=group[0]), group))
+    Team.objects.bulk_create([team for team, _group in teams])
+    for team, group in teams:
+        members += [TeamMember(team=team, person=p, joined_on=first.first_day) for p in group]
+    TeamMember.objects.bulk_create(members, batch_size=1000)
+    return len(teams)
+
+
+def _awards(
+    issuer: Account,
+    accounts: list[Account],
+    months: list[Month],
+    rule: RuleVersion,
+    rng: random.Random,
+) -> Iterator[Posting]:
+    for account in accounts:
+        regular = rng.random() < REGULAR_SHARE
+        for month in months:
+            count = (1 + (rng.random() < 0.5)) if regular else int(rng.random() < OCCASIONAL_CHANCE)
+            for n in range(count):
+                day = month.first_day + timedelta(days=rng.randrange(month.last_day.day))
+                hours = rng.choice(HOURS)
+                yield Posting(
+                    debit=issuer,
+                    credit=account,
+                    amount=int(hours * POINTS_PER_HOUR),
+                    kind=TransferKind.AWARD,
+                    key=f"seed-scale:{account.pk}:{month}:{n}",
+                    rule_version=rule,
+                    service_date=day,
+                    created_at=_local(day, 18 + rng.randrange(4), rng.randrange(60)),
+                    source_type="seed_scale",
+                )
+
+
+def seed_scale(
+    volunteers: int,
+    months: int = 3,
+    communities: int | None = None,
+    *,
+    today: date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ScaleReport:
+    if volunteers < 1 or months < 1:
+        raise CommandError("--volunteers and --months must be at least 1")
+    communities = communities or default_communities(volunteers)
+    if communities < 1 or communities > volunteers:
+        raise CommandError("--communities must be between 1 and the number of volunteers")
+    started = time.monotonic()
+    seeded = seeded_months(months, today)
+    first, last = seeded[0], seeded[-1]
+    with transaction.atomic():
+        _check_free(volunteers)
+        regions = _regions(communities, first)
+        county = Region.objects.get(code=COUNTY_CODE)
+        rule = save_rule_item(
+            actor=None,
+            region=county,
+            code=RULE_CODE,
+            name="社区志愿服务",
+            category="志愿服务",
+            unit="hour",
+            points=POINTS_PER_HOUR,
+            effective_from=first.first_day,
+        )
+    per, extra = divmod(volunteers, communities)
+    index = transfers = teams = 0
+    for number, community in enumerate(regions):
+        count = per + (number < extra)
+        rng = random.Random(f"{COUNTY_CODE}:{number}")  # noqa: S311 - synthetic data
+        with transaction.atomic():
+            people = _people(community, index, count, rng, first.start())
+            accounts = Account.objects.bulk_create(
+                [Account(kind=AccountKind.PERSON, region=community, person=p) for p in people],
+                batch_size=1000,
+            )
+            teams += _teams(community, people, first)
+            issuer = system_account(community, AccountKind.ISSUER)
+            issuer.region = community
+            transfers += post_many(_awards(issuer, accounts, seeded, rule, rng))
+        index += count
+        if progress and ((number + 1) % 25 == 0 or number + 1 == len(regions)):
+            progress(
+                f"  {number + 1}/{len(regions)} communities, {index} volunteers, "
+                f"{transfers} transfers, {time.monotonic() - started:.1f} s"
+            )
+    return ScaleReport(
+        county=COUNTY_CODE,
+        communities=len(regions),
+        volunteers=index,
+        teams=teams,
+        transfers=transfers,
+        first_month=first,
+        last_month=last,
+        seconds=time.monotonic() - started,
+    )
