@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -27,5 +28,8 @@ class ConsentMiddleware:
             and not request.session.get("consent_asked")
             and not request.path.startswith(self.EXEMPT_PREFIXES)
         ):
-            return redirect(f"{reverse('web:consent')}?next={request.get_full_path()}")
+            # Encoded, so a query string of its own ("?q=..&page=2") comes back whole.
+            return redirect(
+                f"{reverse('web:consent')}?{urlencode({'next': request.get_full_path()})}"
+            )
         return self.get_response(request)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -337,7 +337,10 @@ def groups(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(name)s has been created.") % {"name": data["name"]})
             return redirect("web:groups")
-    teams = selectors.visible_teams(actor).annotate(size=Count("memberships"))
+    # Members who left keep their row (for month-end counts); only current ones count here.
+    teams = selectors.visible_teams(actor).annotate(
+        size=Count("memberships", filter=Q(memberships__left_on__isnull=True))
+    )
     return render(
         request,
         "console/groups.html",
