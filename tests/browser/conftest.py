@@ -1,6 +1,6 @@
 """Chromium through Playwright, against pytest-django's live server.
 
-One browser for the whole session; a fresh context (cookies, storage) per test.
+One browser for this folder's tests; a fresh context (cookies, storage) per test.
 Chromium comes from Debian (/usr/bin/chromium), never from ``playwright install``.
 Without it the browser tests are skipped and say why; with ``JIFEN_REQUIRE_BROWSER=1``
 (CI) they fail instead.
@@ -18,10 +18,6 @@ from django.db import connection
 from tests.browser.helpers import DESKTOP, PHONE
 from tests.conftest import require_env
 
-# The sync API runs an event loop in the test thread; Django would otherwise refuse
-# every ORM call made from it (the test's own set-up and its database assertions).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 # Debian's Chromium; JIFEN_CHROMIUM names another build (e.g. on a developer's laptop).
 CHROMIUM = os.environ.get("JIFEN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -33,6 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # Long enough for a slow CI machine, short enough that a broken page fails fast.
 TIMEOUT_MS = 10_000
@@ -60,21 +57,35 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"browser tests skipped: {reason}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_driver() -> Iterator[Any]:
+    """Playwright for this folder's tests only, stopped when the last of them is done."""
     if not os.path.exists(CHROMIUM):
         _unavailable(f"{CHROMIUM} is missing (apt-get install chromium fonts-noto-cjk)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
         _unavailable(f"Playwright for Python is not installed ({exc})")
-    manager = sync_playwright()
+    # The sync API keeps an event loop running in the test thread while it is started;
+    # Django would refuse every ORM call made there (set-up, database assertions).
+    # Only for as long as Playwright runs: `check --deploy` rightly flags this variable.
+    saved = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
     try:
-        driver = manager.start()
+        driver = sync_playwright().start()
     except Exception as exc:  # noqa: BLE001 - any failure to start means "no browser"
+        _restore(saved)
         _unavailable(f"Playwright could not start: {exc}")
     yield driver
     driver.stop()
+    _restore(saved)
+
+
+def _restore(saved: str | None) -> None:
+    if saved is None:
+        os.environ.pop(ASYNC_UNSAFE, None)
+    else:
+        os.environ[ASYNC_UNSAFE] = saved
 
 
 def _gist(exc: Exception) -> str:
@@ -84,7 +95,7 @@ def _gist(exc: Exception) -> str:
     return " / ".join([lines[0], *said[:5]])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_driver: Any) -> Iterator[Any]:
     try:
         chromium = playwright_driver.chromium.launch(
