@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jifen.lib.widgets import DateInput
 from jifen.points.models import CommunityPolicy, Unit
 
 
@@ -25,9 +26,7 @@ class RuleItemForm(forms.Form):
         max_value=1000,
         help_text=_("Difficulty tier: e.g. 5, 10 or 20."),
     )
-    effective_from = forms.DateField(
-        label=_("Effective from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    effective_from = forms.DateField(label=_("Effective from"), required=False, widget=DateInput())
     note = forms.CharField(label=_("Reason for the change"), max_length=200, required=False)
 
 
@@ -41,8 +40,8 @@ class AdjustmentForm(forms.Form):
 
 
 class StatementForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    end = forms.DateField(label=_("To"), widget=DateInput())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

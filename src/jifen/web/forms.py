@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jifen.lib.errors import DomainError
+from jifen.lib.widgets import DateInput
 from jifen.people.models import Role
 from jifen.regions.models import Level, Region
 
@@ -103,9 +104,7 @@ class PersonDetailsForm(forms.Form):
         required=False,
         help_text=_("e.g. 江滨花园3栋201; people at one address form a household."),
     )
-    birth_date = forms.DateField(
-        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
     is_party_member = forms.BooleanField(label=_("Party member"), required=False)
     is_reporting_party_member = forms.BooleanField(
         label=_("In-service party member reporting home"), required=False
@@ -217,9 +216,5 @@ class AuditFilterForm(forms.Form):
         label=_("Actor (name or volunteer number)"), max_length=50, required=False
     )
     region = forms.CharField(label=_("Region code"), max_length=32, required=False)
-    since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("To"), required=False, widget=DateInput())
