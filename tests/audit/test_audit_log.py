@@ -82,3 +82,12 @@ def test_no_audit_row_holds_a_phone_in_clear(world):
     text = str(list(AuditEvent.objects.values_list("before", "after")))
     assert "13612345679" not in text
     assert world.resident.phone not in text
+
+
+def test_an_admin_of_one_county_reads_nothing_of_another_county(world):
+    from jifen.regions.services import add_region
+
+    add_region(actor=None, code="350525", name="永春县", level="county")
+    other = audit_events(viewer=world.county_admin).filter(region__code="350525")
+    assert not other.exists()
+    assert AuditEvent.objects.filter(region__code="350525").exists()

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def _jifen(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JIFEN_")}
@@ -20,6 +22,10 @@ def _jifen(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.skipif(
+    os.environ.get("JIFEN_DATABASE_URL", "").startswith("postgres"),
+    reason="runs its own SQLite instance: once, in the SQLite pass",
+)
 def test_an_operator_sets_up_an_instance_from_the_command_line(tmp_path):
     def ok(*args: str) -> str:
         done = _jifen(tmp_path, *args)
@@ -49,6 +55,13 @@ def test_an_operator_sets_up_an_instance_from_the_command_line(tmp_path):
     assert len(message.splitlines()) == 1, bad.stderr
     assert "unknown_region" in message
     assert "Traceback" not in bad.stderr
+
+    bad_code = _jifen(
+        tmp_path, "region", "add", "--code", "bad code", "--name", "某地", "--level", "town"
+    )
+    assert bad_code.returncode != 0
+    assert len(bad_code.stderr.strip().splitlines()) == 1, bad_code.stderr
+    assert "invalid_code" in bad_code.stderr
 
     with sqlite3.connect(tmp_path / "jifen.sqlite3") as db:
         person = db.execute(

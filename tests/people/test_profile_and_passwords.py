@@ -129,3 +129,11 @@ def test_staff_of_another_community_cannot_set_a_password(world):
             actor=world.other_staff, person=world.resident, new_password="given-at-desk-5"
         )
     assert Person.objects.get(pk=world.resident.pk).check_password(PASSWORD)
+
+
+def test_an_edited_employer_is_trimmed_to_what_the_column_holds(world):
+    services.update_person(
+        actor=world.staff, person=world.resident, employer=" 县人民医院 " + "科" * 120
+    )
+    employer = Person.objects.get(pk=world.resident.pk).employer
+    assert employer.startswith("县人民医院") and len(employer) == 100

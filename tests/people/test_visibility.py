@@ -6,6 +6,8 @@ from jifen.lib.errors import NotFound
 from jifen.people import authz, selectors, services
 from jifen.people.models import Person, Role
 from jifen.regions.models import Region
+from jifen.regions.services import add_region
+from tests.conftest import make_person
 
 
 def _codes(person, action=authz.VIEW_PERSON) -> set[str]:
@@ -100,3 +102,20 @@ def test_search_finds_by_name_volunteer_number_or_phone_tail_within_reach(world)
     # 刘金悦 lives next door: staff of 文昌 do not find her even by her exact number.
     assert names(world.neighbour.volunteer_no) == set()
     assert names("金悦") == set()
+
+
+def test_an_admin_of_one_county_sees_nobody_in_another_county(world):
+    # A province-scale instance holds several counties; each top admin keeps to their own.
+    add_region(actor=None, code="350525", name="永春县", level="county")
+    add_region(actor=None, code="350525100", name="桃城镇", level="town", parent_code="350525")
+    taocheng = add_region(
+        actor=None, code="350525100001", name="留安社区", level="community", parent_code="350525100"
+    )
+    outsider = make_person(taocheng, "郑永春")
+    assert authz.is_global_admin(world.county_admin)
+    assert outsider not in selectors.visible_people(world.county_admin)
+    with pytest.raises(NotFound):
+        selectors.get_person_for(world.county_admin, outsider.pk)
+    assert "郑永春" not in _visible(world.county_admin)
+    # Accounts with no community at all still belong to the top admins.
+    assert world.kiosk in selectors.visible_people(world.county_admin)

@@ -10,9 +10,12 @@ from jifen.people.models import Merchant, Organization, Person, Proxy, RoleGrant
 
 def visible_people(viewer: Person, action: authz.Action = authz.VIEW_PERSON) -> QuerySet[Person]:
     people = Person.objects.select_related("community", "household")
+    reach = authz.regions_q(viewer, action, "community")
     if authz.is_global_admin(viewer):
-        return people
-    return people.filter(authz.regions_q(viewer, action, "community"))
+        # Accounts with no home community (made for staff or screens) are a top admin's;
+        # people of another top region (another county) stay out of reach.
+        reach |= Q(community__isnull=True)
+    return people.filter(reach)
 
 
 def get_person_for(viewer: Person, person_id: int) -> Person:

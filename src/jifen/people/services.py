@@ -271,6 +271,8 @@ def update_person(
     before = snapshot(person)
     if "name" in changes:
         changes["name"] = clean_name(changes["name"])
+    if "employer" in changes:  # as at registration: the column holds 100 characters
+        changes["employer"] = (changes["employer"] or "").strip()[:100]
     for field, value in changes.items():
         setattr(person, field, value)
     if household_label is not None and person.community is not None:
