@@ -86,3 +86,24 @@ def test_a_page_for_logged_in_people_sends_visitors_to_login(db):
     response = Client().get("/password/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/?next=/password/")
+
+
+def test_page_forms_need_the_csrf_token_but_the_token_api_does_not(world):
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post("/login/", {"phone": world.resident.phone, "password": PASSWORD})
+    assert response.status_code == 403
+    assert logged_in_as(browser) is None
+    page = browser.get("/login/")
+    token = page.cookies["csrftoken"].value
+    response = browser.post(
+        "/login/",
+        {"phone": world.resident.phone, "password": PASSWORD, "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    assert logged_in_as(browser) == world.resident.pk
+    api = Client(enforce_csrf_checks=True).post(
+        "/api/v1/auth/token",
+        {"phone": world.resident.phone, "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert api.status_code == 201
