@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from jifen.demo.names import invented_names
+from jifen.demo.seed_points import seed_demo_points
 from jifen.people import services
 from jifen.people.models import Merchant, Organization, Person, Proxy, Role, Team
 from jifen.regions.models import Region
@@ -234,4 +235,5 @@ def seed_demo() -> list[Login]:
             agent=Person.objects.get(phone="13900000001"),
             relation="女儿",
         )
+    seed_demo_points(volunteers)
     return LOGINS
