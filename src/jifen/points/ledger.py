@@ -308,15 +308,21 @@ def _chunks(items: Iterable[Posting], size: int) -> Iterator[list[Posting]]:
         yield chunk
 
 
+@transaction.atomic
 def post_many(postings: Iterable[Posting], *, chunk_size: int = 2000) -> int:
-    """Post a stream of transfers inside the caller's transaction, in constant memory.
+    """Post a stream of transfers, all or nothing, in constant memory.
 
     Postings whose key is already in the ledger are skipped (a re-run posts nothing
     twice). Balance changes are summed per account and applied with one UPDATE per
-    distinct change, after locking the chunk's account rows in ascending id order.
+    distinct change, after locking the chunk's account rows in ascending id order. The
+    system slots are updated once, after the last chunk: holding slots while locking the
+    next chunk's rows would break the lock order of ``post`` (accounts by id, then
+    slots) and deadlock against a concurrent award. A stream spanning chunks keeps that
+    order when it comes in ascending account id, as the settlement jobs' streams do.
     Returns how many transfers were posted.
     """
     posted = 0
+    slots: dict[tuple[int, int], int] = defaultdict(int)
     for chunk in _chunks(postings, chunk_size):
         keys = [p.key for p in chunk]
         done = set(
@@ -334,7 +340,6 @@ def post_many(postings: Iterable[Posting], *, chunk_size: int = 2000) -> int:
             continue
         Transfer.objects.bulk_create([p.to_transfer() for p in fresh.values()], batch_size=500)
         rows: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-        slots: dict[tuple[int, int], int] = defaultdict(int)
         for posting in fresh.values():
             for account_id, change in _row_changes(posting).items():
                 total = rows[account_id]
@@ -343,10 +348,10 @@ def post_many(postings: Iterable[Posting], *, chunk_size: int = 2000) -> int:
             for key, delta in _slot_changes(posting).items():
                 slots[key] += delta
         _apply_rows_in_bulk(rows)
-        for (account_id, slot), delta in sorted(slots.items()):
-            if delta:
-                _apply_slot(account_id, slot, delta)
         posted += len(fresh)
+    for (account_id, slot), delta in sorted(slots.items()):
+        if delta:
+            _apply_slot(account_id, slot, delta)
     return posted
 
 

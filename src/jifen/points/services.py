@@ -88,6 +88,12 @@ def policy_for(community: Region) -> CommunityPolicy:
 
 def referral_bonus(*, referee: Person, actor: Person | None) -> Transfer | None:
     """When a newcomer's first claim is approved, their referrer receives points, once."""
+    key = f"bonus:referral:{referee.pk}"
+    # Once means once: asked again after staff changed the bonus, the first one stands
+    # (a replay with the new amount would be refused as a different request).
+    posted = Transfer.objects.filter(idempotency_key=key).first()
+    if posted is not None:
+        return posted
     referrer = referee.referrer
     if referrer is None or not referrer.is_active or referrer.community is None:
         return None
@@ -97,7 +103,7 @@ def referral_bonus(*, referee: Person, actor: Person | None) -> Transfer | None:
     return award_points(
         person=referrer,
         amount=policy.referral_points,
-        key=f"bonus:referral:{referee.pk}",
+        key=key,
         actor=actor,
         kind=T.BONUS,
         memo=ledger_text(_("Referral of volunteer %(number)s"), number=referee.volunteer_no),

@@ -179,10 +179,12 @@ def expiry_postings(community: Region, year: int) -> Iterator[Posting]:
         )
         if not old_in:
             continue
+        # What left the account by the year's end, oldest points first; taking back an
+        # award received after the cutoff cancels new points, so it spends no old ones.
         out = (
-            Transfer.objects.filter(debit=account, created_at__lt=year_end).aggregate(
-                s=Sum("amount")
-            )["s"]
+            Transfer.objects.filter(debit=account, created_at__lt=year_end)
+            .exclude(kind=T.REVERSAL, reverses__created_at__gte=cutoff)
+            .aggregate(s=Sum("amount"))["s"]
             or 0
         )
         back = (
