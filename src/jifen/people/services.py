@@ -152,6 +152,13 @@ def _create_person(
     base = f"{person.pk:08d}"
     person.volunteer_no = base + luhn_digit(base)
     person.save(update_fields=["volunteer_no"])
+    record(
+        actor=person if consent_source == ConsentSource.SELF_REGISTRATION else registered_by,
+        action="person.register",
+        target=person,
+        region=community,
+        after=snapshot(person),
+    )
     return person
 
 
@@ -175,7 +182,7 @@ def register_self(
     """Self-registration: the resident agrees to publication as they sign up."""
     if not password:
         raise InvalidInput(_("Please choose a password."), code="weak_password", field="password")
-    person = _create_person(
+    return _create_person(
         name=name,
         phone=phone,
         password=password,
@@ -184,14 +191,6 @@ def register_self(
         registered_by=None,
         consent_source=ConsentSource.SELF_REGISTRATION,
     )
-    record(
-        actor=person,
-        action="person.register",
-        target=person,
-        region=community,
-        after=snapshot(person),
-    )
-    return person
 
 
 @transaction.atomic
@@ -207,7 +206,7 @@ def register_by_staff(
 ) -> Person:
     """Staff register a resident, who confirms consent at their first login (防止"被志愿")."""
     authz.require(actor, authz.REGISTER_PERSON, community)
-    person = _create_person(
+    return _create_person(
         name=name,
         phone=phone,
         password=password,
@@ -217,14 +216,6 @@ def register_by_staff(
         consent_source="",
         **details,
     )
-    record(
-        actor=actor,
-        action="person.register",
-        target=person,
-        region=community,
-        after=snapshot(person),
-    )
-    return person
 
 
 @transaction.atomic
@@ -232,7 +223,7 @@ def create_person_from_cli(
     *, name: str, phone: str, password: str, community: Region | None
 ) -> Person:
     """``jifen createuser``: the operator creates the account with the person present."""
-    person = _create_person(
+    return _create_person(
         name=name,
         phone=phone,
         password=password,
@@ -240,14 +231,6 @@ def create_person_from_cli(
         registered_by=None,
         consent_source=ConsentSource.COMMAND_LINE,
     )
-    record(
-        actor=None,
-        action="person.register",
-        target=person,
-        region=community,
-        after=snapshot(person),
-    )
-    return person
 
 
 EDITABLE_FIELDS = (
