@@ -154,9 +154,18 @@ class TransferKind(models.TextChoices):
 class Transfer(models.Model):
     """One movement of points; never changed, never deleted."""
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
-    debit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="debits")
-    credit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="credits")
+    # No single-column index on these three: the (region|debit|credit, created_at)
+    # indexes below serve every lookup by them, and each index is one more write per
+    # transfer (migration 0003).
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    debit = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="debits", db_index=False
+    )
+    credit = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="credits", db_index=False
+    )
     amount = models.BigIntegerField()
     kind = models.CharField(max_length=16, choices=TransferKind.choices)
     # What caused it: the priced rule version, the claim/redemption/adjustment, the period.

@@ -61,11 +61,14 @@ def award_points(
     Called by the services that decide a point is due (an approved claim, a bonus);
     they hold the permission checks, this holds the ledger rules.
     """
-    community = _home_community(person)
+    if person.community_id is None:
+        _home_community(person)  # refuses: no home community
+    # Both accounts in one read (not the community row: the posting needs only its id).
+    issuer, holder = ledger.award_accounts(person)
     return ledger.post(
         Posting(
-            debit=system_account(community, AccountKind.ISSUER),
-            credit=account_for(person),
+            debit=issuer,
+            credit=holder,
             amount=amount,
             kind=kind,
             key=key,
