@@ -7,24 +7,32 @@ the next run does the whole job. Every posting also carries a key naming the
 person and period, so even a job forced to run twice posts nothing twice.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jifen.people.models import Team
-from jifen.points.ledger import Posting, account_for, ledger_text, post_many, system_account
+from jifen.points.ledger import (
+    Posting,
+    account_for,
+    account_rows,
+    ledger_text,
+    post_many,
+    system_account,
+)
 from jifen.points.models import (
     HOLDER_KINDS,
     Account,
     AccountKind,
+    CommunityPolicy,
     SettlementRun,
     Transfer,
     TransferKind,
@@ -83,9 +91,14 @@ def months_between(first: Month, last: Month) -> Iterator[Month]:
 # --- The jobs -----------------------------------------------------------------------------
 
 
-def team_leader_postings(community: Region, month: Month) -> Iterator[Posting]:
+def team_leader_postings(
+    community: Region,
+    month: Month,
+    policy: CommunityPolicy | None = None,
+    issuer: Account | None = None,
+) -> Iterator[Posting]:
     """The leader of a team with at least N members (leader included) at the month's end."""
-    policy = policy_for(community)
+    policy = policy or policy_for(community)
     if not policy.team_leader_enabled:
         return
     end = month.last_day
@@ -99,13 +112,18 @@ def team_leader_postings(community: Region, month: Month) -> Iterator[Posting]:
         .select_related("leader", "leader__community")
         .order_by("pk")
     )
-    issuer = system_account(community, AccountKind.ISSUER)
-    for team in teams:
+    issuer = issuer or system_account(community, AccountKind.ISSUER)
+    teams_ = list(teams)  # a community's teams: a handful
+    accounts = {
+        account.person_id: account
+        for account in Account.objects.filter(person_id__in=[t.leader_id for t in teams_])
+    }
+    for team in teams_:
         if team.leader.community_id is None or not team.leader.is_active:
             continue
         yield Posting(
             debit=issuer,
-            credit=account_for(team.leader),
+            credit=accounts.get(team.leader_id) or account_for(team.leader),
             amount=policy.team_leader_points,
             kind=T.BONUS,
             key=f"bonus:team_leader:{team.pk}:{month}",
@@ -118,51 +136,66 @@ def team_leader_postings(community: Region, month: Month) -> Iterator[Posting]:
         )
 
 
-def long_term_postings(community: Region, month: Month) -> Iterator[Posting]:
+def long_term_postings(
+    community: Region,
+    month: Month,
+    policy: CommunityPolicy | None = None,
+    issuer: Account | None = None,
+) -> Iterator[Posting]:
     """A volunteer with approved service dated in each of the last N months (this one too)."""
-    policy = policy_for(community)
+    policy = policy or policy_for(community)
     if not policy.long_term_enabled:
         return
-    months = policy.long_term_months
-    first = month
-    for _step in range(months - 1):
-        first = first.previous()
+    window = [month]
+    for _step in range(policy.long_term_months - 1):
+        window.insert(0, window[0].previous())
+    # Service in each month of the window: one count per month, each above zero (plain
+    # date ranges on the (region, kind, service_date) index; no date function per row).
+    per_month = {
+        f"m{i}": Count("id", filter=Q(service_date__gte=m.first_day, service_date__lte=m.last_day))
+        for i, m in enumerate(window)
+    }
     reversed_ = Transfer.objects.filter(reverses=OuterRef("pk"))
     qualified = (
         Transfer.objects.filter(
             region=community,
             kind=T.AWARD,
-            credit__kind=AccountKind.PERSON,
-            service_date__gte=first.first_day,
+            service_date__gte=window[0].first_day,
             service_date__lte=month.last_day,
         )
         .exclude(Exists(reversed_))
         .values("credit_id")
-        .annotate(months=Count(TruncMonth("service_date"), distinct=True))
-        .filter(months__gte=months)
-        .order_by("credit_id")
+        .annotate(**per_month)
+        .filter(**{f"{name}__gt": 0 for name in per_month})
         .values_list("credit_id", flat=True)
     )
-    issuer = system_account(community, AccountKind.ISSUER)
+    issuer = issuer or system_account(community, AccountKind.ISSUER)
     memo = ledger_text(_("Long-term volunteer bonus %(month)s"), month=month)
-    accounts = Account.objects.filter(pk__in=qualified).order_by("pk")
-    for account in accounts.iterator(chunk_size=2000):
+    period = str(month)
+    # Only what a posting reads of an account, in one read: a community's volunteers
+    # (thousands at most) fit in memory; a county's are streamed community by community.
+    # (Only people: the kind is checked here, on the few qualifying accounts, rather
+    # than joined to every transfer of the window.)
+    rows = Account.objects.filter(pk__in=qualified, kind=AccountKind.PERSON).order_by("pk")
+    for account in account_rows(rows.values_list("id", "kind", "region_id")):
         yield Posting(
             debit=issuer,
             credit=account,
             amount=policy.long_term_points,
             kind=T.BONUS,
-            key=f"bonus:long_term:{account.pk}:{month}",
+            key=f"bonus:long_term:{account.pk}:{period}",
             memo=memo,
-            period=str(month),
+            period=period,
             source_type="long_term",
         )
 
 
-def expiry_postings(community: Region, year: int) -> Iterator[Posting]:
+def expiry_postings(
+    community: Region, year: int, policy: CommunityPolicy | None = None
+) -> Iterator[Posting]:
     """At the end of ``year``, points received before 1 January of year − N + 1 and not
     spent since expire (oldest points are spent first). Earned totals are kept forever."""
-    policy = policy_for(community)
+    policy = policy or policy_for(community)
     if not policy.expiry_years:
         return
     cutoff = Month(year - policy.expiry_years + 1, 1).start()
@@ -259,17 +292,27 @@ def settle(as_of: date, region: Region | None = None) -> TickReport:
         )
     )
     for community in communities:
+        # Read once per community, when a job is due.
+        policy: CommunityPolicy | None = None
+        issuer: Account | None = None
         for month in months_between(first_month(community), last):
-            jobs = [
-                ("team_leader", str(month), team_leader_postings(community, month)),
-                ("long_term", str(month), long_term_postings(community, month)),
+            jobs: list[tuple[str, str, Callable[..., Iterator[Posting]]]] = [
+                ("team_leader", str(month), partial(team_leader_postings, community, month)),
+                ("long_term", str(month), partial(long_term_postings, community, month)),
             ]
             if month.month == 12:
-                jobs.append(("expiry", str(month.year), expiry_postings(community, month.year)))
+                jobs.append(
+                    ("expiry", str(month.year), partial(expiry_postings, community, month.year))
+                )
             for job, period, postings in jobs:
                 if (community.pk, job, period) in done:
                     continue
-                posted = run_job(community, job, period, postings)
+                policy = policy or policy_for(community)
+                if job == "expiry":
+                    posted = run_job(community, job, period, postings(policy=policy))
+                else:
+                    issuer = issuer or system_account(community, AccountKind.ISSUER)
+                    posted = run_job(community, job, period, postings(policy=policy, issuer=issuer))
                 if posted:
                     report.posted += posted
                     report.lines.append(f"{community.code} {job} {period}: {posted}")
