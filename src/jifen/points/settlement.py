@@ -7,15 +7,16 @@ the next run does the whole job. Every posting also carries a key naming the
 person and period, so even a job forced to run twice posts nothing twice.
 """
 
-from collections.abc import Callable, Iterator
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -96,34 +97,40 @@ def team_leader_postings(
     month: Month,
     policy: CommunityPolicy | None = None,
     issuer: Account | None = None,
+    teams: list[tuple[Team, Account | None]] | None = None,
 ) -> Iterator[Posting]:
-    """The leader of a team with at least N members (leader included) at the month's end."""
+    """The leader of a team with at least N members (leader included) at the month's end.
+
+    ``teams``: the community's teams, annotated with ``size`` at the month's end, each
+    with its leader's account (or None), when the caller has read them already."""
     policy = policy or policy_for(community)
     if not policy.team_leader_enabled:
         return
-    end = month.last_day
-    active = Q(memberships__joined_on__lte=end) & (
-        Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gt=end)
-    )
-    teams = (
-        Team.objects.filter(region__path__startswith=community.path)
-        .annotate(size=Count("memberships", filter=active))
-        .filter(size__gte=policy.team_min_size)
-        .select_related("leader", "leader__community")
-        .order_by("pk")
-    )
+    if teams is None:
+        end = month.last_day
+        active = Q(memberships__joined_on__lte=end) & (
+            Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gt=end)
+        )
+        found = list(
+            Team.objects.filter(region__path__startswith=community.path)
+            .annotate(size=Count("memberships", filter=active))
+            .select_related("leader")
+            .order_by("pk")
+        )
+        accounts = {
+            account.person_id: account
+            for account in Account.objects.filter(person_id__in=[t.leader_id for t in found])
+        }
+        teams = [(team, accounts.get(team.leader_id)) for team in found]
     issuer = issuer or system_account(community, AccountKind.ISSUER)
-    teams_ = list(teams)  # a community's teams: a handful
-    accounts = {
-        account.person_id: account
-        for account in Account.objects.filter(person_id__in=[t.leader_id for t in teams_])
-    }
-    for team in teams_:
+    for team, leader_account in teams:
+        if team.size < policy.team_min_size:  # type: ignore[attr-defined]
+            continue
         if team.leader.community_id is None or not team.leader.is_active:
             continue
         yield Posting(
             debit=issuer,
-            credit=accounts.get(team.leader_id) or account_for(team.leader),
+            credit=leader_account or account_for(team.leader),
             amount=policy.team_leader_points,
             kind=T.BONUS,
             key=f"bonus:team_leader:{team.pk}:{month}",
@@ -136,48 +143,59 @@ def team_leader_postings(
         )
 
 
-def long_term_postings(
-    community: Region,
-    month: Month,
-    policy: CommunityPolicy | None = None,
-    issuer: Account | None = None,
-) -> Iterator[Posting]:
-    """A volunteer with approved service dated in each of the last N months (this one too)."""
-    policy = policy or policy_for(community)
-    if not policy.long_term_enabled:
-        return
+def _long_term_rows(month: Month, length: int) -> QuerySet[Transfer, Any]:
+    """Per (community, credited account): the awards not reversed with a service date in
+    each of the ``length`` months up to ``month``, grouped; only groups with service in
+    every one of those months. One filtered COUNT per month: plain date ranges on the
+    (region, kind, service_date) index, no date function per row."""
     window = [month]
-    for _step in range(policy.long_term_months - 1):
+    for _step in range(length - 1):
         window.insert(0, window[0].previous())
-    # Service in each month of the window: one count per month, each above zero (plain
-    # date ranges on the (region, kind, service_date) index; no date function per row).
     per_month = {
         f"m{i}": Count("id", filter=Q(service_date__gte=m.first_day, service_date__lte=m.last_day))
         for i, m in enumerate(window)
     }
     reversed_ = Transfer.objects.filter(reverses=OuterRef("pk"))
-    qualified = (
+    return (
         Transfer.objects.filter(
-            region=community,
             kind=T.AWARD,
             service_date__gte=window[0].first_day,
             service_date__lte=month.last_day,
         )
         .exclude(Exists(reversed_))
-        .values("credit_id")
+        .values("region_id", "credit_id", "credit__kind", "credit__region_id")
         .annotate(**per_month)
         .filter(**{f"{name}__gt": 0 for name in per_month})
-        .values_list("credit_id", flat=True)
+        .order_by("region_id", "credit_id")
     )
+
+
+def long_term_postings(
+    community: Region,
+    month: Month,
+    policy: CommunityPolicy | None = None,
+    issuer: Account | None = None,
+    qualified: list[tuple[int, str, int]] | None = None,
+) -> Iterator[Posting]:
+    """A volunteer with approved service dated in each of the last N months (this one too).
+
+    ``qualified``: (id, kind, region_id) of the qualifying people's accounts, by id, when
+    the caller has read them already."""
+    policy = policy or policy_for(community)
+    if not policy.long_term_enabled:
+        return
+    if qualified is None:
+        rows = _long_term_rows(month, policy.long_term_months).filter(region=community)
+        qualified = [
+            (pk, kind, home)
+            for pk, kind, home in rows.values_list("credit_id", "credit__kind", "credit__region_id")
+            if kind == AccountKind.PERSON
+        ]
     issuer = issuer or system_account(community, AccountKind.ISSUER)
     memo = ledger_text(_("Long-term volunteer bonus %(month)s"), month=month)
     period = str(month)
-    # Only what a posting reads of an account, in one read: a community's volunteers
-    # (thousands at most) fit in memory; a county's are streamed community by community.
-    # (Only people: the kind is checked here, on the few qualifying accounts, rather
-    # than joined to every transfer of the window.)
-    rows = Account.objects.filter(pk__in=qualified, kind=AccountKind.PERSON).order_by("pk")
-    for account in account_rows(rows.values_list("id", "kind", "region_id")):
+    # Only what a posting reads of an account: tens of thousands of them in a county.
+    for account in account_rows(qualified):
         yield Posting(
             debit=issuer,
             credit=account,
@@ -278,8 +296,117 @@ class TickReport:
     posted: int = 0
 
 
+def _jobs_of(month: Month) -> list[tuple[str, str]]:
+    jobs = [("team_leader", str(month)), ("long_term", str(month))]
+    if month.month == 12:
+        jobs.append(("expiry", str(month.year)))
+    return jobs
+
+
+class _Month:
+    """What one month's jobs read, for many communities at once: their policies and
+    issuers, their teams with the leaders' accounts, and the accounts qualifying for the
+    long-term bonus. A handful of queries per month instead of a handful per community:
+    for a county of 300 communities the per-query cost was most of the settlement.
+
+    It is read before each job takes its SettlementRun lock, as a job's own queries ran
+    just before its first posting: a job already done by another tick still posts
+    nothing, and every posting still carries its key."""
+
+    def __init__(self, month: Month, communities: list[Region]) -> None:
+        self.month = month
+        self.communities = communities
+        ids = [c.pk for c in communities]
+        policies = {p.region_id: p for p in CommunityPolicy.objects.filter(region_id__in=ids)}
+        self.policies = {c.pk: policies.get(c.pk) or CommunityPolicy(region=c) for c in communities}
+        self.issuers: dict[int, Account] = {
+            a.region_id: a
+            for a in Account.objects.filter(region_id__in=ids, kind=AccountKind.ISSUER)
+        }
+        self._teams: dict[int, list[tuple[Team, Account | None]]] | None = None
+        self._long_term: dict[int, list[tuple[int, str, int]]] | None = None
+
+    def issuer(self, community: Region) -> Account:
+        if community.pk not in self.issuers:
+            self.issuers[community.pk] = system_account(community, AccountKind.ISSUER)
+        return self.issuers[community.pk]
+
+    def teams(self, community: Region) -> list[tuple[Team, Account | None]]:
+        """The community's teams (those of its compounds and grids too) with their size at
+        the month's end, each with its leader's account if the leader has one."""
+        if self._teams is None:
+            self._teams = defaultdict(list)
+            end = self.month.last_day
+            active = Q(memberships__joined_on__lte=end) & (
+                Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gt=end)
+            )
+            by_path = {c.path: c.pk for c in self.communities}
+            teams = (
+                Team.objects.filter(region__path__startswith=_common_path(self.communities))
+                .annotate(size=Count("memberships", filter=active))
+                .select_related("leader", "region")
+                .order_by("pk")
+            )
+            found = []
+            for team in teams:
+                community_id = _community_of(team.region.path, by_path)
+                if community_id is not None:
+                    found.append((community_id, team))
+            leaders = {
+                account.person_id: account
+                for account in Account.objects.filter(
+                    person_id__in={team.leader_id for _c, team in found}
+                )
+            }
+            for community_id, team in found:
+                self._teams[community_id].append((team, leaders.get(team.leader_id)))
+        return self._teams.get(community.pk, [])
+
+    def long_term(self, community: Region) -> list[tuple[int, str, int]]:
+        """(id, kind, region_id) of the people qualifying in the community, by id."""
+        if self._long_term is None:
+            self._long_term = defaultdict(list)
+            by_length: dict[int, list[int]] = defaultdict(list)
+            for c in self.communities:
+                policy = self.policies[c.pk]
+                if policy.long_term_enabled:
+                    by_length[policy.long_term_months].append(c.pk)
+            for length, ids in sorted(by_length.items()):
+                rows = _long_term_rows(self.month, length).filter(region_id__in=ids)
+                for region_id, pk, kind, home in rows.values_list(
+                    "region_id", "credit_id", "credit__kind", "credit__region_id"
+                ):
+                    if kind == AccountKind.PERSON:
+                        self._long_term[region_id].append((pk, kind, home))
+        return self._long_term.get(community.pk, [])
+
+
+def _common_path(communities: list[Region]) -> str:
+    """The path of the lowest region above (or at) all these communities."""
+    paths = [c.path for c in communities]
+    prefix = paths[0]
+    for path in paths[1:]:
+        while not path.startswith(prefix):
+            prefix = prefix[: prefix.rstrip("/").rfind("/") + 1]
+    return prefix
+
+
+def _community_of(path: str, by_path: dict[str, int]) -> int | None:
+    """The community whose subtree holds the region of this path, if it is one of ours."""
+    while path:
+        if path in by_path:
+            return by_path[path]
+        path = path[: path.rstrip("/").rfind("/") + 1] if path.count("/") > 2 else ""
+    return None
+
+
 def settle(as_of: date, region: Region | None = None) -> TickReport:
-    """Settle every month not yet settled up to the month before ``as_of``."""
+    """Settle every month not yet settled up to the month before ``as_of``.
+
+    Month by month (each community's jobs keep their order: a month's bonuses, then
+    December's expiry, then the next month), and within a month community by community,
+    each job in its own transaction.
+    """
     report = TickReport(lines=[])
     last = Month.of(as_of).previous()
     communities = Region.objects.filter(level=Level.COMMUNITY).order_by("path")
@@ -291,29 +418,40 @@ def settle(as_of: date, region: Region | None = None) -> TickReport:
             "region_id", "job", "period"
         )
     )
-    for community in communities:
-        # Read once per community, when a job is due.
-        policy: CommunityPolicy | None = None
-        issuer: Account | None = None
+    due: dict[Month, list[tuple[int, Region, list[tuple[str, str]]]]] = defaultdict(list)
+    for order, community in enumerate(communities):
         for month in months_between(first_month(community), last):
-            jobs: list[tuple[str, str, Callable[..., Iterator[Posting]]]] = [
-                ("team_leader", str(month), partial(team_leader_postings, community, month)),
-                ("long_term", str(month), partial(long_term_postings, community, month)),
-            ]
-            if month.month == 12:
-                jobs.append(
-                    ("expiry", str(month.year), partial(expiry_postings, community, month.year))
-                )
-            for job, period, postings in jobs:
-                if (community.pk, job, period) in done:
-                    continue
-                policy = policy or policy_for(community)
-                if job == "expiry":
-                    posted = run_job(community, job, period, postings(policy=policy))
+            jobs = [j for j in _jobs_of(month) if (community.pk, *j) not in done]
+            if jobs:
+                due[month].append((order, community, jobs))
+    lines: list[tuple[int, Month, int, str]] = []
+    for month in sorted(due, key=lambda m: (m.year, m.month)):
+        shared = _Month(month, [community for _o, community, _j in due[month]])
+        for order, community, jobs in due[month]:
+            policy = shared.policies[community.pk]
+            for index, (job, period) in enumerate(jobs):
+                postings: Iterator[Posting]
+                if job == "team_leader":
+                    postings = team_leader_postings(
+                        community, month, policy, shared.issuer(community), shared.teams(community)
+                    )
+                elif job == "long_term":
+                    postings = long_term_postings(
+                        community,
+                        month,
+                        policy,
+                        shared.issuer(community),
+                        shared.long_term(community),
+                    )
                 else:
-                    issuer = issuer or system_account(community, AccountKind.ISSUER)
-                    posted = run_job(community, job, period, postings(policy=policy, issuer=issuer))
+                    postings = expiry_postings(community, month.year, policy)
+                posted = run_job(community, job, period, postings)
                 if posted:
                     report.posted += posted
-                    report.lines.append(f"{community.code} {job} {period}: {posted}")
+                    lines.append(
+                        (order, month, index, f"{community.code} {job} {period}: {posted}")
+                    )
+    # Reported community by community, as before.
+    lines.sort(key=lambda line: (line[0], line[1].year, line[1].month, line[2]))
+    report.lines = [text for *_key, text in lines]
     return report
