@@ -7,15 +7,19 @@ the next run does the whole job. Every posting also carries a key naming the
 person and period, so even a job forced to run twice posts nothing twice.
 """
 
+import os
+import queue
+import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -326,6 +330,12 @@ class _Month:
         self._teams: dict[int, list[tuple[Team, Account | None]]] | None = None
         self._long_term: dict[int, list[tuple[int, str, int]]] | None = None
 
+    def read_all(self) -> None:
+        """Read everything now (the lazy parts are read on first use otherwise)."""
+        if self.communities:
+            self.teams(self.communities[0])
+            self.long_term(self.communities[0])
+
     def issuer(self, community: Region) -> Account:
         if community.pk not in self.issuers:
             self.issuers[community.pk] = system_account(community, AccountKind.ISSUER)
@@ -400,12 +410,19 @@ def _community_of(path: str, by_path: dict[str, int]) -> int | None:
     return None
 
 
-def settle(as_of: date, region: Region | None = None) -> TickReport:
+def settle(as_of: date, region: Region | None = None, workers: int | None = None) -> TickReport:
     """Settle every month not yet settled up to the month before ``as_of``.
 
     Month by month (each community's jobs keep their order: a month's bonuses, then
     December's expiry, then the next month), and within a month community by community,
     each job in its own transaction.
+
+    ``workers``: how many communities are settled at once, each worker with its own
+    database connection. By default up to four on PostgreSQL (communities are separate
+    ledgers: no two of them post to the same system account, and a job's locks are
+    taken in the same order whoever runs it), and one on SQLite, which writes one
+    transaction at a time anyway. Inside a transaction (the caller's data not yet
+    committed, invisible to other connections) it is always one.
     """
     report = TickReport(lines=[])
     last = Month.of(as_of).previous()
@@ -424,34 +441,100 @@ def settle(as_of: date, region: Region | None = None) -> TickReport:
             jobs = [j for j in _jobs_of(month) if (community.pk, *j) not in done]
             if jobs:
                 due[month].append((order, community, jobs))
-    lines: list[tuple[int, Month, int, str]] = []
+    parallel = _workers(workers)
+    lines: list[tuple[int, Month, int, str, int]] = []
     for month in sorted(due, key=lambda m: (m.year, m.month)):
         shared = _Month(month, [community for _o, community, _j in due[month]])
-        for order, community, jobs in due[month]:
-            policy = shared.policies[community.pk]
-            for index, (job, period) in enumerate(jobs):
-                postings: Iterator[Posting]
-                if job == "team_leader":
-                    postings = team_leader_postings(
-                        community, month, policy, shared.issuer(community), shared.teams(community)
-                    )
-                elif job == "long_term":
-                    postings = long_term_postings(
-                        community,
-                        month,
-                        policy,
-                        shared.issuer(community),
-                        shared.long_term(community),
-                    )
-                else:
-                    postings = expiry_postings(community, month.year, policy)
-                posted = run_job(community, job, period, postings)
-                if posted:
-                    report.posted += posted
-                    lines.append(
-                        (order, month, index, f"{community.code} {job} {period}: {posted}")
-                    )
+        if parallel > 1 and len(due[month]) > 1:
+            shared.read_all()  # before the workers share it
+            lines += _in_threads(parallel, due[month], partial(_settle_one, shared))
+        else:
+            for item in due[month]:
+                lines += _settle_community(shared, *item)
     # Reported community by community, as before.
     lines.sort(key=lambda line: (line[0], line[1].year, line[1].month, line[2]))
-    report.lines = [text for *_key, text in lines]
+    report.lines = [line[3] for line in lines]
+    report.posted = sum(line[4] for line in lines)
     return report
+
+
+def _settle_community(
+    shared: _Month, order: int, community: Region, jobs: list[tuple[str, str]]
+) -> list[tuple[int, Month, int, str, int]]:
+    """Run the community's due jobs of the month, in order; one line per job that posted."""
+    month = shared.month
+    policy = shared.policies[community.pk]
+    lines = []
+    for index, (job, period) in enumerate(jobs):
+        postings: Iterator[Posting]
+        if job == "team_leader":
+            postings = team_leader_postings(
+                community, month, policy, shared.issuer(community), shared.teams(community)
+            )
+        elif job == "long_term":
+            postings = long_term_postings(
+                community, month, policy, shared.issuer(community), shared.long_term(community)
+            )
+        else:
+            postings = expiry_postings(community, month.year, policy)
+        posted = run_job(community, job, period, postings)
+        if posted:
+            lines.append(
+                (order, month, index, f"{community.code} {job} {period}: {posted}", posted)
+            )
+    return lines
+
+
+def _settle_one(
+    shared: _Month, item: tuple[int, Region, list[tuple[str, str]]]
+) -> list[tuple[int, Month, int, str, int]]:
+    return _settle_community(shared, *item)
+
+
+def _workers(asked: int | None) -> int:
+    if connection.in_atomic_block:
+        return 1
+    if asked is not None:
+        return max(1, asked)
+    if connection.vendor != "postgresql":
+        return 1
+    # Twice the CPUs, at most four: a worker spends half its time waiting for the server.
+    return min(4, 2 * (os.cpu_count() or 1))
+
+
+def _in_threads(count: int, items: list[Any], work: Callable[[Any], list[Any]]) -> list[Any]:
+    """``work(item)`` for every item, ``count`` threads taking the next item as they
+    finish one. The first failure stops them taking more, and is raised at the end."""
+    pending: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    for item in items:
+        pending.put(item)
+    results: list[Any] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def worker() -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    item = pending.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    results.extend(work(item))
+                except BaseException as exc:  # noqa: BLE001 - re-raised below
+                    errors.append(exc)
+                    stop.set()
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    threads = [
+        threading.Thread(target=worker, name=f"jifen-settle-{i}")
+        for i in range(min(count, len(items)))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results

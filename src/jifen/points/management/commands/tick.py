@@ -17,6 +17,12 @@ class Command(JifenCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--as-of", help="YYYY-MM-DD, default today (JIFEN_TIME_ZONE)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="communities settled at once (default: up to 4 on PostgreSQL, 1 on SQLite)",
+        )
 
     def handle_jifen(self, *args: Any, **options: Any) -> None:
         try:
@@ -27,7 +33,9 @@ class Command(JifenCommand):
             )
         except ValueError:
             raise CommandError("--as-of must be a date like 2026-11-01") from None
-        report = settle(as_of)
+        if options["workers"] is not None and options["workers"] < 1:
+            raise CommandError("--workers must be at least 1")
+        report = settle(as_of, workers=options["workers"])
         for line in report.lines:
             self.stdout.write(line)
         pruned = prune_login_failures()
