@@ -15,6 +15,7 @@ import importlib
 import multiprocessing as mp
 import os
 import queue
+import time
 import traceback
 from collections.abc import Sequence
 from typing import Any
@@ -70,12 +71,23 @@ def run_many(
     for process in processes:
         process.start()
     answers: list[Any] = []
+    deadline = time.monotonic() + timeout
     try:
         for process, out in zip(processes, results, strict=True):
-            try:
-                status, value = out.get(timeout=timeout)
-            except queue.Empty:
-                raise ChildFailed(f"{target} did not finish within {timeout:.0f} s") from None
+            while True:
+                try:
+                    status, value = out.get(timeout=1)
+                    break
+                except queue.Empty:
+                    if not process.is_alive() and out.empty():
+                        raise ChildFailed(
+                            f"{target}: its process ended (exit code {process.exitcode}) "
+                            "without an answer"
+                        ) from None
+                    if time.monotonic() > deadline:
+                        raise ChildFailed(
+                            f"{target} did not finish within {timeout:.0f} s"
+                        ) from None
             if status != "ok":
                 raise ChildFailed(f"{target} failed:\n{value}")
             answers.append(value)
