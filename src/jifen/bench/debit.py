@@ -2,7 +2,8 @@
 
 A redemption Posting from a volunteer who has enough points to the community's
 shop account, through ``jifen.points.ledger.post``, one per transaction, as the
-shop would post it: both accounts looked up for each debit. The debit is a
+shop would post it: both accounts looked up for each debit (one query,
+``ledger.home_accounts``). The debit is a
 compare-and-set (``UPDATE ... WHERE balance >= amount``), so it needs no lock
 taken beforehand and can never overdraw.
 """
@@ -47,7 +48,7 @@ def prepare() -> None:
 
 def worker(seconds: float, barrier: Any = None) -> tuple[int, float, float]:
     from jifen.people.models import Person
-    from jifen.points.ledger import Posting, account_for, post, system_account
+    from jifen.points.ledger import Posting, home_accounts, post
     from jifen.points.models import AccountKind, TransferKind
 
     people = list(Person.objects.filter(community__code="SCALE-C0001").select_related("community"))
@@ -56,11 +57,11 @@ def worker(seconds: float, barrier: Any = None) -> tuple[int, float, float]:
 
     def debit(n: int) -> None:
         person = people[rng.randrange(len(people))]
-        assert person.community is not None  # noqa: S101 - every one of them has a community
+        shop, holder = home_accounts(person, AccountKind.SHOP)
         post(
             Posting(
-                debit=account_for(person),
-                credit=system_account(person.community, AccountKind.SHOP),
+                debit=holder,
+                credit=shop,
                 amount=rng.randint(1, 50),
                 kind=TransferKind.REDEMPTION,
                 key=f"bench:debit:{run}:{n}",
