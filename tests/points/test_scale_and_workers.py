@@ -109,3 +109,54 @@ def test_a_worker_that_fails_stops_the_settlement_and_leaves_no_half_job(monkeyp
     ) == expected_bonus_keys(today)
     assert Team.objects.filter(region=doomed).exists()
     assert list(check_ledger()) == []
+
+
+@pg
+@pytest.mark.django_db(transaction=True)
+def test_a_posting_on_its_own_is_one_transaction_that_refuses_an_overdraft():
+    """Outside any transaction a posting goes to PostgreSQL as one message, one implicit
+    transaction; a debit that cannot pay is refused by the balance CHECK and leaves
+    nothing behind. Replays, conflicts and double reversals answer as inside one."""
+    from django.db import connection
+
+    from jifen.lib.errors import Conflict
+    from jifen.points import ledger, services
+    from jifen.points.ledger import Posting, account_for, post, system_account
+
+    seed_scale(10, months=1, communities=1)
+    person = Person.objects.filter(community__code="SCALE-C0001").first()
+    with connection.cursor() as cursor:
+        assert ledger._on_its_own(cursor)
+    award = services.award_points(person=person, amount=40, key="own:1", actor=None)
+    assert services.award_points(person=person, amount=40, key="own:1", actor=None) == award
+    with pytest.raises(Conflict, match="idempotency_conflict"):
+        services.award_points(person=person, amount=41, key="own:1", actor=None)
+    shop = system_account(person.community, "shop")
+    holder = account_for(person)
+    before = (Transfer.objects.count(), holder.balance)
+    with pytest.raises(Conflict) as refused:
+        post(
+            Posting(
+                debit=holder, credit=shop, amount=holder.balance + 1, kind=T.REDEMPTION, key="own:2"
+            )
+        )
+    assert refused.value.code == "insufficient_points"
+    holder.refresh_from_db()
+    assert (Transfer.objects.count(), holder.balance) == before
+    spent = post(
+        Posting(debit=holder, credit=shop, amount=holder.balance, kind=T.REDEMPTION, key="own:3")
+    )
+    services.reverse_transfer(transfer=spent, actor=None, reason="cancelled")
+    with pytest.raises(Conflict) as again:
+        post(
+            Posting(
+                debit=shop,
+                credit=holder,
+                amount=spent.amount,
+                kind=T.REFUND,
+                key="own:4",
+                reverses=spent,
+            )
+        )
+    assert again.value.code == "already_reversed"
+    assert list(check_ledger()) == []

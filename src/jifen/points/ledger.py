@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from jifen.lib.errors import Conflict, InvalidInput
 from jifen.people.models import Merchant, Organization, Person
 from jifen.points.models import (
+    BALANCE_CHECK,
     HOLDER_KINDS,
     SLOTS,
     Account,
@@ -46,6 +47,11 @@ from jifen.regions.models import Level, Region
 
 K = AccountKind
 T = TransferKind
+
+try:  # psycopg 3's client-side binding cursor, which Django uses by default
+    from psycopg import ClientCursor as _CLIENT_CURSOR
+except ImportError:  # pragma: no cover - psycopg 3 is a dependency
+    _CLIENT_CURSOR = None  # type: ignore[assignment,misc]
 
 # Which way each kind of transfer may flow (debit kind, credit kind). Nothing here
 # goes from one holder to another: points are not transferable (积分不可转让).
@@ -391,14 +397,17 @@ class _Sql:
             f"ORDER BY {self.id} FOR UPDATE"
         )
 
-    def account_update(self, balance: int, earned: int, spent: int, ids: str) -> str:
-        """UPDATE of balances by a change; a debit only where the balance can pay it."""
+    def account_update(
+        self, balance: int, earned: int, spent: int, ids: str, guarded: bool = True
+    ) -> str:
+        """UPDATE of balances by a change; a debit only where the balance can pay it
+        (unguarded: the CHECK constraint refuses an overdraft with an error instead)."""
         sets = [f"{self.balance} = {self.balance} + %s"]
         if earned:
             sets.append(f"{self.earned} = {self.earned} + %s")
         if spent:
             sets.append(f"{self.spent} = {self.spent} + %s")
-        guard = f" AND {self.balance} >= %s" if balance < 0 else ""
+        guard = f" AND {self.balance} >= %s" if balance < 0 and guarded else ""
         return f"UPDATE {self.account} SET {', '.join(sets)} WHERE {self.id} {ids}{guard}"  # noqa: S608
 
 
@@ -443,7 +452,7 @@ def account_rows(rows: Iterable[tuple[int, str, int]]) -> Iterator[Account]:
 
 
 def _statements(
-    posting: Posting, values: dict[str, Any]
+    posting: Posting, values: dict[str, Any], guarded: bool = True
 ) -> tuple[list[tuple[str, list[Any]]], list[int]]:
     """A posting's statements in lock order (its INSERT, then the account rows by id, then
     the system slots), and what each account row's UPDATE debits (0 for a credit)."""
@@ -454,9 +463,10 @@ def _statements(
     for account_id, (balance, earned, spent) in sorted(_row_changes(posting).items()):
         # Compare-and-set: a debited row is only touched when it can pay.
         params = [*_changes_params(balance, earned, spent), account_id]
-        if balance < 0:
+        if balance < 0 and guarded:
             params.append(-balance)
-        statements.append((sql.account_update(balance, earned, spent, "= %s"), params))
+        statement = sql.account_update(balance, earned, spent, "= %s", guarded)
+        statements.append((statement, params))
         debits.append(-balance if balance < 0 else 0)
     for (account_id, slot), delta in sorted(_slot_changes(posting).items()):
         statements.append((sql.slot_update, [delta, account_id, slot]))
@@ -466,7 +476,35 @@ def _statements(
 def _in_one_message(cursor: Any) -> bool:
     """PostgreSQL through psycopg's client-side binding cursor (Django's default): it
     sends statements joined by ';' as one message of the simple query protocol."""
-    return connection.vendor == "postgresql" and type(cursor.cursor).__name__ == "ClientCursor"
+    return _CLIENT_CURSOR is not None and isinstance(cursor.cursor, _CLIENT_CURSOR)
+
+
+def _on_its_own(cursor: Any) -> bool:
+    """Outside any transaction, where one message is a transaction of its own."""
+    return (
+        _in_one_message(cursor) and not connection.in_atomic_block and connection.get_autocommit()
+    )
+
+
+def _run_alone(cursor: Any, posting: Posting, values: dict[str, Any]) -> int:
+    """Post outside any transaction in one message, which PostgreSQL runs as one implicit
+    transaction: committed at its end, or rolled back whole if any statement fails. One
+    round trip for the whole posting (no BEGIN, no COMMIT). A debit here is not guarded
+    by its WHERE clause, whose row count would only be known after the commit: the
+    balance CHECK constraint refuses the overdraft, so the message fails and nothing
+    of it stays (``post`` turns that into ``insufficient_points``)."""
+    statements, _debits = _statements(posting, values, guarded=False)
+    cursor.execute(
+        "; ".join(text for text, _params in statements),
+        [value for _text, params in statements for value in params],
+    )
+    return int(cursor.fetchone()[0])
+
+
+def _overdrawn(exc: IntegrityError) -> bool:
+    """The database refused a balance below zero (the CHECK constraint of Account)."""
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) == BALANCE_CHECK
 
 
 def _run(cursor: Any, statements: list[tuple[str, list[Any]]], debits: list[int]) -> int:
@@ -572,13 +610,20 @@ def post(posting: Posting) -> Transfer:
     posting.check()
     values = posting.values()
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            transfer = posting.to_transfer(values)
-            transfer.pk = _run(cursor, *_statements(posting, values))
-            transfer._state.adding = False
-            transfer._state.db = connection.alias
-            return transfer
+        with connection.cursor() as cursor:
+            if _on_its_own(cursor):
+                pk = _run_alone(cursor, posting, values)
+            else:
+                with transaction.atomic():
+                    pk = _run(cursor, *_statements(posting, values))
+        transfer = posting.to_transfer(values)
+        transfer.pk = pk
+        transfer._state.adding = False
+        transfer._state.db = connection.alias
+        return transfer
     except IntegrityError as exc:
+        if _overdrawn(exc):
+            raise _insufficient(posting.amount) from None
         if Transfer.objects.filter(idempotency_key=posting.key).exists():
             return _replay(posting)
         if (

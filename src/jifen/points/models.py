@@ -40,6 +40,9 @@ ROW_KINDS = (*HOLDER_KINDS, AccountKind.MERCHANT)
 # A community's system accounts: the issuer (where points come into being) and sinks.
 SYSTEM_KINDS = (AccountKind.ISSUER, AccountKind.SHOP, AccountKind.SETTLEMENT, AccountKind.EXPIRY)
 SLOTS = 8
+# The database's own guard against a balance below zero (invariant 4); the ledger reads
+# its name in the error when it refuses an overdraft.
+BALANCE_CHECK = "account_balance_nonnegative"
 
 
 class Account(models.Model):
@@ -70,7 +73,7 @@ class Account(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(balance__gte=0), name="account_balance_nonnegative"),
+            models.CheckConstraint(condition=Q(balance__gte=0), name=BALANCE_CHECK),
             models.CheckConstraint(
                 condition=Q(kind__in=ROW_KINDS) | Q(balance=0, earned=0, spent=0),
                 name="account_system_balance_in_slots",
