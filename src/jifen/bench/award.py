@@ -29,8 +29,10 @@ def prepare() -> None:
     seed_scale(VOLUNTEERS, months=1, communities=1)
 
 
-def worker(number: int, seconds: float, barrier: Any = None) -> tuple[int, float, float]:
-    """(In a child.) Award for ``seconds``; return (awards, start, end) on the monotonic clock."""
+def worker(number: int, seconds: float, barrier: Any = None) -> tuple[int, float, float, str]:
+    """(In a child.) Award for ``seconds``; return (awards, start, end) on the monotonic
+    clock, and the database it ran on."""
+    from django.db import connection
     from django.utils import timezone
 
     from jifen.people.models import Person
@@ -66,10 +68,12 @@ def worker(number: int, seconds: float, barrier: Any = None) -> tuple[int, float
         done += 1
         if time.monotonic() >= deadline:
             break
-    return done, start, time.monotonic()
+    return done, start, time.monotonic(), connection.vendor
 
 
 def measure(url: str, workers: int, seconds: float) -> tuple[float, int]:
+    """Awards per second over the run, and how many."""
+    vendor = "sqlite" if url.startswith("sqlite:") else "postgresql"
     answers = child.run_many(
         url,
         "jifen.bench.award:worker",
@@ -77,6 +81,8 @@ def measure(url: str, workers: int, seconds: float) -> tuple[float, int]:
         timeout=seconds + 600,
         barrier=True,
     )
+    if {a[3] for a in answers} != {vendor}:
+        raise RuntimeError(f"the award workers ran on {answers[0][3]}, not {vendor}")
     total = sum(a[0] for a in answers)
     span = max(a[2] for a in answers) - min(a[1] for a in answers)
     return total / span, total

@@ -46,12 +46,15 @@ def prepare() -> None:
 
 
 def measure(repeats: int) -> dict[str, float]:
+    from django.db import connection
     from django.db.models import Q
 
     from jifen.people.models import Person
     from jifen.points.models import Account, AccountKind, Transfer
     from jifen.points.selectors import balance_of
 
+    if connection.vendor != "postgresql":
+        raise RuntimeError(f"balance_read ran on {connection.vendor}")
     short, long = Account.objects.filter(
         region__code="SCALE-C0001", kind=AccountKind.PERSON
     ).order_by("pk")[:2]

@@ -70,7 +70,8 @@ class Context:
     pg_skip_reason: str | None
     sqlite: SqliteScratch
     results: dict[str, Result] = field(default_factory=dict)
-    # Scratch databases shared between benchmarks (e.g. both award_pg runs).
+    # Scratch databases shared between benchmarks (e.g. both award_pg runs), by
+    # "<vendor>:<what>": the SQLite and PostgreSQL award databases are different ones.
     shared: dict[str, str] = field(default_factory=dict)
 
     def say(self, text: str) -> None:
@@ -82,22 +83,24 @@ class Context:
         from jifen.bench import child
 
         assert self.pg is not None  # noqa: S101 - callers check pg_skip_reason first
-        if what not in self.shared:
+        key = f"postgresql:{what}"
+        if key not in self.shared:
             url = self.pg.url(self.pg.create(what))
             if prepare:
                 child.run(url, prepare, timeout=3600, **kwargs)
-            self.shared[what] = url
-        return self.shared[what]
+            self.shared[key] = url
+        return self.shared[key]
 
     def sqlite_database(self, what: str, prepare: str | None = None, **kwargs: Any) -> str:
         from jifen.bench import child
 
-        if what not in self.shared:
+        key = f"sqlite:{what}"
+        if key not in self.shared:
             url = self.sqlite.url(self.sqlite.create(what))
             if prepare:
                 child.run(url, prepare, timeout=3600, **kwargs)
-            self.shared[what] = url
-        return self.shared[what]
+            self.shared[key] = url
+        return self.shared[key]
 
 
 @dataclass(frozen=True)
