@@ -248,8 +248,9 @@ class Posting:
     def _ledger_side(self) -> Account:
         return self.credit if self.debit.kind in HOLDER_KINDS else self.debit
 
-    def values(self) -> dict[str, Any]:
-        """The transfer's stored fields by attribute name (after ``check()``)."""
+    def values(self, now: datetime | None = None) -> dict[str, Any]:
+        """The transfer's stored fields by attribute name (after ``check()``); ``now``: the
+        time of a transfer not dated by the caller (default: this instant)."""
         assert self.region_id is not None  # noqa: S101 - set by check()
         return {
             "region_id": self.region_id,
@@ -265,7 +266,7 @@ class Posting:
             "reverses_id": self.reverses.pk if self.reverses else None,
             "memo": str(self.memo)[:200],
             "created_by_id": self.actor.pk if self.actor else None,
-            "created_at": self.created_at or timezone.now(),
+            "created_at": self.created_at or now or timezone.now(),
             "idempotency_key": str(self.key),
             "request_digest": self.digest(),
         }
@@ -423,17 +424,24 @@ def _sql() -> _Sql:
     return statements
 
 
-def _params(values: dict[str, Any]) -> list[Any]:
+def _params(values: dict[str, Any], adapted: dict[Any, Any] | None = None) -> list[Any]:
     """A transfer's fields as the database driver takes them (dates adapted as Django does;
-    PostgreSQL's driver takes them as they are)."""
+    PostgreSQL's driver takes them as they are). ``adapted``: a memo of adapted dates, for
+    a batch whose transfers share their time."""
     params = list(_TRANSFER_VALUES(values))
     if connection.vendor != "postgresql":
         ops = connection.ops
+        memo = {} if adapted is None else adapted
         for index, kind in _TRANSFER_DATES:
-            adapt = (
-                ops.adapt_datetimefield_value if kind == "datetime" else ops.adapt_datefield_value
-            )
-            params[index] = adapt(params[index])
+            value = params[index]
+            if (kind, value) not in memo:
+                adapt = (
+                    ops.adapt_datetimefield_value
+                    if kind == "datetime"
+                    else ops.adapt_datefield_value
+                )
+                memo[(kind, value)] = adapt(value)
+            params[index] = memo[(kind, value)]
     return params
 
 
@@ -674,7 +682,10 @@ def post_many(postings: Iterable[Posting], *, chunk_size: int = 2000) -> int:
             fresh[posting.key] = posting
         if not fresh:
             continue
-        _insert_many([_params(p.values()) for p in fresh.values()])
+        # The transfers of a chunk not dated by their callers share its instant.
+        now = timezone.now()
+        adapted: dict[Any, Any] = {}
+        _insert_many([_params(p.values(now), adapted) for p in fresh.values()])
         rows: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
         for posting in fresh.values():
             for account_id, change in _row_changes(posting).items():
