@@ -56,19 +56,8 @@ def worker(number: int, seconds: float, barrier: Any = None) -> tuple[int, float
             source_type="bench",
         )
 
-    for n in range(WARM_UP):
-        award(-n - 1)
-    if barrier is not None:
-        barrier.wait()
-    start = time.monotonic()
-    deadline = start + seconds
-    done = 0
-    while True:
-        award(done)
-        done += 1
-        if time.monotonic() >= deadline:
-            break
-    return done, start, time.monotonic(), connection.vendor
+    done, start, end = child.timed_loop(award, warm_up=WARM_UP, seconds=seconds, barrier=barrier)
+    return done, start, end, connection.vendor
 
 
 def measure(url: str, workers: int, seconds: float) -> tuple[float, int]:

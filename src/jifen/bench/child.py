@@ -17,7 +17,7 @@ import os
 import queue
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 SPAWN = mp.get_context("spawn")
@@ -103,3 +103,23 @@ def run_many(
 def run(database_url: str, target: str, *, timeout: float = 3600, **kwargs: Any) -> Any:
     """Run ``target(**kwargs)`` in one spawned child and return what it returns."""
     return run_many(database_url, target, [kwargs], timeout=timeout)[0]
+
+
+def timed_loop(
+    operation: Callable[[int], object], *, warm_up: int, seconds: float, barrier: Any = None
+) -> tuple[int, float, float]:
+    """Warm up, wait for the other workers, then run ``operation(n)`` for ``seconds``:
+    (how many ran, when the timing started, when it ended). Warm-up calls get n < 0."""
+    for n in range(warm_up):
+        operation(-n - 1)
+    if barrier is not None:
+        barrier.wait()
+    start = time.monotonic()
+    deadline = start + seconds
+    done = 0
+    while True:
+        operation(done)
+        done += 1
+        if time.monotonic() >= deadline:
+            break
+    return done, start, time.monotonic()

@@ -70,19 +70,7 @@ def worker(seconds: float, barrier: Any = None) -> tuple[int, float, float]:
             )
         )
 
-    for n in range(WARM_UP):
-        debit(-n - 1)
-    if barrier is not None:
-        barrier.wait()
-    start = time.monotonic()
-    deadline = start + seconds
-    done = 0
-    while True:
-        debit(done)
-        done += 1
-        if time.monotonic() >= deadline:
-            break
-    return done, start, time.monotonic()
+    return child.timed_loop(debit, warm_up=WARM_UP, seconds=seconds, barrier=barrier)
 
 
 def run(ctx: Context) -> list[Result]:
