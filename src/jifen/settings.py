@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "jifen.people",
     "jifen.audit",
     "jifen.points",
+    "jifen.claims",
     "jifen.web",
     "jifen.demo",
 ]
@@ -170,6 +171,15 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # Served by the app itself (no CDN, no separate web server needed on an intranet).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Reminders and decisions (jifen.lib.notify): console, email, or a dotted class path.
+JIFEN_NOTIFY_BACKEND = env_str("JIFEN_NOTIFY_BACKEND", "memory" if TESTING else "console")
+EMAIL_HOST = env_str("JIFEN_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("JIFEN_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("JIFEN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("JIFEN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("JIFEN_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("JIFEN_EMAIL_FROM", "jifen@localhost")
+
 MEDIA_ROOT = DATA_DIR / "uploads"
 MEDIA_URL = "/media/"
 

@@ -32,6 +32,11 @@ EXPECTED: dict[str, set[str]] = {
     "rules.manage": {ADMIN, STAFF},
     "points.adjust": {ADMIN, STAFF},
     "points.view": {ADMIN, STAFF, REVIEWER},
+    # Claims (CONTRACT.md: reviewers review; staff and reviewers list the queue).
+    "claims.view": {ADMIN, STAFF, REVIEWER},
+    "claims.enter": {ADMIN, STAFF},
+    "claims.review": {ADMIN, REVIEWER},
+    "claims.revoke": {ADMIN, REVIEWER},
 }
 
 ROLES = [ADMIN, STAFF, REVIEWER, MERCHANT, KIOSK]

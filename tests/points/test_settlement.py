@@ -298,7 +298,10 @@ def test_tick_twice_posts_each_bonus_once(past):
     count = Transfer.objects.count()
     again = tick("2025-04-01")
     assert first[-1].startswith("tick as of 2025-04-01: 4 posting(s)")  # 3 leader, 1 long-term
-    assert again == ["tick as of 2025-04-01: 0 posting(s); 0 old failed login(s) pruned"]
+    assert again == [
+        "tick as of 2025-04-01: 0 posting(s); 0 review reminder(s) sent; "
+        "0 old failed login(s) pruned"
+    ]
     assert Transfer.objects.count() == count
     # Even a job forced to run again (its run record gone) posts nothing twice: the keys hold.
     for month in ("2025-01", "2025-02", "2025-03"):

@@ -25,3 +25,11 @@ def mask_id_number(id_number: str) -> str:
     if len(id_number) < 8:
         return "*" * len(id_number)
     return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
+
+
+def mask_email(email: str) -> str:
+    """w***@example.com: enough to recognise one's own address, not to write to it."""
+    if not email or "@" not in email:
+        return ""
+    local, _sep, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"

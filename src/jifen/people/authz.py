@@ -47,6 +47,13 @@ MANAGE_RULES = _action("rules.manage", [A, S], _("change point items and bonus r
 ADJUST_POINTS = _action("points.adjust", [A, S], _("adjust a resident's points"))
 VIEW_LEDGER = _action("points.view", [A, S, R], _("read the community's points ledger"))
 
+# Claims: the review group (reviewers) decides; staff see the queue and enter service
+# for residents without a phone, but the points they enter are checked by reviewers.
+VIEW_CLAIMS = _action("claims.view", [A, S, R], _("see the claims of the community"))
+ENTER_CLAIMS = _action("claims.enter", [A, S], _("declare service for a resident"))
+REVIEW_CLAIMS = _action("claims.review", [A, R], _("review claims"))
+REVOKE_CLAIMS = _action("claims.revoke", [A, R], _("revoke an approved claim"))
+
 ACTIONS: tuple[Action, ...] = (
     OPEN_CONSOLE,
     REGISTER_PERSON,
@@ -60,6 +67,10 @@ ACTIONS: tuple[Action, ...] = (
     MANAGE_RULES,
     ADJUST_POINTS,
     VIEW_LEDGER,
+    VIEW_CLAIMS,
+    ENTER_CLAIMS,
+    REVIEW_CLAIMS,
+    REVOKE_CLAIMS,
 )
 
 

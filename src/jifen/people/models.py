@@ -76,6 +76,8 @@ class Person(AbstractBaseUser):
         _("in-service party member reporting home"), default=False
     )
     employer = models.CharField(_("employer"), max_length=100, blank=True)
+    # Optional: where reminders go when the email notification backend is on.
+    email = models.EmailField(_("email"), blank=True)
     is_veteran = models.BooleanField(_("veteran"), default=False)
     referrer = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jifen.audit.services import record
 from jifen.lib.errors import Conflict, InvalidInput, NotFound
-from jifen.lib.masking import mask_id_number, mask_phone
+from jifen.lib.masking import mask_email, mask_id_number, mask_phone
 from jifen.people import authz
 from jifen.people.auth import revoke_all_tokens
 from jifen.people.models import (
@@ -50,6 +50,7 @@ def snapshot(person: Person) -> dict[str, Any]:
         "is_reporting_party_member": person.is_reporting_party_member,
         "employer": person.employer,
         "is_veteran": person.is_veteran,
+        "email": mask_email(person.email),
         "is_active": person.is_active,
     }
 
@@ -94,6 +95,7 @@ def _create_person(
     is_reporting_party_member: bool = False,
     employer: str = "",
     is_veteran: bool = False,
+    email: str = "",
 ) -> Person:
     name = clean_name(name)
     phone = clean_phone(phone)
@@ -110,6 +112,7 @@ def _create_person(
         is_reporting_party_member=is_reporting_party_member,
         employer=employer.strip()[:100],
         is_veteran=is_veteran,
+        email=email.strip(),
     )
     if id_number:
         cleaned = clean_id_number(id_number)
@@ -240,6 +243,7 @@ EDITABLE_FIELDS = (
     "is_reporting_party_member",
     "employer",
     "is_veteran",
+    "email",
 )
 
 

@@ -16,6 +16,7 @@ row, so concurrent awards update different rows and do not queue on one lock.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -285,6 +286,19 @@ class CommunityPolicy(models.Model):
         blank=True,
         help_text=_("Empty: points never expire."),
     )
+    # Review of claims (集体审核、交叉复核).
+    cross_check_points = models.PositiveIntegerField(
+        _("claims worth this many points need two reviewers"), default=50
+    )
+    cross_check_share = models.PositiveSmallIntegerField(
+        _("share of smaller claims sent to cross-check (%)"),
+        default=0,
+        validators=[MaxValueValidator(100)],
+    )
+    claim_max_age_days = models.PositiveIntegerField(
+        _("service can be declared up to this many days later"), default=90
+    )
+    appeal_days = models.PositiveIntegerField(_("days to appeal a review decision"), default=30)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -111,6 +111,11 @@ class PersonDetailsForm(forms.Form):
     )
     employer = forms.CharField(label=_("Employer"), max_length=100, required=False)
     is_veteran = forms.BooleanField(label=_("Veteran"), required=False)
+    email = forms.EmailField(
+        label=_("Email"),
+        required=False,
+        help_text=_("Optional; review reminders are sent here when email is set up."),
+    )
 
 
 class PersonCreateForm(PersonDetailsForm):

@@ -137,6 +137,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
                 is_reporting_party_member=data["is_reporting_party_member"],
                 employer=data["employer"],
                 is_veteran=data["is_veteran"],
+                email=data["email"],
             )
         except DomainError as exc:
             add_domain_error(form, exc)
@@ -184,6 +185,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
         "is_reporting_party_member": person.is_reporting_party_member,
         "employer": person.employer,
         "is_veteran": person.is_veteran,
+        "email": person.email,
     }
     form = PersonDetailsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

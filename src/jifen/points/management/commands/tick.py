@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from jifen.claims.notices import remind_reviewers
 from jifen.lib.commands import JifenCommand
 from jifen.people.auth import prune_login_failures
 from jifen.points.settlement import settle
@@ -39,6 +40,8 @@ class Command(JifenCommand):
         for line in report.lines:
             self.stdout.write(line)
         pruned = prune_login_failures()
+        reminded = remind_reviewers(as_of)
         self.stdout.write(
-            f"tick as of {as_of}: {report.posted} posting(s); {pruned} old failed login(s) pruned"
+            f"tick as of {as_of}: {report.posted} posting(s); {reminded} review reminder(s) "
+            f"sent; {pruned} old failed login(s) pruned"
         )

@@ -1,0 +1,90 @@
+"""What claims tell people: the volunteer hears each decision, reviewers are reminded
+once a week of the claims waiting for them (一周一审核)."""
+
+from collections.abc import Callable
+from datetime import date
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from jifen.claims.models import Claim, Reminder, Status
+from jifen.lib import notify
+from jifen.people import authz
+from jifen.people.models import Person, Role, RoleGrant
+
+
+def _in_deployment_language(make: Callable[[], notify.Message]) -> notify.Message:
+    with translation.override(settings.LANGUAGE_CODE):
+        return make()
+
+
+def decision(claim: Claim) -> None:
+    """After the transaction commits, tell the claimant what became of their claim."""
+
+    def message() -> notify.Message:
+        if claim.status == Status.APPROVED:
+            subject = _("Your claim %(id)s is approved") % {"id": claim.pk}
+            body = _("%(points)s points for %(item)s on %(date)s.") % {
+                "points": claim.points,
+                "item": claim.rule_version.name,
+                "date": claim.occurred_on.isoformat(),
+            }
+        else:
+            subject = _("Your claim %(id)s is %(status)s") % {
+                "id": claim.pk,
+                "status": claim.get_status_display(),
+            }
+            body = _("Reason: %(reason)s.") % {"reason": claim.reason}
+            if claim.status == Status.REJECTED:
+                body += " " + _("You may appeal within the time shown on the claim.")
+        return notify.Message(claim.person, subject, body)
+
+    transaction.on_commit(lambda: notify.send([_in_deployment_language(message)]))
+
+
+def _week(day: date) -> str:
+    year, week, _weekday = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def remind_reviewers(as_of: date) -> int:
+    """One reminder per reviewer and ISO week, to reviewers with claims waiting for them;
+    safe to run as often as ``jifen tick`` runs. Returns how many were sent."""
+    week = _week(as_of)
+    reviewers = (
+        Person.objects.filter(
+            is_active=True,
+            pk__in=RoleGrant.objects.filter(role__in=[Role.REVIEWER, Role.ADMIN]).values("person"),
+        )
+        .exclude(pk__in=Reminder.objects.filter(week=week).values("person"))
+        .order_by("pk")
+    )
+    messages = []
+    for reviewer in reviewers.iterator():
+        waiting = (
+            Claim.objects.filter(
+                authz.regions_q(reviewer, authz.REVIEW_CLAIMS, "community"),
+                status=Status.PENDING,
+            )
+            .exclude(person=reviewer)
+            .exclude(reviews__reviewer=reviewer)
+        )
+        count = waiting.count()
+        if not count:
+            continue
+        oldest = waiting.order_by("created_at").values_list("created_at", flat=True).first()
+        try:
+            with transaction.atomic():
+                Reminder.objects.create(person=reviewer, week=week, pending=count)
+        except IntegrityError:  # another tick sent it at this moment
+            continue
+        days = (as_of - timezone.localtime(oldest).date()).days if oldest else 0
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _("%(count)s claims wait for your review") % {"count": count}
+            body = _("The oldest has waited %(days)s days. Please review them this week.") % {
+                "days": days
+            }
+        messages.append(notify.Message(reviewer, subject, body))
+    return notify.send(messages) if messages else 0

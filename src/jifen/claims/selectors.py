@@ -1,0 +1,203 @@
+"""Reads of claims: the review queue, a volunteer's claims, one claim with its history,
+and the review cadence (一周一审核)."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jifen.audit.models import AuditEvent
+from jifen.claims.models import Claim, Decision, Review, Status
+from jifen.lib.errors import NotFound
+from jifen.people import authz
+from jifen.people.models import Person, Proxy, Role, RoleGrant
+from jifen.regions.models import Region
+
+RELATED = ("person", "organization", "community", "rule_version__item", "created_by")
+
+
+def _with_counts(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+    return claims.select_related(*RELATED).annotate(
+        approvals=Count("reviews", filter=Q(reviews__decision=Decision.APPROVE)),
+        photo_count=Count("photos", distinct=True),
+    )
+
+
+def visible_claims(viewer: Person) -> QuerySet[Claim]:
+    """Claims of the communities where the viewer may see claims."""
+    return Claim.objects.filter(authz.regions_q(viewer, authz.VIEW_CLAIMS, "community"))
+
+
+def review_queue(
+    viewer: Person,
+    *,
+    status: str = Status.PENDING,
+    community: Region | None = None,
+    rule_item: int | None = None,
+    provenance: str = "",
+    older_than_days: int | None = None,
+    person: int | None = None,
+) -> QuerySet[Claim]:
+    """Claims in the viewer's regions, oldest first (the one waiting longest on top)."""
+    claims = visible_claims(viewer)
+    if status:
+        claims = claims.filter(status=status)
+    if community is not None:
+        claims = claims.filter(community__path__startswith=community.path)
+    if rule_item:
+        claims = claims.filter(rule_version__item_id=rule_item)
+    if provenance:
+        claims = claims.filter(provenance=provenance)
+    if older_than_days:
+        claims = claims.filter(created_at__lt=timezone.now() - timedelta(days=older_than_days))
+    if person:
+        claims = claims.filter(person_id=person)
+    return _with_counts(claims).order_by("created_at", "id")
+
+
+def claims_of(person: Person) -> QuerySet[Claim]:
+    """The volunteer's own claims, newest first."""
+    return (
+        _with_counts(Claim.objects.filter(person=person))
+        .select_related("appeal")
+        .order_by("-created_at", "-id")
+    )
+
+
+def may_see(viewer: Person, claim: Claim) -> bool:
+    if viewer.pk in (claim.person_id, claim.created_by_id):
+        return True
+    if authz.can(viewer, authz.VIEW_CLAIMS, claim.community):
+        return True
+    return Proxy.objects.filter(
+        principal_id=claim.person_id, agent=viewer, revoked_at__isnull=True
+    ).exists()
+
+
+def get_claim_for(viewer: Person, claim_id: int) -> Claim:
+    """One claim, for its claimant, their proxy, or staff and reviewers of its community;
+    for anyone else it does not exist."""
+    claim = _with_counts(Claim.objects.filter(pk=claim_id)).select_related("appeal").first()
+    if claim is None or not may_see(viewer, claim):
+        raise NotFound(_("There is no such claim."))
+    return claim
+
+
+def reviews_of(claim: Claim) -> QuerySet[Review]:
+    return claim.reviews.select_related("reviewer").order_by("at", "id")
+
+
+def history(claim: Claim) -> QuerySet[AuditEvent]:
+    """Everything that happened to the claim, oldest first: created, reviews, appeal,
+    posting, reversal."""
+    return (
+        AuditEvent.objects.filter(target_type=Claim._meta.label_lower, target_id=claim.pk)
+        .select_related("actor", "on_behalf_of")
+        .order_by("at", "id")
+    )
+
+
+def can_review(viewer: Person, claim: Claim) -> bool:
+    """Would the buttons do anything? (The services decide; this only hides buttons.)"""
+    if claim.status != Status.PENDING or not authz.can(
+        viewer, authz.REVIEW_CLAIMS, claim.community
+    ):
+        return False
+    if viewer.pk in (claim.person_id, claim.created_by_id):
+        return False
+    if claim.person.household_id is not None and viewer.household_id == claim.person.household_id:
+        return False
+    return not claim.reviews.filter(reviewer=viewer).exists()
+
+
+# --- Cadence (一周一审核) ---------------------------------------------------------------
+
+AGE_BUCKETS = ((0, 2), (3, 7), (8, 14), (15, None))
+
+
+@dataclass
+class CommunityCadence:
+    community: Region
+    buckets: list[int]
+    total: int
+    oldest: date | None
+
+
+@dataclass
+class ReviewerCadence:
+    person: Person
+    regions: list[str]
+    last_7_days: int
+    last_30_days: int
+    last_review: date | None
+
+
+def bucket_labels() -> list[str]:
+    labels = []
+    for low, high in AGE_BUCKETS:
+        if high is None:
+            labels.append(_("over %(days)s days") % {"days": low - 1})
+        else:
+            labels.append(_("%(low)s–%(high)s days") % {"low": low, "high": high})
+    return labels
+
+
+def pending_by_age(viewer: Person, today: date | None = None) -> list[CommunityCadence]:
+    """Pending claims per community by how long they have waited."""
+    today = today or timezone.localdate()
+    rows: dict[int, CommunityCadence] = {}
+    claims = (
+        visible_claims(viewer)
+        .filter(status=Status.PENDING)
+        .select_related("community")
+        .only("created_at", "community__name", "community__code", "community__path")
+    )
+    for claim in claims.iterator(chunk_size=2000):
+        row = rows.get(claim.community_id)
+        if row is None:
+            row = rows[claim.community_id] = CommunityCadence(
+                claim.community, [0] * len(AGE_BUCKETS), 0, None
+            )
+        waited_since = timezone.localtime(claim.created_at).date()
+        age = (today - waited_since).days
+        for i, (low, high) in enumerate(AGE_BUCKETS):
+            if age >= low and (high is None or age <= high):
+                row.buckets[i] += 1
+                break
+        row.total += 1
+        row.oldest = min(row.oldest or waited_since, waited_since)
+    return sorted(rows.values(), key=lambda r: r.community.code)
+
+
+def reviewers_of(viewer: Person) -> list[ReviewerCadence]:
+    """The reviewers over the viewer's regions (and below), with how much they reviewed."""
+    grants = (
+        RoleGrant.objects.filter(
+            authz.regions_q(viewer, authz.VIEW_CLAIMS, "region"), role=Role.REVIEWER
+        )
+        .select_related("person", "region")
+        .order_by("person__name", "person_id")
+    )
+    people: dict[int, ReviewerCadence] = {}
+    for grant in grants:
+        row = people.get(grant.person_id)
+        if row is None:
+            row = people[grant.person_id] = ReviewerCadence(grant.person, [], 0, 0, None)
+        row.regions.append(grant.region.name)
+    now = timezone.now()
+    stats = (
+        Review.objects.filter(reviewer_id__in=people)
+        .values("reviewer_id")
+        .annotate(
+            week=Count("id", filter=Q(at__gte=now - timedelta(days=7))),
+            month=Count("id", filter=Q(at__gte=now - timedelta(days=30))),
+            last=Max("at"),
+        )
+    )
+    for row_ in stats:
+        row = people[row_["reviewer_id"]]
+        row.last_7_days, row.last_30_days = row_["week"], row_["month"]
+        row.last_review = timezone.localtime(row_["last"]).date()
+    return list(people.values())
