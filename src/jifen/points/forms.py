@@ -63,4 +63,8 @@ class PolicyForm(forms.ModelForm):  # type: ignore[type-arg]
             "long_term_points",
             "long_term_months",
             "expiry_years",
+            "cross_check_points",
+            "cross_check_share",
+            "claim_max_age_days",
+            "appeal_days",
         ]

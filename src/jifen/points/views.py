@@ -148,7 +148,7 @@ def policy(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.render())
         else:
-            messages.success(request, _("The bonus and expiry rules are saved."))
+            messages.success(request, _("The community rules are saved."))
     else:
         messages.error(request, _("Please check the numbers of the rules."))
     return redirect(f"{reverse('points:totals')}?community={community.code}")
