@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "jifen.audit",
     "jifen.points",
     "jifen.claims",
+    "jifen.activities",
     "jifen.web",
     "jifen.demo",
 ]

@@ -37,6 +37,9 @@ EXPECTED: dict[str, set[str]] = {
     "claims.enter": {ADMIN, STAFF},
     "claims.review": {ADMIN, REVIEWER},
     "claims.revoke": {ADMIN, REVIEWER},
+    # Activities (CONTRACT.md: staff create and run them, reviewers approve the filing).
+    "activity.manage": {ADMIN, STAFF},
+    "activity.approve": {ADMIN, REVIEWER},
 }
 
 ROLES = [ADMIN, STAFF, REVIEWER, MERCHANT, KIOSK]

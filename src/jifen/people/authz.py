@@ -54,6 +54,10 @@ ENTER_CLAIMS = _action("claims.enter", [A, S], _("declare service for a resident
 REVIEW_CLAIMS = _action("claims.review", [A, R], _("review claims"))
 REVOKE_CLAIMS = _action("claims.revoke", [A, R], _("revoke an approved claim"))
 
+# Activities: staff file and run them; the review group approves the filing (备案).
+MANAGE_ACTIVITIES = _action("activity.manage", [A, S], _("organise volunteer activities"))
+APPROVE_ACTIVITIES = _action("activity.approve", [A, R], _("approve the filing of an activity"))
+
 ACTIONS: tuple[Action, ...] = (
     OPEN_CONSOLE,
     REGISTER_PERSON,
@@ -71,6 +75,8 @@ ACTIONS: tuple[Action, ...] = (
     ENTER_CLAIMS,
     REVIEW_CLAIMS,
     REVOKE_CLAIMS,
+    MANAGE_ACTIVITIES,
+    APPROVE_ACTIVITIES,
 )
 
 

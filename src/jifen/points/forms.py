@@ -67,4 +67,5 @@ class PolicyForm(forms.ModelForm):  # type: ignore[type-arg]
             "cross_check_share",
             "claim_max_age_days",
             "appeal_days",
+            "attendance_min_share",
         ]

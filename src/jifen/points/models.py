@@ -299,6 +299,12 @@ class CommunityPolicy(models.Model):
         _("service can be declared up to this many days later"), default=90
     )
     appeal_days = models.PositiveIntegerField(_("days to appeal a review decision"), default=30)
+    # Activities: attendance must cover this share of the activity to earn (0: off).
+    attendance_min_share = models.PositiveSmallIntegerField(
+        _("attendance must cover this share of an activity (%)"),
+        default=0,
+        validators=[MaxValueValidator(100)],
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from jifen.activities.services import finish_overdue, settle_closed
 from jifen.claims.notices import remind_reviewers
 from jifen.lib.commands import JifenCommand
 from jifen.people.auth import prune_login_failures
@@ -39,6 +40,12 @@ class Command(JifenCommand):
         report = settle(as_of, workers=options["workers"])
         for line in report.lines:
             self.stdout.write(line)
+        checked_out = finish_overdue()
+        settled = settle_closed()
+        if checked_out or settled:
+            self.stdout.write(
+                f"activities: {checked_out} forgotten check-out(s) closed, {settled} settled"
+            )
         pruned = prune_login_failures()
         reminded = remind_reviewers(as_of)
         self.stdout.write(

@@ -1,0 +1,698 @@
+"""Writes of activities: filing, recruitment, attendance, closing. One transaction each.
+
+Integrity of attendance rests on the database as much as on this code: one
+attendance per person and activity (a second check-in finds it), one open
+attendance per person (two check-ins at once cannot both open), check-out after
+check-in. The checks here give the clear error; the constraints make a race harmless.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from jifen.activities import hours as rules
+from jifen.activities import tokens
+from jifen.activities.models import (
+    Activity,
+    Attendance,
+    Method,
+    Signup,
+    SignupStatus,
+    Status,
+)
+from jifen.audit.services import record
+from jifen.claims import services as claims
+from jifen.claims.models import Claim, Provenance, Source
+from jifen.claims.models import Status as ClaimStatus
+from jifen.lib import notify
+from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from jifen.people import authz
+from jifen.people.models import Organization, Person, Team
+from jifen.points.models import Unit
+from jifen.points.services import policy_for, price
+from jifen.regions.models import Level, Region
+
+MAX_CAPACITY = 10_000
+OPEN = (Status.PUBLISHED,)
+
+
+# --- Filing ------------------------------------------------------------------------------
+
+
+def _clean_text(value: str, field: str, limit: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput(_("Please fill in this field."), field=field)
+    if len(value) > limit:
+        raise InvalidInput(_("At most %(n)s characters, please."), field=field, params={"n": limit})
+    return value
+
+
+def _check_window(starts_at: datetime, ends_at: datetime) -> None:
+    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+        raise InvalidInput(_("Times need a time zone."), field="starts_at")
+    if ends_at <= starts_at:
+        raise InvalidInput(_("The activity must end after it starts."), field="ends_at")
+    if ends_at - starts_at > timedelta(days=7):
+        raise InvalidInput(_("An activity lasts at most 7 days."), field="ends_at")
+    if ends_at <= timezone.now():
+        raise InvalidInput(_("This time window is already over."), field="ends_at")
+
+
+def _check_capacity(capacity: Any) -> int:
+    if isinstance(capacity, bool) or not isinstance(capacity, int):
+        raise InvalidInput(_("The capacity is a whole number."), field="capacity")
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise InvalidInput(
+            _("The capacity is from 1 to %(max)s people."),
+            field="capacity",
+            params={"max": MAX_CAPACITY},
+        )
+    return capacity
+
+
+@transaction.atomic
+def create_activity(
+    *,
+    actor: Person,
+    region: Region,
+    title: str,
+    rule_item_id: int | str | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int,
+    place: str = "",
+    description: str = "",
+    team: Team | None = None,
+    organization: Organization | None = None,
+    tags: str = "",
+    min_age: int | None = None,
+    risk_notes: str = "",
+    needs_insurance: bool = False,
+) -> Activity:
+    """A draft, filed by staff of the community (or of the town, for a town-wide one)."""
+    authz.require(actor, authz.MANAGE_ACTIVITIES, region)
+    if region.level not in (Level.COMMUNITY, Level.TOWN):
+        raise InvalidInput(
+            _("An activity belongs to a community or, town-wide, to a town."), field="community"
+        )
+    _check_window(starts_at, ends_at)
+    for group in (team, organization):
+        if (
+            group is not None
+            and not group.region.is_within(region)
+            and not region.is_within(group.region)
+        ):
+            raise InvalidInput(_("The organiser is not of this region."), field="organiser")
+    if min_age is not None and not 0 < min_age < 120:
+        raise InvalidInput(_("The minimum age is from 1 to 119."), field="min_age")
+    activity = Activity.objects.create(
+        title=_clean_text(title, "title", 100),
+        description=_clean_text(description, "description", 2000, required=False),
+        region=region,
+        place=_clean_text(place, "place", 200, required=False),
+        rule_item=claims.rule_item_for(region, rule_item_id),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=_check_capacity(capacity),
+        organiser=actor,
+        team=team,
+        organization=organization,
+        tags=_clean_text(tags, "tags", 200, required=False),
+        min_age=min_age,
+        risk_notes=_clean_text(risk_notes, "risk_notes", 500, required=False),
+        needs_insurance=needs_insurance,
+    )
+    record(
+        actor=actor,
+        action="activity.create",
+        target=activity,
+        region=region,
+        after={
+            "title": activity.title,
+            "starts_at": starts_at.isoformat(),
+            "ends_at": ends_at.isoformat(),
+            "capacity": activity.capacity,
+            "item": activity.rule_item.code,
+        },
+    )
+    return activity
+
+
+def _locked(activity: Activity | int) -> Activity:
+    pk = activity.pk if isinstance(activity, Activity) else activity
+    try:
+        return (
+            Activity.objects.select_for_update(of=("self",))
+            .select_related("region", "rule_item")
+            .get(pk=pk)
+        )
+    except Activity.DoesNotExist:
+        raise NotFound(_("There is no such activity.")) from None
+
+
+def _move(activity: Activity, actor: Person, to: str, action: str, **after: Any) -> Activity:
+    before = activity.status
+    activity.status = to
+    activity.save()
+    record(
+        actor=actor,
+        action=action,
+        target=activity,
+        region=activity.region,
+        before={"status": before},
+        after={"status": to, **after},
+    )
+    return activity
+
+
+@transaction.atomic
+def submit_activity(*, actor: Person, activity: Activity | int) -> Activity:
+    """Send a draft for filing (备案)."""
+    activity = _locked(activity)
+    authz.require(actor, authz.MANAGE_ACTIVITIES, activity.region)
+    if activity.status != Status.DRAFT:
+        raise Conflict(_("Only a draft can be submitted."), code="wrong_status")
+    return _move(activity, actor, Status.SUBMITTED, "activity.submit")
+
+
+@transaction.atomic
+def approve_activity(*, actor: Person, activity: Activity | int) -> Activity:
+    """A reviewer approves the filing; the activity is published and recruits."""
+    activity = _locked(activity)
+    authz.require(actor, authz.APPROVE_ACTIVITIES, activity.region)
+    if activity.status not in (Status.DRAFT, Status.SUBMITTED):
+        raise Conflict(
+            _("Only a draft or submitted activity can be approved."), code="wrong_status"
+        )
+    if activity.ends_at <= timezone.now():
+        raise Conflict(_("This activity is already over."), code="wrong_status")
+    activity.approved_by = actor
+    return _move(activity, actor, Status.PUBLISHED, "activity.approve")
+
+
+def _tell(people: list[Person], subject: Any, body: Any, **params: Any) -> None:
+    def send() -> None:
+        with translation.override(settings.LANGUAGE_CODE):
+            messages = [
+                notify.Message(p, str(subject) % params, str(body) % params) for p in people
+            ]
+        notify.send(messages)
+
+    if people:
+        transaction.on_commit(send)
+
+
+@transaction.atomic
+def cancel_activity(*, actor: Person, activity: Activity | int, reason: str) -> Activity:
+    """Cancelled before it closes; everyone signed up is told."""
+    activity = _locked(activity)
+    authz.require(actor, authz.MANAGE_ACTIVITIES, activity.region)
+    if activity.status in (Status.CLOSED, Status.SETTLED, Status.CANCELLED):
+        raise Conflict(_("This activity can no longer be cancelled."), code="wrong_status")
+    if activity.attendances.exists():
+        raise Conflict(
+            _("People have already checked in; close the activity instead."), code="wrong_status"
+        )
+    reason = _clean_text(reason, "reason", 200)
+    activity.cancel_reason = reason
+    _move(activity, actor, Status.CANCELLED, "activity.cancel", reason=reason)
+    signed = [
+        s.person
+        for s in activity.signups.exclude(status=SignupStatus.WITHDRAWN).select_related("person")
+    ]
+    _tell(
+        signed,
+        _("Activity cancelled: %(title)s"),
+        _("%(title)s on %(date)s is cancelled: %(reason)s"),
+        title=activity.title,
+        date=timezone.localtime(activity.starts_at).strftime("%Y-%m-%d %H:%M"),
+        reason=reason,
+    )
+    return activity
+
+
+# --- Recruitment ---------------------------------------------------------------------------
+
+
+def _require_open(activity: Activity) -> None:
+    if activity.status not in OPEN:
+        raise Conflict(
+            _("This activity is not open (%(status)s)."),
+            code="not_open",
+            params={"status": activity.get_status_display()},
+        )
+
+
+def _may_join(person: Person, activity: Activity) -> None:
+    if person.community is None or not person.community.is_within(activity.region):
+        raise PermissionDenied(
+            _("This activity is for residents of %(region)s."),
+            params={"region": activity.region.name},
+        )
+    if activity.min_age and person.birth_date:
+        today = timezone.localdate()
+        age = (
+            today.year
+            - person.birth_date.year
+            - ((today.month, today.day) < (person.birth_date.month, person.birth_date.day))
+        )
+        if age < activity.min_age:
+            raise Conflict(
+                _("This activity is for volunteers aged %(age)s or more."),
+                code="too_young",
+                params={"age": activity.min_age},
+            )
+
+
+def _acting_on(actor: Person, person: Person | None, activity: Activity) -> tuple[Person, bool]:
+    """(the person concerned, whether staff act for them)."""
+    if person is None or person.pk == actor.pk:
+        return actor, False
+    authz.require(actor, authz.MANAGE_ACTIVITIES, activity.region)
+    return person, True
+
+
+@transaction.atomic
+def sign_up(*, actor: Person, activity: Activity | int, person: Person | None = None) -> Signup:
+    """Confirmed while places are left, then on the waiting list (as long as the
+    capacity); after that ``activity_full``. Signing up twice returns the first signup."""
+    activity = _locked(activity)
+    person, by_staff = _acting_on(actor, person, activity)
+    _require_open(activity)
+    if timezone.now() >= activity.ends_at:
+        raise Conflict(_("This activity is over."), code="not_open")
+    _may_join(person, activity)
+    existing = activity.signups.exclude(status=SignupStatus.WITHDRAWN).filter(person=person).first()
+    if existing is not None:
+        return existing
+    active = activity.signups.exclude(status=SignupStatus.WITHDRAWN)
+    confirmed = active.filter(status=SignupStatus.CONFIRMED).count()
+    if confirmed < activity.capacity:
+        status = SignupStatus.CONFIRMED
+    elif active.filter(status=SignupStatus.WAITLISTED).count() < activity.capacity:
+        status = SignupStatus.WAITLISTED
+    else:
+        raise Conflict(_("This activity is full."), code="activity_full")
+    signup = Signup.objects.create(
+        activity=activity,
+        person=person,
+        status=status,
+        signed_up_by=actor if by_staff else None,
+    )
+    record(
+        actor=actor,
+        action="activity.signup",
+        target=activity,
+        region=activity.region,
+        on_behalf_of=person if by_staff else None,
+        after={"volunteer": person.volunteer_no, "status": status},
+    )
+    return signup
+
+
+@transaction.atomic
+def withdraw(*, actor: Person, activity: Activity | int, person: Person | None = None) -> Signup:
+    """Before the start only; the first on the waiting list moves up and is told."""
+    activity = _locked(activity)
+    person, by_staff = _acting_on(actor, person, activity)
+    signup = activity.signups.exclude(status=SignupStatus.WITHDRAWN).filter(person=person).first()
+    if signup is None:
+        raise NotFound(_("This person has not signed up for the activity."))
+    if timezone.now() >= activity.starts_at:
+        raise Conflict(_("The activity has started; it is too late to withdraw."), code="started")
+    was_confirmed = signup.status == SignupStatus.CONFIRMED
+    signup.status = SignupStatus.WITHDRAWN
+    signup.withdrawn_at = timezone.now()
+    signup.save()
+    record(
+        actor=actor,
+        action="activity.withdraw",
+        target=activity,
+        region=activity.region,
+        on_behalf_of=person if by_staff else None,
+        after={"volunteer": person.volunteer_no},
+    )
+    if was_confirmed:
+        promoted = (
+            activity.signups.filter(status=SignupStatus.WAITLISTED)
+            .select_related("person")
+            .order_by("created_at", "id")
+            .first()
+        )
+        if promoted is not None:
+            promoted.status = SignupStatus.CONFIRMED
+            promoted.save()
+            record(
+                actor=None,
+                action="activity.promote",
+                target=activity,
+                region=activity.region,
+                after={"volunteer": promoted.person.volunteer_no},
+            )
+            _tell(
+                [promoted.person],
+                _("A place for you: %(title)s"),
+                _("A place opened up: you are now confirmed for %(title)s on %(date)s."),
+                title=activity.title,
+                date=timezone.localtime(activity.starts_at).strftime("%Y-%m-%d %H:%M"),
+            )
+    return signup
+
+
+# --- Attendance ---------------------------------------------------------------------------
+
+
+def _outside() -> Conflict:
+    return Conflict(
+        _("This is outside the activity's time for checking in and out."), code="outside_window"
+    )
+
+
+def _overlapping() -> Conflict:
+    return Conflict(
+        _("This person is already attending another activity at that time."),
+        code="overlapping_attendance",
+    )
+
+
+def _check_token(activity: Activity, token: str) -> None:
+    verdict = tokens.check(activity.pk, activity.qr_secret, token)
+    if verdict == "expired":
+        raise Conflict(
+            _("This QR code has expired; please scan the code on the screen again."),
+            code="token_expired",
+        )
+    if verdict != "ok":
+        raise InvalidInput(_("This is not the QR code of this activity."), code="invalid_token")
+
+
+def _ensure_place(activity: Activity, person: Person) -> None:
+    """Walk-ins are welcome while places are left; a confirmed signup always is."""
+    signups = activity.signups.exclude(status=SignupStatus.WITHDRAWN)
+    mine = signups.filter(person=person).first()
+    if mine is not None and mine.status == SignupStatus.CONFIRMED:
+        return
+    _may_join(person, activity)
+    locked = Activity.objects.select_for_update().get(pk=activity.pk)  # places are counted
+    if signups.filter(status=SignupStatus.CONFIRMED).count() >= locked.capacity:
+        raise Conflict(_("This activity is full."), code="activity_full")
+    if mine is not None:
+        mine.status = SignupStatus.CONFIRMED
+        mine.save()
+    else:
+        Signup.objects.create(activity=activity, person=person, status=SignupStatus.CONFIRMED)
+
+
+def _who(
+    actor: Person, activity: Activity, token: str, person: Person | None, card: bool
+) -> tuple[Person, str, Person | None]:
+    """(person, method, recorded_by) for a check-in or check-out."""
+    if person is not None and person.pk != actor.pk:
+        authz.require(actor, authz.MANAGE_ACTIVITIES, activity.region)
+        return person, (Method.CARD if card else Method.STAFF), actor
+    _check_token(activity, token)
+    return actor, Method.QR, None
+
+
+def check_in(
+    *,
+    actor: Person,
+    activity: Activity | int,
+    token: str = "",
+    person: Person | None = None,
+    card: bool = False,
+    device: str = "",
+) -> Attendance:
+    """Now, by the activity's QR code (the volunteer) or by staff for a person (their
+    card scanned, or their name chosen). A second check-in returns the first."""
+    activity_id = activity.pk if isinstance(activity, Activity) else activity
+    try:
+        return _check_in(
+            actor=actor,
+            activity_id=activity_id,
+            token=token,
+            person=person,
+            card=card,
+            device=device,
+        )
+    except IntegrityError:
+        # Lost a race: the same check-in (idempotent) or an open one elsewhere.
+        who = person or actor
+        existing = Attendance.objects.filter(activity_id=activity_id, person=who).first()
+        if existing is not None:
+            return existing
+        raise _overlapping() from None
+
+
+@transaction.atomic
+def _check_in(
+    *,
+    actor: Person,
+    activity_id: int,
+    token: str,
+    person: Person | None,
+    card: bool,
+    device: str,
+) -> Attendance:
+    activity = Activity.objects.select_related("region").filter(pk=activity_id).first()
+    if activity is None:
+        raise NotFound(_("There is no such activity."))
+    who, method, recorded_by = _who(actor, activity, token, person, card)
+    existing = Attendance.objects.filter(activity=activity, person=who).first()
+    if existing is not None:
+        return existing
+    _require_open(activity)
+    now = timezone.now()
+    if not rules.checkin_allowed(now, activity.starts_at, activity.ends_at):
+        raise _outside()
+    if Attendance.objects.filter(person=who, checkout_at__isnull=True).exists():
+        raise _overlapping()
+    if Attendance.objects.filter(person=who, checkout_at__gt=now).exists():
+        raise _overlapping()
+    _ensure_place(activity, who)
+    attendance = Attendance.objects.create(
+        activity=activity,
+        person=who,
+        checkin_at=now,
+        method=method,
+        recorded_by=recorded_by,
+        device=(device or "")[:64],
+    )
+    if recorded_by is not None:
+        record(
+            actor=actor,
+            action="activity.checkin",
+            target=activity,
+            region=activity.region,
+            on_behalf_of=who,
+            after={"volunteer": who.volunteer_no, "method": method},
+        )
+    return attendance
+
+
+@transaction.atomic
+def check_out(
+    *,
+    actor: Person,
+    activity: Activity | int,
+    token: str = "",
+    person: Person | None = None,
+    card: bool = False,
+) -> Attendance:
+    """Now; before any check-in it is refused, a second check-out returns the first."""
+    activity_id = activity.pk if isinstance(activity, Activity) else activity
+    found = Activity.objects.select_related("region").filter(pk=activity_id).first()
+    if found is None:
+        raise NotFound(_("There is no such activity."))
+    who, method, recorded_by = _who(actor, found, token, person, card)
+    attendance = Attendance.objects.select_for_update().filter(activity=found, person=who).first()
+    if attendance is None:
+        raise Conflict(_("Please check in first."), code="not_checked_in")
+    if attendance.checkout_at is not None:
+        return attendance
+    now = timezone.now()
+    if not rules.checkout_allowed(now, found.starts_at, found.ends_at):
+        raise _outside()
+    if now <= attendance.checkin_at:
+        raise Conflict(_("Please check in first."), code="not_checked_in")
+    attendance.checkout_at = now
+    attendance.checkout_method = method
+    attendance.save(update_fields=["checkout_at", "checkout_method"])
+    return attendance
+
+
+@transaction.atomic
+def record_attendance(
+    *,
+    actor: Person,
+    activity: Activity | int,
+    person: Person,
+    checkin_at: datetime,
+    checkout_at: datetime,
+    note: str = "",
+) -> Attendance:
+    """From a paper sign-in sheet, afterwards: audited and marked as from paper."""
+    activity = _locked(activity)
+    authz.require(actor, authz.MANAGE_ACTIVITIES, activity.region)
+    _require_open(activity)
+    if timezone.is_naive(checkin_at) or timezone.is_naive(checkout_at):
+        raise InvalidInput(_("Times need a time zone."), field="checkin_at")
+    if checkout_at <= checkin_at:
+        raise InvalidInput(_("Check-out must be after check-in."), field="checkout_at")
+    if checkout_at > timezone.now():
+        raise InvalidInput(_("A paper sheet records times that have passed."), field="checkout_at")
+    if not (
+        rules.checkin_allowed(checkin_at, activity.starts_at, activity.ends_at)
+        and rules.checkout_allowed(checkout_at, activity.starts_at, activity.ends_at)
+    ):
+        raise _outside()
+    if Attendance.objects.filter(activity=activity, person=person).exists():
+        raise Conflict(_("This person's attendance is already recorded."), code="already_recorded")
+    clash = Attendance.objects.filter(person=person, checkin_at__lt=checkout_at).filter(
+        checkout_at__isnull=True
+    ) | Attendance.objects.filter(
+        person=person, checkin_at__lt=checkout_at, checkout_at__gt=checkin_at
+    )
+    if clash.exists():
+        raise _overlapping()
+    _ensure_place(activity, person)
+    attendance = Attendance.objects.create(
+        activity=activity,
+        person=person,
+        checkin_at=checkin_at,
+        checkout_at=checkout_at,
+        method=Method.PAPER,
+        checkout_method=Method.PAPER,
+        recorded_by=actor,
+        note=_clean_text(note, "note", 200, required=False),
+    )
+    record(
+        actor=actor,
+        action="activity.attendance.paper",
+        target=activity,
+        region=activity.region,
+        on_behalf_of=person,
+        after={
+            "volunteer": person.volunteer_no,
+            "checkin_at": checkin_at.isoformat(),
+            "checkout_at": checkout_at.isoformat(),
+            "note": attendance.note,
+        },
+    )
+    return attendance
+
+
+def _auto_checkout(activity: Activity, at: datetime) -> int:
+    """Whoever forgot to check out is checked out at ``at`` (the window's end at most)."""
+    open_ = Attendance.objects.filter(activity=activity, checkout_at__isnull=True)
+    count = 0
+    for attendance in open_.select_for_update():
+        attendance.checkout_at = max(min(at, activity.ends_at), attendance.checkin_at)
+        if attendance.checkout_at <= attendance.checkin_at:
+            attendance.checkout_at = attendance.checkin_at + timedelta(seconds=1)
+        attendance.auto_checkout = True
+        attendance.save(update_fields=["checkout_at", "auto_checkout"])
+        count += 1
+    return count
+
+
+@transaction.atomic
+def close_activity(*, actor: Person, activity: Activity | int) -> Activity:
+    """End it: open attendances are checked out, each attendance becomes a pending claim,
+    verified on site, priced by the item's version on the day of service."""
+    activity = _locked(activity)
+    authz.require(actor, authz.MANAGE_ACTIVITIES, activity.region)
+    if activity.status != Status.PUBLISHED:
+        raise Conflict(_("Only a published activity can be closed."), code="wrong_status")
+    now = timezone.now()
+    if now < activity.starts_at:
+        raise Conflict(_("The activity has not started; cancel it instead."), code="not_started")
+    auto = _auto_checkout(activity, now)
+    activity.closed_at = now
+    made = make_claims(activity, actor)
+    _move(activity, actor, Status.CLOSED, "activity.close", claims=made, auto_checkout=auto)
+    return activity
+
+
+def make_claims(activity: Activity, actor: Person | None) -> int:
+    """One pending claim per attendance that earned something (idempotent per attendance)."""
+    # A town-wide activity has the defaults unless the town has a policy row.
+    min_share = policy_for(activity.region).attendance_min_share
+    made = 0
+    description = gettext("%(title)s · %(place)s") % {
+        "title": activity.title,
+        "place": activity.place,
+    }
+    for attendance in activity.attendances.select_related("person", "person__community"):
+        assert attendance.checkout_at is not None  # noqa: S101 - checked out before
+        if not rules.covers(
+            attendance.checkin_at,
+            attendance.checkout_at,
+            activity.starts_at,
+            activity.ends_at,
+            min_share,
+        ):
+            continue
+        served = rules.hours(
+            attendance.checkin_at, attendance.checkout_at, activity.starts_at, activity.ends_at
+        )
+        if served <= 0:
+            continue
+        item = activity.rule_item
+        day = timezone.localtime(attendance.checkin_at).date()
+        unit = price(item, day).unit
+        if attendance.person.community is None:
+            continue
+        claims.create_claim(
+            person=attendance.person,
+            rule_item=item,
+            quantity=served if unit == Unit.HOUR else 1,
+            occurred_on=day,
+            description=description[:500],
+            source=Source.ACTIVITY,
+            source_id=attendance.pk,
+            provenance=Provenance.ON_SITE,
+            created_by=actor,
+            check_age=False,
+        )
+        made += 1
+    return made
+
+
+def finish_overdue(now: datetime | None = None) -> int:
+    """(From ``jifen tick``.) Check out whoever forgot, once the check-out grace is over."""
+    now = now or timezone.now()
+    count = 0
+    overdue = Activity.objects.filter(status=Status.PUBLISHED, ends_at__lt=now - rules.LATE)
+    for activity in overdue.filter(attendances__checkout_at__isnull=True).distinct():
+        with transaction.atomic():
+            count += _auto_checkout(activity, activity.ends_at)
+    return count
+
+
+def settle_closed() -> int:
+    """(From ``jifen tick``.) A closed activity whose claims are all decided is settled."""
+    settled = 0
+    for activity in Activity.objects.filter(status=Status.CLOSED):
+        ids = activity.attendances.values("pk")
+        if not Claim.objects.filter(
+            source=Source.ACTIVITY, source_id__in=ids, status=ClaimStatus.PENDING
+        ).exists():
+            Activity.objects.filter(pk=activity.pk, status=Status.CLOSED).update(
+                status=Status.SETTLED
+            )
+            settled += 1
+    return settled
+
+
+def qr_token(*, actor: Person, activity: Activity) -> tuple[str, int]:
+    """The current code for the organiser's screen, and seconds until it turns."""
+    authz.require(actor, authz.MANAGE_ACTIVITIES, activity.region)
+    _require_open(activity)
+    return tokens.make(activity.pk, activity.qr_secret), tokens.seconds_left()
