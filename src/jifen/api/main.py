@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from jifen.api import errors
 from jifen.api.auth import router as auth_router
 from jifen.api.security import TokenAuth
+from jifen.claims.api import router as claims_router
 from jifen.people.api import router as people_router
 from jifen.points.api import router as points_router
 from jifen.regions.api import router as regions_router
@@ -21,3 +22,4 @@ api.add_router("/auth", auth_router)
 api.add_router("/", people_router)
 api.add_router("/regions", regions_router)
 api.add_router("/", points_router)
+api.add_router("/", claims_router)

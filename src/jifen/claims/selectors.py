@@ -20,7 +20,9 @@ RELATED = ("person", "organization", "community", "rule_version__item", "created
 
 def _with_counts(claims: QuerySet[Claim]) -> QuerySet[Claim]:
     return claims.select_related(*RELATED).annotate(
-        approvals=Count("reviews", filter=Q(reviews__decision=Decision.APPROVE)),
+        # Both counts join one-to-many tables: without distinct, each approval would be
+        # counted once per photo.
+        approvals=Count("reviews", filter=Q(reviews__decision=Decision.APPROVE), distinct=True),
         photo_count=Count("photos", distinct=True),
     )
 

@@ -62,24 +62,26 @@ def clean_quantity(unit: str, quantity: Any) -> Decimal:
         value = Decimal("NaN")
     if not value.is_finite() or value <= 0:
         raise InvalidInput(_("The quantity must be more than 0."), field="quantity")
+    # The upper bound first: the remainder of a huge value (1E+100) is not computable
+    # in the default decimal context and would raise instead of refusing.
     if unit == Unit.HOUR:
-        if (value * 2) % 1 != 0:
-            raise InvalidInput(_("Hours are counted in half hours: 1, 1.5, 2 …"), field="quantity")
         if value > MAX_HOURS:
             raise InvalidInput(
                 _("One claim covers one day: at most %(max)s hours."),
                 field="quantity",
                 params={"max": MAX_HOURS},
             )
+        if (value * 2) % 1 != 0:
+            raise InvalidInput(_("Hours are counted in half hours: 1, 1.5, 2 …"), field="quantity")
     else:
-        if value % 1 != 0:
-            raise InvalidInput(_("This item counts whole times: 1, 2, 3 …"), field="quantity")
         if value > MAX_TIMES:
             raise InvalidInput(
                 _("At most %(max)s times in one claim."),
                 field="quantity",
                 params={"max": MAX_TIMES},
             )
+        if value % 1 != 0:
+            raise InvalidInput(_("This item counts whole times: 1, 2, 3 …"), field="quantity")
     return value.quantize(Decimal("0.1"))
 
 
