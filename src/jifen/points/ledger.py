@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
 from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +48,7 @@ from jifen.regions.models import Level, Region
 
 K = AccountKind
 T = TransferKind
+_M = TypeVar("_M", bound=models.Model)
 
 try:  # psycopg 3's client-side binding cursor, which Django uses by default
     from psycopg import ClientCursor as _CLIENT_CURSOR
@@ -163,12 +165,20 @@ def home_accounts(person: Person, kind: str = K.ISSUER) -> tuple[Account, Accoun
             _("This person has no home community, so they cannot hold points."),
             code="no_community",
         )
+    db = connections[DEFAULT_DB_ALIAS]
+    sql = _sql(db)
+    params: list[Any] = [person.pk, person.community_id, str(kind)]
+    raw = _direct(db)
+    if raw is not None:
+        with db.wrap_database_errors:
+            rows = raw.execute(sql.direct_home_accounts, params).fetchall()
+    else:
+        with db.cursor() as cursor:
+            cursor.execute(sql.home_accounts, params)
+            rows = cursor.fetchall()
     system = holder = None
-    with connection.cursor() as cursor:
-        cursor.execute(_sql().home_accounts, [person.pk, person.community_id, str(kind)])
-        rows = cursor.fetchall()
     for row in rows:
-        account = Account.from_db(connection.alias, _ACCOUNT_READ, row)
+        account = _instance(Account, dict(zip(_ACCOUNT_READ, row, strict=True)), db.alias)
         if account.kind == kind and account.person_id is None:
             system = account
         elif account.person_id == person.pk:
@@ -274,7 +284,12 @@ class Posting:
     def to_transfer(self, values: dict[str, Any] | None = None) -> Transfer:
         """The unsaved transfer (of ``values``, when given), holding the objects the
         caller passed: reading ``transfer.debit`` and the like costs no query."""
-        transfer = Transfer(**(values or self.values()))
+        return self._transfer({**(values or self.values()), "id": None}, None)
+
+    def _transfer(self, fields: dict[str, Any], db: str | None) -> Transfer:
+        """The transfer of these fields (all of them, its id included; ``db``: the
+        database it was saved to, None for an unsaved one), with the related objects."""
+        transfer = _instance(Transfer, fields, db)
         side = self._ledger_side()
         related = {
             "debit": self.debit,
@@ -290,14 +305,17 @@ class Posting:
         return transfer
 
 
+_ROW_KINDS = frozenset((*HOLDER_KINDS, K.MERCHANT))  # accounts whose balance is their row
+
+
 def _row_changes(posting: Posting) -> dict[int, list[int]]:
     """Per row account: [balance, earned, spent] changes."""
     changes: dict[int, list[int]] = {}
     amount = posting.amount
-    if posting.debit.kind in (*HOLDER_KINDS, K.MERCHANT):
+    if posting.debit.kind in _ROW_KINDS:
         spent = amount if posting.kind == T.REDEMPTION else 0
         changes[posting.debit.pk] = [-amount, 0, spent]
-    if posting.credit.kind in (*HOLDER_KINDS, K.MERCHANT):
+    if posting.credit.kind in _ROW_KINDS:
         earned = amount if posting.kind in EARNING_KINDS and posting.debit.kind == K.ISSUER else 0
         refund = -amount if posting.kind == T.REFUND else 0
         changes[posting.credit.pk] = [amount, earned, refund]
@@ -349,6 +367,27 @@ _TRANSFER_VALUES = itemgetter(*(attname for attname, _kind in _TRANSFER_COLUMNS)
 _TRANSFER_DATES = [(i, kind) for i, (_name, kind) in enumerate(_TRANSFER_COLUMNS) if kind]
 
 
+def _instance(model: type[_M], fields: dict[str, Any], db: str | None) -> _M:
+    """An instance of these field values (by attribute name), as ``Model(**fields)``
+    (``db`` None: unsaved) or ``Model.from_db`` (``db``: loaded from it) make it, but
+    without ``Model.__init__``'s work per field, which on the award path cost more than
+    building the statements (docs/performance.md). Fields left out are deferred, loaded
+    on access, as ``from_db`` leaves them. Should anything listen to ``pre_init`` or
+    ``post_init`` for the model, the constructor runs, so it hears them."""
+    if (pre_init.receivers or post_init.receivers) and (
+        pre_init.has_listeners(model) or post_init.has_listeners(model)
+    ):
+        instance = model(**fields)
+    else:
+        instance = model.__new__(model)
+        instance._state = ModelState()
+        instance.__dict__.update(fields)
+    if db is not None:
+        instance._state.adding = False
+        instance._state.db = db
+    return instance
+
+
 class _Sql:
     """The posting statements for one database vendor, from the models' metadata.
 
@@ -356,7 +395,7 @@ class _Sql:
     parameter.
     """
 
-    def __init__(self, vendor: str, quote: Any) -> None:
+    def __init__(self, vendor: str, quote: Any, returning: bool) -> None:
         def table(model: type[models.Model]) -> str:
             return str(quote(model._meta.db_table))
 
@@ -373,6 +412,7 @@ class _Sql:
         key = column(Transfer, "idempotency_key")
         self.keys_posted = f"SELECT {key} FROM {table(Transfer)} WHERE {key} = ANY(%s)"  # noqa: S608
         self.returning = f" RETURNING {column(Transfer, 'id')}"
+        self.insert_one = self.insert + self.row_placeholder + (self.returning if returning else "")
         self.account = table(Account)
         self.id = column(Account, "id")
         read = ", ".join(quote(_field(Account, name).column) for name in _ACCOUNT_READ)
@@ -397,6 +437,24 @@ class _Sql:
             f"SELECT {self.id} FROM {self.account} WHERE {self.id} = ANY(%s) "  # noqa: S608
             f"ORDER BY {self.id} FOR UPDATE"
         )
+        # SQLite, straight to the driver (``_direct``): qmark placeholders, written once
+        # instead of Django's regular expression on every statement; the id from the
+        # cursor's lastrowid (SQLite's own, exact for one row), not from RETURNING.
+        self.direct_insert = _qmark(self.insert + self.row_placeholder)
+        self.direct_home_accounts = _qmark(self.home_accounts)
+        self.direct_slot_update = _qmark(self.slot_update)
+        self._one_account: dict[tuple[bool, bool, bool, bool, bool], str] = {}
+
+    def one_account_update(
+        self, balance: int, earned: int, spent: int, guarded: bool, direct: bool
+    ) -> str:
+        """``account_update`` of one row (``direct``: in qmark style), written once."""
+        key = (balance < 0, bool(earned), bool(spent), guarded, direct)
+        text = self._one_account.get(key)
+        if text is None:
+            text = self.account_update(balance, earned, spent, "= %s", guarded)
+            text = self._one_account[key] = _qmark(text) if direct else text
+        return text
 
     def account_update(
         self, balance: int, earned: int, spent: int, ids: str, guarded: bool = True
@@ -412,25 +470,32 @@ class _Sql:
         return f"UPDATE {self.account} SET {', '.join(sets)} WHERE {self.id} {ids}{guard}"  # noqa: S608
 
 
+def _qmark(text: str) -> str:
+    """A statement of ours (no literal '%') in the qmark style of Python's sqlite3."""
+    return text.replace("%s", "?")
+
+
 _STATEMENTS: dict[str, _Sql] = {}
 
 
-def _sql() -> _Sql:
-    statements = _STATEMENTS.get(connection.vendor)
+def _sql(db: Any = connection) -> _Sql:
+    statements = _STATEMENTS.get(db.vendor)
     if statements is None:
-        statements = _STATEMENTS[connection.vendor] = _Sql(
-            connection.vendor, connection.ops.quote_name
+        statements = _STATEMENTS[db.vendor] = _Sql(
+            db.vendor, db.ops.quote_name, db.features.can_return_columns_from_insert
         )
     return statements
 
 
-def _params(values: dict[str, Any], adapted: dict[Any, Any] | None = None) -> list[Any]:
+def _params(
+    values: dict[str, Any], adapted: dict[Any, Any] | None = None, db: Any = connection
+) -> list[Any]:
     """A transfer's fields as the database driver takes them (dates adapted as Django does;
     PostgreSQL's driver takes them as they are). ``adapted``: a memo of adapted dates, for
     a batch whose transfers share their time."""
     params = list(_TRANSFER_VALUES(values))
-    if connection.vendor != "postgresql":
-        ops = connection.ops
+    if db.vendor != "postgresql":
+        ops = db.ops
         memo = {} if adapted is None else adapted
         for index, kind in _TRANSFER_DATES:
             value = params[index]
@@ -460,24 +525,31 @@ def account_rows(rows: Iterable[tuple[int, str, int]]) -> Iterator[Account]:
 
 
 def _statements(
-    posting: Posting, values: dict[str, Any], guarded: bool = True
+    posting: Posting,
+    values: dict[str, Any],
+    guarded: bool = True,
+    *,
+    db: Any = connection,
+    direct: bool = False,
 ) -> tuple[list[tuple[str, list[Any]]], list[int]]:
     """A posting's statements in lock order (its INSERT, then the account rows by id, then
-    the system slots), and what each account row's UPDATE debits (0 for a credit)."""
-    sql = _sql()
-    returning = sql.returning if connection.features.can_return_columns_from_insert else ""
-    statements = [(sql.insert + sql.row_placeholder + returning, _params(values))]
+    the system slots), and what each account row's UPDATE debits (0 for a credit).
+    ``direct``: for ``_run_direct`` (qmark style, the INSERT without RETURNING)."""
+    sql = _sql(db)
+    insert = sql.direct_insert if direct else sql.insert_one
+    statements = [(insert, _params(values, db=db))]
     debits = []
     for account_id, (balance, earned, spent) in sorted(_row_changes(posting).items()):
         # Compare-and-set: a debited row is only touched when it can pay.
         params = [*_changes_params(balance, earned, spent), account_id]
         if balance < 0 and guarded:
             params.append(-balance)
-        statement = sql.account_update(balance, earned, spent, "= %s", guarded)
+        statement = sql.one_account_update(balance, earned, spent, guarded, direct)
         statements.append((statement, params))
         debits.append(-balance if balance < 0 else 0)
+    slot_update = sql.direct_slot_update if direct else sql.slot_update
     for (account_id, slot), delta in sorted(_slot_changes(posting).items()):
-        statements.append((sql.slot_update, [delta, account_id, slot]))
+        statements.append((slot_update, [delta, account_id, slot]))
     return statements, debits
 
 
@@ -507,6 +579,63 @@ def _run_alone(cursor: Any, posting: Posting, values: dict[str, Any]) -> int:
         [value for _text, params in statements for value in params],
     )
     return int(cursor.fetchone()[0])
+
+
+def _direct(db: Any) -> Any:
+    """SQLite's own connection under Django's, for a posting's statements to go straight
+    to it, or None. Django's cursor wrapper costs more per statement than SQLite's
+    work on an award (a regular expression rewriting ``%s`` on every statement, several
+    layers of calls); the statements here are few and written once, in SQLite's style.
+    Only while Django neither logs queries (DEBUG, ``assertNumQueries``) nor wraps their
+    execution (``execute_wrapper``), so whatever watches the statements sees them all;
+    with the checks Django's ``cursor()`` makes (not in async code, not from another
+    thread, not in a transaction that must roll back), and the connection opened if
+    need be. Errors still reach the caller as Django's (``wrap_database_errors``)."""
+    if db.vendor != "sqlite" or db.queries_logged or db.execute_wrappers:
+        return None
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    db.validate_no_broken_transaction()
+    return db.connection
+
+
+def _run_direct(cursor: Any, statements: list[tuple[str, list[Any]]], debits: list[int]) -> int:
+    """``_run`` on SQLite's own cursor: the statements in order; the new transfer's id, or
+    ``insufficient_points`` for a row that could not pay (whoever holds the transaction
+    rolls the rest back)."""
+    (text, params), *rest = statements
+    cursor.execute(text, params)
+    pk = int(cursor.lastrowid)
+    for index, (text, params) in enumerate(rest):
+        cursor.execute(text, params)
+        if index < len(debits) and cursor.rowcount != 1:
+            raise _insufficient(debits[index])
+    return pk
+
+
+def _post_direct(db: Any, raw: Any, posting: Posting, values: dict[str, Any]) -> int:
+    """A posting through SQLite's own connection (``_direct``), in one transaction.
+
+    On its own (autocommit, no atomic block) the transaction is the one Django's
+    ``atomic()`` would open, without its bookkeeping: ``BEGIN`` in the database's
+    transaction mode (IMMEDIATE: the write lock first), the statements, COMMIT; any
+    error rolls it all back. Inside the caller's transaction, a savepoint
+    (``atomic()``), so a refusal undoes this posting only, as before."""
+    statements, debits = _statements(posting, values, db=db, direct=True)
+    cursor = raw.cursor()
+    if db.in_atomic_block or not db.get_autocommit():
+        with transaction.atomic(using=db.alias), db.wrap_database_errors:
+            return _run_direct(cursor, statements, debits)
+    with db.wrap_database_errors:
+        cursor.execute(f"BEGIN {db.transaction_mode}" if db.transaction_mode else "BEGIN")
+        try:
+            pk = _run_direct(cursor, statements, debits)
+            raw.commit()
+        except BaseException:
+            raw.rollback()
+            raise
+    return pk
 
 
 def _overdrawn(exc: IntegrityError) -> bool:
@@ -617,18 +746,20 @@ def post(posting: Posting) -> Transfer:
     """Post one transfer, or return the one already posted under its key."""
     posting.check()
     values = posting.values()
+    db = connections[DEFAULT_DB_ALIAS]
     try:
-        with connection.cursor() as cursor:
-            if _on_its_own(cursor):
-                pk = _run_alone(cursor, posting, values)
-            else:
-                with transaction.atomic():
-                    pk = _run(cursor, *_statements(posting, values))
-        transfer = posting.to_transfer(values)
-        transfer.pk = pk
-        transfer._state.adding = False
-        transfer._state.db = connection.alias
-        return transfer
+        raw = _direct(db)
+        if raw is not None:
+            pk = _post_direct(db, raw, posting, values)
+        else:
+            with db.cursor() as cursor:
+                if _on_its_own(cursor):
+                    pk = _run_alone(cursor, posting, values)
+                else:
+                    with transaction.atomic(using=db.alias):
+                        pk = _run(cursor, *_statements(posting, values, db=db))
+        values["id"] = pk
+        return posting._transfer(values, db.alias)
     except IntegrityError as exc:
         if _overdrawn(exc):
             raise _insufficient(posting.amount) from None
