@@ -7,6 +7,7 @@ check-in. The checks here give the clear error; the constraints make a race harm
 """
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -409,6 +410,20 @@ def _ensure_place(activity: Activity, person: Person) -> None:
         Signup.objects.create(activity=activity, person=person, status=SignupStatus.CONFIRMED)
 
 
+def _checkout_forgotten(person: Person, now: datetime) -> None:
+    """An attendance left open at an activity that has ended is checked out at the window's
+    end, as closing or ``jifen tick`` would do later; otherwise the one open attendance a
+    person may have would keep them out of every later activity until then."""
+    forgotten = Attendance.objects.filter(
+        person=person, checkout_at__isnull=True, activity__ends_at__lte=now
+    ).select_related("activity")
+    for attendance in forgotten.select_for_update(of=("self",)):
+        ends_at = attendance.activity.ends_at
+        attendance.checkout_at = max(ends_at, attendance.checkin_at + timedelta(seconds=1))
+        attendance.auto_checkout = True
+        attendance.save(update_fields=["checkout_at", "auto_checkout"])
+
+
 def _who(
     actor: Person, activity: Activity, token: str, person: Person | None, card: bool
 ) -> tuple[Person, str, Person | None]:
@@ -471,6 +486,7 @@ def _check_in(
     now = timezone.now()
     if not rules.checkin_allowed(now, activity.starts_at, activity.ends_at):
         raise _outside()
+    _checkout_forgotten(who, now)
     if Attendance.objects.filter(person=who, checkout_at__isnull=True).exists():
         raise _overlapping()
     if Attendance.objects.filter(person=who, checkout_at__gt=now).exists():
@@ -646,13 +662,19 @@ def make_claims(activity: Activity, actor: Person | None) -> int:
             continue
         item = activity.rule_item
         day = timezone.localtime(attendance.checkin_at).date()
-        unit = price(item, day).unit
-        if attendance.person.community is None:
+        version = price(item, day)
+        # One claim is one day's service: an activity may last days, a claim no more
+        # than claims.MAX_HOURS; beyond that create_claim would refuse and the whole
+        # closing with it.
+        quantity = min(served, claims.MAX_HOURS) if version.unit == Unit.HOUR else Decimal(1)
+        # Half an hour of a 1-point item is worth nothing: no claim (create_claim would
+        # refuse it, and the closing with it).
+        if attendance.person.community is None or claims.points_for(version, quantity) < 1:
             continue
         claims.create_claim(
             person=attendance.person,
             rule_item=item,
-            quantity=served if unit == Unit.HOUR else 1,
+            quantity=quantity,
             occurred_on=day,
             description=description[:500],
             source=Source.ACTIVITY,
