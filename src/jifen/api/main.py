@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from jifen.activities.api import router as activities_router
 from jifen.api import errors
 from jifen.api.auth import router as auth_router
 from jifen.api.security import TokenAuth
@@ -23,3 +24,4 @@ api.add_router("/", people_router)
 api.add_router("/regions", regions_router)
 api.add_router("/", points_router)
 api.add_router("/", claims_router)
+api.add_router("/", activities_router)
