@@ -1,18 +1,28 @@
 """Reads of claims: the review queue, a volunteer's claims, one claim with its history,
 and the review cadence (一周一审核)."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jifen.audit.models import AuditEvent
-from jifen.claims.models import Claim, Decision, Review, Status
+from jifen.claims.models import Appeal, AppealStatus, Claim, Decision, Photo, Review, Status
 from jifen.lib.errors import NotFound
 from jifen.people import authz
-from jifen.people.models import Person, Proxy, Role, RoleGrant
+from jifen.people.models import (
+    Organization,
+    OrganizationMember,
+    Person,
+    Proxy,
+    Role,
+    RoleGrant,
+)
+from jifen.points.models import RuleItem, RuleVersion
+from jifen.points.services import policy_for
 from jifen.regions.models import Region
 
 RELATED = ("person", "organization", "community", "rule_version__item", "created_by")
@@ -103,15 +113,128 @@ def history(claim: Claim) -> QuerySet[AuditEvent]:
 
 def can_review(viewer: Person, claim: Claim) -> bool:
     """Would the buttons do anything? (The services decide; this only hides buttons.)"""
-    if claim.status != Status.PENDING or not authz.can(
-        viewer, authz.REVIEW_CLAIMS, claim.community
-    ):
-        return False
+    return claim.pk in reviewable_ids(viewer, [claim])
+
+
+def _own(viewer: Person, claim: Claim, organizations: set[int]) -> bool:
+    """Mirrors ``services.refuse_own``: the viewer's own claim, their household's, their
+    organisation's (``organizations``: where they are a member), or one they entered."""
     if viewer.pk in (claim.person_id, claim.created_by_id):
+        return True
+    household = claim.person.household_id
+    if household is not None and household == viewer.household_id:
+        return True
+    return claim.organization_id is not None and claim.organization_id in organizations
+
+
+def _organizations_of(viewer: Person, claims: list[Claim]) -> set[int]:
+    if not any(c.organization_id is not None for c in claims):
+        return set()
+    return set(
+        OrganizationMember.objects.filter(person=viewer).values_list("organization_id", flat=True)
+    )
+
+
+def reviewable_ids(viewer: Person, claims: Iterable[Claim]) -> set[int]:
+    """Of these claims, the ones the viewer may still approve or reject: ``can_review``
+    for a whole page of the queue in two queries instead of one per row."""
+    candidates = [
+        c
+        for c in claims
+        if c.status == Status.PENDING and authz.can(viewer, authz.REVIEW_CLAIMS, c.community)
+    ]
+    organizations = _organizations_of(viewer, candidates)
+    candidates = [c for c in candidates if not _own(viewer, c, organizations)]
+    if not candidates:
+        return set()
+    reviewed = set(
+        Review.objects.filter(reviewer=viewer, claim_id__in=[c.pk for c in candidates]).values_list(
+            "claim_id", flat=True
+        )
+    )
+    return {c.pk for c in candidates if c.pk not in reviewed}
+
+
+def can_decide_appeal(viewer: Person, claim: Claim) -> bool:
+    """An open appeal, and the viewer a reviewer who neither reviewed the claim nor is
+    on its side (``services.decide_appeal`` decides; this only hides the form)."""
+    if not authz.can(viewer, authz.REVIEW_CLAIMS, claim.community):
         return False
-    if claim.person.household_id is not None and viewer.household_id == claim.person.household_id:
+    if not Appeal.objects.filter(claim=claim, status=AppealStatus.OPEN).exists():
+        return False
+    if _own(viewer, claim, _organizations_of(viewer, [claim])):
         return False
     return not claim.reviews.filter(reviewer=viewer).exists()
+
+
+def get_photo_for(viewer: Person, photo_id: int) -> Photo:
+    """A photo of evidence, for whoever may see its claim; for anyone else it does not exist."""
+    photo = Photo.objects.select_related("claim__community").filter(pk=photo_id).first()
+    if photo is None or not may_see(viewer, photo.claim):
+        raise NotFound(_("There is no such photo."))
+    return photo
+
+
+@dataclass
+class DeclareTarget:
+    """Whose service a person may declare: their own, a principal's (as a registered
+    family proxy), or an organisation's unit points (as its member)."""
+
+    key: str  # "" for oneself, "p<id>" for a principal, "o<id>" for an organisation
+    person: Person
+    organization: Organization | None
+    community: Region | None
+    relation: str = ""
+
+
+def declare_targets(actor: Person) -> list[DeclareTarget]:
+    targets = [DeclareTarget("", actor, None, actor.community)]
+    proxies = Proxy.objects.filter(agent=actor, revoked_at__isnull=True).select_related(
+        "principal__community"
+    )
+    for proxy in proxies.order_by("principal__name", "pk"):
+        principal = proxy.principal
+        targets.append(
+            DeclareTarget(f"p{principal.pk}", principal, None, principal.community, proxy.relation)
+        )
+    memberships = OrganizationMember.objects.filter(person=actor).select_related(
+        "organization__region"
+    )
+    for membership in memberships.order_by("organization__name", "pk"):
+        org = membership.organization
+        targets.append(DeclareTarget(f"o{org.pk}", actor, org, org.region))
+    return targets
+
+
+def appeal_deadline(claim: Claim) -> datetime | None:
+    """Until when the claim's decision may be appealed (申诉); None when it cannot be:
+    still pending, revoked, or appealed already. The service checks it again."""
+    if claim.status not in (Status.REJECTED, Status.APPROVED) or claim.decided_at is None:
+        return None
+    if Appeal.objects.filter(claim=claim).exists():
+        return None
+    return claim.decided_at + timedelta(days=policy_for(claim.community).appeal_days)
+
+
+def queue_items(viewer: Person, community: Region | None = None) -> list[tuple[int, str]]:
+    """(id, name) of the service items the viewer's claims may be for, for the queue's
+    filter: the items of the community (or of every region in reach) and the regions
+    above it, inactive ones included since old claims still name them."""
+    if community is not None:
+        within = Q(region__code__in=community.ancestor_codes())
+    else:
+        paths = authz.region_paths(viewer, authz.VIEW_CLAIMS)
+        above = {code for path in paths for code in path.split("/") if code}
+        within = authz.regions_q(viewer, authz.VIEW_CLAIMS, "region") | Q(region__code__in=above)
+    names: dict[int, str] = {}
+    versions = (
+        RuleVersion.objects.filter(item__in=RuleItem.objects.filter(within))
+        .order_by("item_id", "version")
+        .values_list("item_id", "name")
+    )
+    for item_id, name in versions:
+        names[item_id] = name  # the latest version's name wins
+    return sorted(names.items(), key=lambda pair: pair[1])
 
 
 # --- Cadence (一周一审核) ---------------------------------------------------------------
