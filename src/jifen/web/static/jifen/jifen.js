@@ -1,16 +1,86 @@
-// Ask before irreversible steps: <form data-confirm="…">.
+// Ask before irreversible steps: <form data-confirm="…">, or on the button pressed
+// (<button data-confirm="…">) when one form has several.
 document.addEventListener("submit", function (event) {
   var form = event.target;
-  var question = form.getAttribute && form.getAttribute("data-confirm");
+  var button = event.submitter;
+  var question = (button && button.getAttribute && button.getAttribute("data-confirm")) ||
+    (form.getAttribute && form.getAttribute("data-confirm"));
   if (question && !window.confirm(question)) {
     event.preventDefault();
   }
 }, true);
+
+// One press, one request: once a posted form is really on its way (not cancelled at the
+// question above, not taken over by htmx), its buttons are disabled so a second tap
+// cannot send it again. Disabled a moment later, so the pressed button's own
+// name=value still goes with the form.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  // Only what changes something: a search or a download leaves the page where it is.
+  if (event.defaultPrevented || !form.querySelectorAll ||
+      (form.getAttribute("method") || "get").toLowerCase() !== "post") {
+    return;
+  }
+  window.setTimeout(function () {
+    var buttons = form.querySelectorAll("button[type=submit], button:not([type]), input[type=submit]");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].disabled = true;
+      buttons[i].setAttribute("data-sent", "");
+    }
+  }, 0);
+});
+
+// Coming back with the browser's Back button shows the page as it was left: give the
+// buttons back.
+window.addEventListener("pageshow", function () {
+  var buttons = document.querySelectorAll("[data-sent]");
+  for (var i = 0; i < buttons.length; i++) {
+    buttons[i].disabled = false;
+    buttons[i].removeAttribute("data-sent");
+  }
+});
 
 // Choosing from <select data-autosubmit> shows the choice at once.
 document.addEventListener("change", function (event) {
   var field = event.target;
   if (field.hasAttribute && field.hasAttribute("data-autosubmit") && field.form) {
     field.form.submit();
+  }
+});
+
+// <input type="checkbox" data-check-all> ticks every other box named alike in its form.
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  if (!box.hasAttribute || !box.hasAttribute("data-check-all") || !box.form) {
+    return;
+  }
+  var boxes = box.form.querySelectorAll("input[type=checkbox][name]");
+  for (var i = 0; i < boxes.length; i++) {
+    boxes[i].checked = box.checked;
+  }
+});
+
+// Photos chosen for a claim are shown before they are sent, so a person sees they
+// picked the right ones.
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (!input.hasAttribute || !input.hasAttribute("data-photo-input") || !input.form) {
+    return;
+  }
+  var preview = input.form.querySelector("[data-photo-preview]");
+  if (!preview || !window.URL || !URL.createObjectURL) {
+    return;
+  }
+  preview.textContent = "";
+  var inputs = input.form.querySelectorAll("input[data-photo-input]");
+  for (var i = 0; i < inputs.length; i++) {
+    for (var j = 0; j < inputs[i].files.length; j++) {
+      var item = document.createElement("li");
+      var image = document.createElement("img");
+      image.src = URL.createObjectURL(inputs[i].files[j]);
+      image.alt = inputs[i].files[j].name;
+      item.appendChild(image);
+      preview.appendChild(item);
+    }
   }
 });
