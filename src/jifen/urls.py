@@ -6,6 +6,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("jifen.points.urls")),
+    path("", include("jifen.claims.urls")),
     path("", include("jifen.web.urls")),
 ]
 

@@ -15,4 +15,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "can_manage_groups": authz.can(user, authz.MANAGE_GROUPS),
         "can_audit": authz.can(user, authz.VIEW_AUDIT_LOG),
         "can_grant": authz.can(user, authz.GRANT_ROLE),
+        "can_view_claims": authz.can(user, authz.VIEW_CLAIMS),
+        "can_enter_claims": authz.can(user, authz.ENTER_CLAIMS),
     }
