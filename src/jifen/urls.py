@@ -7,6 +7,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("jifen.points.urls")),
     path("", include("jifen.claims.urls")),
+    path("", include("jifen.activities.urls")),
     path("", include("jifen.web.urls")),
 ]
 
