@@ -17,4 +17,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "can_grant": authz.can(user, authz.GRANT_ROLE),
         "can_view_claims": authz.can(user, authz.VIEW_CLAIMS),
         "can_enter_claims": authz.can(user, authz.ENTER_CLAIMS),
+        "can_activities": authz.can(user, authz.MANAGE_ACTIVITIES)
+        or authz.can(user, authz.APPROVE_ACTIVITIES),
     }
