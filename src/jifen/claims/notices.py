@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from jifen.claims.models import Claim, Reminder, Status
 from jifen.lib import notify
 from jifen.people import authz
-from jifen.people.models import Person, Role, RoleGrant
+from jifen.people.models import OrganizationMember, Person, Role, RoleGrant
 
 
 def _in_deployment_language(make: Callable[[], notify.Message]) -> notify.Message:
@@ -63,14 +63,24 @@ def remind_reviewers(as_of: date) -> int:
     )
     messages = []
     for reviewer in reviewers.iterator():
+        # Only claims they may review (services.refuse_own): not their own, nor ones they
+        # entered, their household's or their organisation's; nor ones they reviewed.
         waiting = (
             Claim.objects.filter(
                 authz.regions_q(reviewer, authz.REVIEW_CLAIMS, "community"),
                 status=Status.PENDING,
             )
             .exclude(person=reviewer)
+            .exclude(created_by=reviewer)
+            .exclude(
+                organization__in=OrganizationMember.objects.filter(person=reviewer).values(
+                    "organization"
+                )
+            )
             .exclude(reviews__reviewer=reviewer)
         )
+        if reviewer.household_id is not None:
+            waiting = waiting.exclude(person__household_id=reviewer.household_id)
         count = waiting.count()
         if not count:
             continue
@@ -80,7 +90,7 @@ def remind_reviewers(as_of: date) -> int:
                 Reminder.objects.create(person=reviewer, week=week, pending=count)
         except IntegrityError:  # another tick sent it at this moment
             continue
-        days = (as_of - timezone.localtime(oldest).date()).days if oldest else 0
+        days = max(0, (as_of - timezone.localtime(oldest).date()).days) if oldest else 0
         with translation.override(settings.LANGUAGE_CODE):
             subject = _("%(count)s claims wait for your review") % {"count": count}
             body = _("The oldest has waited %(days)s days. Please review them this week.") % {

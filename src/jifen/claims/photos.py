@@ -22,6 +22,9 @@ MAX_BYTES = 8 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded
 MAX_SIDE = 1600
 FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png")}
+# Many phones write MPO, a JPEG with more pictures after the first (Pillow names the
+# format MPO): it is a JPEG, and the first picture is the photo.
+ALIASES = {"MPO": "JPEG"}
 
 
 def _invalid() -> InvalidInput:
@@ -47,12 +50,12 @@ def clean_image(data: bytes) -> tuple[bytes, str, int, int]:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image: Image.Image = Image.open(io.BytesIO(data))
-            if image.format not in FORMATS:
+            fmt = ALIASES.get(image.format or "", image.format)
+            if fmt not in FORMATS:
                 raise _invalid()
             if image.width * image.height > MAX_PIXELS:
                 raise _invalid()
             image.load()
-            fmt = image.format
             image = ImageOps.exif_transpose(image)
     except (
         UnidentifiedImageError,

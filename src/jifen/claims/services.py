@@ -549,6 +549,11 @@ def decide_appeal(
         raise NotFound(_("This claim has no appeal."))
     if appeal.status != AppealStatus.OPEN:
         raise Conflict(_("This appeal has already been decided."), code="already_decided")
+    if claim.status not in (Status.REJECTED, Status.APPROVED):
+        # Revoked while the appeal waited: upheld, it would post points to a revoked claim.
+        raise Conflict(
+            _("Only a rejected claim or approved points can be appealed."), code="not_appealable"
+        )
     if claim.reviews.filter(reviewer=reviewer).exists():
         raise Conflict(
             _("A reviewer other than the first must decide the appeal."), code="already_reviewed"
