@@ -77,3 +77,26 @@ def declare(world, items, yesterday):
         )
 
     return make
+
+
+@pytest.fixture
+def third_reviewer(world) -> Person:
+    """A third member of 文昌's review group: decides appeals the other two reviewed."""
+    person = make_person(world.wenchang, "许三审")
+    RoleGrant.objects.create(person=person, role=Role.REVIEWER, region=world.wenchang)
+    return person
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploads go to a temporary folder, never into the data directory."""
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def ledger():
+    """Short ways to move points through the real posting code (tests/points)."""
+    from tests.points.conftest import Ledger
+
+    return Ledger()
