@@ -19,7 +19,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import AfterValidator, Field
 
-from jifen.activities import cards, selectors, services
+from jifen.activities import cards, selectors, services, tokens
 from jifen.activities.models import Activity, Attendance, Signup
 from jifen.activities.models import Status as ActivityStatus
 from jifen.api.idempotency import idempotent
@@ -517,6 +517,6 @@ def qr(request: HttpRequest, activity_id: int) -> dict[str, Any]:
     token, seconds_left = services.qr_token(actor=actor, activity=activity)
     return {
         "token": token,
-        "url": request.build_absolute_uri(f"/activities/{activity.pk}/checkin/?token={token}"),
+        "url": request.build_absolute_uri(tokens.checkin_path(activity.pk, token)),
         "seconds_left": seconds_left,
     }

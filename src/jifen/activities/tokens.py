@@ -11,8 +11,10 @@ made without the server's keys.
 import hashlib
 import hmac
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.urls import reverse
 
 PERIOD = 30
 ACCEPTED_PERIODS = 2
@@ -50,3 +52,9 @@ def check(activity_id: int, secret: str, token: str, now: float | None = None) -
     if 0 <= age < ACCEPTED_PERIODS:
         return "ok"
     return "expired"
+
+
+def checkin_path(activity_id: int, token: str) -> str:
+    """The page the QR code opens (the code encodes its absolute URL)."""
+    path = reverse("activities:checkin", args=[activity_id])
+    return f"{path}?{urlencode({'t': token})}"

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jifen.activities import selectors, services
+from jifen.activities import selectors, services, tokens
 from jifen.activities.card_pdf import card_pdf
 from jifen.activities.cards import person_from_card
 from jifen.activities.forms import (
@@ -278,8 +278,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 def _checkin_url(request: HttpRequest, activity: Activity, token: str) -> str:
-    path = reverse("activities:checkin", args=[activity.pk])
-    return request.build_absolute_uri(f"{path}?{urlencode({'t': token})}")
+    return request.build_absolute_uri(tokens.checkin_path(activity.pk, token))
 
 
 @resident_view

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from jifen.claims.models import Claim, Reminder, Status
+from jifen.claims.models import Appeal, Claim, Reminder, Status
 from jifen.lib import notify
 from jifen.people import authz
 from jifen.people.models import OrganizationMember, Person, Role, RoleGrant
@@ -40,6 +40,22 @@ def decision(claim: Claim) -> None:
             if claim.status == Status.REJECTED:
                 body += " " + _("You may appeal within the time shown on the claim.")
         return notify.Message(claim.person, subject, body)
+
+    transaction.on_commit(lambda: notify.send([_in_deployment_language(message)]))
+
+
+def appeal_decided(appeal: Appeal) -> None:
+    """After the transaction commits, tell the appellant the decision and its note."""
+
+    def message() -> notify.Message:
+        subject = _("Your appeal on claim %(id)s is %(status)s") % {
+            "id": appeal.claim_id,
+            "status": appeal.get_status_display(),
+        }
+        body = appeal.note
+        if appeal.points_added:
+            body += " " + _("%(points)s more points were posted.") % {"points": appeal.points_added}
+        return notify.Message(appeal.claim.person, subject, body)
 
     transaction.on_commit(lambda: notify.send([_in_deployment_language(message)]))
 

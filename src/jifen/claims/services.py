@@ -604,6 +604,7 @@ def decide_appeal(
             "note": appeal.note,
         },
     )
+    notices.appeal_decided(appeal)
     return appeal
 
 
