@@ -50,7 +50,7 @@ test-pg:
 	elif [ $$status -ne 1 ]; then exit $$status; fi
 
 messages:
-	cd src/jifen && ../../$(JIFEN) makemessages -l zh_Hans -l en --no-obsolete && ../../$(JIFEN) compilemessages
+	cd src/jifen && export JIFEN_DATA_DIR=$(CURDIR)/var && ../../$(JIFEN) makemessages -l zh_Hans -l en --no-obsolete && ../../$(JIFEN) compilemessages
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

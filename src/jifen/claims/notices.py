@@ -38,7 +38,7 @@ def decision(claim: Claim) -> None:
             }
             body = _("Reason: %(reason)s.") % {"reason": claim.reason}
             if claim.status == Status.REJECTED:
-                body += " " + _("You may appeal within the time shown on the claim.")
+                body += "\n" + _("You may appeal within the time shown on the claim.")
         return notify.Message(claim.person, subject, body)
 
     transaction.on_commit(lambda: notify.send([_in_deployment_language(message)]))
@@ -54,7 +54,7 @@ def appeal_decided(appeal: Appeal) -> None:
         }
         body = appeal.note
         if appeal.points_added:
-            body += " " + _("%(points)s more points were posted.") % {"points": appeal.points_added}
+            body += "\n" + _("%(points)s more points were posted.") % {"points": appeal.points_added}
         return notify.Message(appeal.claim.person, subject, body)
 
     transaction.on_commit(lambda: notify.send([_in_deployment_language(message)]))
