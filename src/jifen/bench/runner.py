@@ -61,6 +61,11 @@ class Config:
     def read_repeats(self) -> int:
         return 2_000 if self.quick else 10_000
 
+    @property
+    def checkin_seconds(self) -> float:
+        """How long the check-in burst lasts (at 300/s, one volunteer each)."""
+        return 10.0 if self.quick else 30.0
+
 
 @dataclass
 class Context:
@@ -120,10 +125,21 @@ TARGETS: dict[str, tuple[str, float]] = {
     "bonus_142k_pg_s": ("<", 10),
     "bonus_142k_sqlite_s": ("<", 10),
     "bonus_142k_peak_mb": ("<", 300),
+    "checkin_burst_p99_ms": ("<", 200),
+    "checkin_burst_errors": ("==", 0),
+    "checkin_burst_duplicates": ("==", 0),
 }
 UNITS = {
     "award_pg_4w_vs_pgbench": "ratio",
     "bonus_142k_peak_mb": "MB",
+    "checkin_burst_rps": "check-ins/s",
+    "checkin_burst_p50_ms": "ms",
+    "checkin_burst_p99_ms": "ms",
+    "checkin_burst_errors": "count",
+    "checkin_burst_duplicates": "count",
+    "checkin_burst_server_cpu_ms": "ms",
+    "checkin_burst_pg_cpu_ms": "ms",
+    "checkin_burst_loadgen_p99_ms": "ms",
 }
 # Derived name -> the names it is computed from.
 DERIVED = {
@@ -136,7 +152,7 @@ def _benchmarks() -> list[Benchmark]:
     """In the order they run. SQLite first: its commits share the disk with PostgreSQL's
     checkpoints, which the PostgreSQL benchmarks set off (the bonus seeding writes
     hundreds of megabytes). pgbench right before the award runs it is compared with."""
-    from jifen.bench import award, balance_read, bonus, debit, pgbench
+    from jifen.bench import award, balance_read, bonus, checkin, debit, pgbench
 
     return [
         Benchmark("award_sqlite_1w", ("award_sqlite_1w",), award.run_sqlite_1w, needs_pg=False),
@@ -152,6 +168,20 @@ def _benchmarks() -> list[Benchmark]:
         Benchmark("debit_pg_1w", ("debit_pg_1w",), debit.run),
         Benchmark(
             "balance_read", ("balance_read_100_us", "balance_read_100k_us"), balance_read.run
+        ),
+        Benchmark(
+            "checkin_burst",
+            (
+                "checkin_burst_rps",
+                "checkin_burst_p50_ms",
+                "checkin_burst_p99_ms",
+                "checkin_burst_errors",
+                "checkin_burst_duplicates",
+                "checkin_burst_server_cpu_ms",
+                "checkin_burst_pg_cpu_ms",
+                "checkin_burst_loadgen_p99_ms",
+            ),
+            checkin.run,
         ),
         Benchmark("bonus_pg", ("bonus_142k_pg_s", "bonus_142k_pg_peak_mb"), bonus.run_pg),
     ]
@@ -172,6 +202,14 @@ TABLE_ORDER = (
     "bonus_142k_sqlite_peak_mb",
     "balance_read_100_us",
     "balance_read_100k_us",
+    "checkin_burst_rps",
+    "checkin_burst_p50_ms",
+    "checkin_burst_p99_ms",
+    "checkin_burst_errors",
+    "checkin_burst_duplicates",
+    "checkin_burst_server_cpu_ms",
+    "checkin_burst_pg_cpu_ms",
+    "checkin_burst_loadgen_p99_ms",
 )
 
 
@@ -206,6 +244,8 @@ def _target_text(comparison: str, threshold: float) -> str:
 
 
 def _meets(value: float, comparison: str, threshold: float) -> bool:
+    if comparison == "==":
+        return value == threshold
     return value >= threshold if comparison == ">=" else value < threshold
 
 
