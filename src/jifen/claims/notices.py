@@ -54,7 +54,9 @@ def appeal_decided(appeal: Appeal) -> None:
         }
         body = appeal.note
         if appeal.points_added:
-            body += "\n" + _("%(points)s more points were posted.") % {"points": appeal.points_added}
+            body += "\n" + _("%(points)s more points were posted.") % {
+                "points": appeal.points_added
+            }
         return notify.Message(appeal.claim.person, subject, body)
 
     transaction.on_commit(lambda: notify.send([_in_deployment_language(message)]))
