@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -479,17 +480,26 @@ def _check_in(
     if activity is None:
         raise NotFound(_("There is no such activity."))
     who, method, recorded_by = _who(actor, activity, token, person, card)
-    existing = Attendance.objects.filter(activity=activity, person=who).first()
+    now = timezone.now()
+    # One read of the person's attendances that matter (a whole crowd checks in at once):
+    # this activity's (a repeat), and any open or ending after now (elsewhere at the same
+    # time, or a check-out forgotten at an activity that has ended).
+    current = Q(checkout_at__isnull=True) | Q(checkout_at__gt=now)
+    mine = list(
+        Attendance.objects.filter(Q(activity=activity) | current, person=who)
+        .select_related("activity")
+        .order_by()
+    )
+    existing = next((a for a in mine if a.activity_id == activity.pk), None)
     if existing is not None:
         return existing
     _require_open(activity)
-    now = timezone.now()
     if not rules.checkin_allowed(now, activity.starts_at, activity.ends_at):
         raise _outside()
-    _checkout_forgotten(who, now)
-    if Attendance.objects.filter(person=who, checkout_at__isnull=True).exists():
-        raise _overlapping()
-    if Attendance.objects.filter(person=who, checkout_at__gt=now).exists():
+    if any(a.checkout_at is None and a.activity.ends_at <= now for a in mine):
+        _checkout_forgotten(who, now)
+        mine = list(Attendance.objects.filter(current, person=who))
+    if mine:
         raise _overlapping()
     _ensure_place(activity, who)
     attendance = Attendance.objects.create(
