@@ -979,3 +979,17 @@ def test_the_qr_code_is_for_staff_of_an_open_activity(make_activity, world):
         services.qr_token(actor=world.resident, activity=activity)
     with pytest.raises(Conflict):
         services.qr_token(actor=world.staff, activity=make_activity(status="draft"))
+
+
+def test_withdrawing_from_a_cancelled_activity_promotes_nobody(
+    make_activity, world, volunteers, now
+):
+    activity = make_activity(capacity=1, starts_at=now + timedelta(days=1))
+    first, second = volunteers(2)
+    services.sign_up(actor=first, activity=activity)
+    services.sign_up(actor=second, activity=activity)  # waitlisted
+    services.cancel_activity(actor=world.staff, activity=activity, reason="台风")
+    with pytest.raises(Conflict) as refused:
+        services.withdraw(actor=first, activity=activity)
+    assert refused.value.code == "not_open"
+    assert Signup.objects.get(activity=activity, person=second).status == "waitlisted"

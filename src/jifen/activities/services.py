@@ -323,6 +323,7 @@ def withdraw(*, actor: Person, activity: Activity | int, person: Person | None =
     """Before the start only; the first on the waiting list moves up and is told."""
     activity = _locked(activity)
     person, by_staff = _acting_on(actor, person, activity)
+    _require_open(activity)  # a cancelled activity promotes nobody
     signup = activity.signups.exclude(status=SignupStatus.WITHDRAWN).filter(person=person).first()
     if signup is None:
         raise NotFound(_("This person has not signed up for the activity."))
