@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from jifen.demo.names import invented_names
+from jifen.demo.seed_activities import seed_demo_activities
 from jifen.demo.seed_claims import seed_demo_claims
 from jifen.demo.seed_points import seed_demo_points
 from jifen.people import services
@@ -238,4 +239,5 @@ def seed_demo() -> list[Login]:
         )
     seed_demo_points(volunteers)
     seed_demo_claims(volunteers)
+    seed_demo_activities(volunteers)
     return LOGINS
