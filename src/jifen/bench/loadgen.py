@@ -78,9 +78,9 @@ def cpu_snapshot(server_pid: int | None, database: str | None = None) -> dict[st
     """CPU seconds used so far: the machine (busy and total, all CPUs), ``server_pid``
     and its children (gunicorn's master and workers; the master's count of its reaped
     children included, so a recycled worker still counts), and the PostgreSQL backends
-    serving ``database`` (others' databases on the same server left out; a backend that
-    exits between two snapshots is lost, which Django's persistent connections make
-    rare). Linux only; whatever cannot be read is left out."""
+    serving ``database`` now (others' databases on the same server left out; see
+    ``_BackendWatch`` for backends that come and go). Linux only; whatever cannot be
+    read is left out."""
     tick = os.sysconf("SC_CLK_TCK")
     snapshot: dict[str, float] = {}
     try:
@@ -105,6 +105,43 @@ def cpu_snapshot(server_pid: int | None, database: str | None = None) -> dict[st
             if name.startswith("postgres: ") and f" {database} " in name
         )
     return snapshot
+
+
+class _BackendWatch:
+    """CPU of a database's PostgreSQL backends over a run, sampled every half second:
+    Django closes a persistent connection after ``CONN_MAX_AGE`` (60 s) and opens
+    another, and a backend that has exited can no longer be read, so each is counted
+    from its first sample (from zero when it started during the run) to its last one.
+    What a backend does in its last half second before exiting is lost."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.start: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.first = True
+
+    def sample(self) -> None:
+        try:
+            stats = _proc_stats()
+        except OSError:
+            return
+        for pid, (name, _parent, own, _reaped) in stats.items():
+            if name.startswith("postgres: ") and f" {self.database} " in name:
+                self.start.setdefault(pid, own if self.first else 0.0)
+                self.last[pid] = own
+        self.first = False
+
+    def used(self) -> float:
+        return sum(self.last[pid] - self.start[pid] for pid in self.last)
+
+    async def watch(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self.sample()
+            try:
+                await asyncio.wait_for(stop.wait(), 0.5)
+            except TimeoutError:
+                pass
+        self.sample()
 
 
 class _Pool:
@@ -231,7 +268,10 @@ async def _run(
         period = int(time.time() // TOKEN_PERIOD)
         return qr_tokens[period]
 
-    cpu0 = cpu_snapshot(server_pid, database)
+    cpu0 = cpu_snapshot(server_pid)
+    backends = _BackendWatch(database) if database else None
+    stop_watching = asyncio.Event()
+    watching = loop.create_task(backends.watch(stop_watching)) if backends else None
     usage0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = clock() + 0.05
     wall0 = time.time() + (t0 - clock())
@@ -245,7 +285,11 @@ async def _run(
         tasks.append(loop.create_task(_one(pool, payload, index, at - t0, t0, clock)))
     records: list[Record] = await asyncio.gather(*tasks)
     usage1 = resource.getrusage(resource.RUSAGE_SELF)
-    cpu1 = cpu_snapshot(server_pid, database)
+    cpu1 = cpu_snapshot(server_pid)
+    stop_watching.set()
+    if watching is not None and backends is not None:
+        await watching
+        cpu1["postgres"], cpu0["postgres"] = backends.used(), 0.0
     await pool.close()
     span = max(r.done for r in records)
     cpu = (usage1.ru_utime + usage1.ru_stime) - (usage0.ru_utime + usage0.ru_stime)
