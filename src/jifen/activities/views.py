@@ -13,7 +13,6 @@ happened. Buttons only show what the viewer's role allows; the services refuse t
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,36 +55,11 @@ from jifen.points.selectors import catalogue
 from jifen.regions.models import Level, Region
 from jifen.web.forms import add_domain_error
 from jifen.web.views.console import console_view
-
-View = Callable[..., HttpResponse]
+from jifen.web.views.errors import resident_view
 
 
 def _actor(request: HttpRequest) -> Person:
     return request.user  # type: ignore[return-value]
-
-
-def _error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    titles = {403: _("Not allowed"), 404: _("Not found")}
-    return render(
-        request,
-        "web/error.html",
-        {"title": titles.get(exc.status, _("This cannot be done")), "text": exc.render()},
-        status=exc.status,
-    )
-
-
-def resident_view(view: View) -> View:
-    """Logged in; a refusal of a service (no such activity, not yours) is an error page."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as exc:
-            return _error_page(request, exc)
-
-    return wrapped
 
 
 # --- Reads of these pages (the domain's reads are in selectors) ----------------------------

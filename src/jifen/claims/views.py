@@ -6,14 +6,11 @@ happened. Whether a button shows is asked of the selectors, which only hide butt
 the services refuse what is not allowed whatever a page shows.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,36 +38,11 @@ from jifen.people.selectors import get_person_for, principals_of
 from jifen.points.selectors import catalogue, visible_communities
 from jifen.web.forms import add_domain_error
 from jifen.web.views.console import console_view
-
-View = Callable[..., HttpResponse]
+from jifen.web.views.errors import resident_view
 
 
 def _actor(request: HttpRequest) -> Person:
     return request.user  # type: ignore[return-value]
-
-
-def _error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    titles = {403: _("Not allowed"), 404: _("Not found")}
-    return render(
-        request,
-        "web/error.html",
-        {"title": titles.get(exc.status, _("This cannot be done")), "text": exc.render()},
-        status=exc.status,
-    )
-
-
-def resident_view(view: View) -> View:
-    """Logged in; a refusal of a service (no such claim, not yours) is an error page."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as exc:
-            return _error_page(request, exc)
-
-    return wrapped
 
 
 def _add_error(form: Any, exc: DomainError) -> None:

@@ -31,6 +31,7 @@ from jifen.web.forms import (
     SetPasswordForm,
     add_domain_error,
 )
+from jifen.web.views.errors import domain_error_page
 
 View = Callable[..., HttpResponse]
 
@@ -54,13 +55,7 @@ def console_view(view: View) -> View:
         try:
             return view(request, *args, **kwargs)
         except DomainError as exc:
-            titles = {403: _("Not allowed"), 404: _("Not found")}
-            return render(
-                request,
-                "web/error.html",
-                {"title": titles.get(exc.status, _("This cannot be done")), "text": exc.render()},
-                status=exc.status,
-            )
+            return domain_error_page(request, exc)
 
     return wrapped
 

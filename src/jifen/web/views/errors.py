@@ -1,10 +1,43 @@
 """Error pages; API paths get the contract's JSON shape instead of HTML."""
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from jifen.api.errors import json_error
+from jifen.lib.errors import DomainError
+
+View = Callable[..., HttpResponse]
+
+
+def domain_error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """A service's refusal (not allowed, not found, a rule of the domain) as a page."""
+    titles = {403: _("Not allowed"), 404: _("Not found")}
+    return render(
+        request,
+        "web/error.html",
+        {"title": titles.get(exc.status, _("This cannot be done")), "text": exc.render()},
+        status=exc.status,
+    )
+
+
+def resident_view(view: View) -> View:
+    """Logged in; a refusal of a service (no such record, not yours) is an error page."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError as exc:
+            return domain_error_page(request, exc)
+
+    return wrapped
 
 
 def _page(request: HttpRequest, status: int, code: str, title: str, text: str) -> HttpResponse:
