@@ -138,15 +138,6 @@ def _approvals_needed(community: Region, points_: int) -> tuple[int, bool]:
     return 1, False
 
 
-def _community_of(person: Person) -> Region:
-    if person.community is None:
-        raise InvalidInput(
-            _("This person has no home community, so they cannot hold points."),
-            code="no_community",
-        )
-    return person.community
-
-
 def create_claim(
     *,
     person: Person,
@@ -171,7 +162,7 @@ def create_claim(
         existing = Claim.objects.filter(source=source, source_id=source_id).first()
         if existing is not None:
             return existing
-    community = organization.region if organization is not None else _community_of(person)
+    community = organization.region if organization is not None else points.home_community(person)
     if community.level != Level.COMMUNITY:
         raise InvalidInput(_("Only a community or village keeps a points ledger."))
     version = points.price(rule_item, occurred_on)
@@ -269,15 +260,15 @@ def declare_service(
         community = organization.region
     elif actor.pk == person.pk:
         source = Source.DECLARED
-        community = _community_of(person)
+        community = points.home_community(person)
     elif authz.can(actor, authz.ENTER_CLAIMS, person.community):
         source = Source.STAFF
-        community = _community_of(person)
+        community = points.home_community(person)
         on_behalf_of = person
     else:
         on_behalf_of = _acting_for(actor, person)
         source = Source.DECLARED
-        community = _community_of(person)
+        community = points.home_community(person)
     if len(photos) > MAX_PHOTOS:
         raise InvalidInput(
             _("At most %(n)s photos per claim."), field="photos", params={"n": MAX_PHOTOS}

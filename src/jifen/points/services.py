@@ -30,7 +30,8 @@ from jifen.regions.models import Level, Region
 T = TransferKind
 
 
-def _home_community(person: Person) -> Region:
+def home_community(person: Person) -> Region:
+    """The community whose ledger holds the person's points; refused when there is none."""
     if person.community is None:
         raise InvalidInput(
             _("This person has no home community, so they cannot hold points."),
@@ -62,7 +63,7 @@ def award_points(
     they hold the permission checks, this holds the ledger rules.
     """
     if person.community_id is None:
-        _home_community(person)  # refuses: no home community
+        home_community(person)  # refuses: no home community
     # Both accounts in one read (not the community row: the posting needs only its id).
     issuer, holder = ledger.award_accounts(person)
     return ledger.post(
@@ -173,7 +174,7 @@ def request_adjustment(
     reason = reason.strip()
     if not reason:
         raise InvalidInput(_("Please give the reason for the adjustment."), field="reason")
-    community = _home_community(person)
+    community = home_community(person)
     adjustment = Adjustment.objects.create(
         region=community,
         account=account_for(person),
