@@ -426,16 +426,15 @@ def check_in(request: HttpRequest, activity_id: int, payload: PresenceIn) -> Sta
     actor = caller(request)
     activity = selectors.get_reachable(actor, activity_id)
     person, card = _presence(actor, activity, payload)
-    existed = Attendance.objects.filter(activity=activity, person=person or actor).exists()
-    attendance = services.check_in(
+    attendance, created = services.get_or_check_in(
         actor=actor,
-        activity=activity.pk,
+        activity=activity,
         token=payload.token,
         person=person,
         card=card,
         device=device_of(request),
     )
-    return Status(200 if existed else 201, _attendance_out(attendance, activity))
+    return Status(201 if created else 200, _attendance_out(attendance, activity))
 
 
 @router.post("/activities/{activity_id}/checkout", response=AttendanceOut)

@@ -11,9 +11,11 @@ Visibility, in one place for the API and the pages:
   regions, drafts included.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,9 +24,11 @@ from jifen.activities.hours import hours
 from jifen.activities.models import Activity, Attendance, Method, Signup, SignupStatus, Status
 from jifen.claims.models import Claim, Source
 from jifen.lib.errors import NotFound
+from jifen.lib.rawrows import Columns, cache_related
 from jifen.people import authz
 from jifen.people.models import Person
 from jifen.points.models import RuleVersion
+from jifen.regions.models import Region
 
 # Statuses a resident may see: what was once published (drafts and filings are staff's).
 PUBLIC = (Status.PUBLISHED, Status.CLOSED, Status.SETTLED, Status.CANCELLED)
@@ -80,13 +84,6 @@ def with_counts(activities: QuerySet[Activity]) -> QuerySet[Activity]:
     )
 
 
-def reachable_activities(person: Person) -> QuerySet[Activity]:
-    """Activities the person may act on at all (whatever their status): those of their
-    community or above it, those they manage or approve, those they joined. The services
-    then say whether the action is allowed now (``not_open``) and by whom."""
-    return Activity.objects.filter(_home_q(person) | _managed_q(person) | _involved_q(person))
-
-
 def visible_activities(person: Person) -> QuerySet[Activity]:
     """Activities the person may see: once published, those of their community and above;
     any status, those of their regions (staff, reviewers); those they joined."""
@@ -130,10 +127,93 @@ def get_activity_for(person: Person, activity_id: int) -> Activity:
     return activity
 
 
+# A crowd checking in reads the activity and each person's attendances on every
+# request: written once as SQL (``jifen.lib.rawrows``), since the ORM took longer to
+# build these reads than the database to answer them.
+_ACTIVITY = Columns(Activity, "a")
+_REGION = Columns(Region, "r")
+_ATTENDANCE = Columns(Attendance, "t")
+
+
+@functools.cache
+def _activity_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT {_ACTIVITY.select}, {_REGION.select} FROM {_ACTIVITY.source} "  # noqa: S608 - names from the models; the values are parameters
+        f"JOIN {_REGION.source} ON r.{quote('id')} = a.{quote('region_id')} "
+        f"WHERE a.{quote('id')} = %s"
+    )
+
+
+def activity_with_region(activity_id: int) -> Activity | None:
+    """``Activity.objects.select_related("region").filter(pk=…)``, or ``None``."""
+    with connection.cursor() as cursor:
+        cursor.execute(_activity_sql(connection.vendor), [activity_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    activity: Activity = _ACTIVITY.load(row)
+    cache_related(activity, "region", _REGION.load(row, len(_ACTIVITY)))
+    return activity
+
+
+@functools.cache
+def _current_attendances_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT {_ATTENDANCE.select} FROM {_ATTENDANCE.source} "  # noqa: S608 - names from the models; the values are parameters
+        f"WHERE t.{quote('person_id')} = %s AND (t.{quote('activity_id')} = %s "
+        f"OR t.{quote('checkout_at')} IS NULL OR t.{quote('checkout_at')} > %s)"
+    )
+
+
+def current_attendances(person_id: int, activity_id: int, now: datetime) -> list[Attendance]:
+    """The person's attendances that matter to a check-in at ``now``: the one at this
+    activity (a repeat), and any open or ending after now (elsewhere at the same time,
+    or a check-out forgotten at an activity that has ended)."""
+    moment = Attendance._meta.get_field("checkout_at").get_db_prep_value(now, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _current_attendances_sql(connection.vendor), [person_id, activity_id, moment]
+        )
+        rows = cursor.fetchall()
+    return [_ATTENDANCE.load(row) for row in rows]
+
+
+def signup_status(activity_id: int, person_id: int) -> str | None:
+    """The status of the person's signup (not withdrawn; one at most, by a constraint)."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('status')} FROM {quote(Signup._meta.db_table)} "  # noqa: S608 - names from the models; the values are parameters
+            f"WHERE {quote('activity_id')} = %s AND {quote('person_id')} = %s "
+            f"AND {quote('status')} <> %s",
+            [activity_id, person_id, SignupStatus.WITHDRAWN],
+        )
+        row = cursor.fetchone()
+    return None if row is None else str(row[0])
+
+
+def may_reach(person: Person, activity: Activity) -> bool:
+    """May the person act on the activity at all (whatever its status)? Those of their
+    community or above it, those they manage or approve, those they joined. The services
+    then say whether the action is allowed now (``not_open``) and by whom. Decided in
+    Python where it can be: a whole crowd checking in passes here on every request."""
+    community = person.community
+    if community is not None and community.is_within(activity.region):
+        return True
+    if may_oversee(person, activity):
+        return True
+    signed = Signup.objects.filter(activity=activity, person=person).exclude(
+        status=SignupStatus.WITHDRAWN
+    )
+    return signed.exists() or Attendance.objects.filter(activity=activity, person=person).exists()
+
+
 def get_reachable(person: Person, activity_id: int) -> Activity:
     """The activity for a write, when it is within the person's reach; 404 otherwise."""
-    activity = reachable_activities(person).select_related("region").filter(pk=activity_id).first()
-    if activity is None:
+    activity = activity_with_region(activity_id)
+    if activity is None or not may_reach(person, activity):
         raise NotFound(_("There is no such activity, or you may not see it."))
     return activity
 

@@ -12,13 +12,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jifen.activities import hours as rules
-from jifen.activities import tokens
+from jifen.activities import selectors, tokens
 from jifen.activities.models import (
     Activity,
     Attendance,
@@ -397,17 +396,16 @@ def _check_token(activity: Activity, token: str) -> None:
 
 def _ensure_place(activity: Activity, person: Person) -> None:
     """Walk-ins are welcome while places are left; a confirmed signup always is."""
-    signups = activity.signups.exclude(status=SignupStatus.WITHDRAWN)
-    mine = signups.filter(person=person).first()
-    if mine is not None and mine.status == SignupStatus.CONFIRMED:
+    status = selectors.signup_status(activity.pk, person.pk)
+    if status == SignupStatus.CONFIRMED:
         return
     _may_join(person, activity)
     locked = Activity.objects.select_for_update().get(pk=activity.pk)  # places are counted
+    signups = activity.signups.exclude(status=SignupStatus.WITHDRAWN)
     if signups.filter(status=SignupStatus.CONFIRMED).count() >= locked.capacity:
         raise Conflict(_("This activity is full."), code="activity_full")
-    if mine is not None:
-        mine.status = SignupStatus.CONFIRMED
-        mine.save()
+    if status is not None:
+        signups.filter(person=person).update(status=SignupStatus.CONFIRMED)
     else:
         Signup.objects.create(activity=activity, person=person, status=SignupStatus.CONFIRMED)
 
@@ -448,11 +446,28 @@ def check_in(
 ) -> Attendance:
     """Now, by the activity's QR code (the volunteer) or by staff for a person (their
     card scanned, or their name chosen). A second check-in returns the first."""
+    attendance, _created = get_or_check_in(
+        actor=actor, activity=activity, token=token, person=person, card=card, device=device
+    )
+    return attendance
+
+
+def get_or_check_in(
+    *,
+    actor: Person,
+    activity: Activity | int,
+    token: str = "",
+    person: Person | None = None,
+    card: bool = False,
+    device: str = "",
+) -> tuple[Attendance, bool]:
+    """``check_in``, telling whether this call checked in (as ``get_or_create`` does).
+    An activity passed as a model is used as read (with its region), not read again."""
     activity_id = activity.pk if isinstance(activity, Activity) else activity
     try:
         return _check_in(
             actor=actor,
-            activity_id=activity_id,
+            activity=activity,
             token=token,
             person=person,
             card=card,
@@ -463,7 +478,7 @@ def check_in(
         who = person or actor
         existing = Attendance.objects.filter(activity_id=activity_id, person=who).first()
         if existing is not None:
-            return existing
+            return existing, False
         raise _overlapping() from None
 
 
@@ -471,35 +486,30 @@ def check_in(
 def _check_in(
     *,
     actor: Person,
-    activity_id: int,
+    activity: Activity | int,
     token: str,
     person: Person | None,
     card: bool,
     device: str,
-) -> Attendance:
-    activity = Activity.objects.select_related("region").filter(pk=activity_id).first()
-    if activity is None:
-        raise NotFound(_("There is no such activity."))
+) -> tuple[Attendance, bool]:
+    if not isinstance(activity, Activity):
+        found = selectors.activity_with_region(activity)
+        if found is None:
+            raise NotFound(_("There is no such activity."))
+        activity = found
     who, method, recorded_by = _who(actor, activity, token, person, card)
     now = timezone.now()
-    # One read of the person's attendances that matter (a whole crowd checks in at once):
-    # this activity's (a repeat), and any open or ending after now (elsewhere at the same
-    # time, or a check-out forgotten at an activity that has ended).
-    current = Q(checkout_at__isnull=True) | Q(checkout_at__gt=now)
-    mine = list(
-        Attendance.objects.filter(Q(activity=activity) | current, person=who)
-        .select_related("activity")
-        .order_by()
-    )
+    # One read of the person's attendances that matter (a whole crowd checks in at once).
+    mine = selectors.current_attendances(who.pk, activity.pk, now)
     existing = next((a for a in mine if a.activity_id == activity.pk), None)
     if existing is not None:
-        return existing
+        return existing, False
     _require_open(activity)
     if not rules.checkin_allowed(now, activity.starts_at, activity.ends_at):
         raise _outside()
     if any(a.checkout_at is None and a.activity.ends_at <= now for a in mine):
         _checkout_forgotten(who, now)
-        mine = list(Attendance.objects.filter(current, person=who))
+        mine = selectors.current_attendances(who.pk, activity.pk, now)
     if mine:
         raise _overlapping()
     _ensure_place(activity, who)
@@ -520,7 +530,7 @@ def _check_in(
             on_behalf_of=who,
             after={"volunteer": who.volunteer_no, "method": method},
         )
-    return attendance
+    return attendance, True
 
 
 @transaction.atomic
