@@ -1,6 +1,6 @@
 """The hour rules of CONTRACT.md at their boundaries (pure functions, no database)."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -75,6 +75,60 @@ def test_an_activity_crossing_midnight_counts_across_it():
     assert rules.hours(checkin, checkout, starts, ends) == Decimal("1.5")
     # Checked out at 2:50 the next morning: clipped to 2:00.
     assert rules.hours(checkin, ends + timedelta(minutes=50), starts, ends) == Decimal("2.5")
+
+
+# --- One claim per day ---------------------------------------------------------------------
+
+
+def test_up_to_a_day_of_service_is_one_claim_on_the_day_it_began():
+    starts = datetime(2025, 5, 1, 22, 0, tzinfo=TZ)
+    ends = datetime(2025, 5, 3, 22, 0, tzinfo=TZ)
+    checkin = datetime(2025, 5, 1, 23, 10, tzinfo=TZ)
+    assert rules.daily(checkin, checkin + timedelta(hours=2), starts, ends, TZ) == [
+        (date(2025, 5, 1), Decimal("2"))
+    ]
+    # Exactly 24 h: still one.
+    assert rules.daily(checkin, checkin + timedelta(hours=24), starts, ends, TZ) == [
+        (date(2025, 5, 1), Decimal("24"))
+    ]
+    # Nothing served, or under half an hour: no claim.
+    assert rules.daily(checkin, checkin + timedelta(minutes=29), starts, ends, TZ) == []
+    assert rules.daily(ends, ends + timedelta(hours=1), starts, ends, TZ) == []
+
+
+def test_more_than_a_day_is_split_at_local_midnight():
+    starts = datetime(2025, 5, 1, 9, 0, tzinfo=TZ)
+    ends = datetime(2025, 5, 3, 17, 0, tzinfo=TZ)
+    days = rules.daily(starts, ends, starts, ends, TZ)
+    assert days == [
+        (date(2025, 5, 1), Decimal("15")),
+        (date(2025, 5, 2), Decimal("24")),
+        (date(2025, 5, 3), Decimal("17")),
+    ]
+    assert sum(h for _d, h in days) == rules.hours(starts, ends, starts, ends)
+
+
+def test_the_split_rounds_the_running_total_so_no_half_hour_is_lost():
+    starts = datetime(2025, 5, 1, 23, 40, tzinfo=TZ)  # 20 min before midnight
+    ends = datetime(2025, 5, 3, 0, 20, tzinfo=TZ)  # 20 min after the next one
+    days = rules.daily(starts, ends, starts, ends, TZ)
+    # 24 h 40 min in all: 24.5 h; each day alone would round to 0 + 24 + 0.
+    assert sum(h for _d, h in days) == Decimal("24.5")
+    assert days == [(date(2025, 5, 2), Decimal("24")), (date(2025, 5, 3), Decimal("0.5"))]
+
+
+def test_days_are_those_of_the_zone_not_of_utc():
+    utc = ZoneInfo("UTC")
+    starts = datetime(2025, 5, 1, 9, 0, tzinfo=TZ)  # 01:00 UTC
+    ends = starts + timedelta(hours=30)  # 15:00 the next day, Beijing time
+    assert [d for d, _h in rules.daily(starts, ends, starts, ends, TZ)] == [
+        date(2025, 5, 1),
+        date(2025, 5, 2),
+    ]
+    assert rules.daily(starts, ends, starts, ends, utc) == [
+        (date(2025, 5, 1), Decimal("23")),
+        (date(2025, 5, 2), Decimal("7")),
+    ]
 
 
 def test_times_in_different_offsets_are_compared_as_instants():

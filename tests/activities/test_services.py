@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from jifen.activities import services
+from jifen.activities import hours, services
 from jifen.activities.models import Activity, Attendance, Method, Signup, SignupStatus, Status
 from jifen.audit.models import AuditEvent
 from jifen.claims import selectors as claim_selectors
@@ -890,11 +890,28 @@ def test_an_attendance_worth_no_point_makes_no_claim_and_does_not_stop_the_closi
     assert claim.person == two and claim.points == 2
 
 
-def test_a_multi_day_attendance_claims_one_days_hours_at_most(make_activity, world, now):
+def test_a_multi_day_attendance_makes_one_claim_per_day(make_activity, world, now):
     activity = make_activity(starts_at=now - timedelta(days=2), ends_at=now - timedelta(hours=1))
-    _attend(activity, world.resident, 0, None)
+    attendance = _attend(activity, world.resident, 0, None)
     services.close_activity(actor=world.staff, activity=activity)
-    assert Claim.objects.get().quantity == claim_services.MAX_HOURS
+    claims = list(Claim.objects.order_by("occurred_on"))
+    assert [c.occurred_on for c in claims] == [
+        d
+        for d, _h in hours.daily(
+            attendance.checkin_at,
+            activity.ends_at,
+            activity.starts_at,
+            activity.ends_at,
+            timezone.get_current_timezone(),
+        )
+    ]
+    assert 2 <= len(claims) <= 3
+    assert all(c.quantity <= claim_services.MAX_HOURS for c in claims)
+    assert sum(c.quantity for c in claims) == Decimal(47)  # 47 h served, to the half hour
+    assert {c.source_id for c in claims} == {attendance.pk}
+    # Closing again (settle, tick) makes nothing more.
+    assert services.make_claims(activity, world.staff) == len(claims)
+    assert Claim.objects.count() == len(claims)
 
 
 def test_the_minimum_share_policy_keeps_short_attendances_from_earning(ended, world, volunteers):

@@ -658,7 +658,8 @@ def close_activity(*, actor: Person, activity: Activity | int) -> Activity:
 
 
 def make_claims(activity: Activity, actor: Person | None) -> int:
-    """One pending claim per attendance that earned something (idempotent per attendance)."""
+    """One pending claim per attendance and day of service that earned something
+    (idempotent: a claim per source record and day)."""
     # A town-wide activity has the defaults unless the town has a policy row.
     min_share = policy_for(activity.region).attendance_min_share
     made = 0
@@ -676,35 +677,35 @@ def make_claims(activity: Activity, actor: Person | None) -> int:
             min_share,
         ):
             continue
-        served = rules.hours(
-            attendance.checkin_at, attendance.checkout_at, activity.starts_at, activity.ends_at
+        days = rules.daily(
+            attendance.checkin_at,
+            attendance.checkout_at,
+            activity.starts_at,
+            activity.ends_at,
+            timezone.get_current_timezone(),
         )
-        if served <= 0:
-            continue
-        item = activity.rule_item
-        day = timezone.localtime(attendance.checkin_at).date()
-        version = price(item, day)
-        # One claim is one day's service: an activity may last days, a claim no more
-        # than claims.MAX_HOURS; beyond that create_claim would refuse and the whole
-        # closing with it.
-        quantity = min(served, claims.MAX_HOURS) if version.unit == Unit.HOUR else Decimal(1)
-        # Half an hour of a 1-point item is worth nothing: no claim (create_claim would
-        # refuse it, and the closing with it).
-        if attendance.person.community is None or claims.points_for(version, quantity) < 1:
-            continue
-        claims.create_claim(
-            person=attendance.person,
-            rule_item=item,
-            quantity=quantity,
-            occurred_on=day,
-            description=description[:500],
-            source=Source.ACTIVITY,
-            source_id=attendance.pk,
-            provenance=Provenance.ON_SITE,
-            created_by=actor,
-            check_age=False,
-        )
-        made += 1
+        # One claim is one day's service (an activity may last days; a claim is at most
+        # claims.MAX_HOURS): one claim per attendance and day.
+        for day, served in days:
+            version = price(activity.rule_item, day)
+            quantity = served if version.unit == Unit.HOUR else Decimal(1)
+            # Half an hour of a 1-point item is worth nothing: no claim (create_claim
+            # would refuse it, and the closing with it).
+            if attendance.person.community is None or claims.points_for(version, quantity) < 1:
+                continue
+            claims.create_claim(
+                person=attendance.person,
+                rule_item=activity.rule_item,
+                quantity=quantity,
+                occurred_on=day,
+                description=description[:500],
+                source=Source.ACTIVITY,
+                source_id=attendance.pk,
+                provenance=Provenance.ON_SITE,
+                created_by=actor,
+                check_age=False,
+            )
+            made += 1
     return made
 
 

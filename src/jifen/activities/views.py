@@ -104,19 +104,18 @@ def _attendance_of(person: Person, activity: Activity) -> Attendance | None:
 class Row:
     attendance: Attendance
     hours: float | None
-    claim: Claim | None = None
+    claims: tuple[Claim, ...] = ()  # one a day of service
     flags: tuple[str, ...] = ()
 
 
 def _rows_with_claims(attendances: list[Attendance]) -> list[Row]:
-    """My attended activities with their hours and the claim each became (one query)."""
-    claims = {
-        c.source_id: c
-        for c in Claim.objects.filter(
-            source=Source.ACTIVITY, source_id__in=[a.pk for a in attendances]
-        )
-    }
-    return [Row(a, selectors.attendance_hours(a), claims.get(a.pk)) for a in attendances]
+    """My attended activities with their hours and the claims each became (one query)."""
+    claims: dict[int | None, list[Claim]] = {}
+    for claim in Claim.objects.filter(
+        source=Source.ACTIVITY, source_id__in=[a.pk for a in attendances]
+    ).order_by("occurred_on"):
+        claims.setdefault(claim.source_id, []).append(claim)
+    return [Row(a, selectors.attendance_hours(a), tuple(claims.get(a.pk, ()))) for a in attendances]
 
 
 def _console_q(actor: Person) -> Q:

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 class Source(models.TextChoices):
     """What created the claim. Sources other than a declaration name their record
-    (``source_id``) and make at most one claim from it."""
+    (``source_id``) and make at most one claim a day from it (an attendance of several
+    days, one per day)."""
 
     DECLARED = "declared", _("self-declared")
     STAFF = "staff", _("entered by staff")
@@ -101,9 +102,9 @@ class Claim(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "source_id"],
+                fields=["source", "source_id", "occurred_on"],
                 condition=Q(source_id__isnull=False),
-                name="claim_once_per_source",
+                name="claim_once_per_source_and_day",
             ),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="claim_quantity_positive"),
             models.CheckConstraint(

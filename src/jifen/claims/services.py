@@ -156,10 +156,12 @@ def create_claim(
     """Make a pending claim from any source; the caller has checked who may.
 
     Activities and service requests call this with their record as ``source_id``:
-    a record makes at most one claim, so closing twice creates nothing more.
+    a record makes at most one claim a day, so closing twice creates nothing more.
     """
     if source_id is not None:
-        existing = Claim.objects.filter(source=source, source_id=source_id).first()
+        existing = Claim.objects.filter(
+            source=source, source_id=source_id, occurred_on=occurred_on
+        ).first()
         if existing is not None:
             return existing
     community = organization.region if organization is not None else points.home_community(person)
@@ -220,7 +222,8 @@ def create_claim(
     except IntegrityError:
         if source_id is None:
             raise
-        return Claim.objects.get(source=source, source_id=source_id)  # made at the same moment
+        # Made at the same moment by another closing.
+        return Claim.objects.get(source=source, source_id=source_id, occurred_on=occurred_on)
     return claim
 
 
