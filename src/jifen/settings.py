@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "jifen.points",
     "jifen.claims",
     "jifen.activities",
+    "jifen.shop",
     "jifen.web",
     "jifen.demo",
 ]

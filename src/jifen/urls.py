@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("jifen.points.urls")),
     path("", include("jifen.claims.urls")),
     path("", include("jifen.activities.urls")),
+    path("", include("jifen.shop.urls")),
     path("", include("jifen.web.urls")),
 ]
 

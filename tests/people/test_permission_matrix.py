@@ -40,6 +40,9 @@ EXPECTED: dict[str, set[str]] = {
     # Activities (CONTRACT.md: staff create and run them, reviewers approve the filing).
     "activity.manage": {ADMIN, STAFF},
     "activity.approve": {ADMIN, REVIEWER},
+    # The points supermarket (CONTRACT.md: staff run the shop; merchants act as the
+    # operators of their own merchant, not by a role over a region).
+    "shop.manage": {ADMIN, STAFF},
 }
 
 ROLES = [ADMIN, STAFF, REVIEWER, MERCHANT, KIOSK]

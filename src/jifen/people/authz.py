@@ -58,6 +58,9 @@ REVOKE_CLAIMS = _action("claims.revoke", [A, R], _("revoke an approved claim"))
 MANAGE_ACTIVITIES = _action("activity.manage", [A, S], _("organise volunteer activities"))
 APPROVE_ACTIVITIES = _action("activity.approve", [A, R], _("approve the filing of an activity"))
 
+# The points supermarket: staff run the items, stock, counter and merchants' settlement.
+MANAGE_SHOP = _action("shop.manage", [A, S], _("run the points supermarket"))
+
 ACTIONS: tuple[Action, ...] = (
     OPEN_CONSOLE,
     REGISTER_PERSON,
@@ -77,6 +80,7 @@ ACTIONS: tuple[Action, ...] = (
     REVOKE_CLAIMS,
     MANAGE_ACTIVITIES,
     APPROVE_ACTIVITIES,
+    MANAGE_SHOP,
 )
 
 

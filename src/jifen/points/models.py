@@ -16,7 +16,8 @@ row, so concurrent awards update different rows and do not queue on one lock.
 """
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -268,6 +269,16 @@ class RuleVersion(models.Model):
         return f"{self.name} v{self.version}"
 
 
+def validate_month_list(value: str) -> None:
+    """Month numbers 1–12 separated by commas (the shop's redemption months)."""
+    for part in value.replace("，", ",").split(","):
+        part = part.strip()
+        if part and not (part.isdigit() and 1 <= int(part) <= 12):
+            raise ValidationError(
+                _("Give month numbers from 1 to 12 separated by commas, e.g. 1,4,7,10.")
+            )
+
+
 class CommunityPolicy(models.Model):
     """Per-community settings of the default rules (CONTRACT.md); a missing row means defaults."""
 
@@ -304,6 +315,36 @@ class CommunityPolicy(models.Model):
         _("attendance must cover this share of an activity (%)"),
         default=0,
         validators=[MaxValueValidator(100)],
+    )
+    # The points supermarket. Redemption windows (一季一兑换): the months and the days of
+    # the month when redeeming is open; empty means always.
+    redemption_months = models.CharField(
+        _("months when redeeming is open"),
+        max_length=40,
+        blank=True,
+        validators=[validate_month_list],
+        help_text=_("Month numbers separated by commas, e.g. 1,4,7,10. Empty: every month."),
+    )
+    redemption_first_day = models.PositiveSmallIntegerField(
+        _("redeeming opens on day"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )
+    redemption_last_day = models.PositiveSmallIntegerField(
+        _("redeeming closes after day"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )
+    order_expiry_days = models.PositiveIntegerField(
+        _("orders not picked up expire after (days)"),
+        default=30,
+        validators=[MinValueValidator(1)],
+    )
+    # The reference value of a point for the liability dashboard, in fen (分): 10 = 0.10 元.
+    point_value_fen = models.PositiveIntegerField(
+        _("reference value of one point (fen)"), default=10
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,0 +1,215 @@
+"""The points supermarket's reads: the public price list, a resident's orders, the
+counter's orders, a merchant's, and the liability dashboard."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import F, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jifen.lib.errors import NotFound
+from jifen.people import authz
+from jifen.people.models import Merchant, Person, Proxy
+from jifen.points import selectors as points
+from jifen.points.services import policy_for
+from jifen.regions.models import Level, Region
+from jifen.shop import services, windows
+from jifen.shop.models import Item, MerchantSettlement, Redemption
+from jifen.shop.models import Status as OrderStatus
+
+
+def items_for(community: Region, day: date | None = None) -> QuerySet[Item]:
+    """What residents of ``community`` can redeem (明码标价): the community's own items,
+    those of the town and county above it, and offers of merchants there; on sale today.
+    Cheapest first, then by name."""
+    day = day or timezone.localdate()
+    return (
+        Item.objects.filter(region__code__in=community.ancestor_codes(), is_active=True)
+        .filter(Q(merchant__isnull=True) | Q(merchant__is_active=True))
+        .filter(Q(available_from__isnull=True) | Q(available_from__lte=day))
+        .filter(Q(available_until__isnull=True) | Q(available_until__gte=day))
+        .select_related("region", "merchant")
+        .defer("image")
+        .order_by("merchant_id", "points", "name", "pk")
+    )
+
+
+def get_item(item_id: int) -> Item:
+    item = Item.objects.select_related("region", "merchant").defer("image").filter(pk=item_id)
+    found = item.first()
+    if found is None:
+        raise NotFound(_("There is no such item."))
+    return found
+
+
+def managed_items(person: Person, region: Region | None = None) -> QuerySet[Item]:
+    """Items the person runs: those of their staff regions (any status), and the offers of
+    merchants they operate."""
+    items = Item.objects.filter(
+        authz.regions_q(person, authz.MANAGE_SHOP, "region")
+        | Q(merchant__operators=person, merchant__is_active=True)
+    )
+    if region is not None:
+        items = items.filter(region__path__startswith=region.path)
+    return items.select_related("region", "merchant").defer("image").distinct().order_by("-pk")
+
+
+def orders_of(person: Person) -> QuerySet[Redemption]:
+    """A resident's own orders, newest first."""
+    return (
+        Redemption.objects.filter(person=person)
+        .select_related("item", "merchant", "community")
+        .defer("item__image")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def counter_orders(person: Person, status: str = "") -> QuerySet[Redemption]:
+    """Orders at the counters the person serves: their staff regions' orders, and those of
+    the merchants they operate. Newest first."""
+    orders = Redemption.objects.filter(
+        authz.regions_q(person, authz.MANAGE_SHOP, "community")
+        | Q(merchant__operators=person, merchant__is_active=True)
+    )
+    if status:
+        orders = orders.filter(status=status)
+    return (
+        orders.select_related("item", "merchant", "community", "person")
+        .defer("item__image")
+        .distinct()
+        .order_by("-created_at", "-pk")
+    )
+
+
+def may_see_order(person: Person, order: Redemption) -> bool:
+    if order.person_id == person.pk or services.may_hand_over(person, order):
+        return True
+    return Proxy.objects.filter(
+        principal_id=order.person_id, agent=person, revoked_at__isnull=True
+    ).exists()
+
+
+def get_order_for(person: Person, order_id: int) -> Redemption:
+    order = (
+        Redemption.objects.select_related("item", "merchant", "community", "person")
+        .defer("item__image")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None or not may_see_order(person, order):
+        raise NotFound(_("There is no such order."))
+    return order
+
+
+def operated_merchants(person: Person) -> QuerySet[Merchant]:
+    return Merchant.objects.filter(operators=person, is_active=True).select_related("region")
+
+
+def merchants_to_settle(person: Person) -> QuerySet[Merchant]:
+    """Merchants of the regions where the person runs the shop."""
+    return (
+        Merchant.objects.filter(authz.regions_q(person, authz.MANAGE_SHOP, "region"))
+        .select_related("region")
+        .order_by("region__path", "name")
+    )
+
+
+def settlements_of(merchant: Merchant) -> QuerySet[MerchantSettlement]:
+    return MerchantSettlement.objects.filter(merchant=merchant).order_by("-month")
+
+
+# --- The redemption window ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WindowState:
+    always: bool
+    open_now: bool
+    next_opening: date | None
+
+
+def window_state(community: Region, day: date | None = None) -> WindowState:
+    day = day or timezone.localdate()
+    window = services.window_of(community)
+    return WindowState(
+        always=window.always,
+        open_now=windows.is_open(window, day),
+        next_opening=windows.next_opening(window, day),
+    )
+
+
+# --- The liability dashboard -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Liability:
+    """Can the community's supermarket honour the points in residents' hands?"""
+
+    community: Region
+    outstanding: int  # points held by residents and organisations
+    reserved: int  # points of orders waiting for pickup (already taken)
+    stock_points: int  # the community's own items on hand, at their prices
+    point_value_fen: int  # the reference value of a point
+    months: list[points.MonthRow]  # issued and redeemed per month, newest first
+    monthly_redemption: float  # average of the last three full months (points)
+
+    @property
+    def outstanding_yuan(self) -> float:
+        return self.outstanding * self.point_value_fen / 100
+
+    @property
+    def stock_yuan(self) -> float:
+        return self.stock_points * self.point_value_fen / 100
+
+    @property
+    def cover_months(self) -> float | None:
+        """Months the stock on hand lasts at the current rate of redemption."""
+        if self.monthly_redemption <= 0:
+            return None
+        return self.stock_points / self.monthly_redemption
+
+    @property
+    def covers_outstanding(self) -> bool:
+        """Would the stock honour every point in residents' hands today?"""
+        return self.stock_points >= self.outstanding
+
+
+def _months_back(first: date, n: int) -> date:
+    """The first day of the month ``n`` months before ``first`` (a first of month)."""
+    index = first.year * 12 + first.month - 1 - n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def liability(community: Region) -> Liability:
+    """The liability dashboard of one community (staff, admins)."""
+    if community.level != Level.COMMUNITY:
+        raise NotFound(_("Only a community or village keeps a points ledger."))
+    totals = points.community_totals(community)
+    stock = (
+        Item.objects.filter(region=community, merchant__isnull=True, is_active=True).aggregate(
+            s=Sum(F("stock") * F("points"))
+        )["s"]
+        or 0
+    )
+    reserved = (
+        Redemption.objects.filter(community=community, status=OrderStatus.RESERVED).aggregate(
+            s=Sum("points")
+        )["s"]
+        or 0
+    )
+    months = points.monthly_totals(community)
+    this_month = timezone.localdate().replace(day=1)
+    # The last three full months; a month without any transfer counts as none redeemed.
+    since = _months_back(this_month, 3)
+    three = [row for row in months if since <= row.month < this_month]
+    rate = sum(row.redeemed for row in three) / 3
+    return Liability(
+        community=community,
+        outstanding=totals.outstanding,
+        reserved=int(reserved),
+        stock_points=int(stock),
+        point_value_fen=policy_for(community).point_value_fen,
+        months=months[:12],
+        monthly_redemption=float(rate),
+    )

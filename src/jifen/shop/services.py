@@ -1,0 +1,770 @@
+"""The points supermarket's writes: items and stock, redeeming, hand-over, cancelling,
+expiry, merchants taking points and their monthly settlement.
+
+Every write is one transaction. Redeeming locks in a fixed order (the item's row,
+then the ledger's account rows, taken by ``ledger.post``), so concurrent orders can
+neither oversell the stock (also a CHECK on the row) nor overdraw a balance (the
+ledger's CHECK). Cancelling and expiry lock the order first, then the item, then the
+accounts: the same order after the order's own row.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Sum
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from jifen.audit.services import record
+from jifen.claims.photos import clean_image, read_upload
+from jifen.lib import notify
+from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from jifen.people import authz
+from jifen.people.models import Merchant, Person, Proxy
+from jifen.points import ledger
+from jifen.points.ledger import Posting, ledger_text
+from jifen.points.models import AccountKind, TransferKind
+from jifen.points.services import home_community, policy_for, reverse_transfer
+from jifen.regions.models import Level, Region
+from jifen.shop import windows
+from jifen.shop.models import (
+    CODE_ALPHABET,
+    Item,
+    Kind,
+    LimitPeriod,
+    MerchantSettlement,
+    Redemption,
+    new_code,
+)
+from jifen.shop.models import Status as OrderStatus
+
+MAX_QUANTITY = 99  # in one order
+MAX_POINTS = 1_000_000  # for one item
+
+
+# --- Items -------------------------------------------------------------------------------
+
+
+def is_operator(person: Person, merchant: Merchant) -> bool:
+    """Is the person one of the merchant's operators (爱心商户的店员)?"""
+    return merchant.is_active and merchant.operators.filter(pk=person.pk).exists()
+
+
+def require_item_manager(actor: Person, item_region: Region, merchant: Merchant | None) -> None:
+    """Staff of the region run its items; a merchant's operators run its own offers."""
+    if merchant is not None and is_operator(actor, merchant):
+        return
+    authz.require(actor, authz.MANAGE_SHOP, item_region)
+
+
+def _clean_int(value: Any, field: str, *, low: int, high: int, message: Any) -> int:
+    if isinstance(value, bool):
+        raise InvalidInput(message, field=field)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(message, field=field) from None
+    if number != value and not isinstance(value, str):
+        raise InvalidInput(message, field=field)
+    if not low <= number <= high:
+        raise InvalidInput(message, field=field)
+    return number
+
+
+def _clean_text(value: Any, field: str, limit: int, *, required: bool) -> str:
+    text = str(value or "").strip()
+    if required and not text:
+        raise InvalidInput(_("Please fill this in."), field=field)
+    if len(text) > limit:
+        raise InvalidInput(
+            _("Please keep this under %(n)s characters."), field=field, params={"n": limit}
+        )
+    return text
+
+
+@dataclass
+class ItemTerms:
+    """What staff or a merchant enter for an item (validated by ``clean``)."""
+
+    name: str
+    points: Any
+    stock: Any
+    kind: str = Kind.GOODS
+    description: str = ""
+    per_person_limit: Any = None
+    limit_period: str = LimitPeriod.MONTH
+    available_from: date | None = None
+    available_until: date | None = None
+    sponsor: str = ""
+
+    def clean(self) -> dict[str, Any]:
+        if self.kind not in Kind.values:
+            raise InvalidInput(_("Choose goods, a service, an honour or a voucher."), field="kind")
+        if self.limit_period not in LimitPeriod.values:
+            raise InvalidInput(_("Choose month, quarter or year."), field="limit_period")
+        limit = None
+        if self.per_person_limit not in (None, ""):
+            limit = _clean_int(
+                self.per_person_limit,
+                "per_person_limit",
+                low=1,
+                high=MAX_QUANTITY * 10,
+                message=_("The limit per person is a whole number of at least 1, or empty."),
+            )
+        if (
+            self.available_from
+            and self.available_until
+            and self.available_until < self.available_from
+        ):
+            raise InvalidInput(
+                _("The last day cannot come before the first."), field="available_until"
+            )
+        return {
+            "name": _clean_text(self.name, "name", 100, required=True),
+            "description": _clean_text(self.description, "description", 1000, required=False),
+            "sponsor": _clean_text(self.sponsor, "sponsor", 100, required=False),
+            "kind": self.kind,
+            "points": _clean_int(
+                self.points,
+                "points",
+                low=1,
+                high=MAX_POINTS,
+                message=_("The price is a whole number of points above zero."),
+            ),
+            "stock": _clean_int(
+                self.stock,
+                "stock",
+                low=0,
+                high=10_000_000,
+                message=_("The stock is a whole number, zero or more."),
+            ),
+            "per_person_limit": limit,
+            "limit_period": self.limit_period,
+            "available_from": self.available_from,
+            "available_until": self.available_until,
+        }
+
+
+def _audit_item(item: Item) -> dict[str, Any]:
+    return {
+        "name": item.name,
+        "kind": item.kind,
+        "points": item.points,
+        "stock": item.stock,
+        "per_person_limit": item.per_person_limit,
+        "limit_period": item.limit_period,
+        "available_from": item.available_from.isoformat() if item.available_from else None,
+        "available_until": item.available_until.isoformat() if item.available_until else None,
+        "sponsor": item.sponsor,
+        "is_active": item.is_active,
+    }
+
+
+@transaction.atomic
+def create_item(
+    *,
+    actor: Person,
+    terms: ItemTerms,
+    region: Region | None = None,
+    merchant: Merchant | None = None,
+) -> Item:
+    """A new item of a region (staff), or a merchant's own offer (its operators, or staff
+    of its region). ``region`` defaults to the merchant's, then the actor's community."""
+    if merchant is not None:
+        region = merchant.region
+    elif region is None:
+        region = actor.community
+    if region is None:
+        raise InvalidInput(_("Please choose the community that offers the item."), field="region")
+    if region.level not in (Level.COUNTY, Level.TOWN, Level.COMMUNITY):
+        raise InvalidInput(
+            _("Items are offered by a community, a town or the county."), field="region"
+        )
+    require_item_manager(actor, region, merchant)
+    item = Item.objects.create(region=region, merchant=merchant, created_by=actor, **terms.clean())
+    record(
+        actor=actor, action="shop.item.create", target=item, region=region, after=_audit_item(item)
+    )
+    return item
+
+
+@transaction.atomic
+def update_item(*, actor: Person, item: Item, terms: ItemTerms) -> Item:
+    """Change an item's terms; orders already placed keep the price they paid."""
+    item = Item.objects.select_for_update().select_related("region", "merchant").get(pk=item.pk)
+    require_item_manager(actor, item.region, item.merchant)
+    before = _audit_item(item)
+    for name, value in terms.clean().items():
+        setattr(item, name, value)
+    item.save()
+    record(
+        actor=actor,
+        action="shop.item.update",
+        target=item,
+        region=item.region,
+        before=before,
+        after=_audit_item(item),
+    )
+    return item
+
+
+@transaction.atomic
+def restock(*, actor: Person, item: Item, change: Any, note: str = "") -> Item:
+    """Add (or, negative, remove: breakage, a count) stock; audited with the note."""
+    delta = _clean_int(
+        change,
+        "change",
+        low=-10_000_000,
+        high=10_000_000,
+        message=_("The change of stock is a whole number."),
+    )
+    if delta == 0:
+        raise InvalidInput(_("The change of stock is a whole number."), field="change")
+    note = _clean_text(note, "note", 200, required=delta < 0)
+    item = Item.objects.select_for_update().select_related("region", "merchant").get(pk=item.pk)
+    require_item_manager(actor, item.region, item.merchant)
+    if item.stock + delta < 0:
+        raise Conflict(
+            _("Only %(stock)s left: that much cannot be removed."),
+            code="out_of_stock",
+            params={"stock": item.stock},
+        )
+    before = item.stock
+    Item.objects.filter(pk=item.pk).update(stock=F("stock") + delta)
+    item.refresh_from_db(fields=["stock"])
+    record(
+        actor=actor,
+        action="shop.item.restock",
+        target=item,
+        region=item.region,
+        before={"stock": before},
+        after={"stock": item.stock, "change": delta, "note": note},
+    )
+    return item
+
+
+@transaction.atomic
+def set_item_active(*, actor: Person, item: Item, active: bool) -> Item:
+    """Take an item off sale or back; orders already placed are not touched."""
+    item = Item.objects.select_for_update().select_related("region", "merchant").get(pk=item.pk)
+    require_item_manager(actor, item.region, item.merchant)
+    if item.is_active != active:
+        Item.objects.filter(pk=item.pk).update(is_active=active)
+        item.is_active = active
+        record(
+            actor=actor,
+            action="shop.item.activate" if active else "shop.item.deactivate",
+            target=item,
+            region=item.region,
+            before={"is_active": not active},
+            after={"is_active": active},
+        )
+    return item
+
+
+@transaction.atomic
+def set_item_image(*, actor: Person, item: Item, upload: Any) -> Item:
+    """A photo of the item: checked and re-encoded as claim photos are (no metadata kept)."""
+    require_item_manager(actor, item.region, item.merchant)
+    data, content_type, _width, _height = clean_image(read_upload(upload))
+    Item.objects.filter(pk=item.pk).update(image=data, image_type=content_type)
+    item.image, item.image_type = data, content_type
+    record(actor=actor, action="shop.item.image", target=item, region=item.region)
+    return item
+
+
+# --- Where and when an item can be redeemed ----------------------------------------------
+
+
+def item_serves(item: Item, community: Region) -> bool:
+    """Is the item offered to residents of ``community`` (its own, or from above)?"""
+    return community.is_within(item.region)
+
+
+def on_sale(item: Item, day: date) -> bool:
+    if not item.is_active:
+        return False
+    if item.merchant is not None and not item.merchant.is_active:
+        return False
+    if item.available_from and day < item.available_from:
+        return False
+    return not (item.available_until and day > item.available_until)
+
+
+def window_of(community: Region) -> windows.Window:
+    policy = policy_for(community)
+    return windows.Window(
+        months=windows.parse_months(policy.redemption_months),
+        first_day=policy.redemption_first_day,
+        last_day=policy.redemption_last_day,
+    )
+
+
+def _require_window(community: Region, day: date) -> None:
+    window = window_of(community)
+    if windows.is_open(window, day):
+        return
+    opens = windows.next_opening(window, day)
+    if opens is None:
+        raise Conflict(_("The points supermarket is closed."), code="window_closed")
+    raise Conflict(
+        _("Redeeming is closed now; the next window opens on %(date)s."),
+        code="window_closed",
+        params={"date": opens.isoformat()},
+    )
+
+
+def period_start(period: str, day: date) -> date:
+    """The first day of the limit's period (calendar month, quarter or year) around ``day``."""
+    if period == LimitPeriod.YEAR:
+        return date(day.year, 1, 1)
+    if period == LimitPeriod.QUARTER:
+        return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return date(day.year, day.month, 1)
+
+
+def already_taken(person: Person, item: Item, day: date) -> int:
+    """How many of the item the person holds this period (orders not cancelled or expired)."""
+    start = timezone.make_aware(
+        datetime.combine(period_start(item.limit_period, day), datetime.min.time())
+    )
+    taken = Redemption.objects.filter(
+        person=person,
+        item=item,
+        created_at__gte=start,
+        status__in=[OrderStatus.RESERVED, OrderStatus.FULFILLED],
+    ).aggregate(n=Sum("quantity"))["n"]
+    return int(taken or 0)
+
+
+# --- Redeeming ---------------------------------------------------------------------------
+
+
+def _acting(actor: Person, person: Person | None, item: Item) -> tuple[Person, bool]:
+    """(the holder, placed by a family proxy). Staff of the holder's community, a
+    registered proxy, or an operator of the merchant whose offer it is may act for them."""
+    if person is None or person.pk == actor.pk:
+        return actor, False
+    if Proxy.objects.filter(principal=person, agent=actor, revoked_at__isnull=True).exists():
+        return person, True
+    if item.merchant is not None and is_operator(actor, item.merchant):
+        return person, False
+    if person.community is not None and authz.can(actor, authz.MANAGE_SHOP, person.community):
+        return person, False
+    raise PermissionDenied(_("You may redeem only for yourself or a resident you act for."))
+
+
+def clean_quantity(value: Any) -> int:
+    return _clean_int(
+        value,
+        "quantity",
+        low=1,
+        high=MAX_QUANTITY,
+        message=_("The quantity is a whole number from 1 to %(max)s.") % {"max": MAX_QUANTITY},
+    )
+
+
+def _locked_item(item_id: int) -> Item:
+    item = (
+        Item.objects.select_for_update(of=("self",))
+        .select_related("region", "merchant")
+        .filter(pk=item_id)
+        .first()
+    )
+    if item is None:
+        raise NotFound(_("There is no such item."))
+    return item
+
+
+@transaction.atomic
+def redeem(
+    *, actor: Person, item: Item | int, quantity: Any, person: Person | None = None
+) -> Redemption:
+    """Order ``quantity`` of the item for the holder (the actor, or the person they act
+    for): the points leave at once, the stock is reserved, the order gets its pickup
+    code. Refusals, in this order: ``not_found`` (not offered to the holder),
+    ``not_available`` (off sale), ``window_closed``, ``limit_reached``, ``out_of_stock``,
+    ``insufficient_points``; each leaves everything as it was."""
+    count = clean_quantity(quantity)
+    locked = _locked_item(item.pk if isinstance(item, Item) else item)
+    holder, by_proxy = _acting(actor, person, locked)
+    community = home_community(holder)
+    if not item_serves(locked, community):
+        raise NotFound(_("There is no such item."))
+    today = timezone.localdate()
+    if not on_sale(locked, today):
+        raise Conflict(
+            _("%(item)s is not on offer now."), code="not_available", params={"item": locked.name}
+        )
+    _require_window(community, today)
+    if locked.per_person_limit is not None:
+        taken = already_taken(holder, locked, today)
+        if taken + count > locked.per_person_limit:
+            raise Conflict(
+                _(
+                    "%(item)s is limited to %(limit)s per person %(period)s; "
+                    "%(taken)s already taken."
+                ),
+                code="limit_reached",
+                params={
+                    "item": locked.name,
+                    "limit": locked.per_person_limit,
+                    "period": locked.get_limit_period_display(),
+                    "taken": taken,
+                },
+            )
+    if locked.stock < count:
+        raise Conflict(
+            _("%(item)s is out of stock (%(stock)s left)."),
+            code="out_of_stock",
+            params={"item": locked.name, "stock": locked.stock},
+        )
+    Item.objects.filter(pk=locked.pk).update(stock=F("stock") - count)
+    points = locked.points * count
+    policy = policy_for(community)
+    order = Redemption.objects.create(
+        person=holder,
+        item=locked,
+        community=community,
+        merchant=locked.merchant,
+        quantity=count,
+        points=points,
+        placed_by=None if holder.pk == actor.pk else actor,
+        by_proxy=by_proxy,
+        expires_at=timezone.now() + timedelta(days=policy.order_expiry_days),
+        code=_free_code(),
+    )
+    if locked.merchant is not None:
+        sink = ledger.account_for(locked.merchant)
+        holder_account = ledger.account_for(holder)
+    else:
+        sink, holder_account = ledger.home_accounts(holder, AccountKind.SHOP)
+    order.transfer = ledger.post(
+        Posting(
+            debit=holder_account,
+            credit=sink,
+            amount=points,
+            kind=TransferKind.REDEMPTION,
+            key=f"redemption:{order.pk}",
+            actor=actor,
+            memo=ledger_text(_("Redeemed %(item)s × %(n)s"), item=locked.name, n=count),
+            source_type="redemption",
+            source_id=order.pk,
+        )
+    )
+    order.save(update_fields=["transfer"])
+    locked.stock -= count
+    record(
+        actor=actor,
+        action="shop.redeem",
+        target=order,
+        region=community,
+        on_behalf_of=None if holder.pk == actor.pk else holder,
+        after={
+            "volunteer": holder.volunteer_no,
+            "item": locked.name,
+            "quantity": count,
+            "points": points,
+            "by_proxy": by_proxy,
+        },
+    )
+    return order
+
+
+def _free_code() -> str:
+    """A pickup code no order has (8 characters of 31: a clash is a one-in-10¹¹ event)."""
+    while True:
+        code = new_code()
+        if not Redemption.objects.filter(code=code).exists():
+            return code
+
+
+def normalize_code(text: str) -> str:
+    """What a person typed or a scanner read: spaces and dashes dropped, upper case, and
+    the look-alikes (O→0 is not in the alphabet) left for the lookup to refuse."""
+    code = "".join(ch for ch in str(text or "").upper() if ch.isalnum())
+    if code.startswith("JFO"):  # the QR on the order page: "JFO:<code>"
+        code = code[3:]
+    return code
+
+
+# --- Hand-over, cancelling, expiry ------------------------------------------------------------
+
+
+def may_hand_over(actor: Person, order: Redemption) -> bool:
+    """Staff of the holder's community; for a merchant's offer, its operators too."""
+    if order.merchant is not None and is_operator(actor, order.merchant):
+        return True
+    return authz.can(actor, authz.MANAGE_SHOP, order.community)
+
+
+def _locked_order(order: Redemption | int) -> Redemption:
+    pk = order.pk if isinstance(order, Redemption) else order
+    found = (
+        Redemption.objects.select_for_update(of=("self",))
+        .select_related("item", "community", "merchant", "person", "transfer")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("There is no such order."))
+    return found
+
+
+def _not_reserved(order: Redemption) -> Conflict:
+    if order.status == OrderStatus.FULFILLED:
+        assert order.fulfilled_at is not None  # noqa: S101 - by the row's CHECK
+        return Conflict(
+            _("This order was handed over on %(when)s."),
+            code="already_fulfilled",
+            params={"when": timezone.localtime(order.fulfilled_at).strftime("%Y-%m-%d %H:%M")},
+        )
+    return Conflict(
+        _("This order is %(status)s."),
+        code="not_reserved",
+        params={"status": order.get_status_display()},
+    )
+
+
+@transaction.atomic
+def fulfil(*, actor: Person, order: Redemption | int) -> Redemption:
+    """Hand the goods over (核销)."""
+    locked = _locked_order(order)
+    if not may_hand_over(actor, locked):
+        raise NotFound(_("There is no such order."))
+    if locked.status != OrderStatus.RESERVED:
+        raise _not_reserved(locked)
+    locked.status = OrderStatus.FULFILLED
+    locked.fulfilled_at = timezone.now()
+    locked.fulfilled_by = actor
+    locked.save(update_fields=["status", "fulfilled_at", "fulfilled_by"])
+    record(
+        actor=actor,
+        action="shop.fulfil",
+        target=locked,
+        region=locked.community,
+        on_behalf_of=locked.person,
+        after={"code": locked.code, "item": locked.item.name, "quantity": locked.quantity},
+    )
+    return locked
+
+
+def find_by_code(actor: Person, code: str) -> Redemption:
+    """The order with this pickup code, when the actor may hand it over; 404 otherwise."""
+    clean = normalize_code(code)
+    if not clean or any(ch not in CODE_ALPHABET for ch in clean):
+        raise InvalidInput(_("This is not a pickup code."), code="invalid_code", field="code")
+    order = (
+        Redemption.objects.select_related("item", "community", "merchant", "person")
+        .filter(code=clean)
+        .first()
+    )
+    if order is None or not may_hand_over(actor, order):
+        raise NotFound(_("No order has this pickup code here."))
+    return order
+
+
+def pickup(*, actor: Person, code: str) -> Redemption:
+    """Hand over the order with this pickup code."""
+    return fulfil(actor=actor, order=find_by_code(actor, code))
+
+
+def _undo(order: Redemption, actor: Person | None, status: str, reason: str) -> Redemption:
+    """Refund the points, return the stock (the order's row is locked)."""
+    Item.objects.select_for_update().filter(pk=order.item_id).update(
+        stock=F("stock") + order.quantity
+    )
+    assert order.transfer is not None  # noqa: S101 - posted with the order
+    order.refund = reverse_transfer(transfer=order.transfer, actor=actor, reason=reason)
+    order.status = status
+    order.cancelled_at = timezone.now()
+    order.cancelled_by = actor
+    order.reason = reason[:200]
+    order.save(update_fields=["refund", "status", "cancelled_at", "cancelled_by", "reason"])
+    return order
+
+
+@transaction.atomic
+def cancel(*, actor: Person, order: Redemption | int, reason: str = "") -> Redemption:
+    """Before hand-over only, by the holder (or their proxy) or staff: the points come
+    back by a refund transfer and the stock is returned."""
+    locked = _locked_order(order)
+    own = (
+        locked.person_id == actor.pk
+        or Proxy.objects.filter(
+            principal_id=locked.person_id, agent=actor, revoked_at__isnull=True
+        ).exists()
+    )
+    staff = authz.can(actor, authz.MANAGE_SHOP, locked.community)
+    if not own and not staff:
+        raise NotFound(_("There is no such order."))
+    if locked.status != OrderStatus.RESERVED:
+        raise _not_reserved(locked)
+    reason = _clean_text(reason, "reason", 200, required=False)
+    # Kept in the deployment's language: the ledger and the audit read the same for all.
+    with translation.override(settings.LANGUAGE_CODE):
+        memo = reason or (
+            gettext("cancelled by the holder") if own else gettext("cancelled by staff")
+        )
+    _undo(
+        locked,
+        actor,
+        OrderStatus.CANCELLED,
+        ledger_text(_("Order %(code)s cancelled: %(why)s"), code=locked.code, why=memo),
+    )
+    record(
+        actor=actor,
+        action="shop.cancel",
+        target=locked,
+        region=locked.community,
+        on_behalf_of=None if locked.person_id == actor.pk else locked.person,
+        after={"code": locked.code, "points": locked.points, "reason": memo},
+    )
+    if not own:
+        _tell(
+            locked,
+            _("Your order %(code)s was cancelled"),
+            _("%(points)s points are back. Reason: %(reason)s."),
+            reason=memo,
+        )
+    return locked
+
+
+def expire_overdue(now: datetime | None = None) -> int:
+    """(From ``jifen tick``.) Orders not picked up in time are refunded, one transaction
+    each; an order handed over or cancelled meanwhile is left alone."""
+    now = now or timezone.now()
+    done = 0
+    overdue = Redemption.objects.filter(status=OrderStatus.RESERVED, expires_at__lt=now)
+    for pk in overdue.values_list("pk", flat=True).order_by("pk"):
+        with transaction.atomic():
+            locked = _locked_order(pk)
+            if locked.status != OrderStatus.RESERVED or locked.expires_at >= now:
+                continue
+            reason = ledger_text(_("Order %(code)s not picked up in time"), code=locked.code)
+            _undo(locked, None, OrderStatus.EXPIRED, reason)
+            record(
+                actor=None,
+                action="shop.expire",
+                target=locked,
+                region=locked.community,
+                on_behalf_of=locked.person,
+                after={"code": locked.code, "points": locked.points},
+            )
+            _tell(
+                locked,
+                _("Your order %(code)s has expired"),
+                _("It was not picked up in time; %(points)s points are back."),
+            )
+            done += 1
+    return done
+
+
+def _tell(order: Redemption, subject: Any, body: Any, **extra: Any) -> None:
+    params = {"code": order.code, "points": order.points, "item": order.item.name, **extra}
+
+    def send() -> None:
+        with translation.override(settings.LANGUAGE_CODE):
+            notify.send([notify.Message(order.person, str(subject) % params, str(body) % params)])
+
+    transaction.on_commit(send)
+
+
+# --- Merchants -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def take_points(
+    *, actor: Person, item: Item | int, person: Person, quantity: Any = 1
+) -> Redemption:
+    """A merchant's operator scans a resident's card and takes the points for one of the
+    merchant's offers (100 积分兑换8折餐券): ordered and handed over at once."""
+    locked = _locked_item(item.pk if isinstance(item, Item) else item)
+    if locked.merchant is None or not is_operator(actor, locked.merchant):
+        raise PermissionDenied(_("Only the merchant's operators take points for its offers."))
+    order = redeem(actor=actor, item=locked, quantity=quantity, person=person)
+    return fulfil(actor=actor, order=order)
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """The first instant of ``YYYY-MM`` and of the month after, in the deployment's zone."""
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        first = date(year, number, 1)
+    except (TypeError, ValueError):
+        raise InvalidInput(_("Give the month as YYYY-MM."), field="month") from None
+    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    zone = timezone.get_current_timezone()
+    return (
+        datetime.combine(first, datetime.min.time(), tzinfo=zone),
+        datetime.combine(following, datetime.min.time(), tzinfo=zone),
+    )
+
+
+def merchant_orders(merchant: Merchant, month: str) -> Any:
+    """The merchant's orders handed over in the month, oldest first."""
+    start, end = month_bounds(month)
+    return (
+        Redemption.objects.filter(
+            merchant=merchant,
+            status=OrderStatus.FULFILLED,
+            fulfilled_at__gte=start,
+            fulfilled_at__lt=end,
+        )
+        .select_related("item", "person", "community")
+        .order_by("fulfilled_at", "pk")
+    )
+
+
+@transaction.atomic
+def settle_merchant(*, actor: Person, merchant: Merchant, month: str) -> MerchantSettlement:
+    """The community has paid the merchant for the month: the points of the orders handed
+    over that month leave the merchant's account for the settlement sink. Once a month."""
+    authz.require(actor, authz.MANAGE_SHOP, merchant.region)
+    _start, end = month_bounds(month)
+    if end > timezone.now():
+        raise Conflict(_("A month is settled once it has ended."), code="month_not_ended")
+    if merchant.region.level != Level.COMMUNITY:
+        raise InvalidInput(_("Only a merchant of a community can be settled here."))
+    if MerchantSettlement.objects.filter(merchant=merchant, month=month).exists():
+        raise Conflict(_("This month is already settled."), code="already_settled")
+    totals = merchant_orders(merchant, month).aggregate(points=Sum("points"), orders=Count("pk"))
+    orders, points = int(totals["orders"]), int(totals["points"] or 0)
+    if points == 0:
+        raise Conflict(_("No order was handed over that month."), code="nothing_to_settle")
+    transfer = ledger.post(
+        Posting(
+            debit=ledger.account_for(merchant),
+            credit=ledger.system_account(merchant.region, AccountKind.SETTLEMENT),
+            amount=points,
+            kind=TransferKind.SETTLEMENT,
+            key=f"merchant-settlement:{merchant.pk}:{month}",
+            actor=actor,
+            memo=ledger_text(
+                _("Settlement of %(merchant)s for %(month)s"), merchant=merchant.name, month=month
+            ),
+            source_type="merchant",
+            source_id=merchant.pk,
+            period=month,
+        )
+    )
+    settlement = MerchantSettlement.objects.create(
+        merchant=merchant,
+        month=month,
+        orders=orders,
+        points=points,
+        transfer=transfer,
+        settled_by=actor,
+    )
+    record(
+        actor=actor,
+        action="shop.merchant.settle",
+        target=settlement,
+        region=merchant.region,
+        after={"merchant": merchant.name, "month": month, "orders": orders, "points": points},
+    )
+    return settlement
