@@ -43,6 +43,9 @@ EXPECTED: dict[str, set[str]] = {
     # The points supermarket (CONTRACT.md: staff run the shop; merchants act as the
     # operators of their own merchant, not by a role over a region).
     "shop.manage": {ADMIN, STAFF},
+    # 公示 (CONTRACT.md: staff draft announcements, reviewers publish).
+    "announcement.draft": {ADMIN, STAFF},
+    "announcement.publish": {ADMIN, REVIEWER},
 }
 
 ROLES = [ADMIN, STAFF, REVIEWER, MERCHANT, KIOSK]

@@ -61,6 +61,14 @@ APPROVE_ACTIVITIES = _action("activity.approve", [A, R], _("approve the filing o
 # The points supermarket: staff run the items, stock, counter and merchants' settlement.
 MANAGE_SHOP = _action("shop.manage", [A, S], _("run the points supermarket"))
 
+# 每月一公示: staff draft the month and answer objections; the review group publishes.
+DRAFT_ANNOUNCEMENTS = _action(
+    "announcement.draft", [A, S], _("draft the monthly announcement and answer objections")
+)
+PUBLISH_ANNOUNCEMENTS = _action(
+    "announcement.publish", [A, R], _("publish and seal the monthly announcement")
+)
+
 ACTIONS: tuple[Action, ...] = (
     OPEN_CONSOLE,
     REGISTER_PERSON,
@@ -81,6 +89,8 @@ ACTIONS: tuple[Action, ...] = (
     MANAGE_ACTIVITIES,
     APPROVE_ACTIVITIES,
     MANAGE_SHOP,
+    DRAFT_ANNOUNCEMENTS,
+    PUBLISH_ANNOUNCEMENTS,
 )
 
 

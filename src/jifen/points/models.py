@@ -342,6 +342,12 @@ class CommunityPolicy(models.Model):
         default=30,
         validators=[MinValueValidator(1)],
     )
+    # 公示: residents may object to a published month for this many days.
+    objection_days = models.PositiveIntegerField(
+        _("days to object to a published announcement"),
+        default=7,
+        validators=[MinValueValidator(1)],
+    )
     # The reference value of a point for the liability dashboard, in fen (分): 10 = 0.10 元.
     point_value_fen = models.PositiveIntegerField(
         _("reference value of one point (fen)"), default=10
