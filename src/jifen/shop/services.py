@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jifen.audit.services import record
-from jifen.claims.photos import clean_image, read_upload
+from jifen.claims.photos import FORMATS, clean_image, read_upload
 from jifen.lib import notify
 from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from jifen.people import authz
@@ -270,7 +270,8 @@ def set_item_active(*, actor: Person, item: Item, active: bool) -> Item:
 def set_item_image(*, actor: Person, item: Item, upload: Any) -> Item:
     """A photo of the item: checked and re-encoded as claim photos are (no metadata kept)."""
     require_item_manager(actor, item.region, item.merchant)
-    data, content_type, _width, _height = clean_image(read_upload(upload))
+    data, fmt, _width, _height = clean_image(read_upload(upload))
+    content_type = FORMATS[fmt][1]  # clean_image names the format (JPEG); served as its type
     Item.objects.filter(pk=item.pk).update(image=data, image_type=content_type)
     item.image, item.image_type = data, content_type
     record(actor=actor, action="shop.item.image", target=item, region=item.region)
