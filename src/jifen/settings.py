@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "jifen.claims",
     "jifen.activities",
     "jifen.shop",
+    "jifen.publicity",
     "jifen.web",
     "jifen.demo",
 ]

@@ -1,13 +1,15 @@
+import itertools
 import sys
 from typing import Any
 
 from jifen.lib.commands import JifenCommand
 from jifen.points.verify import check_ledger
+from jifen.publicity.services import check_seals
 from jifen.regions.selectors import get_region
 
 
 class Command(JifenCommand):
-    help = "Check every ledger invariant; exit 1 with one line per violation."
+    help = "Check the ledger and every sealed month; exit 1 with one line per violation."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--region", help="check only this region and below")
@@ -15,10 +17,10 @@ class Command(JifenCommand):
     def handle_jifen(self, *args: Any, **options: Any) -> None:
         region = get_region(options["region"]) if options.get("region") else None
         violations = 0
-        for line in check_ledger(region):
+        for line in itertools.chain(check_ledger(region), check_seals(region)):
             self.stdout.write(line)
             violations += 1
         if violations:
             self.stderr.write(f"{violations} violation(s) found")
             sys.exit(1)
-        self.stderr.write("ledger verified: every invariant holds")
+        self.stderr.write("ledger verified: every invariant and every sealed month holds")

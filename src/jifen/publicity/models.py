@@ -1,0 +1,105 @@
+"""每月一公示: a community's monthly announcement of every point change, its seal, and the
+objections residents file against it.
+
+A month is drafted (by ``jifen tick`` for the month just ended, or by staff), reviewed
+and published by a reviewer or admin. Publication seals the month: the root of a
+Merkle tree over every transfer of the community in that month (``seal.py``), chained
+to the community's previous seal, printed on the announcement. A published month never
+changes; a correction is an adjustment in a later month that names the original.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    PUBLISHED = "published", _("published")
+
+
+class Announcement(models.Model):
+    community = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    month = models.CharField(_("month"), max_length=7)  # YYYY-MM
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    # Figures of the month, worked out when drafted (and again when published):
+    # {"issued", "redeemed", "net", "people", "entries"} and the top of the ranking.
+    totals = models.JSONField(default=dict)
+    ranking = models.JSONField(default=list)
+    note = models.TextField(_("note"), max_length=1000, blank=True)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    drafted_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    objections_until = models.DateTimeField(null=True, blank=True)
+    # The seal (set once, at publication).
+    leaf_count = models.PositiveIntegerField(null=True, blank=True)
+    root = models.CharField(max_length=64, blank=True)
+    previous_seal = models.CharField(max_length=64, blank=True)
+    seal = models.CharField(max_length=64, blank=True, db_index=True)
+    # Transfer ids and leaf hashes at sealing (8 + 32 bytes each), so that `jifen verify`
+    # can name the transfer that changed, appeared or vanished; the root is the proof.
+    leaves = models.BinaryField(null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "month"], name="announcement_once"),
+            models.CheckConstraint(
+                condition=Q(status="draft")
+                | (Q(published_at__isnull=False) & ~Q(seal="") & Q(leaf_count__isnull=False)),
+                name="announcement_published_is_sealed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.month} ({self.status})"
+
+
+class ObjectionStatus(models.TextChoices):
+    OPEN = "open", _("waiting for an answer")
+    ANSWERED = "answered", _("answered")
+
+
+class Objection(models.Model):
+    """异议: a resident questions an entry of a published month; staff must answer."""
+
+    announcement = models.ForeignKey(
+        Announcement, on_delete=models.PROTECT, related_name="objections"
+    )
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    transfer = models.ForeignKey(
+        "points.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField(_("objection"), max_length=1000)
+    status = models.CharField(
+        max_length=10, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN
+    )
+    answer = models.TextField(_("answer"), max_length=1000, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # A correction made for it: an adjustment in a later month naming the original.
+    correction = models.ForeignKey(
+        "points.Adjustment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        indexes = [models.Index(fields=["announcement", "status"])]
+
+    def __str__(self) -> str:
+        return f"objection {self.pk} to {self.announcement_id}"

@@ -1,0 +1,107 @@
+"""The seal of a community's month: a Merkle tree over its transfers, as pure functions.
+
+docs/verification.md specifies it for third parties, with a worked example; the test
+``tests/publicity/test_independent_check.py`` implements that document from scratch.
+
+- Entry: a transfer's stored fields, in a fixed order, as a compact JSON array
+  (UTF-8, not ASCII-escaped): id, region, debit, credit, amount, kind, rule version,
+  source type, source id, period, service date, reversed transfer, memo, created by,
+  created at (UTC, microseconds, ``Z``), idempotency key, request digest.
+- Leaf: SHA-256(0x00 ‖ entry). Node: SHA-256(0x01 ‖ left ‖ right). Leaves in transfer
+  id order; each level pairs neighbours, an odd last node moves up unchanged.
+- Root of no leaves: SHA-256 of nothing.
+- Seal: SHA-256 of the lines ``jifen-seal-v1``, community code, month, leaf count,
+  root (hex) and the community's previous seal (hex, empty for the first), joined by
+  ``\\n``: each month's seal chains to the one before, so a month cannot vanish.
+"""
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+LEAF, NODE = b"\x00", b"\x01"
+VERSION = "jifen-seal-v1"
+FIELDS = (
+    "id",
+    "region_id",
+    "debit_id",
+    "credit_id",
+    "amount",
+    "kind",
+    "rule_version_id",
+    "source_type",
+    "source_id",
+    "period",
+    "service_date",
+    "reverses_id",
+    "memo",
+    "created_by_id",
+    "created_at",
+    "idempotency_key",
+    "request_digest",
+)
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def entry(row: Sequence[Any]) -> bytes:
+    """The canonical entry of a transfer given as its ``FIELDS`` values, in order."""
+    return json.dumps([_value(v) for v in row], ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def leaf_hash(entry_bytes: bytes) -> bytes:
+    return hashlib.sha256(LEAF + entry_bytes).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(NODE + left + right).digest()
+
+
+def root(leaves: Sequence[bytes]) -> bytes:
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    level = list(leaves)
+    while len(level) > 1:
+        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
+
+
+def proof(leaves: Sequence[bytes], index: int) -> list[tuple[str, bytes]]:
+    """The path from leaf ``index`` to the root: (side of the sibling, sibling), "L" when
+    the sibling is on the left. Levels where the node moves up alone add nothing."""
+    path: list[tuple[str, bytes]] = []
+    level = list(leaves)
+    while len(level) > 1:
+        if index % 2 == 1:
+            path.append(("L", level[index - 1]))
+        elif index + 1 < len(level):
+            path.append(("R", level[index + 1]))
+        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level, index = paired, index // 2
+    return path
+
+
+def climb(leaf: bytes, path: Sequence[tuple[str, bytes]]) -> bytes:
+    """The root that a leaf and its path lead to."""
+    current = leaf
+    for side, sibling in path:
+        current = node_hash(sibling, current) if side == "L" else node_hash(current, sibling)
+    return current
+
+
+def seal(community_code: str, month: str, count: int, root_hex: str, previous: str) -> str:
+    text = "\n".join([VERSION, community_code, month, str(count), root_hex, previous])
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,335 @@
+"""每月一统计、每月一公示: drafting, publishing and sealing a community's month, and the
+objections residents file against it.
+
+Drafting works out the month's figures; publication (by the review group) works them
+out again from the ledger, seals the month (``seal.py``) and opens the objection
+window. Transfers are append-only and dated when posted, so a sealed month's rows never
+change; ``check_seals`` (run by ``jifen verify``) proves it and names any that did.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jifen.audit.services import record
+from jifen.lib.errors import Conflict, InvalidInput, NotFound
+from jifen.lib.months import label, month_bounds, parse_month, previous_month, this_month
+from jifen.people import authz
+from jifen.people.models import Person
+from jifen.points.models import Transfer
+from jifen.points.services import policy_for
+from jifen.publicity import seal
+from jifen.publicity import selectors as figures
+from jifen.publicity.models import Announcement, Objection, ObjectionStatus, Status
+from jifen.regions.models import Level, Region
+
+_LEAF_ROW = 40  # 8 bytes of transfer id, 32 of leaf hash
+
+
+def month_transfers(community: Region, month: str) -> Any:
+    start, end = month_bounds(month)
+    return Transfer.objects.filter(region=community, created_at__gte=start, created_at__lt=end)
+
+
+def month_leaves(community: Region, month: str) -> tuple[list[int], list[bytes]]:
+    """Transfer ids and leaf hashes of the community's month, in id order."""
+    ids: list[int] = []
+    leaves: list[bytes] = []
+    rows = month_transfers(community, month).order_by("pk").values_list(*seal.FIELDS)
+    for row in rows.iterator(chunk_size=5000):
+        ids.append(row[0])
+        leaves.append(seal.leaf_hash(seal.entry(row)))
+    return ids, leaves
+
+
+def pack_leaves(ids: list[int], leaves: list[bytes]) -> bytes:
+    return b"".join(i.to_bytes(8, "big") + leaf for i, leaf in zip(ids, leaves, strict=True))
+
+
+def unpack_leaves(data: bytes | memoryview | None) -> dict[int, bytes]:
+    raw = bytes(data or b"")
+    return {
+        int.from_bytes(raw[i : i + 8], "big"): raw[i + 8 : i + _LEAF_ROW]
+        for i in range(0, len(raw), _LEAF_ROW)
+    }
+
+
+def _require_community(community: Region) -> None:
+    if community.level != Level.COMMUNITY:
+        raise InvalidInput(
+            _("Only a community or village publishes a monthly announcement."), field="community"
+        )
+
+
+def _require_ended(month: str) -> str:
+    first = parse_month(month)
+    if first >= this_month():
+        raise Conflict(
+            _("%(month)s has not ended yet: a month is announced once it is over."),
+            code="month_not_ended",
+            params={"month": label(first)},
+        )
+    return label(first)
+
+
+def _refresh(announcement: Announcement) -> None:
+    summary = figures.month_summary(announcement.community, announcement.month)
+    announcement.totals = summary.totals
+    announcement.ranking = summary.ranking
+
+
+@transaction.atomic
+def draft(*, actor: Person | None, community: Region, month: str) -> Announcement:
+    """Draft (or, while a draft, work out again) the 公示 of an ended month. ``actor``
+    None: ``jifen tick``."""
+    _require_community(community)
+    if actor is not None:
+        authz.require(actor, authz.DRAFT_ANNOUNCEMENTS, community)
+    month = _require_ended(month)
+    announcement = (
+        Announcement.objects.select_for_update().filter(community=community, month=month).first()
+    )
+    if announcement is not None and announcement.status == Status.PUBLISHED:
+        raise Conflict(
+            _("%(month)s is published and sealed; it does not change."),
+            code="already_published",
+            params={"month": month},
+        )
+    if announcement is None:
+        announcement = Announcement(community=community, month=month, drafted_by=actor)
+    _refresh(announcement)
+    try:
+        with transaction.atomic():
+            announcement.save()
+    except IntegrityError:  # drafted at the same moment by another request or tick
+        announcement = Announcement.objects.get(community=community, month=month)
+        return announcement
+    record(
+        actor=actor,
+        action="publicity.draft",
+        target=announcement,
+        region=community,
+        after={"month": month, **announcement.totals},
+    )
+    return announcement
+
+
+def _previous_seal(announcement: Announcement) -> str:
+    earlier = (
+        Announcement.objects.filter(
+            community=announcement.community, status=Status.PUBLISHED, month__lt=announcement.month
+        )
+        .order_by("-month")
+        .values_list("seal", flat=True)
+        .first()
+    )
+    return earlier or ""
+
+
+@transaction.atomic
+def publish(*, actor: Person, announcement: Announcement | int) -> Announcement:
+    """Publish a draft and seal its month: the root over every transfer of the month,
+    chained to the community's previous seal; objections open for the community's
+    window (default 7 days). Months are published in order."""
+    pk = announcement.pk if isinstance(announcement, Announcement) else announcement
+    locked = (
+        Announcement.objects.select_for_update(of=("self",))
+        .select_related("community")
+        .filter(pk=pk)
+        .first()
+    )
+    if locked is None:
+        raise NotFound(_("There is no such announcement."))
+    authz.require(actor, authz.PUBLISH_ANNOUNCEMENTS, locked.community)
+    if locked.status == Status.PUBLISHED:
+        raise Conflict(_("This announcement is already published."), code="already_published")
+    later = Announcement.objects.filter(
+        community=locked.community, status=Status.PUBLISHED, month__gt=locked.month
+    )
+    if later.exists():
+        raise Conflict(
+            _("A later month is already published; months are sealed in order."),
+            code="out_of_order",
+        )
+    _refresh(locked)
+    ids, leaves = month_leaves(locked.community, locked.month)
+    root_hex = seal.root(leaves).hex()
+    previous = _previous_seal(locked)
+    now = timezone.now()
+    locked.status = Status.PUBLISHED
+    locked.published_by = actor
+    locked.published_at = now
+    locked.objections_until = now + timedelta(days=policy_for(locked.community).objection_days)
+    locked.leaf_count = len(leaves)
+    locked.root = root_hex
+    locked.previous_seal = previous
+    locked.seal = seal.seal(locked.community.code, locked.month, len(leaves), root_hex, previous)
+    locked.leaves = pack_leaves(ids, leaves)
+    locked.save()
+    record(
+        actor=actor,
+        action="publicity.publish",
+        target=locked,
+        region=locked.community,
+        after={
+            "month": locked.month,
+            "entries": len(leaves),
+            "root": root_hex,
+            "seal": locked.seal,
+        },
+    )
+    return locked
+
+
+def draft_due(as_of: Any = None) -> int:
+    """(From ``jifen tick``.) Draft the month just ended for every community that had
+    transfers in it and has no announcement for it yet."""
+    first = previous_month((as_of or timezone.localdate()).replace(day=1))
+    month = label(first)
+    start, end = month_bounds(month)
+    communities = (
+        Transfer.objects.filter(created_at__gte=start, created_at__lt=end)
+        .exclude(region__in=Announcement.objects.filter(month=month).values("community"))
+        .values_list("region", flat=True)
+        .distinct()
+    )
+    drafted = 0
+    for community in Region.objects.filter(pk__in=list(communities), level=Level.COMMUNITY):
+        draft(actor=None, community=community, month=month)
+        drafted += 1
+    return drafted
+
+
+# --- Objections ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def object_to(
+    *, actor: Person, announcement: Announcement, text: str, transfer_id: int | None = None
+) -> Objection:
+    """A resident files an objection (异议) within the window; staff must answer it."""
+    if announcement.status != Status.PUBLISHED:
+        raise NotFound(_("There is no such announcement."))
+    assert announcement.objections_until is not None  # noqa: S101 - set when published
+    if timezone.now() > announcement.objections_until:
+        raise Conflict(
+            _("Objections to this month closed on %(date)s."),
+            code="objection_window_closed",
+            params={"date": timezone.localtime(announcement.objections_until).date().isoformat()},
+        )
+    text = str(text or "").strip()
+    if not text:
+        raise InvalidInput(_("Please say what is wrong."), field="text")
+    if len(text) > 1000:
+        raise InvalidInput(_("Please keep it under 1,000 characters."), field="text")
+    transfer = None
+    if transfer_id is not None:
+        transfer = (
+            month_transfers(announcement.community, announcement.month)
+            .filter(pk=transfer_id)
+            .first()
+        )
+        if transfer is None:
+            raise InvalidInput(_("That entry is not in this announcement."), field="transfer")
+    objection = Objection.objects.create(
+        announcement=announcement, person=actor, transfer=transfer, text=text
+    )
+    record(
+        actor=actor,
+        action="publicity.object",
+        target=objection,
+        region=announcement.community,
+        after={"month": announcement.month, "transfer": transfer_id},
+    )
+    return objection
+
+
+@transaction.atomic
+def answer(
+    *, actor: Person, objection: Objection | int, text: str, correction_id: int | None = None
+) -> Objection:
+    """Staff answer an objection; a correction is an adjustment (of a later month) that
+    names the original entry, filed on the statement page as every adjustment is."""
+    from jifen.points.models import Adjustment
+
+    pk = objection.pk if isinstance(objection, Objection) else objection
+    locked = (
+        Objection.objects.select_for_update(of=("self",))
+        .select_related("announcement__community")
+        .filter(pk=pk)
+        .first()
+    )
+    if locked is None:
+        raise NotFound(_("There is no such objection."))
+    authz.require(actor, authz.DRAFT_ANNOUNCEMENTS, locked.announcement.community)
+    if locked.status == ObjectionStatus.ANSWERED:
+        raise Conflict(_("This objection is already answered."), code="already_answered")
+    text = str(text or "").strip()
+    if not text:
+        raise InvalidInput(_("Please write the answer."), field="answer")
+    if len(text) > 1000:
+        raise InvalidInput(_("Please keep it under 1,000 characters."), field="answer")
+    if correction_id is not None:
+        correction = Adjustment.objects.filter(
+            Q(pk=correction_id), Q(region=locked.announcement.community)
+        ).first()
+        if correction is None:
+            raise InvalidInput(_("There is no such adjustment here."), field="correction")
+        locked.correction = correction
+    locked.status = ObjectionStatus.ANSWERED
+    locked.answer = text
+    locked.answered_by = actor
+    locked.answered_at = timezone.now()
+    locked.save()
+    record(
+        actor=actor,
+        action="publicity.answer",
+        target=locked,
+        region=locked.announcement.community,
+        after={"answer": text, "correction": correction_id},
+    )
+    return locked
+
+
+# --- Checking every seal ---------------------------------------------------------------------
+
+
+def check_seals(region: Region | None = None) -> Any:
+    """Yield one line per sealed month that no longer matches its seal, naming each
+    transfer changed, inserted or deleted since, and any broken chain."""
+    published = Announcement.objects.filter(status=Status.PUBLISHED).select_related("community")
+    if region is not None:
+        published = published.filter(community__path__startswith=region.path)
+    for announcement in published.order_by("community__code", "month").iterator(chunk_size=50):
+        where = f"sealed month {announcement.community.code} {announcement.month}"
+        ids, leaves = month_leaves(announcement.community, announcement.month)
+        now = dict(zip(ids, leaves, strict=True))
+        then = unpack_leaves(announcement.leaves)
+        for pk in sorted(then.keys() - now.keys()):
+            yield f"{where}: transfer {pk} was deleted after sealing"
+        for pk in sorted(now.keys() - then.keys()):
+            yield f"{where}: transfer {pk} was inserted after sealing"
+        for pk in sorted(now.keys() & then.keys()):
+            if now[pk] != then[pk]:
+                yield f"{where}: transfer {pk} was changed after sealing"
+        root_hex = seal.root(leaves).hex()
+        if root_hex != announcement.root or len(leaves) != announcement.leaf_count:
+            yield (
+                f"{where}: its transfers give root {root_hex} over {len(leaves)} entries, "
+                f"the seal says {announcement.root} over {announcement.leaf_count}"
+            )
+        expected = seal.seal(
+            announcement.community.code,
+            announcement.month,
+            int(announcement.leaf_count or 0),
+            announcement.root,
+            announcement.previous_seal,
+        )
+        if expected != announcement.seal or announcement.previous_seal != _previous_seal(
+            announcement
+        ):
+            yield f"{where}: the seal does not match its record or the previous month's seal"
