@@ -34,21 +34,15 @@ activity's rotating QR token, each volunteer once.
   On 2 vCPUs their sum per check-in bounds the rate: 2,000 ms / (sum) per second.
 """
 
-import http.client
-import os
 import secrets
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from jifen.bench import child, loadgen
 from jifen.bench.runner import Context, Result
+from jifen.bench.serve import Server, issue_tokens
+from jifen.bench.serve import free_port as _free_port
+from jifen.bench.serve import percentile as _percentile
 
 RATE = 300  # check-ins per second, offered
 WARM_UP = 60
@@ -62,14 +56,12 @@ def prepare(volunteers: int, warm_up: int) -> dict[str, Any]:
     """(In a child.) Seed the community, its tokens, the activities and the signups."""
     from datetime import timedelta
 
-    from django.conf import settings
     from django.db import connection, transaction
     from django.utils import timezone
 
     from jifen.activities.models import Activity, Signup, SignupStatus, Status
     from jifen.demo.seed_scale import RULE_CODE, seed_scale
-    from jifen.people.auth import TOKEN_PREFIX, _digest
-    from jifen.people.models import ApiToken, Person
+    from jifen.people.models import Person
     from jifen.points.models import RuleItem
     from jifen.regions.models import Region
 
@@ -82,7 +74,6 @@ def prepare(volunteers: int, warm_up: int) -> dict[str, Any]:
     runners, warmers, organiser = ids[:volunteers], ids[volunteers:-1], ids[-1]
     item = RuleItem.objects.get(code=RULE_CODE)
     now = timezone.now()
-    expires = now + timedelta(days=settings.API_TOKEN_DAYS)
     with transaction.atomic():
 
         def activity(title: str, capacity: int) -> Activity:
@@ -107,14 +98,7 @@ def prepare(volunteers: int, warm_up: int) -> dict[str, Any]:
             ],
             batch_size=2000,
         )
-        raw = {pk: TOKEN_PREFIX + secrets.token_urlsafe(32) for pk in runners + warmers}
-        ApiToken.objects.bulk_create(
-            [
-                ApiToken(person_id=pk, digest=_digest(t), expires_at=expires)
-                for pk, t in raw.items()
-            ],
-            batch_size=2000,
-        )
+        raw = issue_tokens(runners + warmers)
     with connection.cursor() as cursor:
         # Statistics as a database in service has them (autovacuum would analyse later).
         cursor.execute("ANALYZE")
@@ -152,122 +136,7 @@ def count(activity_id: int) -> dict[str, int]:
     }
 
 
-# --- The server ------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    """``jifen serve`` in a subprocess (its own session, so it can be stopped whole)."""
-
-    def __init__(self, database_url: str, secret_key: str, workers: int | None = None) -> None:
-        self.port = _free_port()
-        self.directory = Path(tempfile.mkdtemp(prefix="jifen_bench_serve_"))
-        self.log_path = self.directory / "serve.log"
-        env = {
-            **os.environ,
-            "JIFEN_DATABASE_URL": database_url,
-            "JIFEN_SECRET_KEY": secret_key,
-            "JIFEN_DEBUG": "0",
-            "JIFEN_DATA_DIR": str(self.directory / "data"),
-            "JIFEN_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DJANGO_SETTINGS_MODULE": "jifen.settings",
-        }
-        command = [sys.executable, "-m", "jifen", "serve", "--host", "127.0.0.1"]
-        command += ["--port", str(self.port)]
-        if workers:
-            command += ["--workers", str(workers)]
-        self.expected_workers = workers or (os.cpu_count() or 1) * 2 + 1
-        self.log = self.log_path.open("wb")
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
-            command,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def wait_ready(self, timeout: float = 90) -> None:
-        """Until it answers HTTP (an unauthenticated GET: any status will do)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"jifen serve exited ({self.process.returncode}): {self.tail()}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", "/api/v1/me")
-                conn.getresponse().read()
-                conn.close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError(f"jifen serve did not answer within {timeout:.0f} s: {self.tail()}")
-        # Every worker booted, not only the first to answer.
-        while self.workers() < self.expected_workers and time.monotonic() < deadline:
-            time.sleep(0.2)
-
-    def tail(self, lines: int = 5) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace").strip().splitlines()
-        except OSError:
-            return ""
-        return " | ".join(text[-lines:])
-
-    def workers(self) -> int:
-        try:
-            path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-            return len(path.read_text().split())
-        except OSError:
-            return 0
-
-    def stop(self) -> bool:
-        """SIGTERM (gunicorn's graceful stop); SIGKILL to its group after 30 s.
-        True when it stopped on its own."""
-        clean = True
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                clean = False
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        self.log.close()
-        return clean and self.process.returncode == 0
-
-    def remove(self) -> None:
-        """Its temporary directory (data directory and log)."""
-        shutil.rmtree(self.directory, ignore_errors=True)
-
-    def server_times(self, activity_id: int) -> list[float]:
-        """Request times (ms) of the check-ins as gunicorn's access log has them."""
-        needle = f'"POST /api/v1/activities/{activity_id}/checkin"'
-        times = []
-        for line in self.log_path.read_text(errors="replace").splitlines():
-            if needle in line and line.endswith("ms"):
-                try:
-                    times.append(float(line.rsplit(" ", 1)[1][:-2]))
-                except ValueError:
-                    continue
-        return times
-
-
 # --- Measuring ---------------------------------------------------------------------------------
-
-
-def _percentile(values: list[float], share: float) -> float:
-    """Nearest rank."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = max(1, -(-len(ordered) * share // 1))
-    return ordered[int(rank) - 1]
 
 
 def qr_schedule(activity_id: int, secret: str, secret_key: str, seconds: float) -> dict[int, str]:
@@ -405,7 +274,9 @@ def burst(
             )
         finally:
             clean = server.stop()
-            server_ms = server.server_times(data["activity"])
+            server_ms = server.server_times(
+                "POST", f"/api/v1/activities/{data['activity']}/checkin"
+            )
             server.remove()
         counted = child.run(url, "jifen.bench.checkin:count", activity_id=data["activity"])
     finally:

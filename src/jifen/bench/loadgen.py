@@ -1,6 +1,10 @@
-"""An open-loop HTTP load generator for ``checkin_burst``: asyncio and raw streams, stdlib only.
+"""HTTP load generators for the HTTP benchmarks: asyncio and raw streams, stdlib only.
 
-Request ``i`` is *scheduled* at ``t0 + i / rate`` and sent then, whatever is still
+``generate`` (``checkin_burst``) is open loop at a fixed rate; ``burst``
+(``redeem_race``) opens every connection first and then releases every request at
+the same instant.
+
+In ``generate``, request ``i`` is *scheduled* at ``t0 + i / rate`` and sent then, whatever is still
 outstanding (open loop): a server that stalls shows up as latency, never as a slower
 rate. Latency is measured from the scheduled time to the last byte of the answer, so
 a send that the generator itself starts late counts against it too; the send lag
@@ -177,6 +181,11 @@ async def _exchange(
     """Send one request, read one answer: (status, body, whether the server closes)."""
     writer.write(payload)
     await writer.drain()
+    return await _answer(reader)
+
+
+async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    """Read one answer: (status, body, whether the server closes)."""
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split(" ", 2)[1])
@@ -197,14 +206,23 @@ async def _exchange(
     return status, body, close
 
 
-def _payload(host: str, port: int, path: str, bearer: str, body: dict[str, Any]) -> bytes:
+def _payload(
+    host: str,
+    port: int,
+    path: str,
+    bearer: str,
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> bytes:
     data = json.dumps(body).encode()
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     head = (
         f"POST {path} HTTP/1.1\r\n"
         f"Host: {host}:{port}\r\n"
         f"Authorization: Bearer {bearer}\r\n"
         "Content-Type: application/json\r\n"
         "Accept: application/json\r\n"
+        f"{extra}"
         f"Content-Length: {len(data)}\r\n"
         "\r\n"
     )
@@ -321,6 +339,124 @@ def generate(
     ``server_pid`` and ``database``, the CPU used over the run by the server's workers
     and by PostgreSQL's backends of that database is reported too."""
     return asyncio.run(_run(host, port, path, bearers, qr_tokens, rate, server_pid, database))
+
+
+# --- A burst: every connection opened first, every request released at one instant ---------
+
+
+async def _connect(
+    host: str, port: int, timeout: float
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | BaseException:
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    except (OSError, TimeoutError) as exc:
+        return exc
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return reader, writer
+
+
+def _failure(exc: BaseException) -> str:
+    return "timeout" if isinstance(exc, TimeoutError) else type(exc).__name__
+
+
+async def _burst(
+    host: str,
+    port: int,
+    path: str,
+    requests: list[tuple[str, dict[str, Any], dict[str, str]]],
+    timeout: float,
+    server_pid: int | None,
+    database: str | None,
+) -> dict[str, Any]:
+    loop = asyncio.get_running_loop()
+    clock = loop.time
+    payloads = [_payload(host, port, path, b, body, headers) for b, body, headers in requests]
+    # Every connection first: the kernel completes the handshakes into the listening
+    # socket's queue (gunicorn's workers accept one at a time, as they come free).
+    opening = clock()
+    connections = await asyncio.gather(*(_connect(host, port, timeout) for _ in payloads))
+    connect_seconds = clock() - opening
+    cpu0 = cpu_snapshot(server_pid)
+    backends = _BackendWatch(database) if database else None
+    stop_watching = asyncio.Event()
+    watching = loop.create_task(backends.watch(stop_watching)) if backends else None
+    usage0 = resource.getrusage(resource.RUSAGE_SELF)
+    # The release: each whole request written at once, one after the other, with no
+    # await in between (the transport hands each to the kernel in this loop).
+    t0 = clock()
+    wall0 = time.time()
+    sent: list[float] = []
+    for connection, payload in zip(connections, payloads, strict=True):
+        if isinstance(connection, tuple):
+            connection[1].write(payload)
+        sent.append(clock() - t0)
+    release_seconds = clock() - t0
+
+    async def answer(index: int) -> tuple[Record, bytes]:
+        connection = connections[index]
+        if not isinstance(connection, tuple):
+            return Record(index, 0.0, sent[index], sent[index], 0, _failure(connection)), b""
+        reader, writer = connection
+
+        async def exchange() -> tuple[int, bytes, bool]:
+            await writer.drain()
+            return await _answer(reader)
+
+        try:
+            left = max(0.001, timeout - (clock() - t0))
+            status, body, _close = await asyncio.wait_for(exchange(), left)
+        except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
+            return Record(index, 0.0, sent[index], clock() - t0, 0, _failure(exc)), b""
+        finally:
+            writer.close()
+        error = "" if 200 <= status < 300 else f"{status} {_error_code(body)}"
+        return Record(index, 0.0, sent[index], clock() - t0, status, error), body
+
+    answers = await asyncio.gather(*(answer(i) for i in range(len(payloads))))
+    usage1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu1 = cpu_snapshot(server_pid)
+    stop_watching.set()
+    if watching is not None and backends is not None:
+        await watching
+        cpu1["postgres"], cpu0["postgres"] = backends.used(), 0.0
+    records = [record for record, _body in answers]
+    cpu = (usage1.ru_utime + usage1.ru_stime) - (usage0.ru_utime + usage0.ru_stime)
+    return {
+        "records": [(r.index, r.scheduled, r.sent, r.done, r.status, r.error) for r in records],
+        # The answers of the requests that succeeded (what they created), by index.
+        "bodies": {
+            r.index: body.decode("utf-8", "replace") for r, body in answers if 200 <= r.status < 300
+        },
+        "span": max((r.done for r in records), default=0.0),
+        "wall_start": wall0,
+        "connect_seconds": connect_seconds,
+        "release_seconds": release_seconds,
+        "cpu_seconds": cpu,
+        "cpu": {k: cpu1[k] - cpu0[k] for k in cpu1 if k in cpu0},
+        "connections": sum(1 for c in connections if isinstance(c, tuple)),
+    }
+
+
+def burst(
+    *,
+    host: str,
+    port: int,
+    path: str,
+    requests: list[tuple[str, dict[str, Any], dict[str, str]]],
+    request_timeout: float = 60.0,
+    server_pid: int | None = None,
+    database: str | None = None,
+) -> dict[str, Any]:
+    """POST every request of ``requests`` (bearer token, JSON body, extra headers) to
+    ``path`` at the same instant: all connections are opened first, then every request is
+    written in one pass (``release_seconds`` says how long that pass took), and each
+    answer is read as it comes. Records are as ``generate``'s with ``scheduled`` 0 (the
+    release), so a latency runs from the release to the last byte of the answer; a
+    request without an answer within ``request_timeout`` s of the release is a ``timeout``.
+    With ``server_pid`` and ``database``, CPU as in ``generate``."""
+    return asyncio.run(_burst(host, port, path, requests, request_timeout, server_pid, database))
 
 
 # --- A stub server: what the generator costs with nothing behind it --------------------
