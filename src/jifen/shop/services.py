@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jifen.audit.services import record
 from jifen.claims.photos import FORMATS, clean_image, read_upload
-from jifen.lib import notify
+from jifen.lib import months, notify
 from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from jifen.people import authz
 from jifen.people.models import Merchant, Person, Proxy
@@ -692,18 +692,10 @@ def take_points(
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """The first instant of ``YYYY-MM`` and of the month after, in the deployment's zone."""
-    try:
-        year, number = (int(part) for part in month.split("-"))
-        first = date(year, number, 1)
-    except (TypeError, ValueError):
-        raise InvalidInput(_("Give the month as YYYY-MM."), field="month") from None
-    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    zone = timezone.get_current_timezone()
-    return (
-        datetime.combine(first, datetime.min.time(), tzinfo=zone),
-        datetime.combine(following, datetime.min.time(), tzinfo=zone),
-    )
+    """The first instant of ``YYYY-MM`` and of the month after, in the deployment's zone.
+    Only that spelling: a settlement is unique per month *string*, so "2026-3" beside
+    "2026-03" would settle March twice."""
+    return months.month_bounds(month)
 
 
 def merchant_orders(merchant: Merchant, month: str) -> Any:
