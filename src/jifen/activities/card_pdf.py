@@ -6,7 +6,6 @@ CJK font of ``jifen.lib.pdf``, embedded so the PDF shows Chinese on any machine.
 
 from io import BytesIO
 
-import segno
 from django.utils.translation import gettext as _
 from reportlab.lib.colors import HexColor, white
 from reportlab.lib.pagesizes import A4
@@ -15,7 +14,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
 from jifen.activities.cards import card_code
-from jifen.lib.pdf import cjk_font
+from jifen.lib.pdf import cjk_font, draw_qr
 from jifen.people.models import Person
 
 RED = HexColor("#b71c1c")
@@ -23,36 +22,6 @@ INK = HexColor("#1a1a1a")
 MUTED = HexColor("#5f6368")
 # ISO/IEC 7810 ID-1, the size of a bank card: fits a wallet and a card holder.
 CARD_W, CARD_H = 85.6 * mm, 54 * mm
-
-
-def _qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
-    """Draw ``data`` as a QR code in a ``size`` square with its lower left corner at x, y."""
-    code = segno.make(data, error="m")
-    matrix = [list(row) for row in code.matrix]
-    border = 2
-    count = len(matrix) + 2 * border
-    module = size / count
-    canvas.setFillColor(white)
-    canvas.rect(x, y, size, size, stroke=0, fill=1)
-    canvas.setFillColor(INK)
-    for r, row in enumerate(matrix):
-        c = 0
-        while c < len(row):
-            if row[c]:
-                start = c
-                while c < len(row) and row[c]:
-                    c += 1
-                # One rectangle per run of dark modules: smaller file, no hairline gaps.
-                canvas.rect(
-                    x + (start + border) * module,
-                    y + size - (r + border + 1) * module,
-                    (c - start) * module,
-                    module,
-                    stroke=0,
-                    fill=1,
-                )
-            else:
-                c += 1
 
 
 def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> float:
@@ -87,7 +56,7 @@ def card_pdf(person: Person) -> bytes:
 
     qr_size = 36 * mm
     qr_x = x + CARD_W - qr_size - 3 * mm
-    _qr(canvas, card_code(person), qr_x, y + 4 * mm, qr_size)
+    draw_qr(canvas, card_code(person), qr_x, y + 4 * mm, qr_size)
 
     text_w = qr_x - x - 6 * mm
     canvas.setFillColor(INK)
