@@ -38,11 +38,13 @@ import secrets
 import time
 from typing import Any
 
-from jifen.bench import child, loadgen
+from jifen.bench import child, loadgen, serve
 from jifen.bench.runner import Context, Result
 from jifen.bench.serve import Server, issue_tokens
-from jifen.bench.serve import free_port as _free_port
-from jifen.bench.serve import percentile as _percentile
+
+# The names this module had before they moved to bench.serve (its tests use them).
+_free_port = serve.free_port
+_percentile = serve.percentile
 
 RATE = 300  # check-ins per second, offered
 WARM_UP = 60

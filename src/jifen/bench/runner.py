@@ -66,6 +66,16 @@ class Config:
         """How long the check-in burst lasts (at 300/s, one volunteer each)."""
         return 10.0 if self.quick else 30.0
 
+    @property
+    def redeem_attempts(self) -> int:
+        """How many volunteers race for the item at once."""
+        return 100 if self.quick else 500
+
+    @property
+    def redeem_stock(self) -> int:
+        """The raced item's stock."""
+        return 10 if self.quick else 50
+
 
 @dataclass
 class Context:
@@ -128,6 +138,13 @@ TARGETS: dict[str, tuple[str, float]] = {
     "checkin_burst_p99_ms": ("<", 200),
     "checkin_burst_errors": ("==", 0),
     "checkin_burst_duplicates": ("==", 0),
+    # redeem_race_winners (== the stock) and redeem_race_losers_out_of_stock (== the
+    # others) have targets that depend on the size run: the benchmark sets them.
+    "redeem_race_other_errors": ("==", 0),
+    "redeem_race_stock_left": ("==", 0),
+    "redeem_race_oversold": ("==", 0),
+    "redeem_race_verify_violations": ("==", 0),
+    "redeem_race_inconsistencies": ("==", 0),
 }
 UNITS = {
     "award_pg_4w_vs_pgbench": "ratio",
@@ -140,7 +157,35 @@ UNITS = {
     "checkin_burst_server_cpu_ms": "ms",
     "checkin_burst_pg_cpu_ms": "ms",
     "checkin_burst_loadgen_p99_ms": "ms",
+    "redeem_race_winners": "count",
+    "redeem_race_losers_out_of_stock": "count",
+    "redeem_race_other_errors": "count",
+    "redeem_race_rps": "requests/s",
+    "redeem_race_p50_ms": "ms",
+    "redeem_race_p99_ms": "ms",
+    "redeem_race_stock_left": "count",
+    "redeem_race_oversold": "count",
+    "redeem_race_verify_violations": "count",
+    "redeem_race_inconsistencies": "count",
+    "redeem_race_server_cpu_ms": "ms",
+    "redeem_race_pg_cpu_ms": "ms",
+    "redeem_race_loadgen_p99_ms": "ms",
 }
+REDEEM_RACE_NAMES = (
+    "redeem_race_winners",
+    "redeem_race_losers_out_of_stock",
+    "redeem_race_other_errors",
+    "redeem_race_rps",
+    "redeem_race_p50_ms",
+    "redeem_race_p99_ms",
+    "redeem_race_stock_left",
+    "redeem_race_oversold",
+    "redeem_race_verify_violations",
+    "redeem_race_inconsistencies",
+    "redeem_race_server_cpu_ms",
+    "redeem_race_pg_cpu_ms",
+    "redeem_race_loadgen_p99_ms",
+)
 # Derived name -> the names it is computed from.
 DERIVED = {
     "award_pg_4w_vs_pgbench": ("pgbench_tpcb_4c", "award_pg_4w"),
@@ -152,7 +197,7 @@ def _benchmarks() -> list[Benchmark]:
     """In the order they run. SQLite first: its commits share the disk with PostgreSQL's
     checkpoints, which the PostgreSQL benchmarks set off (the bonus seeding writes
     hundreds of megabytes). pgbench right before the award runs it is compared with."""
-    from jifen.bench import award, balance_read, bonus, checkin, debit, pgbench
+    from jifen.bench import award, balance_read, bonus, checkin, debit, pgbench, redeem
 
     return [
         Benchmark("award_sqlite_1w", ("award_sqlite_1w",), award.run_sqlite_1w, needs_pg=False),
@@ -183,6 +228,7 @@ def _benchmarks() -> list[Benchmark]:
             ),
             checkin.run,
         ),
+        Benchmark("redeem_race", REDEEM_RACE_NAMES, redeem.run),
         Benchmark("bonus_pg", ("bonus_142k_pg_s", "bonus_142k_pg_peak_mb"), bonus.run_pg),
     ]
 
@@ -210,6 +256,7 @@ TABLE_ORDER = (
     "checkin_burst_server_cpu_ms",
     "checkin_burst_pg_cpu_ms",
     "checkin_burst_loadgen_p99_ms",
+    *REDEEM_RACE_NAMES,
 )
 
 
