@@ -46,6 +46,8 @@ EXPECTED: dict[str, set[str]] = {
     # 公示 (CONTRACT.md: staff draft announcements, reviewers publish).
     "announcement.draft": {ADMIN, STAFF},
     "announcement.publish": {ADMIN, REVIEWER},
+    # Certificates of service (志愿服务记录证明) are issued by the community's staff.
+    "certificate.issue": {ADMIN, STAFF},
 }
 
 ROLES = [ADMIN, STAFF, REVIEWER, MERCHANT, KIOSK]

@@ -68,6 +68,8 @@ DRAFT_ANNOUNCEMENTS = _action(
 PUBLISH_ANNOUNCEMENTS = _action(
     "announcement.publish", [A, R], _("publish and seal the monthly announcement")
 )
+# 志愿服务记录证明: staff issue (and revoke) a volunteer's certificate of service.
+ISSUE_CERTIFICATES = _action("certificate.issue", [A, S], _("issue volunteer service certificates"))
 
 ACTIONS: tuple[Action, ...] = (
     OPEN_CONSOLE,
@@ -91,6 +93,7 @@ ACTIONS: tuple[Action, ...] = (
     MANAGE_SHOP,
     DRAFT_ANNOUNCEMENTS,
     PUBLISH_ANNOUNCEMENTS,
+    ISSUE_CERTIFICATES,
 )
 
 
