@@ -31,7 +31,9 @@ def items_for(community: Region, day: date | None = None) -> QuerySet[Item]:
         .filter(Q(available_until__isnull=True) | Q(available_until__gte=day))
         .select_related("region", "merchant")
         .defer("image")
-        .order_by("merchant_id", "points", "name", "pk")
+        # The community's own items first, then merchants' offers, on either database
+        # (PostgreSQL sorts NULL last, SQLite first).
+        .order_by(F("merchant_id").asc(nulls_first=True), "points", "name", "pk")
     )
 
 

@@ -195,7 +195,11 @@ def create_item(
 @transaction.atomic
 def update_item(*, actor: Person, item: Item, terms: ItemTerms) -> Item:
     """Change an item's terms; orders already placed keep the price they paid."""
-    item = Item.objects.select_for_update().select_related("region", "merchant").get(pk=item.pk)
+    item = (
+        Item.objects.select_for_update(of=("self",))
+        .select_related("region", "merchant")
+        .get(pk=item.pk)
+    )
     require_item_manager(actor, item.region, item.merchant)
     before = _audit_item(item)
     for name, value in terms.clean().items():
@@ -225,7 +229,11 @@ def restock(*, actor: Person, item: Item, change: Any, note: str = "") -> Item:
     if delta == 0:
         raise InvalidInput(_("The change of stock is a whole number."), field="change")
     note = _clean_text(note, "note", 200, required=delta < 0)
-    item = Item.objects.select_for_update().select_related("region", "merchant").get(pk=item.pk)
+    item = (
+        Item.objects.select_for_update(of=("self",))
+        .select_related("region", "merchant")
+        .get(pk=item.pk)
+    )
     require_item_manager(actor, item.region, item.merchant)
     if item.stock + delta < 0:
         raise Conflict(
@@ -250,7 +258,11 @@ def restock(*, actor: Person, item: Item, change: Any, note: str = "") -> Item:
 @transaction.atomic
 def set_item_active(*, actor: Person, item: Item, active: bool) -> Item:
     """Take an item off sale or back; orders already placed are not touched."""
-    item = Item.objects.select_for_update().select_related("region", "merchant").get(pk=item.pk)
+    item = (
+        Item.objects.select_for_update(of=("self",))
+        .select_related("region", "merchant")
+        .get(pk=item.pk)
+    )
     require_item_manager(actor, item.region, item.merchant)
     if item.is_active != active:
         Item.objects.filter(pk=item.pk).update(is_active=active)
