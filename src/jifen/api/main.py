@@ -10,6 +10,7 @@ from jifen.claims.api import router as claims_router
 from jifen.people.api import router as people_router
 from jifen.points.api import router as points_router
 from jifen.regions.api import router as regions_router
+from jifen.shop.api import router as shop_router
 
 api = NinjaAPI(
     title="Jifen API",
@@ -25,3 +26,4 @@ api.add_router("/regions", regions_router)
 api.add_router("/", points_router)
 api.add_router("/", claims_router)
 api.add_router("/", activities_router)
+api.add_router("/", shop_router)
