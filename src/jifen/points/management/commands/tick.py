@@ -9,6 +9,7 @@ from jifen.claims.notices import remind_reviewers
 from jifen.lib.commands import JifenCommand
 from jifen.people.auth import prune_login_failures
 from jifen.points.settlement import settle
+from jifen.shop.services import expire_overdue
 
 
 class Command(JifenCommand):
@@ -45,6 +46,11 @@ class Command(JifenCommand):
         if checked_out or settled:
             self.stdout.write(
                 f"activities: {checked_out} forgotten check-out(s) closed, {settled} settled"
+            )
+        expired = expire_overdue()
+        if expired:
+            self.stdout.write(
+                f"shop: {expired} order(s) not picked up in time expired and refunded"
             )
         pruned = prune_login_failures()
         reminded = remind_reviewers(as_of)
