@@ -103,3 +103,52 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"objection {self.pk} to {self.announcement_id}"
+
+
+# --- Rankings -----------------------------------------------------------------------------------
+
+
+class MonthlyPoints(models.Model):
+    """What a person earned in a community in an ended month, for the rankings (rankings.py):
+    points from the community's issuer less what went back to it, the rule of the
+    announcement's ranking. Derived from the ledger, never edited: built once per
+    community and month (``RolledUpMonth``) by ``jifen tick`` or at publication, so a
+    county's year is read from a row per person and month instead of every transfer."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    community = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    month = models.CharField(max_length=7)  # YYYY-MM
+    points = models.BigIntegerField()  # signed: a month may give back more than it earned
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "month", "person"], name="monthly_points_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.month} @ {self.community_id}: {self.points}"
+
+
+class RolledUpMonth(models.Model):
+    """A community's month whose ``MonthlyPoints`` are built (written in the same
+    transaction as its rows): the rankings read the rows of these, the ledger for the rest."""
+
+    community = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    month = models.CharField(max_length=7)
+    built_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "month"], name="rolled_up_month_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.month}"

@@ -22,7 +22,7 @@ from jifen.people import authz
 from jifen.people.models import Person
 from jifen.points.models import Transfer
 from jifen.points.services import policy_for
-from jifen.publicity import seal
+from jifen.publicity import rankings, seal
 from jifen.publicity import selectors as figures
 from jifen.publicity.models import Announcement, Objection, ObjectionStatus, Status
 from jifen.regions.models import Level, Region
@@ -170,6 +170,9 @@ def publish(*, actor: Person, announcement: Announcement | int) -> Announcement:
     locked.seal = seal.seal(locked.community.code, locked.month, len(leaves), root_hex, previous)
     locked.leaves = pack_leaves(ids, leaves)
     locked.save()
+    # The month's rankings from now on read its roll-up (``jifen tick`` builds the other
+    # communities'); nothing is built when tick already has.
+    rankings.roll_up(locked.month, [locked.community_id])
     record(
         actor=actor,
         action="publicity.publish",

@@ -9,6 +9,7 @@ from jifen.claims.notices import remind_reviewers
 from jifen.lib.commands import JifenCommand
 from jifen.people.auth import prune_login_failures
 from jifen.points.settlement import settle
+from jifen.publicity.rankings import roll_up_ended
 from jifen.shop.services import expire_overdue
 
 
@@ -47,6 +48,9 @@ class Command(JifenCommand):
             self.stdout.write(
                 f"activities: {checked_out} forgotten check-out(s) closed, {settled} settled"
             )
+        rolled = roll_up_ended(as_of)
+        if rolled:
+            self.stdout.write(f"rankings: {rolled} community-month(s) rolled up")
         expired = expire_overdue()
         if expired:
             self.stdout.write(
