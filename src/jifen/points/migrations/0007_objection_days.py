@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('points', '0006_shop_policy'),
+        ("points", "0006_shop_policy"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='communitypolicy',
-            name='objection_days',
-            field=models.PositiveIntegerField(default=7, validators=[django.core.validators.MinValueValidator(1)], verbose_name='days to object to a published announcement'),
+            model_name="communitypolicy",
+            name="objection_days",
+            field=models.PositiveIntegerField(
+                default=7,
+                validators=[django.core.validators.MinValueValidator(1)],
+                verbose_name="days to object to a published announcement",
+            ),
         ),
     ]

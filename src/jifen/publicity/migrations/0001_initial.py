@@ -6,72 +6,177 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('points', '0007_objection_days'),
-        ('regions', '0001_initial'),
+        ("points", "0007_objection_days"),
+        ("regions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Announcement',
+            name="Announcement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.CharField(max_length=7, verbose_name='month')),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('published', 'published')], default='draft', max_length=10, verbose_name='status')),
-                ('totals', models.JSONField(default=dict)),
-                ('ranking', models.JSONField(default=list)),
-                ('note', models.TextField(blank=True, max_length=1000, verbose_name='note')),
-                ('drafted_at', models.DateTimeField(auto_now_add=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('objections_until', models.DateTimeField(blank=True, null=True)),
-                ('leaf_count', models.PositiveIntegerField(blank=True, null=True)),
-                ('root', models.CharField(blank=True, max_length=64)),
-                ('previous_seal', models.CharField(blank=True, max_length=64)),
-                ('seal', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('leaves', models.BinaryField(null=True)),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='community')),
-                ('drafted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.CharField(max_length=7, verbose_name="month")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "draft"), ("published", "published")],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("totals", models.JSONField(default=dict)),
+                ("ranking", models.JSONField(default=list)),
+                ("note", models.TextField(blank=True, max_length=1000, verbose_name="note")),
+                ("drafted_at", models.DateTimeField(auto_now_add=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("objections_until", models.DateTimeField(blank=True, null=True)),
+                ("leaf_count", models.PositiveIntegerField(blank=True, null=True)),
+                ("root", models.CharField(blank=True, max_length=64)),
+                ("previous_seal", models.CharField(blank=True, max_length=64)),
+                ("seal", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("leaves", models.BinaryField(null=True)),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "drafted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'announcement',
-                'verbose_name_plural': 'announcements',
+                "verbose_name": "announcement",
+                "verbose_name_plural": "announcements",
             },
         ),
         migrations.CreateModel(
-            name='Objection',
+            name="Objection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(max_length=1000, verbose_name='objection')),
-                ('status', models.CharField(choices=[('open', 'waiting for an answer'), ('answered', 'answered')], default='open', max_length=10)),
-                ('answer', models.TextField(blank=True, max_length=1000, verbose_name='answer')),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('announcement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='objections', to='publicity.announcement')),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('correction', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='points.adjustment')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('transfer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='points.transfer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(max_length=1000, verbose_name="objection")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "waiting for an answer"), ("answered", "answered")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("answer", models.TextField(blank=True, max_length=1000, verbose_name="answer")),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "announcement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="objections",
+                        to="publicity.announcement",
+                    ),
+                ),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "correction",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="points.adjustment",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "transfer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="points.transfer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'objection',
-                'verbose_name_plural': 'objections',
+                "verbose_name": "objection",
+                "verbose_name_plural": "objections",
             },
         ),
         migrations.AddConstraint(
-            model_name='announcement',
-            constraint=models.UniqueConstraint(fields=('community', 'month'), name='announcement_once'),
+            model_name="announcement",
+            constraint=models.UniqueConstraint(
+                fields=("community", "month"), name="announcement_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='announcement',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'draft'), models.Q(('published_at__isnull', False), models.Q(('seal', ''), _negated=True), ('leaf_count__isnull', False)), _connector='OR'), name='announcement_published_is_sealed'),
+            model_name="announcement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "draft"),
+                    models.Q(
+                        ("published_at__isnull", False),
+                        models.Q(("seal", ""), _negated=True),
+                        ("leaf_count__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="announcement_published_is_sealed",
+            ),
         ),
         migrations.AddIndex(
-            model_name='objection',
-            index=models.Index(fields=['announcement', 'status'], name='publicity_o_announc_703f63_idx'),
+            model_name="objection",
+            index=models.Index(
+                fields=["announcement", "status"], name="publicity_o_announc_703f63_idx"
+            ),
         ),
     ]
