@@ -186,12 +186,13 @@ def test_the_big_screen_is_readable_turns_pages_and_survives_a_network_drop(
           };
         }"""
     )
-    # From three metres on a 1080p screen: names ≥ 48 px, prices ≥ 96 px, nothing under 27 px.
-    assert sizes["name"] >= 48 and sizes["price"] >= 96 and sizes["small"] >= 27, sizes
+    # From three metres on a 1080p screen: names ≥ 48 px, prices ≥ 88 px, nothing under 27 px.
+    assert sizes["name"] >= 48 and sizes["price"] >= 88 and sizes["small"] >= 27, sizes
     assert sizes["height"] <= 1080 and sizes["width"] <= 1920, sizes  # one screen, no scrolling
     for item in page.locator(".screen-item").all():
         box = item.bounding_box()
         assert box and box["y"] + box["height"] <= 1080, box
+    _nothing_cut_off(page)
     screenshot(page, "shop-screen-1920")
 
     # The second page comes by itself, then the first again.
@@ -208,4 +209,39 @@ def test_the_big_screen_is_readable_turns_pages_and_survives_a_network_drop(
     # Back online, the next refresh clears the note.
     page.unroute("**/shop/screen/**")
     expect(page.locator("body")).to_have_class("shop-screen", timeout=8000)
+    page.context.close()
+
+
+def _nothing_cut_off(page: Any) -> None:
+    """Every card shows all it holds: nothing overflows its box at 1920 × 1080."""
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll('.screen-item')]
+          .filter(card => card.scrollHeight > card.clientHeight + 1
+                  || [...card.children].some(el => el.getBoundingClientRect().bottom
+                                             > card.getBoundingClientRect().bottom))
+          .map(card => card.querySelector('h2').textContent)"""
+    )
+    assert cut == [], f"cut off at the bottom: {cut}"
+
+
+def test_the_big_screen_says_when_the_next_window_opens(
+    world: World, browser, live_server, screenshot
+) -> None:
+    _stock_the_shelves(world)
+    # 一季一兑换: the first week of the next month only.
+    next_month = timezone.localdate().month % 12 + 1
+    set_policy(
+        world.wenchang,
+        redemption_months=str(next_month),
+        redemption_first_day=1,
+        redemption_last_day=7,
+    )
+    page = browser.new_context(base_url=live_server.url, **BIG_SCREEN).new_page()
+    page.goto(f"/shop/screen/{world.wenchang.code}/")
+    today = timezone.localdate()
+    opens = today.replace(year=today.year + (next_month == 1), month=next_month, day=1)
+    expect(page.locator(".screen-state")).to_contain_text(opens.isoformat())
+    assert page.evaluate("document.documentElement.scrollHeight") <= 1080
+    _nothing_cut_off(page)
+    screenshot(page, "shop-screen-closed-1920")
     page.context.close()
