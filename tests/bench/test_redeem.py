@@ -237,6 +237,8 @@ def _facts(answer: dict[str, Any], counted: dict[str, Any]) -> dict[str, Any]:
         "problems": _problems(summary, counted),
         "server_p50": 12.0,
         "server_p99": 30.0,
+        "server_won_p50": 20.0,
+        "server_lost_p50": 10.0,
         "clean_stop": True,
         "attempts": ATTEMPTS,
         "stock": STOCK,
@@ -302,3 +304,5 @@ def test_server_times_are_read_from_the_access_log_lines() -> None:
         "[INFO] Booting worker with pid: 12",
     ]
     assert serve.request_times(lines, "POST", "/api/v1/shop/redemptions") == [23.0, 9.0]
+    assert serve.request_times(lines, "POST", "/api/v1/shop/redemptions", 409) == [9.0]
+    assert serve.request_times(lines, "POST", "/api/v1/shop/redemptions/1/cancel") == []

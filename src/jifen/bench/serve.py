@@ -146,20 +146,28 @@ class Server:
         except OSError:
             return []
 
-    def server_times(self, method: str, path: str) -> list[float]:
-        """Request times (ms) of ``method path`` as gunicorn's access log has them."""
-        return request_times(self.log_lines(), method, path)
+    def server_times(self, method: str, path: str, status: int | None = None) -> list[float]:
+        """Request times (ms) of ``method path`` as gunicorn's access log has them (of the
+        answers with ``status`` only, when given)."""
+        return request_times(self.log_lines(), method, path, status)
 
 
-def request_times(lines: list[str], method: str, path: str) -> list[float]:
+def request_times(
+    lines: list[str], method: str, path: str, status: int | None = None
+) -> list[float]:
     """The times (ms) of ``method path`` in access-log lines
-    (``%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms``, as ``jifen serve`` logs them)."""
-    needle = f'"{method} {path}"'
+    (``%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms``, as ``jifen serve`` logs them), of the
+    answers with ``status`` only when given."""
+    needle = f'"{method} {path}" '
     times = []
     for line in lines:
-        if needle in line and line.endswith("ms"):
-            try:
-                times.append(float(line.rsplit(" ", 1)[1][:-2]))
-            except ValueError:
-                continue
+        if needle not in line or not line.endswith("ms"):
+            continue
+        fields = line.split(needle, 1)[1].split()
+        if status is not None and fields[:1] != [str(status)]:
+            continue
+        try:
+            times.append(float(fields[-1][:-2]))
+        except (ValueError, IndexError):
+            continue
     return times
