@@ -735,6 +735,9 @@ def settle_merchant(*, actor: Person, merchant: Merchant, month: str) -> Merchan
         raise Conflict(_("A month is settled once it has ended."), code="month_not_ended")
     if merchant.region.level != Level.COMMUNITY:
         raise InvalidInput(_("Only a merchant of a community can be settled here."))
+    # Two clicks at once: the second waits on the merchant's row, then finds the month
+    # settled (without it, it got past this check and failed on the unique settlement).
+    Merchant.objects.select_for_update().filter(pk=merchant.pk).values_list("pk").get()
     if MerchantSettlement.objects.filter(merchant=merchant, month=month).exists():
         raise Conflict(_("This month is already settled."), code="already_settled")
     totals = merchant_orders(merchant, month).aggregate(points=Sum("points"), orders=Count("pk"))
