@@ -3,6 +3,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from jifen.people import authz
+from jifen.people.models import Role
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -19,4 +20,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "can_enter_claims": authz.can(user, authz.ENTER_CLAIMS),
         "can_activities": authz.can(user, authz.MANAGE_ACTIVITIES)
         or authz.can(user, authz.APPROVE_ACTIVITIES),
+        "can_shop": authz.can(user, authz.MANAGE_SHOP),
+        # The merchant pages belong to a merchant's operators; the role shows the way there.
+        "can_merchant": Role.MERCHANT in authz.roles(user),
     }
