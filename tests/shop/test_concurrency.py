@@ -3,8 +3,9 @@
 On PostgreSQL, like tests/points/test_concurrency_pg.py and tests/claims: each test
 commits for real (``transaction=True``) and runs threads released together by a
 barrier, each with its own database connection. A race must never oversell the stock,
-overdraw a balance, take a limit twice, or refund an order twice; and what it refuses
-it refuses with the contract's code, leaving nothing half-written.
+overdraw a balance, take a limit twice, refund an order twice or settle a merchant's
+month twice; and what it refuses it refuses with the contract's code, leaving nothing
+half-written.
 
 Why the item's row lock matters (``services._locked_item``: ``select_for_update``):
 without it, twenty orders for the last five units all read ``stock = 5`` and pass the
@@ -31,7 +32,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,7 @@ from jifen.points.models import AccountKind, Transfer, TransferKind
 from jifen.points.selectors import system_balance
 from jifen.points.verify import check_ledger
 from jifen.shop import services
-from jifen.shop.models import Item, Redemption
+from jifen.shop.models import Item, MerchantSettlement, Redemption
 from jifen.shop.models import Status as S
 from tests.conftest import make_person
 from tests.shop.fixtures import balance, fund, terms
@@ -266,6 +267,37 @@ def test_expiry_racing_a_cancel_refunds_once(shop):
     assert list(check_ledger()) == []
 
 
+# --- (f) a double click on "settled" ----------------------------------------------------------
+
+
+@pg
+@transactional
+def test_a_month_settled_twice_at_once_is_settled_once(shop):
+    w = shop.world
+    fund(w.resident, 1000)
+    today = timezone.localdate()
+    for back in range(1, 6):  # five past months, one order handed over in each
+        index = today.year * 12 + today.month - 1 - back
+        month = date(index // 12, index % 12 + 1, 1)
+        order = services.take_points(actor=shop.operator, item=shop.haircut, person=w.resident)
+        mid_month = datetime(
+            month.year, month.month, 15, 12, tzinfo=timezone.get_current_timezone()
+        )
+        Redemption.objects.filter(pk=order.pk).update(fulfilled_at=mid_month)
+        label = f"{month.year}-{month.month:02d}"
+
+        def work(i: int, label: str = label) -> MerchantSettlement:
+            actor = person((w.staff.pk, shop.county_staff.pk)[i])  # two members of staff
+            return services.settle_merchant(actor=actor, merchant=shop.merchant, month=label)
+
+        results = in_threads(2, work)
+        assert outcome(results) == Counter({"ok": 1, "already_settled": 1}), results
+        assert MerchantSettlement.objects.filter(merchant=shop.merchant, month=label).count() == 1
+    assert Transfer.objects.filter(kind=T.SETTLEMENT).count() == 5
+    assert balance(shop.merchant) == 0
+    assert list(check_ledger()) == []
+
+
 # --- SQLite: the last unit, on a real database file ------------------------------------------
 
 RACE_ON_SQLITE = r"""
@@ -279,7 +311,7 @@ from jifen.lib.errors import Conflict
 from jifen.people.models import Person
 from jifen.points.verify import check_ledger
 from jifen.shop import services
-from jifen.shop.models import Item, Redemption
+from jifen.shop.models import Item, MerchantSettlement, Redemption
 
 assert connection.vendor == "sqlite" and connection.settings_dict["NAME"].endswith(".sqlite3")
 mode = connection.cursor().execute("PRAGMA journal_mode").fetchone()[0]

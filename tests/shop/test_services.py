@@ -339,6 +339,12 @@ def test_an_unknown_item_or_one_not_offered_here_is_not_found(shop):
         services.redeem(actor=w.stranger, item=shop.haircut.pk, quantity=1)
 
 
+def test_someone_without_a_home_community_holds_no_points_to_redeem(shop):
+    # County staff live in no community: no ledger holds points of theirs.
+    with refused("no_community", InvalidInput):
+        services.redeem(actor=shop.county_staff, item=shop.towel, quantity=1)
+
+
 @pytest.mark.parametrize(
     "change",
     ["inactive", "merchant_left", "not_yet", "no_longer"],
