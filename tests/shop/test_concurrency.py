@@ -267,6 +267,26 @@ def test_expiry_racing_a_cancel_refunds_once(shop):
     assert list(check_ledger()) == []
 
 
+@pg
+@transactional
+def test_two_ticks_at_once_expire_each_order_once(shop):
+    """``jifen tick`` on two nodes at the same time (ARCHITECTURE.md: safe)."""
+    w = shop.world
+    fund(w.resident, 1000)
+    orders = [services.redeem(actor=w.resident, item=shop.rice, quantity=1) for _ in range(5)]
+    Redemption.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    counts = in_threads(2, lambda i: services.expire_overdue())
+    assert sum(counts) == 5, counts
+    assert set(Redemption.objects.values_list("status", flat=True)) == {S.EXPIRED}
+    refunds = Transfer.objects.filter(kind=T.REFUND)
+    assert sorted(refunds.values_list("reverses", flat=True)) == sorted(
+        o.transfer_id for o in orders
+    )
+    assert Item.objects.get(pk=shop.rice.pk).stock == 5
+    assert balance(w.resident) == 1000
+    assert list(check_ledger()) == []
+
+
 # --- (f) a double click on "settled" ----------------------------------------------------------
 
 
