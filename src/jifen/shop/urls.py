@@ -51,7 +51,5 @@ urlpatterns = [
         "merchant/<int:merchant_id>/offers/<int:item_id>/", merchant.offer_edit, name="offer_edit"
     ),
     path("merchant/<int:merchant_id>/orders/", merchant.orders, name="merchant_orders"),
-    path(
-        "merchant/<int:merchant_id>/<str:month>.xlsx", merchant.month_xlsx, name="merchant_xlsx"
-    ),
+    path("merchant/<int:merchant_id>/<str:month>.xlsx", merchant.month_xlsx, name="merchant_xlsx"),
 ]
