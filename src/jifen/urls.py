@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("jifen.claims.urls")),
     path("", include("jifen.activities.urls")),
     path("", include("jifen.shop.urls")),
+    path("", include("jifen.publicity.urls")),
     path("", include("jifen.web.urls")),
 ]
 

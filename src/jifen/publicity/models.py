@@ -152,3 +152,92 @@ class RolledUpMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community_id} {self.month}"
+
+
+# --- Certificates and the annual selection ---------------------------------------------------
+
+
+class PublicityPolicy(models.Model):
+    """A region's own settings of its documents (a missing row: the region above, then the
+    defaults): the service hours of each star level (星级志愿者) and the name a certificate
+    is issued in (the community's name when empty)."""
+
+    region = models.OneToOneField("regions.Region", on_delete=models.PROTECT, related_name="+")
+    # Hours of 1★ … 5★, ascending, comma-separated; empty means the national practice
+    # (selection.DEFAULT_STAR_HOURS).
+    star_hours = models.CharField(_("service hours of each star level"), max_length=60, blank=True)
+    certificate_issuer = models.CharField(
+        _("issuing organisation of certificates"), max_length=100, blank=True
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"publicity policy of {self.region_id}"
+
+
+class Certificate(models.Model):
+    """志愿服务记录证明: what a volunteer's approved service in a period comes to, as issued.
+
+    What it certifies is copied at issue (the person's name, masked ID number and volunteer
+    number, the hours and services, the issuer and the people who sign) and never changes;
+    ``content_hash`` covers all of it (certificates.content_of), so the public page that
+    the printed QR code opens shows "valid" only while the stored record is as issued.
+    A certificate is withdrawn by revoking it, with a reason; it is never deleted.
+    """
+
+    number = models.CharField(_("certificate number"), max_length=40, unique=True)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="certificates",
+        verbose_name=_("volunteer"),
+    )
+    community = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    name = models.CharField(_("name"), max_length=50)
+    id_number_masked = models.CharField(max_length=18, blank=True)
+    volunteer_no = models.CharField(_("volunteer number"), max_length=16, blank=True)
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    hours = models.DecimalField(_("service hours"), max_digits=8, decimal_places=1)
+    # [{"item": name, "times": n, "hours": "12.5" or null for items counted by time}]
+    services = models.JSONField(default=list)
+    issuer = models.CharField(_("issuing organisation"), max_length=100)
+    responsible = models.CharField(_("responsible person"), max_length=50)
+    handler = models.CharField(_("handled by"), max_length=50)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("issued at"))
+    content_hash = models.CharField(max_length=64)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoke_reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("volunteer service certificate")
+        verbose_name_plural = _("volunteer service certificates")
+        indexes = [models.Index(fields=["community", "-issued_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="certificate_period_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revoke_reason=""),
+                name="certificate_revoked_with_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

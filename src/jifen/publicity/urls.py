@@ -1,0 +1,40 @@
+from django.urls import path
+
+from jifen.publicity.views import documents
+
+app_name = "publicity"
+
+urlpatterns = [
+    path("certificates/", documents.my_certificates, name="my_certificates"),
+    path("certificates/<str:number>/", documents.certificate_public, name="certificate_public"),
+    path(
+        "certificates/<str:number>/pdf/",
+        documents.certificate_download,
+        name="certificate_pdf",
+    ),
+    path("documents/ledger.pdf", documents.my_ledger_pdf, name="my_ledger_pdf"),
+    path(
+        "documents/announcements/<int:announcement_id>.pdf",
+        documents.announcement_pdf,
+        name="announcement_pdf",
+    ),
+    path("console/certificates/", documents.certificates_console, name="certificates"),
+    path(
+        "console/certificates/<int:certificate_id>/",
+        documents.certificate_detail,
+        name="certificate_detail",
+    ),
+    path(
+        "console/certificates/<int:certificate_id>/revoke/",
+        documents.certificate_revoke,
+        name="certificate_revoke",
+    ),
+    path(
+        "console/people/<int:person_id>/ledger.pdf",
+        documents.person_ledger_pdf,
+        name="person_ledger_pdf",
+    ),
+    path("console/selection/", documents.selection_page, name="selection"),
+    path("console/selection/policy/", documents.selection_policy, name="selection_policy"),
+    path("console/selection/<str:kind>.xlsx", documents.selection_export, name="selection_export"),
+]
