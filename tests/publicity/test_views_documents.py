@@ -246,6 +246,7 @@ def test_the_published_announcement_prints_for_anyone_a_draft_for_its_staff(worl
     announcement = published_month(world, world.wenchang, [world.resident, world.staff])
     response = Client().get(f"/documents/announcements/{announcement.pk}.pdf")
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert response["Content-Disposition"].startswith("inline")
     # 金悦's month, drafted but not published: for the staff over it only.
     award(world.neighbour, 5, local(last_month().replace(day=3)))
     draft = publicity.draft(
@@ -306,3 +307,23 @@ def test_staff_set_the_star_levels_and_the_issuer_reviewers_do_not(world, as_per
     assert policy.star_hours == "50,150,300"
     page = as_person(world.staff).get(f"/console/selection/?year={YEAR}").content.decode()
     assert "50,150,300" in page
+
+
+def test_the_announcements_qr_code_opens_its_public_page(world, monkeypatch) -> None:
+    from django.urls import NoReverseMatch, reverse
+
+    from jifen.publicity import pdf
+
+    drawn: list[str] = []
+    real = pdf.draw_qr
+    monkeypatch.setattr(
+        pdf, "draw_qr", lambda canvas, data, *a: (drawn.append(data), real(canvas, data, *a))
+    )
+    announcement = published_month(world, world.wenchang, [world.resident])
+    Client().get(f"/documents/announcements/{announcement.pk}.pdf")
+    try:
+        page = reverse("publicity:public_announcement", args=[announcement.pk])
+    except NoReverseMatch:  # the public pages are not installed
+        page = f"/api/v1/public/announcements/{announcement.pk}"
+    assert drawn == [f"http://testserver{page}"]
+    assert Client().get(page).status_code == 200

@@ -280,8 +280,8 @@ def person_ledger_pdf(request: HttpRequest, person_id: int) -> HttpResponse:
 def announcement_url(request: HttpRequest, announcement: Announcement) -> str:
     """The public page of the announcement, for the printed QR code."""
     try:
-        path = reverse("publicity:announcement", args=[announcement.pk])
-    except NoReverseMatch:  # the public pages not installed: the contract's API document
+        path = reverse("publicity:public_announcement", args=[announcement.pk])
+    except NoReverseMatch:  # without the public pages: the contract's API document
         path = f"/api/v1/public/announcements/{announcement.pk}"
     return request.build_absolute_uri(path)
 
