@@ -70,34 +70,52 @@ def root(leaves: Sequence[bytes]) -> bytes:
         return hashlib.sha256(b"").digest()
     level = list(leaves)
     while len(level) > 1:
-        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            paired.append(level[-1])
-        level = paired
+        level = _up(level)
     return level[0]
 
 
-def proof(leaves: Sequence[bytes], index: int) -> list[tuple[str, bytes]]:
-    """The path from leaf ``index`` to the root: (side of the sibling, sibling), "L" when
-    the sibling is on the left. Levels where the node moves up alone add nothing."""
-    path: list[tuple[str, bytes]] = []
-    level = list(leaves)
-    while len(level) > 1:
+def _up(level: Sequence[bytes]) -> list[bytes]:
+    """The level above: neighbours paired, an odd last node moved up unchanged."""
+    paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+    if len(level) % 2:
+        paired.append(level[-1])
+    return paired
+
+
+def tree(leaves: Sequence[bytes]) -> list[list[bytes]]:
+    """Every level of the tree, the leaves first and the root (alone) last: worked out
+    once, it gives the path of any number of leaves (``path``)."""
+    levels = [list(leaves)]
+    while len(levels[-1]) > 1:
+        levels.append(_up(levels[-1]))
+    return levels
+
+
+def path(levels: Sequence[Sequence[bytes]], index: int) -> list[tuple[str, bytes]]:
+    """The path from leaf ``index`` to the root of ``tree(leaves)``: (side of the sibling,
+    sibling), "L" when the sibling is on the left. Levels where the node moves up alone
+    add nothing."""
+    steps: list[tuple[str, bytes]] = []
+    for level in levels[:-1]:
         if index % 2 == 1:
-            path.append(("L", level[index - 1]))
+            steps.append(("L", level[index - 1]))
         elif index + 1 < len(level):
-            path.append(("R", level[index + 1]))
-        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            paired.append(level[-1])
-        level, index = paired, index // 2
-    return path
+            steps.append(("R", level[index + 1]))
+        index //= 2
+    return steps
 
 
-def climb(leaf: bytes, path: Sequence[tuple[str, bytes]]) -> bytes:
+def proof(leaves: Sequence[bytes], index: int) -> list[tuple[str, bytes]]:
+    """The path from leaf ``index`` to the root (see ``path``)."""
+    if not 0 <= index < len(leaves):
+        raise IndexError(index)
+    return path(tree(leaves), index)
+
+
+def climb(leaf: bytes, steps: Sequence[tuple[str, bytes]]) -> bytes:
     """The root that a leaf and its path lead to."""
     current = leaf
-    for side, sibling in path:
+    for side, sibling in steps:
         current = node_hash(sibling, current) if side == "L" else node_hash(current, sibling)
     return current
 

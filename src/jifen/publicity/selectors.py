@@ -2,6 +2,8 @@
 ledger in the database (a month of a large community is tens of thousands of rows),
 and a resident's proof that their entries are inside the published seal."""
 
+import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -180,14 +182,19 @@ def get_published(announcement_id: int) -> Announcement:
 def proof_for(person: Person, announcement: Announcement) -> dict[str, Any]:
     """The person's entries in a sealed month, each with its canonical entry and the path to
     the root: everything needed to check it offline against the printed root
-    (docs/verification.md)."""
+    (docs/verification.md).
+
+    The paths run through the leaves stored at sealing, not through the month as it is
+    now: a resident's proof checks out exactly when their own entries are unchanged,
+    whatever happened to anyone else's (``jifen verify`` reports those)."""
     from jifen.publicity import seal
-    from jifen.publicity.services import month_leaves
+    from jifen.publicity.services import unpack_leaves
 
     if announcement.status != Status.PUBLISHED:
         raise NotFound(_("There is no such announcement."))
-    ids, leaves = month_leaves(announcement.community, announcement.month)
-    index = {pk: i for i, pk in enumerate(ids)}
+    sealed = unpack_leaves(announcement.leaves)  # in transfer id order, as sealed
+    index = {pk: i for i, pk in enumerate(sealed)}
+    levels = seal.tree(list(sealed.values()))
     mine = (
         _month(announcement.community, announcement.month)
         .filter(Q(debit__person=person) | Q(credit__person=person))
@@ -204,13 +211,16 @@ def proof_for(person: Person, announcement: Announcement) -> dict[str, Any]:
                 "transfer": row[0],
                 "index": position,
                 "entry": seal.entry(row).decode(),
-                "path": [[side, sibling.hex()] for side, sibling in seal.proof(leaves, position)],
+                "path": [[side, sibling.hex()] for side, sibling in seal.path(levels, position)],
             }
         )
+    assert announcement.published_at is not None  # noqa: S101 - set when published
     return {
         "version": seal.VERSION,
+        "announcement": announcement.pk,
         "community": announcement.community.code,
         "month": announcement.month,
+        "published_at": timezone.localtime(announcement.published_at).isoformat(),
         "count": announcement.leaf_count,
         "root": announcement.root,
         "previous_seal": announcement.previous_seal,
@@ -219,30 +229,184 @@ def proof_for(person: Person, announcement: Announcement) -> dict[str, Any]:
     }
 
 
-def check_proof(document: dict[str, Any]) -> list[str]:
-    """Check a proof document; the list of problems, empty when every entry leads to the
-    root and the root to the seal. (The public verify page; it trusts nothing stored.)"""
+# A proof document is one person's entries of one month; anything far larger is not ours.
+MAX_PROOF_ENTRIES = 5000
+MAX_PATH_STEPS = 64
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class EntryCheck:
+    transfer: Any  # the transfer id inside the entry (what is hashed), or as labelled
+    ok: bool
+    fields: dict[str, Any]  # the entry's fields by name, read from the hashed text
+
+
+@dataclass(frozen=True)
+class ProofCheck:
+    readable: bool
+    seal_ok: bool
+    entries: list[EntryCheck]
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _hex64(value: Any) -> str:
+    text = str(value).lower()
+    if not _HEX64.fullmatch(text):
+        raise ValueError(value)
+    return text
+
+
+def _steps(raw: Any) -> list[tuple[str, bytes]]:
+    if not isinstance(raw, list) or len(raw) > MAX_PATH_STEPS:
+        raise ValueError(raw)
+    steps = []
+    for step in raw:
+        side, sibling = step  # a pair, or ValueError/TypeError
+        if side not in ("L", "R"):
+            raise ValueError(side)
+        steps.append((side, bytes.fromhex(_hex64(sibling))))
+    return steps
+
+
+def _fields(text: str) -> dict[str, Any]:
     from jifen.publicity import seal
 
-    problems = []
     try:
+        values = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(values, list) or len(values) != len(seal.FIELDS):
+        return {}
+    return dict(zip(seal.FIELDS, values, strict=True))
+
+
+def check_document(document: Any) -> ProofCheck:
+    """Check a proof document on its own: every entry must lead to the root and the root
+    to the seal. (The public verify page; it trusts nothing stored. Whether the seal is
+    the one printed on the announcement, the reader compares, or ``published_seal``.)"""
+    from jifen.publicity import seal
+
+    unreadable = ProofCheck(False, False, [], [_("This is not a proof of ours.")])
+    try:
+        if not isinstance(document, dict) or not isinstance(document["entries"], list):
+            return unreadable
+        if len(document["entries"]) > MAX_PROOF_ENTRIES:
+            return unreadable
+        count = document["count"]
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            return unreadable
+        root_hex = _hex64(document["root"])
+        previous = str(document.get("previous_seal") or "")
+        if previous:
+            previous = _hex64(previous)
         expected = seal.seal(
-            str(document["community"]),
-            str(document["month"]),
-            int(document["count"]),
-            str(document["root"]),
-            str(document.get("previous_seal") or ""),
+            str(document["community"]), str(document["month"]), count, root_hex, previous
         )
-        if expected != document["seal"]:
-            problems.append(_("The seal does not match the root and the month."))
+        seal_ok = expected == _hex64(document["seal"])
+        items = []
         for item in document["entries"]:
-            leaf = seal.leaf_hash(str(item["entry"]).encode())
-            path = [(str(side), bytes.fromhex(str(h))) for side, h in item["path"]]
-            if seal.climb(leaf, path).hex() != document["root"]:
+            text = item["entry"]
+            if not isinstance(text, str):
+                return unreadable
+            items.append((item.get("transfer"), text, _steps(item["path"])))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return unreadable
+    problems = [] if seal_ok else [_("The seal does not match the root and the month.")]
+    entries = []
+    for labelled, text, steps in items:
+        fields = _fields(text)
+        transfer = fields.get("id", labelled)
+        ok = seal.climb(seal.leaf_hash(text.encode()), steps).hex() == root_hex
+        if not ok:
+            problems.append(
+                _("Entry %(transfer)s does not lead to the root.") % {"transfer": transfer}
+            )
+        entries.append(EntryCheck(transfer=transfer, ok=ok, fields=fields))
+    return ProofCheck(readable=True, seal_ok=seal_ok, entries=entries, problems=problems)
+
+
+def check_proof(document: dict[str, Any]) -> list[str]:
+    """Check a proof document; the list of problems, empty when every entry leads to the
+    root and the root to the seal."""
+    return check_document(document).problems
+
+
+def published_seal(community_code: str, month: str) -> Announcement | None:
+    """The published announcement of that community and month, to compare a proof's seal
+    with (None when there is none)."""
+    return (
+        published().filter(community__code=str(community_code)[:32], month=str(month)[:7]).first()
+    )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A proof document checked on its own and against the seal published here."""
+
+    check: ProofCheck
+    announcement: Announcement | None  # the published announcement of its community and month
+    matches: bool  # the document's seal is the one published
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verdict(document: Any) -> Verdict:
+    """``check_document``, and whether its seal is the one published for that community
+    and month: a forged document can be consistent with itself, never with the seal."""
+    check = check_document(document)
+    problems = list(check.problems)
+    announcement, matches = None, False
+    if check.readable:
+        announcement = published_seal(document["community"], document["month"])
+        if announcement is None:
+            problems.append(
+                _("No announcement of %(community)s for %(month)s is published here.")
+                % {"community": str(document["community"]), "month": str(document["month"])}
+            )
+        else:
+            matches = announcement.seal == str(document["seal"]).lower()
+            if not matches:
                 problems.append(
-                    _("Entry %(transfer)s does not lead to the root.")
-                    % {"transfer": item.get("transfer")}
+                    _("The seal published for %(community)s %(month)s is %(seal)s, not this one.")
+                    % {
+                        "community": announcement.community.name,
+                        "month": announcement.month,
+                        "seal": announcement.seal,
+                    }
                 )
-    except (KeyError, TypeError, ValueError):
-        problems.append(_("This is not a proof of ours."))
-    return problems
+    return Verdict(check=check, announcement=announcement, matches=matches, problems=problems)
+
+
+# --- Staff reads ----------------------------------------------------------------------------------
+
+
+def staff_announcements(person: Person) -> QuerySet[Announcement]:
+    """The announcements (drafts too) of the communities where the person may draft or
+    publish, newest month first, each with its count of objections waiting for an answer."""
+    from jifen.people import authz
+
+    reach = authz.regions_q(person, authz.DRAFT_ANNOUNCEMENTS, "community") | authz.regions_q(
+        person, authz.PUBLISH_ANNOUNCEMENTS, "community"
+    )
+    return (
+        Announcement.objects.filter(reach)
+        .select_related("community", "drafted_by", "published_by")
+        .defer("leaves")
+        .annotate(open_objections=Count("objections", filter=Q(objections__status="open")))
+        .order_by("-month", "community__path")
+    )
+
+
+def get_for_staff(person: Person, announcement_id: int) -> Announcement:
+    found = staff_announcements(person).filter(pk=announcement_id).first()
+    if found is None:
+        raise NotFound(_("There is no such announcement."))
+    return found

@@ -10,9 +10,10 @@ change; ``check_seals`` (run by ``jifen verify``) proves it and names any that d
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from jifen.audit.services import record
@@ -77,7 +78,11 @@ def _require_ended(month: str) -> str:
 
 
 def _refresh(announcement: Announcement) -> None:
-    summary = figures.month_summary(announcement.community, announcement.month)
+    # The ranking is stored with the announcement and read by everyone: its words (志愿者
+    # and a number, for someone who has not agreed to publication) are in the deployment's
+    # language, not in that of whoever drafted or published it.
+    with translation.override(settings.LANGUAGE_CODE):
+        summary = figures.month_summary(announcement.community, announcement.month)
     announcement.totals = summary.totals
     announcement.ranking = summary.ranking
 
@@ -99,6 +104,11 @@ def draft(*, actor: Person | None, community: Region, month: str) -> Announcemen
             code="already_published",
             params={"month": month},
         )
+    if _published_after(community, month):
+        raise Conflict(
+            _("A later month is already published; months are sealed in order."),
+            code="out_of_order",
+        )
     if announcement is None:
         announcement = Announcement(community=community, month=month, drafted_by=actor)
     _refresh(announcement)
@@ -116,6 +126,45 @@ def draft(*, actor: Person | None, community: Region, month: str) -> Announcemen
         after={"month": month, **announcement.totals},
     )
     return announcement
+
+
+def _published_after(community: Region, month: str) -> bool:
+    return Announcement.objects.filter(
+        community=community, status=Status.PUBLISHED, month__gt=month
+    ).exists()
+
+
+def _unpublished_before(announcement: Announcement) -> str:
+    """The first earlier month that must be published before this one ("" when none): a
+    draft still waiting, or, after the community's last seal, a month with point changes
+    that nobody drafted. Publishing past it would leave it unsealed for good, since a month
+    is never published after a later one."""
+    community, month = announcement.community, announcement.month
+    draft_before = (
+        Announcement.objects.filter(community=community, status=Status.DRAFT, month__lt=month)
+        .order_by("month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    last = (
+        Announcement.objects.filter(community=community, status=Status.PUBLISHED, month__lt=month)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    skipped = ""
+    if last is not None:
+        start = month_bounds(last)[1]
+        end = month_bounds(month)[0]
+        first = (
+            Transfer.objects.filter(region=community, created_at__gte=start, created_at__lt=end)
+            .order_by("created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if first is not None:
+            skipped = label(timezone.localtime(first).date().replace(day=1))
+    return min((m for m in (draft_before, skipped) if m), default="")
 
 
 def _previous_seal(announcement: Announcement) -> str:
@@ -136,24 +185,32 @@ def publish(*, actor: Person, announcement: Announcement | int) -> Announcement:
     chained to the community's previous seal; objections open for the community's
     window (default 7 days). Months are published in order."""
     pk = announcement.pk if isinstance(announcement, Announcement) else announcement
-    locked = (
-        Announcement.objects.select_for_update(of=("self",))
-        .select_related("community")
-        .filter(pk=pk)
-        .first()
-    )
-    if locked is None:
+    found = Announcement.objects.filter(pk=pk).values_list("community_id", flat=True).first()
+    if found is None:
         raise NotFound(_("There is no such announcement."))
+    # Every month of the community, locked in month order: two months published at the
+    # same moment would otherwise both chain to the same previous seal.
+    list(
+        Announcement.objects.select_for_update()
+        .filter(community_id=found)
+        .order_by("month")
+        .values_list("pk", flat=True)
+    )
+    locked = Announcement.objects.select_related("community").get(pk=pk)
     authz.require(actor, authz.PUBLISH_ANNOUNCEMENTS, locked.community)
     if locked.status == Status.PUBLISHED:
         raise Conflict(_("This announcement is already published."), code="already_published")
-    later = Announcement.objects.filter(
-        community=locked.community, status=Status.PUBLISHED, month__gt=locked.month
-    )
-    if later.exists():
+    if _published_after(locked.community, locked.month):
         raise Conflict(
             _("A later month is already published; months are sealed in order."),
             code="out_of_order",
+        )
+    waiting = _unpublished_before(locked)
+    if waiting:
+        raise Conflict(
+            _("%(month)s comes first: publish the months before this one in order."),
+            code="out_of_order",
+            params={"month": waiting},
         )
     _refresh(locked)
     ids, leaves = month_leaves(locked.community, locked.month)
@@ -192,11 +249,16 @@ def draft_due(as_of: Any = None) -> int:
     """(From ``jifen tick``.) Draft the month just ended for every community that had
     transfers in it and has no announcement for it yet."""
     first = previous_month((as_of or timezone.localdate()).replace(day=1))
+    if first >= this_month():  # --as-of a day to come: that month is not over yet
+        return 0
     month = label(first)
     start, end = month_bounds(month)
+    done = Announcement.objects.filter(
+        Q(month=month) | Q(month__gt=month, status=Status.PUBLISHED)
+    ).values("community")
     communities = (
         Transfer.objects.filter(created_at__gte=start, created_at__lt=end)
-        .exclude(region__in=Announcement.objects.filter(month=month).values("community"))
+        .exclude(region__in=done)
         .values_list("region", flat=True)
         .distinct()
     )

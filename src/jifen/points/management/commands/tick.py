@@ -10,13 +10,15 @@ from jifen.lib.commands import JifenCommand
 from jifen.people.auth import prune_login_failures
 from jifen.points.settlement import settle
 from jifen.publicity.rankings import roll_up_ended
+from jifen.publicity.services import draft_due
 from jifen.shop.services import expire_overdue
 
 
 class Command(JifenCommand):
     help = (
         "Run every scheduled job due as of a day: settles each month not yet settled up to "
-        "the month before. Safe to run twice, or on two machines at once."
+        "the month before and drafts the monthly announcement of the month just ended. "
+        "Safe to run twice, or on two machines at once."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -56,6 +58,9 @@ class Command(JifenCommand):
             self.stdout.write(
                 f"shop: {expired} order(s) not picked up in time expired and refunded"
             )
+        drafted = draft_due(as_of)
+        if drafted:
+            self.stdout.write(f"publicity: {drafted} monthly announcement(s) drafted")
         pruned = prune_login_failures()
         reminded = remind_reviewers(as_of)
         self.stdout.write(
