@@ -9,6 +9,7 @@ from jifen.api.security import TokenAuth
 from jifen.claims.api import router as claims_router
 from jifen.people.api import router as people_router
 from jifen.points.api import router as points_router
+from jifen.publicity.api import router as publicity_router
 from jifen.regions.api import router as regions_router
 from jifen.shop.api import router as shop_router
 
@@ -27,3 +28,4 @@ api.add_router("/", points_router)
 api.add_router("/", claims_router)
 api.add_router("/", activities_router)
 api.add_router("/", shop_router)
+api.add_router("/", publicity_router)

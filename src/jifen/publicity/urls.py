@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jifen.publicity.views import documents
+from jifen.publicity.views import console, documents, verify
 
 app_name = "publicity"
 
@@ -37,4 +37,31 @@ urlpatterns = [
     path("console/selection/", documents.selection_page, name="selection"),
     path("console/selection/policy/", documents.selection_policy, name="selection_policy"),
     path("console/selection/<str:kind>.xlsx", documents.selection_export, name="selection_export"),
+    # 每月公示 in the console: the months, drafting, review, publishing, objections.
+    path("console/announcements/", console.announcements, name="console"),
+    path("console/announcements/new/", console.draft, name="console_draft"),
+    path(
+        "console/announcements/<int:announcement_id>/",
+        console.announcement,
+        name="console_announcement",
+    ),
+    path(
+        "console/announcements/<int:announcement_id>/redraft/",
+        console.redraft,
+        name="console_redraft",
+    ),
+    path(
+        "console/announcements/<int:announcement_id>/publish/",
+        console.publish,
+        name="console_publish",
+    ),
+    path(
+        "console/announcements/<int:announcement_id>/objections/",
+        console.objections,
+        name="console_objections",
+    ),
+    path("console/objections/<int:objection_id>/answer/", console.answer, name="console_answer"),
+    # The public verify page (no login) and a resident's proof to download.
+    path("verify/", verify.verify, name="verify"),
+    path("verify/proof/<int:announcement_id>.json", verify.proof_download, name="proof_download"),
 ]

@@ -20,6 +20,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "can_enter_claims": authz.can(user, authz.ENTER_CLAIMS),
         "can_activities": authz.can(user, authz.MANAGE_ACTIVITIES)
         or authz.can(user, authz.APPROVE_ACTIVITIES),
+        "can_announce": authz.can(user, authz.DRAFT_ANNOUNCEMENTS)
+        or authz.can(user, authz.PUBLISH_ANNOUNCEMENTS),
         "can_certificates": authz.can(user, authz.ISSUE_CERTIFICATES),
         "can_shop": authz.can(user, authz.MANAGE_SHOP),
         # The merchant pages belong to a merchant's operators; the role shows the way there.
