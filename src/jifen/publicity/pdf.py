@@ -11,7 +11,6 @@ is laid out in time linear in its length, and each page repeats the table's head
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
@@ -25,6 +24,7 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -109,20 +109,14 @@ def _table_style(font: str, size: float = 10, header: bool = True) -> list[tuple
     return style
 
 
-def _fit(
-    text: str, font: str, size: float, width: float, smallest: float = 7.5
-) -> tuple[str, float]:
-    """The text and font size that fit on one line of ``width``: smaller first, then cut
-    short with an ellipsis."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    while size > smallest and stringWidth(text, font, size) > width:
-        size -= 0.5
+def _clip(text: str, font: str, size: float, width: float) -> str:
+    """The text, cut short with an ellipsis if it would not fit on one line of ``width``
+    (a line of the announcement is one row of a fixed height)."""
     if stringWidth(text, font, size) <= width:
-        return text, size
+        return text
     while text and stringWidth(text + "…", font, size) > width:
         text = text[:-1]
-    return text + "…", size
+    return text + "…"
 
 
 def _signed(points: int) -> str:
@@ -404,8 +398,8 @@ def announcement_pdf(announcement: Announcement, url: str) -> bytes:
             selectors.lines(community, announcement.month).iterator(chunk_size=2000), start=1
         ):
             line = selectors.line(transfer)
-            what, _size = _fit(line.what, font, 10, what_w, smallest=10)
-            name, _size = _fit(line.name, font, 10, LINE_COLUMNS[2] - 6, smallest=10)
+            what = _clip(line.what, font, 10, what_w)
+            name = _clip(line.name, font, 10, LINE_COLUMNS[2] - 6)
             yield [
                 str(number),
                 line.day.isoformat(),
@@ -654,7 +648,7 @@ def certificate_pdf(certificate: Certificate, url: str) -> bytes:
             ]
         )
     times = sum(int(s["times"]) for s in certificate.services)
-    rows.append(["", _("Total"), str(times), hours_text(Decimal(certificate.hours))])
+    rows.append(["", _("Total"), str(times), hours_text(certificate.hours)])
     table = Table(rows, colWidths=[16 * mm, 98 * mm, 28 * mm, 32 * mm], repeatRows=1)
     table.setStyle(
         TableStyle(

@@ -29,7 +29,7 @@ from io import BytesIO
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -177,7 +177,7 @@ def hours_text(hours: Decimal | int | None) -> str:
 # --- The year's figures ---------------------------------------------------------------------
 
 
-def verified_claims() -> Any:
+def verified_claims() -> QuerySet[Claim]:
     """Approved service of a person (not an organisation's points)."""
     return Claim.objects.filter(status=ClaimStatus.APPROVED, organization__isnull=True)
 
@@ -222,14 +222,6 @@ class Year:
     people: list[VolunteerYear]  # everyone with hours or points, in the ranking's order
 
     @property
-    def start(self) -> date:
-        return date(self.year, 1, 1)
-
-    @property
-    def end(self) -> date:
-        return date(self.year, 12, 31)
-
-    @property
     def ranking(self) -> list[VolunteerYear]:
         return [p for p in self.people if p.points > 0]
 
@@ -248,10 +240,11 @@ class Year:
         return sum(p.points for p in self.people)
 
 
-def _year_points(community: Region, start: date, end: date) -> dict[int, int]:
-    """Points from an issuer less what went back to one, for the community's people."""
+def _year_points(community: Region, year: int) -> dict[int, int]:
+    """Points the year brought the community's people from an issuer, less what went back
+    to one, by posting date."""
     moved = Transfer.objects.filter(
-        created_at__gte=day_start(start), created_at__lt=day_start(date(end.year + 1, 1, 1))
+        created_at__gte=day_start(date(year, 1, 1)), created_at__lt=day_start(date(year + 1, 1, 1))
     )
     earned = (
         moved.filter(
@@ -298,7 +291,7 @@ def year_of(community: Region, year: int) -> Year:
             before=Sum("quantity", filter=Q(occurred_on__lt=start)),
         )
     )
-    points = _year_points(community, start, end)
+    points = _year_points(community, year)
     figures: dict[int, dict[str, Any]] = defaultdict(dict)
     for person_id, hours, services in in_year:
         figures[person_id].update(hours=hours or ZERO, services=services)
@@ -429,7 +422,7 @@ def party_report(
         hours[person_id][month - 1] = h or ZERO
         services[person_id][month - 1] = n
         activities[person_id] += a
-    points = _year_points(community, start, end) if people else {}
+    points = _year_points(community, year) if people else {}
     return [
         PartyMemberYear(
             person_id=p.pk,
