@@ -11,6 +11,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
@@ -32,6 +34,7 @@ from tests.shop.conftest import (
     move,
     set_policy,
     snapshot,
+    terms,
 )
 
 pytestmark = pytest.mark.usefixtures("verified")
@@ -921,3 +924,24 @@ def test_a_person_with_no_home_community_cannot_redeem(shop, api):
     before = snapshot()
     response = api(homeless).post("/shop/redemptions", {"item": shop.towel.pk})
     refused(response, 400, "no_community", before)
+
+
+def test_lists_cost_the_same_few_queries_however_many_rows(shop, api, volunteer, order):
+    paths = (f"/shop/items?community={W}", "/shop/redemptions?scope=counter", "/shop/redemptions")
+
+    def queries() -> list[int]:
+        counts = []
+        for path in paths:
+            # A new token each time: a token's first use is touched, later ones not.
+            client = api(shop.world.staff if "counter" in path else volunteer)
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(path).status_code == 200
+            counts.append(len(captured))
+        return counts
+
+    order()
+    few = queries()
+    for n in range(6):
+        services.create_item(actor=shop.world.staff, terms=terms(name=f"肥皂{n}", points=2))
+        order(shop.towel)
+    assert queries() == few
