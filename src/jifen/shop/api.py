@@ -451,8 +451,6 @@ def update_item(request: HttpRequest, item_id: Id, payload: ItemPatch) -> dict[s
     item = _item_for(actor, item_id)
     given = payload.model_dump(exclude_unset=True)
     with transaction.atomic():
-        # The stock carried over into the new terms is read under the row's lock, so a
-        # redemption running meanwhile cannot be undone by this edit.
         current = Item.objects.select_for_update().get(pk=item.pk)
         if any(name in given for name in TERMS):
             terms = {name: getattr(current, name) for name in TERMS}
@@ -461,7 +459,7 @@ def update_item(request: HttpRequest, item_id: Id, payload: ItemPatch) -> dict[s
                 if terms[text] is None:  # sent as null: as if left empty
                     terms[text] = ""
             services.update_item(
-                actor=actor, item=current, terms=services.ItemTerms(stock=current.stock, **terms)
+                actor=actor, item=current, terms=services.ItemTerms(stock=None, **terms)
             )
         if given.get("is_active") is not None:
             services.set_item_active(actor=actor, item=current, active=given["is_active"])

@@ -61,17 +61,22 @@ def require_item_manager(actor: Person, item_region: Region, merchant: Merchant 
     authz.require(actor, authz.MANAGE_SHOP, item_region)
 
 
-def _clean_int(value: Any, field: str, *, low: int, high: int, message: Any) -> int:
+def _clean_int(
+    value: Any, field: str, *, low: int, high: int, message: Any, params: Any = None
+) -> int:
+    def refused() -> InvalidInput:
+        return InvalidInput(message, field=field, params=params)
+
     if isinstance(value, bool):
-        raise InvalidInput(message, field=field)
+        raise refused()
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise InvalidInput(message, field=field) from None
+        raise refused() from None
     if number != value and not isinstance(value, str):
-        raise InvalidInput(message, field=field)
+        raise refused()
     if not low <= number <= high:
-        raise InvalidInput(message, field=field)
+        raise refused()
     return number
 
 
@@ -194,7 +199,9 @@ def create_item(
 
 @transaction.atomic
 def update_item(*, actor: Person, item: Item, terms: ItemTerms) -> Item:
-    """Change an item's terms; orders already placed keep the price they paid."""
+    """Change an item's terms; orders already placed keep the price they paid. The stock
+    is not a term here: it stays as the locked row has it (orders placed while an edit
+    form was open stay counted); it changes by ``restock`` and by orders."""
     item = (
         Item.objects.select_for_update(of=("self",))
         .select_related("region", "merchant")
@@ -202,6 +209,7 @@ def update_item(*, actor: Person, item: Item, terms: ItemTerms) -> Item:
     )
     require_item_manager(actor, item.region, item.merchant)
     before = _audit_item(item)
+    terms.stock = item.stock
     for name, value in terms.clean().items():
         setattr(item, name, value)
     item.save()
@@ -377,7 +385,8 @@ def clean_quantity(value: Any) -> int:
         "quantity",
         low=1,
         high=MAX_QUANTITY,
-        message=_("The quantity is a whole number from 1 to %(max)s.") % {"max": MAX_QUANTITY},
+        message=_("The quantity is a whole number from 1 to %(max)s."),
+        params={"max": MAX_QUANTITY},
     )
 
 
@@ -413,7 +422,8 @@ def redeem(
         raise Conflict(
             _("%(item)s is not on offer now."), code="not_available", params={"item": locked.name}
         )
-    _require_window(community, today)
+    if locked.merchant is None:  # 一季一兑换 is the supermarket's; a merchant sells daily
+        _require_window(community, today)
     if locked.per_person_limit is not None:
         taken = already_taken(holder, locked, today)
         if taken + count > locked.per_person_limit:
@@ -637,7 +647,7 @@ def cancel(*, actor: Person, order: Redemption | int, reason: str = "") -> Redem
         on_behalf_of=None if locked.person_id == actor.pk else locked.person,
         after={"code": locked.code, "points": locked.points, "reason": memo},
     )
-    if not own:
+    if actor.pk != locked.person_id:  # staff, or a family proxy: the holder hears of it
         _tell(
             locked,
             _("Your order %(code)s was cancelled"),

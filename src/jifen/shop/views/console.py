@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -434,12 +433,10 @@ def item_create(request: HttpRequest) -> HttpResponse:
 
 
 def save_terms(actor: Person, item: Item, form: ItemForm) -> Item:
-    """Save the form's terms, keeping the stock the row has at that moment: the form
-    carries no stock, and an order placed since the form was opened must stay counted."""
-    with transaction.atomic():
-        stock = Item.objects.select_for_update().values_list("stock", flat=True).get(pk=item.pk)
-        terms = form.terms(stock=stock, sponsor=item.sponsor)
-        return services.update_item(actor=actor, item=item, terms=terms)
+    """Save the form's terms (the form carries no stock: the service keeps the row's)."""
+    return services.update_item(
+        actor=actor, item=item, terms=form.terms(stock=item.stock, sponsor=item.sponsor)
+    )
 
 
 @console_view
