@@ -677,3 +677,28 @@ def test_leaves_are_read_in_id_order_whatever_the_dates(last_month: Month, book:
     ids, _leaves = services.month_leaves(last_month.community, last_month.month)
     assert ids[-1] == late.pk and ids == sorted(ids)
     assert Transfer.objects.filter(pk__in=ids).count() == 7
+
+
+def test_the_correction_of_a_disputed_entry_must_name_it(
+    last_month: Month, published: Announcement
+):
+    world = last_month.world
+    objection = _objection(last_month, published)  # disputes transfers[0]
+    unrelated = request_adjustment(
+        actor=world.staff, person=world.resident, amount=10, reason="另一笔", corrects=None
+    )
+    other_entry = request_adjustment(
+        actor=world.staff,
+        person=world.resident,
+        amount=10,
+        reason="另一笔",
+        corrects=last_month.transfers[1],
+    )
+    for adjustment in (unrelated, other_entry):
+        with pytest.raises(InvalidInput) as refused:
+            services.answer(
+                actor=world.staff, objection=objection, text="x", correction_id=adjustment.pk
+            )
+        assert refused.value.field == "correction"
+    objection.refresh_from_db()
+    assert objection.status == ObjectionStatus.OPEN

@@ -319,7 +319,7 @@ def answer(
 ) -> Objection:
     """Staff answer an objection; a correction is an adjustment (of a later month) that
     names the original entry, filed on the statement page as every adjustment is."""
-    from jifen.points.models import Adjustment
+    from jifen.points.models import Adjustment, AdjustmentStatus
 
     pk = objection.pk if isinstance(objection, Objection) else objection
     locked = (
@@ -340,10 +340,19 @@ def answer(
         raise InvalidInput(_("Please keep it under 1,000 characters."), field="answer")
     if correction_id is not None:
         correction = Adjustment.objects.filter(
-            Q(pk=correction_id), Q(region=locked.announcement.community)
+            Q(pk=correction_id),
+            Q(region=locked.announcement.community),
+            ~Q(status=AdjustmentStatus.REJECTED),
         ).first()
         if correction is None:
             raise InvalidInput(_("There is no such adjustment here."), field="correction")
+        # The correction of a disputed entry names that entry (a published month never
+        # changes; its correction is a later adjustment that references the original).
+        if locked.transfer_id is not None and correction.corrects_id != locked.transfer_id:
+            raise InvalidInput(
+                _("The adjustment must name the disputed entry as the one it corrects."),
+                field="correction",
+            )
         locked.correction = correction
     locked.status = ObjectionStatus.ANSWERED
     locked.answer = text
