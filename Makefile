@@ -35,7 +35,7 @@ lint:
 	$(BIN)/ruff format --check $(LINT_PATHS)
 
 typecheck:
-	$(BIN)/mypy src/jifen/*/services.py src/jifen/*/selectors.py src/jifen/people/authz.py src/jifen/people/auth.py src/jifen/points/ledger.py src/jifen/points/settlement.py src/jifen/points/verify.py src/jifen/claims/photos.py src/jifen/claims/notices.py src/jifen/lib/notify.py src/jifen/lib/rawrows.py
+	$(BIN)/mypy src/jifen/*/services.py src/jifen/*/selectors.py src/jifen/people/authz.py src/jifen/people/auth.py src/jifen/points/ledger.py src/jifen/points/settlement.py src/jifen/points/verify.py src/jifen/claims/photos.py src/jifen/claims/notices.py src/jifen/lib/notify.py src/jifen/lib/rawrows.py src/jifen/publicity/seal.py src/jifen/publicity/certificates.py src/jifen/publicity/selection.py src/jifen/publicity/pdf.py src/jifen/publicity/rankings.py src/jifen/shop/api.py src/jifen/publicity/api.py
 
 migrations-check:
 	JIFEN_DATA_DIR=$$(mktemp -d) $(JIFEN) makemigrations --check --dry-run
