@@ -945,3 +945,12 @@ def test_lists_cost_the_same_few_queries_however_many_rows(shop, api, volunteer,
         services.create_item(actor=shop.world.staff, terms=terms(name=f"肥皂{n}", points=2))
         order(shop.towel)
     assert queries() == few
+
+
+def test_a_merchants_offer_is_redeemable_outside_the_supermarkets_window(shop, api, volunteer):
+    close_window_now(shop.world.wenchang)
+    response = api(volunteer).post("/shop/redemptions", {"item": shop.haircut.pk})
+    assert response.status_code == 201, response.content
+    assert_error(
+        api(volunteer).post("/shop/redemptions", {"item": shop.rice.pk}), 409, "window_closed"
+    )
