@@ -42,6 +42,15 @@ def months_back(n: int) -> list[str]:
     return [label(m) for m in reversed(found)]
 
 
+def from_january(first: str, last: str) -> list[str]:
+    """Every month from January of ``first``'s year to ``last``."""
+    found, year, number = [], int(first[:4]), 1
+    while f"{year:04d}-{number:02d}" <= last:
+        found.append(f"{year:04d}-{number:02d}")
+        year, number = (year + 1, 1) if number == 12 else (year, number + 1)
+    return found
+
+
 def moment_in(month: str, rng: random.Random) -> datetime:
     """A random instant of the month, never later than now."""
     start, end = month_bounds(month)
@@ -179,10 +188,13 @@ def test_every_ranking_is_the_sum_of_the_ledger_however_much_is_rolled_up(
     assert RolledUpMonth.objects.exists()
     assert_all_exact(world)
 
+    partly = RolledUpMonth.objects.count()
     built = rankings.roll_up_ended()
     communities = Region.objects.filter(level="community").count()
-    assert RolledUpMonth.objects.count() == communities * len(ended)
-    assert built == communities * len(ended) - 6
+    # Every community's every month from January of the ledger's first year.
+    everything = from_january(ended[0], ended[-1])
+    assert RolledUpMonth.objects.count() == communities * len(everything)
+    assert built == communities * len(everything) - partly
     assert_all_exact(world)
 
 
@@ -196,6 +208,28 @@ def test_the_roll_up_holds_what_the_announcement_ranks(world: World) -> None:
     for community in (world.wenchang, world.jinyue, world.wanmei):
         rolled = [dict(r.public()) for r in rankings.month_top(community, month)]
         assert rolled == figures.month_ranking(community, month)
+
+
+def test_each_row_holds_its_month_and_its_year_so_far(world: World) -> None:
+    random_ledger(world, 11)
+    rankings.roll_up_ended()
+    transfers = list(Transfer.objects.select_related("debit", "credit"))
+    rows = list(MonthlyPoints.objects.all())
+    assert rows
+    for community in (world.wenchang, world.jinyue, world.wanmei):
+        for month in months_back(13)[:-1]:
+            here = {
+                r.person_id: r for r in rows if r.community_id == community.pk and r.month == month
+            }
+            so_far = from_january(month, month)
+            assert {p: r.points for p, r in here.items() if r.points} == brute_force(
+                community, [month], transfers
+            )
+            assert {p: r.year_points for p, r in here.items() if r.year_points} == brute_force(
+                community, so_far, transfers
+            )
+            # A row for everyone with points in the month or in the year so far; no other.
+            assert all(r.points or r.year_points for r in here.values())
 
 
 def test_rolling_up_twice_builds_nothing_more(world: World) -> None:
@@ -228,9 +262,11 @@ def test_a_tick_that_missed_months_catches_them_up(world: World) -> None:
     # A tick ran as of four months ago, then none until today.
     as_of = datetime.fromisoformat(months[-4] + "-15").date()
     call_command("tick", "--as-of", as_of.isoformat())
-    assert sorted(set(RolledUpMonth.objects.values_list("month", flat=True))) == months[:-4]
+    built = sorted(set(RolledUpMonth.objects.values_list("month", flat=True)))
+    assert built == from_january(months[0], months[-5])
     call_command("tick")
-    assert sorted(set(RolledUpMonth.objects.values_list("month", flat=True))) == months[:-1]
+    built = sorted(set(RolledUpMonth.objects.values_list("month", flat=True)))
+    assert built == from_january(months[0], months[-2])
     assert_all_exact(world)
 
 
@@ -321,7 +357,9 @@ def test_two_builds_of_the_same_month_at_once_count_each_community_once(
         thread.join()
     assert not errors
     communities = Region.objects.filter(level="community").count()
-    assert sorted(results)[-1] + sorted(results)[0] == communities
+    # Each community's every month of the year up to this one, built once between them.
+    assert sum(results) == communities * int(month[5:])
     assert RolledUpMonth.objects.filter(month=month).count() == communities
+    assert RolledUpMonth.objects.count() == communities * int(month[5:])
     assert_all_exact(world)
     assert connection.vendor == "postgresql"

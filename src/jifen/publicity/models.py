@@ -111,9 +111,11 @@ class Objection(models.Model):
 class MonthlyPoints(models.Model):
     """What a person earned in a community in an ended month, for the rankings (rankings.py):
     points from the community's issuer less what went back to it, the rule of the
-    announcement's ranking. Derived from the ledger, never edited: built once per
-    community and month (``RolledUpMonth``) by ``jifen tick`` or at publication, so a
-    county's year is read from a row per person and month instead of every transfer."""
+    announcement's ranking, and the same from January to that month (``year_points``).
+    Derived from the ledger, never edited: built once per community and month
+    (``RolledUpMonth``), in month order within a year, by ``jifen tick`` or at
+    publication. A row is kept for everyone with points in the month or in the year so
+    far, so a county's year to date is one month's rows instead of every transfer."""
 
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
@@ -123,6 +125,7 @@ class MonthlyPoints(models.Model):
     )
     month = models.CharField(max_length=7)  # YYYY-MM
     points = models.BigIntegerField()  # signed: a month may give back more than it earned
+    year_points = models.BigIntegerField()  # January to this month, signed likewise
 
     class Meta:
         constraints = [

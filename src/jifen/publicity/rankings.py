@@ -7,14 +7,16 @@ names are shown (``selectors.public_name``); ties go to the smaller person id, s
 order never changes between two readings of the same ledger.
 
 A county's year is millions of transfers, and summing them takes longer than a page may
-(docs/performance.md). So every ended month is rolled up once into ``MonthlyPoints`` (a
-row per person, community and month), by ``jifen tick`` (``roll_up_ended``, which also
-catches up months it missed) and at publication (``roll_up``); a ranking reads those rows
-for the months rolled up and the ledger for the rest: the current month, and any ended
-month of a community whose roll-up has not been built yet. ``RolledUpMonth`` marks what
-is built, written in the same transaction as its rows, and a reading decides once which
-(community, month) comes from where, so nothing is counted twice or missed, even while
-``tick`` is building.
+(docs/performance.md). So every ended month is rolled up once into ``MonthlyPoints``: a
+row per person, community and month with the month's points and the year's so far,
+built by ``jifen tick`` (``roll_up_ended``, which also catches up months it missed) and
+at publication (``roll_up``). A ranking of the year to date reads the rows of the last
+month rolled up and the ledger after it (the current month); a ranking of a month reads
+that month's rows, or the ledger when it is not rolled up. ``RolledUpMonth`` marks what
+is built, written in the same transaction as its rows; within a year a community's months
+are built in order (a month's year-to-date is the month before's plus its own), and a
+reading decides once which (community, month) comes from where, so nothing is counted
+twice or missed, even while ``tick`` is building.
 
 Transfers are dated when they are posted and never change (the ledger is append-only),
 so an ended month's figures never change either: its roll-up stays exact. A month is
@@ -46,7 +48,7 @@ _BUILD_CHUNK = 500
 
 @dataclass(frozen=True)
 class Scope:
-    """The communities a ranking covers, and where each of its months is read from."""
+    """The communities a ranking covers."""
 
     region: Region
     communities: list[int]
@@ -73,6 +75,12 @@ def year_months(year: int) -> list[str]:
     """January to December of ``year``, without the months still to come."""
     current = label(this_month())
     return [m for m in (f"{year:04d}-{n:02d}" for n in range(1, 13)) if m <= current]
+
+
+def _previous_in_year(month: str) -> str | None:
+    """The month before, within the same calendar year (None for January)."""
+    year, number = int(month[:4]), int(month[5:])
+    return None if number == 1 else f"{year:04d}-{number - 1:02d}"
 
 
 # --- SQL ----------------------------------------------------------------------------------------
@@ -114,33 +122,53 @@ class _Window:
 
 
 def _ledger_sql(windows: Sequence[_Window], with_community: bool) -> tuple[str, list[Any]]:
-    """(person, [community,] points) of every transfer in the windows between a person and
-    a community's issuer: + what the issuer gave, − what went back to it."""
-    t, d, c = "t", "d", "c"
+    """(person, [community,] points) from the transfers in the windows between a person
+    and a community's issuer: + what the issuer gave, − what went back to it.
+
+    Every transfer touching an issuer belongs to the issuer's community, so the windows
+    are the issuers' transfers in a time range, which the (debit|credit, created_at)
+    indexes find; they are summed per account before the accounts are looked at, so a
+    month of a county joins its 142,000 accounts once, not once per transfer."""
+    wanted = sorted({pk for window in windows for pk in window.communities})
+    issuers = dict(
+        Account.objects.filter(kind=AccountKind.ISSUER, region_id__in=wanted).values_list(
+            "region_id", "pk"
+        )
+    )
     transfer, account = _table(Transfer), _table(Account)
-    region, created = f"{t}.{_col(Transfer, 'region')}", f"{t}.{_col(Transfer, 'created_at')}"
-    conditions, params = [], []
-    for window in windows:
-        among, among_params = _in(region, window.communities)
-        conditions.append(f"({among} AND {created} >= %s AND {created} < %s)")
-        params += [*among_params, _moment(window.start), _moment(window.end)]
-    where = " OR ".join(conditions) or "1 = 0"
-    amount, kind, person = _col(Transfer, "amount"), _col(Account, "kind"), _col(Account, "person")
+    debit, credit = f"t.{_col(Transfer, 'debit')}", f"t.{_col(Transfer, 'credit')}"
+    created, amount = f"t.{_col(Transfer, 'created_at')}", f"t.{_col(Transfer, 'amount')}"
+    region = f"t.{_col(Transfer, 'region')}"
+
+    def where(side: str) -> tuple[str, list[Any]]:
+        conditions, params = [], []
+        for window in windows:
+            ids = [issuers[pk] for pk in window.communities if pk in issuers]
+            if not ids:
+                continue
+            among, among_params = _in(side, ids)
+            conditions.append(f"({among} AND {created} >= %s AND {created} < %s)")
+            params += [*among_params, _moment(window.start), _moment(window.end)]
+        return " OR ".join(conditions) or "1 = 0", params
+
+    given, given_params = where(debit)
+    back, back_params = where(credit)
     community = f", {region} AS community" if with_community else ""
-    joins = (
-        f"FROM {transfer} {t} "
-        f"JOIN {account} {d} ON {d}.{_col(Account, 'id')} = {t}.{_col(Transfer, 'debit')} "
-        f"JOIN {account} {c} ON {c}.{_col(Account, 'id')} = {t}.{_col(Transfer, 'credit')} "
-    )
+    group = f", {region}" if with_community else ""
+    outer = ", s.community AS community" if with_community else ""
     sql = (
-        f"SELECT {c}.{person} AS person{community}, {t}.{amount} AS points {joins}"  # noqa: S608 - names from the models; values are parameters
-        f"WHERE {d}.{kind} = %s AND {c}.{kind} = %s AND ({where}) "
+        f"SELECT a.{_col(Account, 'person')} AS person{outer}, s.points AS points FROM ("  # noqa: S608 - names from the models; values are parameters
+        f"SELECT {credit} AS account{community}, CAST(SUM({amount}) AS BIGINT) AS points "
+        f"FROM {transfer} t "
+        f"WHERE {given} GROUP BY {credit}{group} "
         f"UNION ALL "
-        f"SELECT {d}.{person}{community}, -{t}.{amount} {joins}"
-        f"WHERE {d}.{kind} = %s AND {c}.{kind} = %s AND ({where})"
+        f"SELECT {debit} AS account{community}, -CAST(SUM({amount}) AS BIGINT) AS points "
+        f"FROM {transfer} t "
+        f"WHERE {back} GROUP BY {debit}{group}"
+        f") s JOIN {account} a ON a.{_col(Account, 'id')} = s.account "
+        f"WHERE a.{_col(Account, 'kind')} = %s"
     )
-    issuer, holder = str(AccountKind.ISSUER), str(AccountKind.PERSON)
-    return sql, [issuer, holder, *params, holder, issuer, *params]
+    return sql, [*given_params, *back_params, str(AccountKind.PERSON)]
 
 
 # --- Building the roll-up -------------------------------------------------------------------------
@@ -158,43 +186,46 @@ def built_communities(month: str, communities: Iterable[int] | None = None) -> s
 
 
 def _insert_rows(month: str, communities: list[int]) -> None:
+    """The month's rows: its points from the ledger, and the year's so far added to the
+    month before's rows (built already, by ``_build``'s order)."""
     start, end = month_bounds(month)
-    rows, rows_params = _ledger_sql([_Window(tuple(communities), start, end)], True)
+    rows, params = _ledger_sql([_Window(tuple(communities), start, end)], True)
+    person, community = _col(MonthlyPoints, "person"), _col(MonthlyPoints, "community")
+    points, year_points = _col(MonthlyPoints, "points"), _col(MonthlyPoints, "year_points")
+    table, month_col = _table(MonthlyPoints), _col(MonthlyPoints, "month")
+    parts = [f"SELECT person, community, points, points AS year_points FROM ({rows}) m"]  # noqa: S608 - names from the models; values are parameters
+    before = _previous_in_year(month)
+    if before is not None:
+        among, among_params = _in(community, communities)
+        parts.append(
+            f"SELECT {person}, {community}, 0, {year_points} FROM {table} "  # noqa: S608
+            f"WHERE {month_col} = %s AND {among}"
+        )
+        params += [before, *among_params]
     sql = (
-        f"INSERT INTO {_table(MonthlyPoints)} "  # noqa: S608 - names from the models; values are parameters
-        f"({_col(MonthlyPoints, 'person')}, {_col(MonthlyPoints, 'community')}, "
-        f"{_col(MonthlyPoints, 'month')}, {_col(MonthlyPoints, 'points')}) "
-        f"SELECT person, community, %s, SUM(points) FROM ({rows}) x "
-        f"GROUP BY person, community HAVING SUM(points) <> 0"
+        f"INSERT INTO {table} ({person}, {community}, {month_col}, {points}, {year_points}) "  # noqa: S608
+        f"SELECT person, community, %s, SUM(points), SUM(year_points) "
+        f"FROM ({' UNION ALL '.join(parts)}) x GROUP BY person, community "
+        f"HAVING SUM(points) <> 0 OR SUM(year_points) <> 0"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [month, *rows_params])
+        cursor.execute(sql, [month, *params])
 
 
-def roll_up(month: str, communities: Iterable[int] | None = None) -> int:
-    """Build the ``MonthlyPoints`` of an ended month for these communities (default: every
-    community) where they are not built yet; how many communities were built. Safe to run
-    at the same time as another build of the same month: the markers' unique constraint
-    lets one of them build each community, and the other sees it built."""
-    month = label(parse_month(month))
-    if not _ended(month):
-        return 0
-    wanted = sorted(
-        set(communities)
-        if communities is not None
-        else Region.objects.filter(level=Level.COMMUNITY).values_list("pk", flat=True)
-    )
+def _build(month: str, communities: list[int]) -> int:
+    """Build one month for those of ``communities`` not built yet (the month before in
+    the year must be built for them)."""
     built = 0
-    for start in range(0, len(wanted), _BUILD_CHUNK):
-        chunk = wanted[start : start + _BUILD_CHUNK]
+    for start in range(0, len(communities), _BUILD_CHUNK):
+        chunk = communities[start : start + _BUILD_CHUNK]
         for _attempt in range(3):
             missing = sorted(set(chunk) - built_communities(month, chunk))
             if not missing:
                 break
             try:
                 with transaction.atomic():
-                    # Markers first, in id order: a second builder waits on the first's
-                    # rows and then finds them taken, instead of counting twice.
+                    # Markers first, in id order: a second builder of the same month waits
+                    # on the first's and then finds them taken, instead of counting twice.
                     RolledUpMonth.objects.bulk_create(
                         [RolledUpMonth(community_id=pk, month=month) for pk in missing]
                     )
@@ -206,6 +237,25 @@ def roll_up(month: str, communities: Iterable[int] | None = None) -> int:
     return built
 
 
+def roll_up(month: str, communities: Iterable[int] | None = None) -> int:
+    """Build the ``MonthlyPoints`` of an ended month for these communities (default: every
+    community), and those of the months before it in its year that are missing; how many
+    (community, month) were built. Safe beside another build of the same months: the
+    markers' unique constraint lets one of them build each, the other sees it built."""
+    month = label(parse_month(month))
+    if not _ended(month):
+        return 0
+    wanted = sorted(
+        set(communities)
+        if communities is not None
+        else Region.objects.filter(level=Level.COMMUNITY).values_list("pk", flat=True)
+    )
+    built = 0
+    for number in range(1, int(month[5:]) + 1):
+        built += _build(f"{month[:4]}-{number:02d}", wanted)
+    return built
+
+
 def _first_transfer_month() -> date | None:
     first = Transfer.objects.order_by("created_at").values_list("created_at", flat=True).first()
     return None if first is None else timezone.localtime(first).date().replace(day=1)
@@ -213,25 +263,25 @@ def _first_transfer_month() -> date | None:
 
 def roll_up_ended(as_of: date | None = None) -> int:
     """(From ``jifen tick``.) Roll up every month before ``as_of``'s (default today) that
-    is over and not rolled up for every community, from the ledger's first month on, so
-    months a tick missed are caught up. Returns how many (community, month) were built."""
+    is over and not rolled up for every community, from January of the ledger's first
+    year on, so months a tick missed are caught up. How many (community, month) were built."""
     today = timezone.localdate()
     last = (min(as_of, today) if as_of else today).replace(day=1)  # not included
     first = _first_transfer_month()
     if first is None or first >= last:
         return 0
+    month = first.replace(month=1)
     communities = list(Region.objects.filter(level=Level.COMMUNITY).values_list("pk", flat=True))
     counts = dict(
-        RolledUpMonth.objects.filter(month__gte=label(first), month__lt=label(last))
+        RolledUpMonth.objects.filter(month__gte=label(month), month__lt=label(last))
         .values("month")
         .annotate(n=Count("id"))
         .values_list("month", "n")
     )
     built = 0
-    month = first
     while month < last:
         if counts.get(label(month), 0) < len(communities):
-            built += roll_up(label(month), communities)
+            built += _build(label(month), sorted(communities))
         month = next_month(month)
     return built
 
@@ -239,29 +289,66 @@ def roll_up_ended(as_of: date | None = None) -> int:
 # --- Reading ------------------------------------------------------------------------------------
 
 
-def _plan(scope: Scope, months: Iterable[str]) -> tuple[str, list[Any]]:
-    """(person, points) rows of the scope's months: the roll-up where it is built, the
-    ledger elsewhere (a statement to aggregate)."""
+def _plan(scope: Scope, months: Iterable[str], rolled_up: bool = True) -> tuple[str, list[Any]]:
+    """(person, points) rows of the scope's months, to aggregate: the roll-up where it is
+    built (unless ``rolled_up`` is False), the ledger elsewhere.
+
+    The months of a year from January on that are rolled up for every community of the
+    scope come from the last one's ``year_points``; other months rolled up from their
+    ``points``; a month rolled up for some communities only, from the roll-up for those
+    and the ledger for the others; the rest (the current month first) from the ledger."""
     current = label(this_month())
     months = sorted(m for m in {label(parse_month(m)) for m in months} if m <= current)
     everyone = set(scope.communities)
     ended = [m for m in months if m < current]
     counts: dict[str, int] = {}
-    if ended and everyone:
+    if ended and everyone and rolled_up:
         counts = dict(
             RolledUpMonth.objects.filter(month__in=ended, community_id__in=scope.communities)
             .values("month")
             .annotate(n=Count("id"))
             .values_list("month", "n")
         )
-    full: list[str] = []
-    partial: dict[str, set[int]] = {}
-    for month in ended:
-        number = counts.get(month, 0)
-        if number and number >= len(everyone):
-            full.append(month)
-        elif number:
-            partial[month] = built_communities(month, scope.communities)
+    full = {m for m in ended if counts.get(m, 0) >= len(everyone)}
+    partial = {
+        m: built_communities(m, scope.communities)
+        for m in ended
+        if 0 < counts.get(m, 0) < len(everyone)
+    }
+    # Year to date: the longest run January, February, … of asked months all rolled up.
+    year_ends: list[str] = []
+    covered: set[str] = set()
+    for year in sorted({m[:4] for m in ended}):
+        run: list[str] = []
+        for number in range(1, 13):
+            month = f"{year}-{number:02d}"
+            if month not in full or month not in months:
+                break
+            run.append(month)
+        if run:
+            year_ends.append(run[-1])
+            covered.update(run)
+    table = _table(MonthlyPoints)
+    person, community = _col(MonthlyPoints, "person"), _col(MonthlyPoints, "community")
+    month_col = _col(MonthlyPoints, "month")
+    parts, params = [], []
+
+    def rolled(column: str, ids: Sequence[int], which: Sequence[str]) -> None:
+        among, among_params = _in(community, list(ids))
+        in_months, month_params = _in(month_col, list(which))
+        parts.append(
+            f"SELECT {person} AS person, {_col(MonthlyPoints, column)} AS points "  # noqa: S608 - names from the models; values are parameters
+            f"FROM {table} WHERE {among} AND {in_months}"
+        )
+        params.extend([*among_params, *month_params])
+
+    if year_ends:
+        rolled("year_points", scope.communities, year_ends)
+    single = sorted(full - covered)
+    if single:
+        rolled("points", scope.communities, single)
+    for month, ids in sorted(partial.items()):
+        rolled("points", sorted(ids), [month])
     # The ledger's windows: whole months where nothing is rolled up, merged when they
     # follow each other (one range to scan), and what is missing of partial months.
     windows: list[_Window] = []
@@ -276,22 +363,6 @@ def _plan(scope: Scope, months: Iterable[str]) -> tuple[str, list[Any]]:
             windows[-1] = _Window(all_ids, windows[-1].start, end)
         else:
             windows.append(_Window(all_ids, start, end))
-    parts, params = [], []
-    table = _table(MonthlyPoints)
-    person, points = _col(MonthlyPoints, "person"), _col(MonthlyPoints, "points")
-    community, month_col = _col(MonthlyPoints, "community"), _col(MonthlyPoints, "month")
-    rolled: list[tuple[Sequence[int], list[str]]] = []
-    if full:
-        rolled.append((scope.communities, full))
-    rolled += [(sorted(ids), [m]) for m, ids in partial.items()]
-    for ids, which in rolled:
-        among, among_params = _in(community, list(ids))
-        in_months, month_params = _in(month_col, which)
-        parts.append(
-            f"SELECT {person} AS person, {points} AS points FROM {table} "  # noqa: S608 - names from the models; values are parameters
-            f"WHERE {among} AND {in_months}"
-        )
-        params += [*among_params, *month_params]
     if windows:
         ledger, ledger_params = _ledger_sql(windows, False)
         parts.append(ledger)
@@ -303,16 +374,29 @@ def _plan(scope: Scope, months: Iterable[str]) -> tuple[str, list[Any]]:
 
 def _aggregate(rows: str, tail: str) -> str:
     # The columns of a UNION are named by its first SELECT, on SQLite as on PostgreSQL.
+    # Every part is a bigint (the ledger's sums cast back from PostgreSQL's numeric), so
+    # the sum runs on integers, which is what made a county's year fast enough.
     return f"SELECT person, SUM(points) AS total FROM ({rows}) x GROUP BY person {tail}"  # noqa: S608
 
 
-def scores(region: Region, months: Iterable[str]) -> dict[int, int]:
+def _read(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Compiling this plan (JIT) costs PostgreSQL more than it saves over the
+            # half million rows of a county's year (~50 ms of ~450, docs/performance.md).
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def scores(region: Region, months: Iterable[str], *, rolled_up: bool = True) -> dict[int, int]:
     """Every person's score over these months in the region (zero and below included):
-    what the rankings order. For checks and exports; a page wants ``top``."""
-    rows, params = _plan(scope_of(region), months)
-    with connection.cursor() as cursor:
-        cursor.execute(_aggregate(rows, ""), params)
-        return {int(person): int(total) for person, total in cursor.fetchall() if person}
+    what the rankings order. For checks and exports; a page wants ``top``. ``rolled_up``
+    False: all from the ledger (to compare)."""
+    rows, params = _plan(scope_of(region), months, rolled_up)
+    return {
+        int(person): int(total) for person, total in _read(_aggregate(rows, ""), params) if person
+    }
 
 
 @dataclass(frozen=True)
@@ -333,14 +417,17 @@ class Ranked:
         }
 
 
-def top(region: Region, months: Iterable[str], size: int = RANKING_SIZE) -> list[Ranked]:
+def top(
+    region: Region, months: Iterable[str], size: int = RANKING_SIZE, *, rolled_up: bool = True
+) -> list[Ranked]:
     """The ``size`` people with the highest positive score over these months in the
-    region, highest first, ties by person id."""
-    rows, params = _plan(scope_of(region), months)
+    region, highest first, ties by person id. ``rolled_up`` False: all from the ledger."""
+    rows, params = _plan(scope_of(region), months, rolled_up)
     tail = "HAVING SUM(points) > 0 ORDER BY total DESC, person LIMIT %s"
-    with connection.cursor() as cursor:
-        cursor.execute(_aggregate(rows, tail), [*params, int(size)])
-        found = [(int(person), int(total)) for person, total in cursor.fetchall()]
+    found = [
+        (int(person), int(total))
+        for person, total in _read(_aggregate(rows, tail), [*params, int(size)])
+    ]
     people = Person.objects.only("name", "consent_at", "volunteer_no").in_bulk(
         [pk for pk, _t in found]
     )
@@ -359,10 +446,14 @@ def top(region: Region, months: Iterable[str], size: int = RANKING_SIZE) -> list
     return ranked
 
 
-def month_top(region: Region, month: str, size: int = RANKING_SIZE) -> list[Ranked]:
-    return top(region, [label(parse_month(month))], size)
+def month_top(
+    region: Region, month: str, size: int = RANKING_SIZE, *, rolled_up: bool = True
+) -> list[Ranked]:
+    return top(region, [label(parse_month(month))], size, rolled_up=rolled_up)
 
 
-def year_top(region: Region, year: int, size: int = RANKING_SIZE) -> list[Ranked]:
+def year_top(
+    region: Region, year: int, size: int = RANKING_SIZE, *, rolled_up: bool = True
+) -> list[Ranked]:
     """January 1st to now (or the whole of a past year)."""
-    return top(region, year_months(year), size)
+    return top(region, year_months(year), size, rolled_up=rolled_up)

@@ -24,6 +24,7 @@ class Migration(migrations.Migration):
                 ),
                 ("month", models.CharField(max_length=7)),
                 ("points", models.BigIntegerField()),
+                ("year_points", models.BigIntegerField()),
                 (
                     "community",
                     models.ForeignKey(
