@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jifen.publicity.views import console, documents, verify
+from jifen.publicity.views import console, documents, kiosk, public, verify
 
 app_name = "publicity"
 
@@ -64,4 +64,17 @@ urlpatterns = [
     # The public verify page (no login) and a resident's proof to download.
     path("verify/", verify.verify, name="verify"),
     path("verify/proof/<int:announcement_id>.json", verify.proof_download, name="proof_download"),
+    # The public pages (no login): 公示, rankings, activity news; the big screen.
+    path("public/", public.index, name="public_index"),
+    path(
+        "public/announcements/<int:announcement_id>/",
+        public.announcement_page,
+        name="public_announcement",
+    ),
+    path("public/<str:code>/", public.region_page, name="public_region"),
+    path("public/<str:code>/announcements/", public.announcement_list, name="public_announcements"),
+    path("public/<str:code>/rankings/", public.ranking_page, name="public_rankings"),
+    path("public/<str:code>/activities/", public.activities_page, name="public_activities"),
+    path("kiosk/<str:code>/", kiosk.screen, name="kiosk"),
+    path("kiosk/<str:code>/panels/", kiosk.panels, name="kiosk_panels"),
 ]
