@@ -109,3 +109,19 @@ def test_the_panels_read_a_bounded_number_of_queries(
     url = reverse("publicity:kiosk_panels", args=[world.wenchang.code])
     with django_assert_max_num_queries(8):
         Client().get(url)
+
+
+def test_a_screen_logged_in_without_consent_is_not_sent_to_the_consent_page(
+    world: World,
+) -> None:
+    """A kiosk account made by staff has not agreed to publication; its screen must still
+    show, and its fetches get panels, not the question."""
+    screen = world.kiosk
+    screen.consent_at = None
+    screen.save()
+    client = Client()
+    client.force_login(screen)
+    for name in ("publicity:kiosk", "publicity:kiosk_panels"):
+        response = client.get(reverse(name, args=[world.wenchang.code]))
+        assert response.status_code == 200
+        assert "kiosk-panel" in response.content.decode()

@@ -13,7 +13,17 @@ class ConsentMiddleware:
     decides whether public pages show the masked name or just the volunteer number.
     """
 
-    EXEMPT_PREFIXES = ("/api/", "/static/", "/consent/", "/logout/", "/i18n/", "/public/")
+    # The public pages and the big screen too: a screen logged in with the kiosk role
+    # fetches its panels every minute and nobody is there to answer.
+    EXEMPT_PREFIXES = (
+        "/api/",
+        "/static/",
+        "/consent/",
+        "/logout/",
+        "/i18n/",
+        "/public/",
+        "/kiosk/",
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
