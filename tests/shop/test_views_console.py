@@ -95,7 +95,7 @@ def test_staff_find_the_counter_in_the_console_menu(staff: Client) -> None:
     assert counter.status_code == 200
     page = counter.content.decode()
     assert 'id="id_code"' in page and 'hx-post="/console/shop/lookup/"' in page
-    assert "shop/console-scan.js" in page
+    assert "jifen/scanner.js" in page and "shop/console-scan.js" in page
 
 
 def test_the_merchant_role_finds_the_merchant_pages_in_the_console_menu(shop: Shop) -> None:

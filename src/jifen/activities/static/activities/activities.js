@@ -52,10 +52,9 @@
     full.hidden = true;
   }
 
-  // The card scanner: the phone's camera reads the card's QR code with the browser's
-  // BarcodeDetector (Chromium on Android, ChromeOS, macOS); elsewhere, or without a
-  // camera (plain HTTP allows none), the code is typed or comes from a handheld scanner,
-  // which types it into the same field.
+  // The card scanner: the phone's camera reads the card's QR code; elsewhere, or without
+  // a camera, the code is typed or comes from a handheld scanner, which types it into the
+  // same field.
   var scanner = document.querySelector("[data-scanner]");
   if (!scanner) {
     return;
@@ -77,72 +76,24 @@
     }
   });
 
-  var start = scanner.querySelector("[data-start-camera]");
-  var canUseCamera = "BarcodeDetector" in window && navigator.mediaDevices &&
-    navigator.mediaDevices.getUserMedia && window.isSecureContext;
-  if (!canUseCamera) {
-    start.hidden = true;
+  // The camera (web's scanner.js, loaded before this file) reads cards' codes only.
+  if (!window.jifenScanner) {
+    scanner.querySelector("[data-start-camera]").hidden = true;
     return;
   }
-  var camera = scanner.querySelector("[data-camera]");
-  var video = scanner.querySelector("[data-video]");
-  var status = scanner.querySelector("[data-camera-status]");
-  var last = "";
-  var lastAt = 0;
-
-  function send(code) {
-    var now = Date.now();
-    // A card held in front of the camera is read many times a second: once is enough.
-    if (code === last && now - lastAt < 5000) {
-      return;
+  window.jifenScanner.attach({
+    start: scanner.querySelector("[data-start-camera]"),
+    camera: scanner.querySelector("[data-camera]"),
+    video: scanner.querySelector("[data-video]"),
+    status: scanner.querySelector("[data-camera-status]"),
+    repeatMs: 5000,
+    everyCode: true,
+    accept: function (raw) {
+      return raw.indexOf("JF1:") === 0;
+    },
+    onCode: function (raw) {
+      codeInput.value = raw;
+      window.jifenScanner.submit(form);
     }
-    last = code;
-    lastAt = now;
-    codeInput.value = code;
-    if (navigator.vibrate) {
-      navigator.vibrate(80);
-    }
-    form.requestSubmit();
-  }
-
-  start.addEventListener("click", function () {
-    var detector;
-    try {
-      detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-    } catch (e) {
-      start.hidden = true;
-      return;
-    }
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
-      .then(function (stream) {
-        video.srcObject = stream;
-        camera.hidden = false;
-        start.hidden = true;
-        return video.play();
-      })
-      .then(function () {
-        status.textContent = status.getAttribute("data-ready") || "";
-        var busy = false;
-        window.setInterval(function () {
-          if (busy || video.readyState < 2) {
-            return;
-          }
-          busy = true;
-          detector.detect(video).then(function (codes) {
-            busy = false;
-            for (var n = 0; n < codes.length; n++) {
-              if (codes[n].rawValue.indexOf("JF1:") === 0) {
-                send(codes[n].rawValue);
-              }
-            }
-          }, function () {
-            busy = false;
-          });
-        }, 250);
-      })
-      .catch(function () {
-        start.hidden = true;
-        camera.hidden = true;
-      });
   });
 })();
