@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jifen.publicity.views import console, documents, kiosk, public, verify
+from jifen.publicity.views import console, documents, kiosk, objections, public, verify
 
 app_name = "publicity"
 
@@ -70,6 +70,11 @@ urlpatterns = [
         "public/announcements/<int:announcement_id>/",
         public.announcement_page,
         name="public_announcement",
+    ),
+    path(
+        "public/announcements/<int:announcement_id>/object/",
+        objections.object_to,
+        name="object",
     ),
     path("public/<str:code>/", public.region_page, name="public_region"),
     path("public/<str:code>/announcements/", public.announcement_list, name="public_announcements"),
