@@ -13,6 +13,7 @@ from jifen.demo.names import invented_names
 from jifen.demo.seed_activities import seed_demo_activities
 from jifen.demo.seed_claims import seed_demo_claims
 from jifen.demo.seed_points import seed_demo_points
+from jifen.demo.seed_publicity import seed_demo_publicity
 from jifen.demo.seed_shop import seed_demo_shop
 from jifen.people import services
 from jifen.people.models import Merchant, Organization, Person, Proxy, Role, Team
@@ -242,4 +243,5 @@ def seed_demo() -> list[Login]:
     seed_demo_claims(volunteers)
     seed_demo_activities(volunteers)
     seed_demo_shop(volunteers)
+    seed_demo_publicity()
     return LOGINS
