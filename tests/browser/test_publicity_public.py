@@ -13,6 +13,7 @@ from jifen.lib.masking import mask_name
 from jifen.publicity.selectors import public_name
 from jifen.publicity.views.public import LINES_PER_PAGE
 from tests.browser.helpers import assert_fits
+from tests.browser.test_activities import _activity
 from tests.conftest import World, make_person
 from tests.publicity.public_data import award, published_month
 
@@ -122,6 +123,12 @@ def test_the_big_screen_turns_refreshes_and_survives_losing_the_network(
         award(
             make_person(world.wenchang, name), 200 - n * 15, timezone.now() - timedelta(minutes=1)
         )
+    for days, title in (
+        (1, "重阳节慰问独居老人"),
+        (2, "江滨花园楼道清扫与小广告清理志愿服务"),
+        (4, "义诊"),
+    ):
+        _activity(world, title, timedelta(days=days, hours=3))
     context = browser.new_context(base_url=live_server.url, **SCREEN)
     context.set_default_timeout(10_000)
     screen = context.new_page()
@@ -142,6 +149,9 @@ def test_the_big_screen_turns_refreshes_and_survives_losing_the_network(
     expect(ranking.locator("li")).to_have_count(10)
     expect(ranking).to_contain_text(mask_name(world.resident.name))
     expect(ranking).to_contain_text("司**如")
+    activities = screen.locator(".kiosk-panel[data-panel='activities'] li")
+    expect(activities).to_have_count(3)
+    expect(activities.first).to_contain_text("重阳节慰问独居老人")
 
     # New points reach the screen without anyone touching it.
     newcomer = make_person(world.wenchang, "黄志强")

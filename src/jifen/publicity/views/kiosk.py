@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from jifen.lib.months import label, parse_month, previous_month, this_month
+from jifen.lib.months import label, previous_month, this_month
 from jifen.publicity import rankings, selectors
 from jifen.publicity.views.public import activity_news
 from jifen.regions.models import Level, Region
@@ -76,7 +76,6 @@ def panels_context(request: HttpRequest, community: Region) -> dict[str, Any]:
     if latest is not None:
         url = request.build_absolute_uri(reverse("publicity:public_announcement", args=[latest.pk]))
         context.update(
-            announcement_month=parse_month(latest.month),
             announcement_leaders=latest.ranking[:LEADERS_ON_ANNOUNCEMENT],
             announcement_qr=_qr(url, _("Scan to read every line on your phone")),
         )
