@@ -466,7 +466,8 @@ def run_county(ctx: Context) -> list[Result]:
             None if failed else got["first_s"],
             "s",
             note=(
-                f"{size}; first call in a fresh process; then median "
+                f"{size} ({info['current_month']:,} of them this month, read from the "
+                f"ledger); first call in a fresh process; then median "
                 f"{got['median_s']:.3f} s, max {got['max_s']:.3f} s of {REPEATS}; {agree}; "
                 f"{verified}"
             ),
@@ -487,6 +488,9 @@ def run_county(ctx: Context) -> list[Result]:
             "county_roll_up_s",
             info["roll_up_s"],
             "s",
-            note=f"untimed part: rolling up {info['rolled_up']} community-months, as tick does",
+            note=(
+                f"untimed: rolling up {info['rolled_up']} community-months "
+                f"({info['rows']:,} rows), as tick does; seeding took {info['seed_s']:.0f} s"
+            ),
         ),
     ]
