@@ -11,13 +11,11 @@ number; phone and ID numbers are never read here. The reads are the selectors' a
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -29,7 +27,6 @@ from jifen.lib.errors import DomainError
 from jifen.lib.months import label, next_month, parse_month, previous_month, this_month
 from jifen.lib.pagination import paginate
 from jifen.publicity import rankings, selectors
-from jifen.publicity.models import Announcement
 from jifen.regions.models import Level, Region
 
 ANNOUNCEMENTS_PER_PAGE = 20
@@ -56,19 +53,6 @@ def trail(region: Region) -> list[Region]:
         .order_by("path")
         .only("code", "name", "level", "path")
     )
-
-
-def optional_url(name: str, *args: Any) -> str:
-    """The URL of a page another part of Jifen may not have yet; empty when it has not."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-
-
-def verify_url(announcement: Announcement) -> str:
-    base = optional_url("publicity:verify") or "/verify/"
-    return f"{base}?{urlencode({'announcement': announcement.pk})}"
 
 
 # --- Activities ---------------------------------------------------------------------------------
@@ -265,8 +249,6 @@ def announcement_page(request: HttpRequest, announcement_id: int) -> HttpRespons
             "ranking": announcement.ranking,
             "page": page,
             "lines": lines,
-            "verify_url": verify_url(announcement),
-            "pdf_url": optional_url("publicity:announcement_pdf", announcement.pk),
             "objections_open": announcement.objections_until is not None
             and now <= announcement.objections_until,
         },
