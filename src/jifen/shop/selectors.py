@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jifen.lib.errors import NotFound
+from jifen.lib.months import previous_month
 from jifen.people import authz
 from jifen.people.models import Merchant, Person, Proxy
 from jifen.points import selectors as points
@@ -177,12 +178,6 @@ class Liability:
         return self.stock_points >= self.outstanding
 
 
-def _months_back(first: date, n: int) -> date:
-    """The first day of the month ``n`` months before ``first`` (a first of month)."""
-    index = first.year * 12 + first.month - 1 - n
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def liability(community: Region) -> Liability:
     """The liability dashboard of one community (staff, admins)."""
     if community.level != Level.COMMUNITY:
@@ -203,7 +198,7 @@ def liability(community: Region) -> Liability:
     months = points.monthly_totals(community)
     this_month = timezone.localdate().replace(day=1)
     # The last three full months; a month without any transfer counts as none redeemed.
-    since = _months_back(this_month, 3)
+    since = previous_month(previous_month(previous_month(this_month)))
     three = [row for row in months if since <= row.month < this_month]
     rate = sum(row.redeemed for row in three) / 3
     return Liability(

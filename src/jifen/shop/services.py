@@ -713,16 +713,9 @@ def take_points(
     return fulfil(actor=actor, order=order)
 
 
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """The first instant of ``YYYY-MM`` and of the month after, in the deployment's zone.
-    Only that spelling: a settlement is unique per month *string*, so "2026-3" beside
-    "2026-03" would settle March twice."""
-    return months.month_bounds(month)
-
-
 def merchant_orders(merchant: Merchant, month: str) -> Any:
     """The merchant's orders handed over in the month, oldest first."""
-    start, end = month_bounds(month)
+    start, end = months.month_bounds(month)
     return (
         Redemption.objects.filter(
             merchant=merchant,
@@ -740,7 +733,9 @@ def settle_merchant(*, actor: Person, merchant: Merchant, month: str) -> Merchan
     """The community has paid the merchant for the month: the points of the orders handed
     over that month leave the merchant's account for the settlement sink. Once a month."""
     authz.require(actor, authz.MANAGE_SHOP, merchant.region)
-    _start, end = month_bounds(month)
+    # Only YYYY-MM (lib.months): a settlement is unique per month *string*, so
+    # "2026-3" beside "2026-03" would settle March twice.
+    _start, end = months.month_bounds(month)
     if end > timezone.now():
         raise Conflict(_("A month is settled once it has ended."), code="month_not_ended")
     if merchant.region.level != Level.COMMUNITY:

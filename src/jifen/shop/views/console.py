@@ -663,7 +663,7 @@ def merchants(request: HttpRequest) -> HttpResponse:
     _require_shop(actor)
     this_month = month_of(timezone.localdate())
     month = month_param(request, shift_month(this_month, -1))
-    start, end = services.month_bounds(month)
+    start, end = months.month_bounds(month)
     found = list(selectors.merchants_to_settle(actor))
     totals: dict[int, dict[str, Any]] = {
         row["merchant"]: dict(row)
