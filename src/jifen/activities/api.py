@@ -9,7 +9,7 @@ take an ``Idempotency-Key``.
 import hashlib
 import hmac
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -17,11 +17,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from jifen.activities import cards, selectors, services, tokens
 from jifen.activities.models import Activity, Attendance, Signup
 from jifen.activities.models import Status as ActivityStatus
+from jifen.api.fields import Code, Id, LongText, Text
 from jifen.api.idempotency import idempotent
 from jifen.api.security import caller
 from jifen.lib.errors import InvalidInput, NotFound
@@ -31,22 +32,6 @@ from jifen.people.models import Organization, Person, Team
 from jifen.regions.selectors import get_region
 
 router = Router(tags=["activities"])
-
-MAX_ID = 2**63 - 1  # the largest id the database stores; beyond it nothing exists
-
-
-def _printable(value: str) -> str:
-    # PostgreSQL cannot store NUL in text: refused here as bad input, not a 500 there.
-    if "\x00" in value:
-        raise ValueError("contains a NUL character")
-    return value
-
-
-# Longer than the services allow, so that they answer with their own precise message.
-Text = Annotated[str, Field(max_length=1000), AfterValidator(_printable)]
-LongText = Annotated[str, Field(max_length=5000), AfterValidator(_printable)]
-Code = Annotated[str, Field(max_length=200), AfterValidator(_printable)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 # --- Output -------------------------------------------------------------------------------

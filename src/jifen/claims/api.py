@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
+from jifen.api.fields import MAX_ID, Id, LongText, Reason
 from jifen.api.idempotency import idempotent
 from jifen.api.security import caller
 from jifen.claims import selectors, services
@@ -32,22 +33,7 @@ from jifen.regions.selectors import get_region
 
 router = Router(tags=["claims"])
 
-MAX_ID = 2**63 - 1  # the largest id the database stores; beyond it nothing exists
 
-
-def _printable(value: str) -> str:
-    # PostgreSQL cannot store NUL in text: refused here as bad input, not a 500 there.
-    if "\x00" in value:
-        raise ValueError("contains a NUL character")
-    return value
-
-
-Reason = Annotated[str, Field(max_length=200), AfterValidator(_printable)]
-# Longer than the services allow, so that they answer with their own precise message.
-LongText = Annotated[str, Field(max_length=2000), AfterValidator(_printable)]
-
-
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # A number (1, 1.5) or a numeric string ("1.5"); true/false and NaN are refused.
 Quantity = Annotated[Decimal, Field(allow_inf_nan=False)]
 

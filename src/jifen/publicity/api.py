@@ -9,7 +9,7 @@ everyone, through ``/public/...``.
 """
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Body, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
+from jifen.api.fields import Id, LongText
 from jifen.api.security import caller
 from jifen.lib.errors import InvalidInput, NotFound
 from jifen.people import authz
@@ -29,20 +30,6 @@ from jifen.publicity.models import Status as State
 from jifen.regions.selectors import get_region
 
 router = Router(tags=["announcements"])
-
-MAX_ID = 2**63 - 1  # the largest id the database stores; beyond it nothing exists
-
-
-def _printable(value: str) -> str:
-    # PostgreSQL cannot store NUL in text: refused here as bad input, not a 500 there.
-    if "\x00" in value:
-        raise ValueError("contains a NUL character")
-    return value
-
-
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-# Longer than the services allow, so that they answer with their own precise message.
-LongText = Annotated[str, Field(max_length=2000), AfterValidator(_printable)]
 
 
 # --- Output -------------------------------------------------------------------------------

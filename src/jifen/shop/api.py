@@ -21,9 +21,10 @@ from django.utils.translation import gettext_lazy as _
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from jifen.activities import cards
+from jifen.api.fields import MAX_ID, Code, Id, LongText, Text
 from jifen.api.idempotency import idempotent
 from jifen.api.security import caller, optional_person
 from jifen.lib import months
@@ -39,22 +40,9 @@ from jifen.shop.models import Status as OrderStatus
 
 router = Router(tags=["shop"])
 
-MAX_ID = 2**63 - 1  # the largest id the database stores; beyond it nothing exists
 QR_PREFIX = "JFO:"  # what the order's QR code holds; services.normalize_code reads it back
 
 
-def _printable(value: str) -> str:
-    # PostgreSQL cannot store NUL in text: refused here as bad input, not a 500 there.
-    if "\x00" in value:
-        raise ValueError("contains a NUL character")
-    return value
-
-
-# Longer than the services allow, so that they answer with their own precise message.
-Text = Annotated[str, Field(max_length=1000), AfterValidator(_printable)]
-LongText = Annotated[str, Field(max_length=5000), AfterValidator(_printable)]
-Code = Annotated[str, Field(max_length=200), AfterValidator(_printable)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # A JSON integer: true, 2.5 and "2" are refused rather than read as numbers. Its range
 # (quantity 1–99, stock 0 or more …) is the services' to check, with their own message.
 Whole = Annotated[int, Field(strict=True)]
