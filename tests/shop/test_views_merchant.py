@@ -356,3 +356,12 @@ def test_the_months_orders_and_the_excel_report(
     total = next(row for row in rows if row[0] == zh("Total"))
     assert total[3:5] == [4, 80]
     assert volunteer.name not in str(rows) and mask_name(volunteer.name) in str(rows)
+
+
+def test_an_operator_without_the_merchant_role_finds_the_counter_from_home(
+    shop: Shop, other_merchant: Merchant
+) -> None:
+    operator = other_merchant.operators.get()  # 郭早餐: no role at all
+    home = client_for(operator).get("/").content.decode()
+    assert "/merchant/" in home and "便民早餐店" in home
+    assert "/merchant/" not in client_for(shop.world.stranger).get("/").content.decode()

@@ -3,6 +3,7 @@ from django.shortcuts import render
 
 from jifen.people import authz, selectors
 from jifen.points.selectors import balance_of
+from jifen.shop.selectors import operated_merchants
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -19,5 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "proxies_for": selectors.principals_of(person),  # type: ignore[arg-type]
             "is_worker": authz.can(person, authz.OPEN_CONSOLE),  # type: ignore[arg-type]
             "balance": balance_of(person),  # type: ignore[arg-type]
+            # A partner shop's operator finds its counter here, role or not.
+            "merchants": list(operated_merchants(person)),  # type: ignore[arg-type]
         },
     )
