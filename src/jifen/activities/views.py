@@ -55,12 +55,7 @@ from jifen.points.selectors import catalogue
 from jifen.regions.models import Level, Region
 from jifen.web.forms import add_domain_error
 from jifen.web.views.console import console_view
-from jifen.web.views.errors import resident_view
-
-
-def _actor(request: HttpRequest) -> Person:
-    return request.user  # type: ignore[return-value]
-
+from jifen.web.views.errors import person_of, resident_view
 
 # --- Reads of these pages (the domain's reads are in selectors) ----------------------------
 
@@ -157,7 +152,7 @@ def _people_matching(actor: Person, text: str) -> list[Person]:
 @resident_view
 def find(request: HttpRequest) -> HttpResponse:
     """Published activities of my community and the regions above it, not yet over."""
-    person = _actor(request)
+    person = person_of(request)
     community = person.community
     activities = (
         selectors.open_activities(person)
@@ -174,7 +169,7 @@ def find(request: HttpRequest) -> HttpResponse:
 
 @resident_view
 def detail(request: HttpRequest, activity_id: int) -> HttpResponse:
-    person = _actor(request)
+    person = person_of(request)
     activity = selectors.get_activity_for(person, activity_id)
     card = _cards([activity], person)[0]
     now = timezone.now()
@@ -200,7 +195,7 @@ def detail(request: HttpRequest, activity_id: int) -> HttpResponse:
 @resident_view
 @require_POST
 def sign_up(request: HttpRequest, activity_id: int) -> HttpResponse:
-    person = _actor(request)
+    person = person_of(request)
     activity = selectors.get_activity_for(person, activity_id)
     try:
         signup = services.sign_up(actor=person, activity=activity)
@@ -223,7 +218,7 @@ def sign_up(request: HttpRequest, activity_id: int) -> HttpResponse:
 @resident_view
 @require_POST
 def withdraw(request: HttpRequest, activity_id: int) -> HttpResponse:
-    person = _actor(request)
+    person = person_of(request)
     activity = selectors.get_activity_for(person, activity_id)
     try:
         services.withdraw(actor=person, activity=activity)
@@ -236,7 +231,7 @@ def withdraw(request: HttpRequest, activity_id: int) -> HttpResponse:
 
 @resident_view
 def mine(request: HttpRequest) -> HttpResponse:
-    person = _actor(request)
+    person = person_of(request)
     history = paginate(request, selectors.my_attendances(person), per_page=10)
     coming = selectors.my_activities(person).filter(ends_at__gt=timezone.now())
     return render(
@@ -257,7 +252,7 @@ def _checkin_url(request: HttpRequest, activity: Activity, token: str) -> str:
 @resident_view
 def checkin(request: HttpRequest, activity_id: int) -> HttpResponse:
     """The page the activity's QR code opens: one big button, 签到 or then 签退."""
-    person = _actor(request)
+    person = person_of(request)
     activity = get_object_or_404(Activity.objects.select_related("region"), pk=activity_id)
     token = (request.POST.get("t") or request.GET.get("t") or "").strip()
     error = ""
@@ -304,13 +299,13 @@ def _card_response(person: Person) -> HttpResponse:
 
 @login_required
 def my_card(request: HttpRequest) -> HttpResponse:
-    return _card_response(_actor(request))
+    return _card_response(person_of(request))
 
 
 @login_required
 def my_calendar(request: HttpRequest) -> HttpResponse:
     """My activities as an iCalendar file for the phone's calendar."""
-    person = _actor(request)
+    person = person_of(request)
     events = [
         ical.Event(
             uid=f"activity-{activity.pk}@{request.get_host().split(':')[0]}",
@@ -363,7 +358,7 @@ def _item_choices(region: Region) -> list[tuple[str, str]]:
 
 @console_view
 def console_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     _require_console(actor)
     regions = Region.objects.filter(
         Q(authz.regions_q(actor, authz.MANAGE_ACTIVITIES))
@@ -404,7 +399,7 @@ def _default_window() -> tuple[datetime, datetime]:
 
 @console_view
 def create(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     authz.require(actor, authz.MANAGE_ACTIVITIES)
     regions = _region_choices(actor)
     if not regions:
@@ -469,7 +464,7 @@ def create(request: HttpRequest) -> HttpResponse:
 @console_view
 def rule_items(request: HttpRequest) -> HttpResponse:
     """The <option>s of the service items serving the community chosen on the form."""
-    actor = _actor(request)
+    actor = person_of(request)
     codes = [code for code, _label in _region_choices(actor)]
     code = request.GET.get("community", "")
     items = _item_choices(Region.objects.get(code=code)) if code in codes else []
@@ -478,7 +473,7 @@ def rule_items(request: HttpRequest) -> HttpResponse:
 
 @console_view
 def manage(request: HttpRequest, activity_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     activity = _console_one(actor, activity_id)
     region = activity.region
     signups = paginate(request, selectors.signups_of(activity), per_page=25)
@@ -504,7 +499,7 @@ def manage(request: HttpRequest, activity_id: int) -> HttpResponse:
 def _act(
     request: HttpRequest, activity_id: int, do: Callable[[Person, Activity], Any], done: str
 ) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     activity = _console_one(actor, activity_id)
     try:
         do(actor, activity)
@@ -580,7 +575,7 @@ def _find_person(actor: Person, text: str) -> Person:
 @console_view
 @require_POST
 def staff_sign_up(request: HttpRequest, activity_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     activity = _console_one(actor, activity_id)
     try:
         person = _find_person(actor, request.POST.get("who", ""))
@@ -600,7 +595,7 @@ def staff_sign_up(request: HttpRequest, activity_id: int) -> HttpResponse:
 @console_view
 @require_POST
 def staff_withdraw(request: HttpRequest, activity_id: int, person_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     activity = _console_one(actor, activity_id)
     person = get_person_for(actor, person_id)
     try:
@@ -615,7 +610,7 @@ def staff_withdraw(request: HttpRequest, activity_id: int, person_id: int) -> Ht
 @console_view
 def who(request: HttpRequest) -> HttpResponse:
     """As staff type a number: whom it names (an htmx hint under the field)."""
-    actor = _actor(request)
+    actor = person_of(request)
     text = request.GET.get("who", "").strip()
     matches = _people_matching(actor, text) if len(text) >= 4 else []
     return render(request, "activities/partials/who.html", {"matches": matches[:5], "text": text})
@@ -627,7 +622,7 @@ def who(request: HttpRequest) -> HttpResponse:
 @console_view
 def board(request: HttpRequest, activity_id: int) -> HttpResponse:
     """Who came, how, and who is still there; htmx refreshes it every 5 seconds."""
-    actor = _actor(request)
+    actor = person_of(request)
     activity = _console_one(actor, activity_id)
     page = paginate(request, selectors.attendances_of(activity), per_page=50)
     flags = selectors.flags_by_attendance(activity)
@@ -650,7 +645,7 @@ def board(request: HttpRequest, activity_id: int) -> HttpResponse:
 @console_view
 def paper(request: HttpRequest, activity_id: int) -> HttpResponse:
     """Type in a paper sign-in sheet, one line at a time; each is audited."""
-    actor = _actor(request)
+    actor = person_of(request)
     activity = _console_one(actor, activity_id)
     form = PaperForm(
         request.POST or None,
@@ -688,7 +683,7 @@ def paper(request: HttpRequest, activity_id: int) -> HttpResponse:
 @console_view
 def scan(request: HttpRequest, activity_id: int) -> HttpResponse:
     """The organiser's phone scans volunteers' cards (camera, or typed code)."""
-    actor = _actor(request)
+    actor = person_of(request)
     activity = _console_one(actor, activity_id)
     if request.method != "POST":
         return render(request, "activities/console/scan.html", {"activity": activity})
@@ -731,7 +726,7 @@ def _qr_context(request: HttpRequest, actor: Person, activity: Activity) -> dict
 @console_view
 def qr(request: HttpRequest, activity_id: int) -> HttpResponse:
     """Full screen, on the organiser's phone or a big screen: the code turns every 30 s."""
-    actor = _actor(request)
+    actor = person_of(request)
     activity = _console_one(actor, activity_id)
     return render(request, "activities/console/qr.html", _qr_context(request, actor, activity))
 
@@ -743,7 +738,7 @@ STOP_POLLING = 286
 @console_view
 def qr_code(request: HttpRequest, activity_id: int) -> HttpResponse:
     """The QR partial; 204 (htmx keeps what it shows) while the code has not turned."""
-    actor = _actor(request)
+    actor = person_of(request)
     activity = _console_one(actor, activity_id)
     try:
         context = _qr_context(request, actor, activity)
@@ -762,7 +757,7 @@ def qr_code(request: HttpRequest, activity_id: int) -> HttpResponse:
 @console_view
 def person_card(request: HttpRequest, person_id: int) -> HttpResponse:
     """Staff print the card of a resident (who may have no phone of their own)."""
-    actor = _actor(request)
+    actor = person_of(request)
     person = get_person_for(actor, person_id)
     authz.require_over_person(actor, authz.VIEW_PERSON, person)
     return _card_response(person)

@@ -38,11 +38,7 @@ from jifen.people.selectors import get_person_for, principals_of
 from jifen.points.selectors import catalogue, visible_communities
 from jifen.web.forms import add_domain_error
 from jifen.web.views.console import console_view
-from jifen.web.views.errors import resident_view
-
-
-def _actor(request: HttpRequest) -> Person:
-    return request.user  # type: ignore[return-value]
+from jifen.web.views.errors import person_of, resident_view
 
 
 def _add_error(form: Any, exc: DomainError) -> None:
@@ -158,7 +154,7 @@ def _claim_context(claim: Claim, viewer: Person, *, staff: bool) -> dict[str, An
 
 @resident_view
 def my_claims(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     proxies = list(principals_of(actor))
     whose, proxy = actor, None
     chosen = request.GET.get("for", "")
@@ -212,7 +208,7 @@ def _declare(
 
 @resident_view
 def declare(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     targets = selectors.declare_targets(actor)
     key = request.POST.get("for") or request.GET.get("for") or ""
     target = next((t for t in targets if t.key == key), targets[0])
@@ -240,7 +236,7 @@ def declare(request: HttpRequest) -> HttpResponse:
 def _detail_page(
     request: HttpRequest, claim: Claim, appeal_form: AppealForm | None = None
 ) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     context = _claim_context(claim, actor, staff=False)
     deadline = selectors.appeal_deadline(claim)
     claimant_side = actor.pk == claim.person_id or any(
@@ -259,13 +255,13 @@ def _detail_page(
 
 @resident_view
 def detail(request: HttpRequest, claim_id: int) -> HttpResponse:
-    return _detail_page(request, selectors.get_claim_for(_actor(request), claim_id))
+    return _detail_page(request, selectors.get_claim_for(person_of(request), claim_id))
 
 
 @resident_view
 @require_POST
 def appeal(request: HttpRequest, claim_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     claim = selectors.get_claim_for(actor, claim_id)
     form = AppealForm(request.POST)
     if form.is_valid():
@@ -284,7 +280,7 @@ def appeal(request: HttpRequest, claim_id: int) -> HttpResponse:
 @resident_view
 def photo(request: HttpRequest, photo_id: int) -> HttpResponse:
     """The evidence itself, only to those who may see the claim; never a public file."""
-    item = selectors.get_photo_for(_actor(request), photo_id)
+    item = selectors.get_photo_for(person_of(request), photo_id)
     try:
         handle = item.image.open("rb")
     except FileNotFoundError:
@@ -310,7 +306,7 @@ def _back_to(request: HttpRequest, default: str) -> str:
 
 @console_view
 def queue(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     authz.require(actor, authz.VIEW_CLAIMS)
     communities = list(visible_communities(actor, authz.VIEW_CLAIMS))
     community = next((c for c in communities if c.code == request.GET.get("community")), None)
@@ -355,7 +351,7 @@ def _ids(values: list[str]) -> list[int]:
 @require_POST
 def approve_many(request: HttpRequest) -> HttpResponse:
     """Batch approval from the queue (or one row's button): each claim on its own."""
-    actor = _actor(request)
+    actor = person_of(request)
     back = _back_to(request, reverse("claims:queue"))
     ids = (
         _ids([request.POST["one"]])
@@ -390,7 +386,7 @@ def approve_many(request: HttpRequest) -> HttpResponse:
 def _render_review(
     request: HttpRequest, claim: Claim, status: int = 200, **forms: Any
 ) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     context = _claim_context(claim, actor, staff=True)
     can_revoke = claim.status == Status.APPROVED and authz.can(
         actor, authz.REVOKE_CLAIMS, claim.community
@@ -413,16 +409,16 @@ def _render_review(
 
 @console_view
 def review(request: HttpRequest, claim_id: int) -> HttpResponse:
-    claim = selectors.get_claim_for(_actor(request), claim_id)
+    claim = selectors.get_claim_for(person_of(request), claim_id)
     return _render_review(request, claim)
 
 
 @console_view
 @require_POST
 def approve(request: HttpRequest, claim_id: int) -> HttpResponse:
-    claim = selectors.get_claim_for(_actor(request), claim_id)
+    claim = selectors.get_claim_for(person_of(request), claim_id)
     try:
-        claim = services.approve_claim(claim=claim, reviewer=_actor(request))
+        claim = services.approve_claim(claim=claim, reviewer=person_of(request))
     except DomainError as exc:
         messages.error(request, exc.render())
         return redirect("claims:review", claim_id=claim.pk)
@@ -444,7 +440,7 @@ def approve(request: HttpRequest, claim_id: int) -> HttpResponse:
 @console_view
 @require_POST
 def reject(request: HttpRequest, claim_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     claim = selectors.get_claim_for(actor, claim_id)
     form = ReasonForm(request.POST, prefix="reject")
     if form.is_valid():
@@ -461,7 +457,7 @@ def reject(request: HttpRequest, claim_id: int) -> HttpResponse:
 @console_view
 @require_POST
 def revoke(request: HttpRequest, claim_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     claim = selectors.get_claim_for(actor, claim_id)
     form = ReasonForm(request.POST, prefix="revoke")
     spent = False
@@ -482,7 +478,7 @@ def revoke(request: HttpRequest, claim_id: int) -> HttpResponse:
 @console_view
 @require_POST
 def decide_appeal(request: HttpRequest, claim_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     claim = selectors.get_claim_for(actor, claim_id)
     form = AppealDecisionForm(request.POST, prefix="appeal")
     decision = request.POST.get("decision")
@@ -510,7 +506,7 @@ def decide_appeal(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @console_view
 def cadence(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     authz.require(actor, authz.VIEW_CLAIMS)
     rows = selectors.pending_by_age(actor)
     labels = selectors.bucket_labels()
@@ -532,7 +528,7 @@ def cadence(request: HttpRequest) -> HttpResponse:
 @console_view
 def declare_for_person(request: HttpRequest, person_id: int) -> HttpResponse:
     """Staff enter service for a resident without a phone; reviewers still check it."""
-    actor = _actor(request)
+    actor = person_of(request)
     person = get_person_for(actor, person_id)
     authz.require(actor, authz.ENTER_CLAIMS, person.community)
     target = selectors.DeclareTarget("", person, None, person.community)

@@ -24,15 +24,12 @@ from jifen.points.models import Adjustment, AdjustmentStatus, CommunityPolicy
 from jifen.regions.models import Region
 from jifen.web.forms import add_domain_error
 from jifen.web.views.console import console_view
-
-
-def _actor(request: HttpRequest) -> Person:
-    return request.user  # type: ignore[return-value]
+from jifen.web.views.errors import person_of
 
 
 @login_required
 def my_points(request: HttpRequest) -> HttpResponse:
-    person = _actor(request)
+    person = person_of(request)
     account = selectors.account_of(person)
     page = paginate(request, selectors.entries(account) if account else [], per_page=20)
     return render(
@@ -60,7 +57,7 @@ def _community_from(
 
 @console_view
 def rules(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     community, communities = _community_from(request, actor, authz.VIEW_LEDGER)
     can_manage = authz.can(actor, authz.MANAGE_RULES, community)
     form = RuleItemForm(request.POST or None) if can_manage else None
@@ -109,7 +106,7 @@ def rules(request: HttpRequest) -> HttpResponse:
 
 @console_view
 def totals(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     community, communities = _community_from(request, actor, authz.VIEW_LEDGER)
     can_adjust = authz.can(actor, authz.ADJUST_POINTS, community)
     policy = CommunityPolicy.objects.filter(region=community).first() or CommunityPolicy(
@@ -139,7 +136,7 @@ def totals(request: HttpRequest) -> HttpResponse:
 @console_view
 @require_POST
 def policy(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     community, _communities = _community_from(request, actor, authz.MANAGE_RULES)
     form = PolicyForm(request.POST)
     if form.is_valid():
@@ -157,7 +154,7 @@ def policy(request: HttpRequest) -> HttpResponse:
 @console_view
 @require_POST
 def decide_adjustment(request: HttpRequest, adjustment_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     adjustment = get_object_or_404(Adjustment.objects.select_related("region"), pk=adjustment_id)
     try:
         if request.POST.get("decision") == "approve":
@@ -175,7 +172,7 @@ def decide_adjustment(request: HttpRequest, adjustment_id: int) -> HttpResponse:
 
 @console_view
 def statement(request: HttpRequest, person_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     person = get_person_for(actor, person_id)
     today = timezone.localdate()
     initial = {"start": date(today.year, 1, 1), "end": today}
@@ -215,7 +212,7 @@ def statement(request: HttpRequest, person_id: int) -> HttpResponse:
 @console_view
 @require_POST
 def request_adjustment(request: HttpRequest, person_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     person = get_person_for(actor, person_id)
     form = AdjustmentForm(request.POST)
     if form.is_valid():

@@ -24,12 +24,9 @@ from jifen.publicity.forms import AnswerForm, DraftForm, FilterForm, ObjectionFi
 from jifen.publicity.models import Announcement, Objection, ObjectionStatus, Status
 from jifen.web.forms import add_domain_error
 from jifen.web.views.console import console_view
+from jifen.web.views.errors import person_of
 
 LINES_PER_PAGE = 50
-
-
-def _actor(request: HttpRequest) -> Person:
-    return request.user  # type: ignore[return-value]
 
 
 def _may_announce(person: Person) -> bool:
@@ -60,7 +57,7 @@ def _pdf_url(announcement: Announcement) -> str:
 
 @console_view
 def announcements(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     _require_announcer(actor)
     communities = sorted(
         set(_choices(actor, authz.DRAFT_ANNOUNCEMENTS))
@@ -94,7 +91,7 @@ def announcements(request: HttpRequest) -> HttpResponse:
 
 @console_view
 def draft(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     authz.require(actor, authz.DRAFT_ANNOUNCEMENTS)
     communities = _choices(actor, authz.DRAFT_ANNOUNCEMENTS)
     form = DraftForm(request.POST or None, communities=communities)
@@ -130,7 +127,7 @@ def draft(request: HttpRequest) -> HttpResponse:
 
 
 def _page(request: HttpRequest, announcement: Announcement, status: int = 200) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     community = announcement.community
     is_draft = announcement.status == Status.DRAFT
     lines = selectors.lines(community, announcement.month)
@@ -158,13 +155,13 @@ def _page(request: HttpRequest, announcement: Announcement, status: int = 200) -
 
 @console_view
 def announcement(request: HttpRequest, announcement_id: int) -> HttpResponse:
-    return _page(request, selectors.get_for_staff(_actor(request), announcement_id))
+    return _page(request, selectors.get_for_staff(person_of(request), announcement_id))
 
 
 @console_view
 @require_POST
 def redraft(request: HttpRequest, announcement_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     found = selectors.get_for_staff(actor, announcement_id)
     try:
         services.draft(actor=actor, community=found.community, month=found.month)
@@ -178,7 +175,7 @@ def redraft(request: HttpRequest, announcement_id: int) -> HttpResponse:
 @console_view
 @require_POST
 def publish(request: HttpRequest, announcement_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     found = selectors.get_for_staff(actor, announcement_id)
     try:
         done = services.publish(actor=actor, announcement=found.pk)
@@ -210,7 +207,7 @@ def _objections_page(
     forms: dict[int, AnswerForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     filters = ObjectionFilterForm(request.GET or None)
     chosen = filters.cleaned_data.get("status") if filters.is_valid() else ""
     rows = announcement.objections.select_related(
@@ -251,7 +248,7 @@ def _objections_page(
 
 @console_view
 def objections(request: HttpRequest, announcement_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     found = selectors.get_for_staff(actor, announcement_id)
     return _objections_page(request, found)
 
@@ -259,7 +256,7 @@ def objections(request: HttpRequest, announcement_id: int) -> HttpResponse:
 @console_view
 @require_POST
 def answer(request: HttpRequest, objection_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     objection = Objection.objects.filter(pk=objection_id).values_list("announcement_id").first()
     found = selectors.get_for_staff(actor, objection[0] if objection else 0)
     form = AnswerForm(request.POST, prefix=f"o{objection_id}")

@@ -34,13 +34,9 @@ from jifen.publicity.models import Announcement, Certificate, Status
 from jifen.regions.models import Region
 from jifen.web.forms import add_domain_error
 from jifen.web.views.console import console_view
-from jifen.web.views.errors import resident_view
+from jifen.web.views.errors import person_of, resident_view
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _actor(request: HttpRequest) -> Person:
-    return request.user  # type: ignore[return-value]
 
 
 def _attachment(data: bytes, content_type: str, name: str, inline: bool = False) -> HttpResponse:
@@ -100,7 +96,7 @@ def certificate_public(request: HttpRequest, number: str) -> HttpResponse:
 @resident_view
 def certificate_download(request: HttpRequest, number: str) -> HttpResponse:
     """The PDF, for the volunteer it was issued to and the community's staff."""
-    certificate = certificates.get_for(_actor(request), number)
+    certificate = certificates.get_for(person_of(request), number)
     data = pdf.certificate_pdf(certificate, certificate_url(request, certificate))
     return _pdf(data, f"certificate-{certificate.number}.pdf")
 
@@ -110,7 +106,7 @@ def my_certificates(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "publicity/documents/my_certificates.html",
-        {"certificates": certificates.certificates_of(_actor(request))},
+        {"certificates": certificates.certificates_of(person_of(request))},
     )
 
 
@@ -156,7 +152,7 @@ def _person_by_number(actor: Person, number: str) -> Person:
 @console_view
 def certificates_console(request: HttpRequest) -> HttpResponse:
     """Issue a certificate (the form on top) and find the ones issued."""
-    actor = _actor(request)
+    actor = person_of(request)
     authz.require(actor, authz.ISSUE_CERTIFICATES)
     start, end = _this_year()
     initial: dict[str, Any] = {"start": start, "end": end, "handler": actor.name}
@@ -211,7 +207,7 @@ def _staff_certificate(actor: Person, certificate_id: int) -> Certificate:
 
 @console_view
 def certificate_detail(request: HttpRequest, certificate_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     certificate = _staff_certificate(actor, certificate_id)
     return render(
         request,
@@ -229,7 +225,7 @@ def certificate_detail(request: HttpRequest, certificate_id: int) -> HttpRespons
 @console_view
 @require_POST
 def certificate_revoke(request: HttpRequest, certificate_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     certificate = _staff_certificate(actor, certificate_id)
     form = RevokeForm(request.POST)
     if form.is_valid():
@@ -265,13 +261,13 @@ def _ledger_response(request: HttpRequest, person: Person) -> HttpResponse:
 
 @resident_view
 def my_ledger_pdf(request: HttpRequest) -> HttpResponse:
-    return _ledger_response(request, _actor(request))
+    return _ledger_response(request, person_of(request))
 
 
 @console_view
 def person_ledger_pdf(request: HttpRequest, person_id: int) -> HttpResponse:
     """Staff of the person's community print their ledger (to file, or to give them)."""
-    return _ledger_response(request, get_person_for(_actor(request), person_id))
+    return _ledger_response(request, get_person_for(person_of(request), person_id))
 
 
 # --- The monthly announcement on paper ------------------------------------------------------
@@ -355,7 +351,7 @@ def _community_and_year(request: HttpRequest, actor: Person) -> tuple[Region, li
 def selection_page(request: HttpRequest) -> HttpResponse:
     """The community's year: star volunteers, the points ranking, model families, and the
     report of in-service party members for their employers, each exported to Excel."""
-    actor = _actor(request)
+    actor = person_of(request)
     community, communities, year = _community_and_year(request, actor)
     figures = selection.year_of(community, year)
     may_set = authz.can(actor, authz.MANAGE_RULES, community)
@@ -403,7 +399,7 @@ EXPORTS = {
 
 @console_view
 def selection_export(request: HttpRequest, kind: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     community, _communities, year = _community_and_year(request, actor)
     if kind == "party":
         employer = request.GET.get("employer")
@@ -421,7 +417,7 @@ def selection_export(request: HttpRequest, kind: str) -> HttpResponse:
 @console_view
 @require_POST
 def selection_policy(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     community, _communities, year = _community_and_year(request, actor)
     form = PolicyForm(request.POST)
     if form.is_valid():

@@ -56,14 +56,11 @@ from jifen.shop.models import Item, MerchantSettlement, Redemption
 from jifen.shop.models import Status as OrderStatus
 from jifen.web.forms import add_domain_error
 from jifen.web.views.console import console_view
+from jifen.web.views.errors import person_of
 
 # Stock at or below this is highlighted on the items list: time to reorder.
 LOW_STOCK = 5
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _actor(request: HttpRequest) -> Person:
-    return request.user  # type: ignore[return-value]
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -155,7 +152,7 @@ def _counter_url(order: Redemption | int) -> str:
 @console_view
 def counter(request: HttpRequest) -> HttpResponse:
     """The counter: a pickup code typed, scanned by the camera or by a handheld scanner."""
-    actor = _actor(request)
+    actor = person_of(request)
     _require_shop(actor)
     order = None
     if request.GET.get("order"):
@@ -167,7 +164,7 @@ def counter(request: HttpRequest) -> HttpResponse:
 @require_POST
 def lookup(request: HttpRequest) -> HttpResponse:
     """The order of a pickup code (or the waiting orders of a scanned card)."""
-    actor = _actor(request)
+    actor = person_of(request)
     _require_shop(actor)
     text = request.POST.get("code", "").strip()
     try:
@@ -216,7 +213,7 @@ def _after_action(
 @require_POST
 def fulfil(request: HttpRequest, order_id: int) -> HttpResponse:
     """Hand the goods over (核销)."""
-    actor = _actor(request)
+    actor = person_of(request)
     _require_shop(actor)
     try:
         order = services.fulfil(actor=actor, order=order_id)
@@ -234,7 +231,7 @@ def fulfil(request: HttpRequest, order_id: int) -> HttpResponse:
 @require_POST
 def cancel(request: HttpRequest, order_id: int) -> HttpResponse:
     """Cancel before hand-over: the points come back, the stock returns."""
-    actor = _actor(request)
+    actor = person_of(request)
     _require_shop(actor)
     form = CancelForm(request.POST)
     try:
@@ -252,7 +249,7 @@ def cancel(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @console_view
 def orders(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     _require_shop(actor)
     form = OrderFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_valid() else ""
@@ -296,7 +293,7 @@ def redeem_for(request: HttpRequest) -> HttpResponse:
     """Staff order for a resident who is at the counter (often elderly, without a phone):
     find them by card or search, pick an item, confirm; the order is recorded as placed
     by the staff member and can be handed over at once."""
-    actor = _actor(request)
+    actor = person_of(request)
     _require_shop(actor)
     reach = visible_people(actor, authz.MANAGE_SHOP).filter(is_active=True)
     person_id = request.POST.get("person") or request.GET.get("person")
@@ -384,7 +381,7 @@ ITEM_VIEWS = {
 
 @console_view
 def items(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     _require_shop(actor)
     show = request.GET.get("show", "on")
     if show not in ITEM_VIEWS:
@@ -407,7 +404,7 @@ def items(request: HttpRequest) -> HttpResponse:
 
 @console_view
 def item_create(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     _require_shop(actor)
     regions = _region_choices(actor)
     codes = [code for code, _label in regions]
@@ -441,7 +438,7 @@ def save_terms(actor: Person, item: Item, form: ItemForm) -> Item:
 
 @console_view
 def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     _require_shop(actor)
     item = _managed_item(actor, item_id)
     form = ItemForm(request.POST or None, initial=item_initial(item), with_stock=False)
@@ -479,7 +476,7 @@ def _back_to(request: HttpRequest, item: Item) -> HttpResponse:
 @console_view
 @require_POST
 def restock(request: HttpRequest, item_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     _require_shop(actor)
     item = _managed_item(actor, item_id)
     form = RestockForm(request.POST)
@@ -506,7 +503,7 @@ def restock(request: HttpRequest, item_id: int) -> HttpResponse:
 @console_view
 @require_POST
 def item_active(request: HttpRequest, item_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     _require_shop(actor)
     item = _managed_item(actor, item_id)
     active = request.POST.get("active") == "1"
@@ -519,7 +516,7 @@ def item_active(request: HttpRequest, item_id: int) -> HttpResponse:
 @console_view
 @require_POST
 def item_image(request: HttpRequest, item_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     _require_shop(actor)
     item = _managed_item(actor, item_id)
     form = PhotoForm(request.POST, request.FILES)
@@ -574,7 +571,7 @@ def _last_months(rows: list[points.MonthRow], count: int) -> list[MonthBar]:
 @console_view
 def liability(request: HttpRequest) -> HttpResponse:
     """Can the supermarket honour the points in residents' hands? Seen before it happens."""
-    actor = _actor(request)
+    actor = person_of(request)
     _require_shop(actor)
     community, communities = _communities(request, actor, authz.MANAGE_SHOP)
     figures = selectors.liability(community)
@@ -600,7 +597,7 @@ POLICY_FIELDS = {"point_value_fen": "point_value"}
 @console_view
 def window(request: HttpRequest) -> HttpResponse:
     """The community's redemption window (一季一兑换), order expiry and point value."""
-    actor = _actor(request)
+    actor = person_of(request)
     _require_shop(actor)
     community, communities = _communities(request, actor, authz.MANAGE_RULES)
     policy = policy_for(community)
@@ -659,7 +656,7 @@ def _settled_merchant(actor: Person, merchant_id: int) -> Merchant:
 @console_view
 def merchants(request: HttpRequest) -> HttpResponse:
     """Each merchant's month: orders handed over, points taken, the report, settling."""
-    actor = _actor(request)
+    actor = person_of(request)
     _require_shop(actor)
     this_month = month_of(timezone.localdate())
     month = month_param(request, shift_month(this_month, -1))
@@ -782,7 +779,7 @@ def xlsx_response(data: bytes, filename: str) -> HttpResponse:
 
 @console_view
 def settlement_xlsx(request: HttpRequest, merchant_id: int, month: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     _require_shop(actor)
     merchant = _settled_merchant(actor, merchant_id)
     orders = list(services.merchant_orders(merchant, month))
@@ -795,7 +792,7 @@ def settlement_xlsx(request: HttpRequest, merchant_id: int, month: str) -> HttpR
 @require_POST
 def settle(request: HttpRequest, merchant_id: int, month: str) -> HttpResponse:
     """The community has paid the merchant for the month: its points leave circulation."""
-    actor = _actor(request)
+    actor = person_of(request)
     _require_shop(actor)
     merchant = _settled_merchant(actor, merchant_id)
     try:

@@ -36,11 +36,7 @@ from jifen.shop.views.console import (
     xlsx_response,
 )
 from jifen.web.forms import add_domain_error
-from jifen.web.views.errors import resident_view
-
-
-def _actor(request: HttpRequest) -> Person:
-    return request.user  # type: ignore[return-value]
+from jifen.web.views.errors import person_of, resident_view
 
 
 def _merchant(actor: Person, merchant_id: int) -> Merchant:
@@ -65,7 +61,7 @@ def _offer(merchant: Merchant, item_id: int) -> Item:
 @resident_view
 def home(request: HttpRequest) -> HttpResponse:
     """The merchants the person operates, each with its three tasks."""
-    actor = _actor(request)
+    actor = person_of(request)
     found = list(selectors.operated_merchants(actor).order_by("name"))
     if not found:
         raise PermissionDenied(_("These pages are for the operators of a partner merchant."))
@@ -121,7 +117,7 @@ def _take_page(request: HttpRequest, merchant: Merchant, **context: Any) -> Http
 def take(request: HttpRequest, merchant_id: int) -> HttpResponse:
     """Three steps on one page: scan (a card, or an order's QR code); choose the offer and
     quantity (a card) or look at the order (a QR code); confirm. Then "done"."""
-    actor = _actor(request)
+    actor = person_of(request)
     merchant = _merchant(actor, merchant_id)
     if request.method != "POST":
         shown = request.GET.get("done", "")
@@ -209,7 +205,7 @@ def _taken(request: HttpRequest, actor: Person, merchant: Merchant) -> HttpRespo
 
 @resident_view
 def offers(request: HttpRequest, merchant_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     merchant = _merchant(actor, merchant_id)
     found = _offers(merchant).order_by("-is_active", "points", "name", "pk")
     return render(
@@ -221,7 +217,7 @@ def offers(request: HttpRequest, merchant_id: int) -> HttpResponse:
 def offer_create(request: HttpRequest, merchant_id: int) -> HttpResponse:
     """A new offer of the merchant (e.g. 100 积分兑换8折餐券): the points it takes go to
     the merchant's account, and the community pays the merchant for them each month."""
-    actor = _actor(request)
+    actor = person_of(request)
     merchant = _merchant(actor, merchant_id)
     form = ItemForm(request.POST or None, initial={"kind": Kind.VOUCHER}, merchant_offer=True)
     if request.method == "POST" and form.is_valid():
@@ -242,7 +238,7 @@ def offer_create(request: HttpRequest, merchant_id: int) -> HttpResponse:
 @resident_view
 def offer_edit(request: HttpRequest, merchant_id: int, item_id: int) -> HttpResponse:
     """Change an offer's terms; add or remove stock; take it off or put it back on offer."""
-    actor = _actor(request)
+    actor = person_of(request)
     merchant = _merchant(actor, merchant_id)
     item = _offer(merchant, item_id)
     action = request.POST.get("action", "save") if request.method == "POST" else ""
@@ -288,7 +284,7 @@ def offer_edit(request: HttpRequest, merchant_id: int, item_id: int) -> HttpResp
 
 @resident_view
 def orders(request: HttpRequest, merchant_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     merchant = _merchant(actor, merchant_id)
     this_month = month_of(timezone.localdate())
     month = month_param(request, this_month)
@@ -315,7 +311,7 @@ def orders(request: HttpRequest, merchant_id: int) -> HttpResponse:
 
 @resident_view
 def month_xlsx(request: HttpRequest, merchant_id: int, month: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     merchant = _merchant(actor, merchant_id)
     found = list(services.merchant_orders(merchant, month))
     return xlsx_response(

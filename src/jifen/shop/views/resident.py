@@ -28,15 +28,11 @@ from jifen.shop import selectors, services
 from jifen.shop.models import Item, Redemption
 from jifen.shop.models import Status as OrderStatus
 from jifen.shop.views.public import qr_code, svg_qr, window_rule
-from jifen.web.views.errors import resident_view
+from jifen.web.views.errors import person_of, resident_view
 
 # The quantity a person picks from a list: enough for a household, short to scroll.
 QUANTITY_CHOICES_MAX = 20
 QR_PREFIX = "JFO:"  # services.normalize_code strips it again
-
-
-def _actor(request: HttpRequest) -> Person:
-    return request.user  # type: ignore[return-value]
 
 
 def qr_text(order: Redemption) -> str:
@@ -180,7 +176,7 @@ def _item_page(
 def item(request: HttpRequest, item_id: int) -> HttpResponse:
     """The item, a quantity to choose and, with ``?quantity=``, the confirmation: the points
     it costs and the balance after, with the one button that redeems."""
-    holders = _holders(_actor(request))
+    holders = _holders(person_of(request))
     item, served = _item_for(holders, item_id)
     holder = _chosen(served, request.GET.get("for", ""))
     return _item_page(
@@ -191,7 +187,7 @@ def item(request: HttpRequest, item_id: int) -> HttpResponse:
 @resident_view
 @require_POST
 def redeem(request: HttpRequest, item_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     holders = _holders(actor)
     item, served = _item_for(holders, item_id)
     # Whose points: named by the form, never guessed (empty is the viewer's own).
@@ -230,7 +226,7 @@ def redeem(request: HttpRequest, item_id: int) -> HttpResponse:
 @resident_view
 def orders(request: HttpRequest) -> HttpResponse:
     """My orders, newest first; a family proxy also sees each person they act for."""
-    holders = _holders(_actor(request))
+    holders = _holders(person_of(request))
     holder = _chosen(holders, request.GET.get("for", ""))
     page = paginate(request, selectors.orders_of(holder.person), per_page=10)
     return render(
@@ -255,7 +251,7 @@ def _acts_for(actor: Person, order: Redemption) -> bool:
 @resident_view
 def order(request: HttpRequest, order_id: int) -> HttpResponse:
     """The order with its pickup code in very large characters and its QR code."""
-    actor = _actor(request)
+    actor = person_of(request)
     found = selectors.get_order_for(actor, order_id)
     mine = _acts_for(actor, found)
     reserved = found.status == OrderStatus.RESERVED
@@ -286,7 +282,7 @@ def order(request: HttpRequest, order_id: int) -> HttpResponse:
 @resident_view
 def order_qr(request: HttpRequest, order_id: int) -> HttpResponse:
     """The order's QR code alone, as an SVG image (to save or show full screen)."""
-    found = selectors.get_order_for(_actor(request), order_id)
+    found = selectors.get_order_for(person_of(request), order_id)
     if found.status != OrderStatus.RESERVED:
         raise NotFound(_("This order has no pickup code to show any more."))
     out = io.BytesIO()
@@ -302,7 +298,7 @@ def order_qr(request: HttpRequest, order_id: int) -> HttpResponse:
 @require_POST
 def cancel(request: HttpRequest, order_id: int) -> HttpResponse:
     """Before hand-over: the points come back and the stock is returned."""
-    actor = _actor(request)
+    actor = person_of(request)
     found = selectors.get_order_for(actor, order_id)
     try:
         done = services.cancel(actor=actor, order=found)

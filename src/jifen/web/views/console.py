@@ -31,7 +31,7 @@ from jifen.web.forms import (
     SetPasswordForm,
     add_domain_error,
 )
-from jifen.web.views.errors import domain_error_page
+from jifen.web.views.errors import domain_error_page, person_of
 
 View = Callable[..., HttpResponse]
 
@@ -60,10 +60,6 @@ def console_view(view: View) -> View:
     return wrapped
 
 
-def _actor(request: HttpRequest) -> Person:
-    return request.user  # type: ignore[return-value]
-
-
 def _region_choices(
     person: Person, action: authz.Action, level: str | None = None
 ) -> list[tuple[str, str]]:
@@ -78,7 +74,7 @@ def _region_choices(
 
 @console_view
 def dashboard(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     context: dict[str, Any] = {"grants": selectors.grants_of(actor)}
     if authz.can(actor, authz.VIEW_PERSON):
         people = selectors.visible_people(actor)
@@ -96,7 +92,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @console_view
 def people_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     authz.require(actor, authz.VIEW_PERSON)
     query = request.GET.get("q", "")
     page = paginate(request, selectors.search_people(actor, query))
@@ -106,7 +102,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
 
 @console_view
 def person_create(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     authz.require(actor, authz.REGISTER_PERSON)
     communities = _region_choices(actor, authz.REGISTER_PERSON, Level.COMMUNITY)
     form = PersonCreateForm(request.POST or None, communities=communities)
@@ -148,7 +144,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @console_view
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     person = selectors.get_person_for(actor, person_id)
     can_grant = authz.can(actor, authz.GRANT_ROLE)
     return render(
@@ -170,7 +166,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @console_view
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     person = selectors.get_person_for(actor, person_id)
     initial = {
         "name": person.name,
@@ -201,7 +197,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
 @console_view
 @require_POST
 def person_password(request: HttpRequest, person_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     person = selectors.get_person_for(actor, person_id)
     form = SetPasswordForm(request.POST)
     if form.is_valid():
@@ -221,7 +217,7 @@ def person_password(request: HttpRequest, person_id: int) -> HttpResponse:
 @console_view
 @require_POST
 def role_grant(request: HttpRequest, person_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     person = selectors.get_person_for(actor, person_id)
     form = GrantForm(request.POST, regions=_region_choices(actor, authz.GRANT_ROLE))
     if form.is_valid():
@@ -244,7 +240,7 @@ def role_grant(request: HttpRequest, person_id: int) -> HttpResponse:
 @console_view
 @require_POST
 def role_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     grant = get_object_or_404(RoleGrant.objects.select_related("person", "region"), pk=grant_id)
     try:
         services.revoke_role(actor=actor, grant=grant)
@@ -258,7 +254,7 @@ def role_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
 @console_view
 @require_POST
 def proxy_add(request: HttpRequest, person_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     principal = selectors.get_person_for(actor, person_id)
     form = ProxyForm(request.POST)
     if form.is_valid():
@@ -288,7 +284,7 @@ def proxy_add(request: HttpRequest, person_id: int) -> HttpResponse:
 @console_view
 @require_POST
 def proxy_revoke(request: HttpRequest, proxy_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     proxy = get_object_or_404(Proxy, pk=proxy_id)
     try:
         services.revoke_proxy(actor=actor, proxy=proxy)
@@ -301,7 +297,7 @@ def proxy_revoke(request: HttpRequest, proxy_id: int) -> HttpResponse:
 
 @console_view
 def groups(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     authz.require(actor, authz.MANAGE_GROUPS)
     form = GroupForm(request.POST or None, regions=_region_choices(actor, authz.MANAGE_GROUPS))
     if request.method == "POST" and form.is_valid():
@@ -352,7 +348,7 @@ def groups(request: HttpRequest) -> HttpResponse:
 
 @console_view
 def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     team = get_object_or_404(selectors.visible_teams(actor), pk=team_id)
     if request.method == "POST":
         number = request.POST.get("volunteer_no", "")
@@ -377,7 +373,7 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
 
 @console_view
 def regions(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     can_add = authz.can(actor, authz.ADD_REGION)
     choices = _region_choices(actor, authz.ADD_REGION) if can_add else []
     form = RegionForm(request.POST or None, regions=choices) if can_add else None
@@ -403,7 +399,7 @@ def regions(request: HttpRequest) -> HttpResponse:
 
 @console_view
 def audit_log(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = person_of(request)
     form = AuditFilterForm(request.GET or None)
     filters: dict[str, Any] = {}
     if form.is_valid():

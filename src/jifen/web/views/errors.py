@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from jifen.api.errors import json_error
 from jifen.lib.errors import DomainError
+from jifen.people.models import Person
 
 View = Callable[..., HttpResponse]
 
@@ -24,6 +25,11 @@ def domain_error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
         {"title": titles.get(exc.status, _("This cannot be done")), "text": exc.render()},
         status=exc.status,
     )
+
+
+def person_of(request: HttpRequest) -> Person:
+    """The person logged in, in a view that ``resident_view`` or ``console_view`` guards."""
+    return request.user  # type: ignore[return-value]
 
 
 def resident_view(view: View) -> View:
