@@ -25,7 +25,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from io import BytesIO
 from typing import Any
 
 from django.db import transaction
@@ -35,7 +34,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -44,6 +42,7 @@ from jifen.claims.models import Claim
 from jifen.claims.models import Source as ClaimSource
 from jifen.claims.models import Status as ClaimStatus
 from jifen.lib.errors import InvalidInput
+from jifen.lib.xlsx import SafeWorkbook, append_row, first_sheet, new_workbook, workbook_bytes
 from jifen.people import authz
 from jifen.people.models import Household, Person
 from jifen.points.models import AccountKind, Transfer, Unit
@@ -467,17 +466,16 @@ def years_with_service(community: Region) -> list[int]:
 
 
 def _sheet(
-    book: Workbook, title: str, heading: str, notes: Iterable[str], header: list[str]
+    book: SafeWorkbook, title: str, heading: str, notes: Iterable[str], header: list[str]
 ) -> Any:
-    ws = book.active
-    assert ws is not None  # noqa: S101 - a new workbook has a sheet
+    ws = first_sheet(book)
     ws.title = title[:31]
-    ws.append([heading])
+    append_row(ws, [heading])
     ws["A1"].font = Font(size=14, bold=True)
     for note in notes:
-        ws.append([note])
+        append_row(ws, [note])
     ws.append([])
-    ws.append(header)
+    append_row(ws, header)
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -490,10 +488,8 @@ def _widths(ws: Any, widths: Sequence[int]) -> None:
         ws.column_dimensions[get_column_letter(index)].width = width
 
 
-def _save(book: Workbook) -> bytes:
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+def _save(book: SafeWorkbook) -> bytes:
+    return workbook_bytes(book)
 
 
 def _number(hours: Decimal) -> float | int:
@@ -532,7 +528,7 @@ def _volunteer_cells(row: VolunteerYear) -> list[Any]:
 
 
 def ranking_workbook(year: Year) -> bytes:
-    book = Workbook()
+    book = new_workbook()
     ws = _sheet(
         book,
         _("Points ranking"),
@@ -549,7 +545,8 @@ def ranking_workbook(year: Year) -> bytes:
         ],
     )
     for row in year.ranking:
-        ws.append(
+        append_row(
+            ws,
             [
                 row.place,
                 *_volunteer_cells(row),
@@ -558,14 +555,14 @@ def ranking_workbook(year: Year) -> bytes:
                 row.services,
                 _number(row.total_hours),
                 stars(row.star),
-            ]
+            ],
         )
     _widths(ws, (8, 12, 22, 14, 22, 12, 12, 12, 12, 10))
     return _save(book)
 
 
 def stars_workbook(year: Year) -> bytes:
-    book = Workbook()
+    book = new_workbook()
     ws = _sheet(
         book,
         _("Star volunteers"),
@@ -582,7 +579,8 @@ def stars_workbook(year: Year) -> bytes:
         ],
     )
     for number, row in enumerate(year.star_candidates, start=1):
-        ws.append(
+        append_row(
+            ws,
             [
                 number,
                 *_volunteer_cells(row),
@@ -591,14 +589,14 @@ def stars_workbook(year: Year) -> bytes:
                 _number(row.hours),
                 _("yes") if row.new_star else "",
                 row.points,
-            ]
+            ],
         )
     _widths(ws, (6, 12, 22, 14, 22, 10, 12, 12, 10, 12))
     return _save(book)
 
 
 def households_workbook(year: Year) -> bytes:
-    book = Workbook()
+    book = new_workbook()
     ws = _sheet(
         book,
         _("Model families"),
@@ -614,7 +612,8 @@ def households_workbook(year: Year) -> bytes:
         ],
     )
     for row in households(year):
-        ws.append(
+        append_row(
+            ws,
             [
                 row.place,
                 row.label,
@@ -624,7 +623,7 @@ def households_workbook(year: Year) -> bytes:
                 ),
                 row.points,
                 _number(row.hours),
-            ]
+            ],
         )
     _widths(ws, (6, 26, 10, 40, 12, 12))
     for cells in ws.iter_rows(min_row=5):
@@ -634,7 +633,7 @@ def households_workbook(year: Year) -> bytes:
 
 def party_workbook(community: Region, year: int, employer: str | None = None) -> bytes:
     rows = party_report(community, year, employer)
-    book = Workbook()
+    book = new_workbook()
     what = _("in-service party members reporting home")
     heading = _("%(community)s, %(year)s: %(what)s") % {
         "community": community.name,
@@ -665,7 +664,8 @@ def party_workbook(community: Region, year: int, employer: str | None = None) ->
         ],
     )
     for row in rows:
-        ws.append(
+        append_row(
+            ws,
             [
                 row.employer,
                 row.name,
@@ -678,7 +678,7 @@ def party_workbook(community: Region, year: int, employer: str | None = None) ->
                 row.points,
                 *[_number(h) for h in row.hours_by_month],
                 *row.services_by_month,
-            ]
+            ],
         )
     _widths(ws, (22, 12, 22, 14, 10, 12, 10, 10, 10, *([11] * 24)))
     return _save(book)

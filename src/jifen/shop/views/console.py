@@ -11,7 +11,6 @@ come back as whole pages.
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from io import BytesIO
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,7 +24,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from jifen.activities.cards import PREFIX as CARD_PREFIX
@@ -34,6 +32,7 @@ from jifen.lib import months
 from jifen.lib.errors import DomainError, InvalidInput, NotFound
 from jifen.lib.masking import mask_name
 from jifen.lib.pagination import paginate
+from jifen.lib.xlsx import append_row, first_sheet, new_workbook, workbook_bytes
 from jifen.people import authz
 from jifen.people.models import Merchant, Person
 from jifen.people.selectors import visible_people
@@ -712,13 +711,12 @@ def merchants(request: HttpRequest) -> HttpResponse:
 def month_workbook(merchant: Merchant, month: str, orders: list[Redemption]) -> bytes:
     """The month's orders handed over at the merchant (商户结算明细): one row an order, and
     the totals the community reimburses."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None  # noqa: S101 - a new workbook has a sheet
+    book = new_workbook()
+    sheet = first_sheet(book)
     sheet.title = _("Settlement %(month)s") % {"month": month}
     sheet.append([_("Merchant settlement report")])
     sheet["A1"].font = Font(size=14, bold=True)
-    sheet.append([_("Merchant"), merchant.name, _("Community"), merchant.region.name])
+    append_row(sheet, [_("Merchant"), merchant.name, _("Community"), merchant.region.name])
     sheet.append([_("Month"), month, _("Made at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
     sheet.append([])
     sheet.append(
@@ -737,7 +735,8 @@ def month_workbook(merchant: Merchant, month: str, orders: list[Redemption]) -> 
         cell.font = Font(bold=True)
     for order in orders:
         assert order.fulfilled_at is not None  # noqa: S101 - handed over
-        sheet.append(
+        append_row(
+            sheet,
             [
                 timezone.localtime(order.fulfilled_at).strftime("%Y-%m-%d %H:%M"),
                 order.code,
@@ -747,7 +746,7 @@ def month_workbook(merchant: Merchant, month: str, orders: list[Redemption]) -> 
                 order.person.volunteer_no or "",
                 mask_name(order.person.name),
                 order.community.name,
-            ]
+            ],
         )
     total = sum(order.points for order in orders)
     sheet.append([])
@@ -766,9 +765,7 @@ def month_workbook(merchant: Merchant, month: str, orders: list[Redemption]) -> 
     sheet.append([_("Reference value (yuan)"), round(total * value / 100, 2)])
     for column, width in zip("ABCDEFGH", (18, 12, 24, 8, 10, 18, 10, 14), strict=True):
         sheet.column_dimensions[column].width = width
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 def xlsx_response(data: bytes, filename: str) -> HttpResponse:
