@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jifen.lib.errors import DomainError, NotFound
+from jifen.lib.http import require_posted_community
 from jifen.lib.pagination import paginate
 from jifen.people import authz
 from jifen.people.models import Person
@@ -67,6 +68,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         if request.POST.get("level") == "county":
             target = Region.objects.get(code=community.ancestor_codes()[0])
         try:
+            require_posted_community(request, community.code)
             version = services.save_rule_item(
                 actor=actor,
                 region=target,
@@ -141,6 +143,7 @@ def policy(request: HttpRequest) -> HttpResponse:
     form = PolicyForm(request.POST)
     if form.is_valid():
         try:
+            require_posted_community(request, community.code)
             services.update_policy(actor=actor, community=community, **form.cleaned_data)
         except DomainError as exc:
             messages.error(request, exc.render())

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jifen.lib.errors import DomainError, InvalidInput, NotFound
+from jifen.lib.http import require_posted_community
 from jifen.lib.masking import mask_name
 from jifen.lib.pagination import paginate
 from jifen.people import authz
@@ -422,6 +423,7 @@ def selection_policy(request: HttpRequest) -> HttpResponse:
     form = PolicyForm(request.POST)
     if form.is_valid():
         try:
+            require_posted_community(request, community.code)
             selection.save_policy(
                 actor=actor,
                 community=community,
