@@ -31,6 +31,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from jifen.lib.bounds import MAX_TRANSFER
 from jifen.lib.errors import Conflict, InvalidInput
 from jifen.people.models import Merchant, Organization, Person
 from jifen.points.models import (
@@ -236,9 +237,16 @@ class Posting:
         return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
 
     def check(self) -> None:
-        if isinstance(self.amount, bool) or not isinstance(self.amount, int) or self.amount <= 0:
+        if (
+            isinstance(self.amount, bool)
+            or not isinstance(self.amount, int)
+            or not 0 < self.amount <= MAX_TRANSFER
+        ):
             raise InvalidInput(
-                _("Points are whole numbers above zero."), code="invalid_amount", field="amount"
+                _("A transfer is a whole number of points from 1 to %(max)s."),
+                code="invalid_amount",
+                field="amount",
+                params={"max": f"{MAX_TRANSFER:,}"},
             )
         if (self.debit.kind, self.credit.kind) not in ALLOWED_FLOWS.get(self.kind, ()):
             raise InvalidInput(

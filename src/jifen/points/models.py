@@ -23,6 +23,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jifen.lib.bounds import MAX_POINTS, MAX_TRANSFER
+
 
 class AccountKind(models.TextChoices):
     PERSON = "person", _("Resident")
@@ -200,6 +202,10 @@ class Transfer(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="transfer_amount_positive"),
+            # Far below a SUM's overflow however many transfers a total adds (lib/bounds.py).
+            models.CheckConstraint(
+                condition=Q(amount__lte=MAX_TRANSFER), name="transfer_amount_bounded"
+            ),
             models.CheckConstraint(
                 condition=~Q(debit=models.F("credit")), name="transfer_between_two_accounts"
             ),
@@ -263,6 +269,7 @@ class RuleVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["item", "version"], name="rule_version_unique"),
             models.CheckConstraint(condition=Q(points__gt=0), name="rule_points_positive"),
+            models.CheckConstraint(condition=Q(points__lte=MAX_POINTS), name="rule_points_bounded"),
         ]
 
     def __str__(self) -> str:
@@ -284,12 +291,18 @@ class CommunityPolicy(models.Model):
 
     region = models.OneToOneField("regions.Region", on_delete=models.PROTECT, related_name="+")
     referral_enabled = models.BooleanField(_("referral bonus"), default=True)
-    referral_points = models.PositiveIntegerField(_("referral bonus points"), default=10)
+    referral_points = models.PositiveIntegerField(
+        _("referral bonus points"), default=10, validators=[MaxValueValidator(MAX_POINTS)]
+    )
     team_leader_enabled = models.BooleanField(_("team leader bonus"), default=True)
-    team_leader_points = models.PositiveIntegerField(_("team leader bonus points"), default=10)
+    team_leader_points = models.PositiveIntegerField(
+        _("team leader bonus points"), default=10, validators=[MaxValueValidator(MAX_POINTS)]
+    )
     team_min_size = models.PositiveIntegerField(_("team size for the bonus"), default=10)
     long_term_enabled = models.BooleanField(_("long-term volunteer bonus"), default=True)
-    long_term_points = models.PositiveIntegerField(_("long-term bonus points"), default=10)
+    long_term_points = models.PositiveIntegerField(
+        _("long-term bonus points"), default=10, validators=[MaxValueValidator(MAX_POINTS)]
+    )
     long_term_months = models.PositiveIntegerField(_("months of service in a row"), default=3)
     expiry_years = models.PositiveIntegerField(
         _("points expire after (years)"),
@@ -413,7 +426,13 @@ class Adjustment(models.Model):
     )
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="adjustment_not_zero")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="adjustment_not_zero"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=-MAX_POINTS, amount__lte=MAX_POINTS),
+                name="adjustment_amount_bounded",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"adjustment {self.amount:+d} #{self.pk}"

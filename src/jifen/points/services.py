@@ -3,12 +3,14 @@
 import re
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jifen.audit.services import record
+from jifen.lib.bounds import check_points
 from jifen.lib.errors import Conflict, InvalidInput, NotFound
 from jifen.people import authz
 from jifen.people.models import Person
@@ -167,10 +169,7 @@ def request_adjustment(
 ) -> Adjustment:
     """A staff member proposes a correction; it posts only when another staff member approves."""
     authz.require_over_person(actor, authz.ADJUST_POINTS, person)
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
-        raise InvalidInput(
-            _("The adjustment is a whole number of points, not zero."), field="amount"
-        )
+    check_points(amount, "amount", allow_negative=True)
     reason = reason.strip()
     if not reason:
         raise InvalidInput(_("Please give the reason for the adjustment."), field="reason")
@@ -261,6 +260,7 @@ def reject_adjustment(*, actor: Person, adjustment: Adjustment, note: str) -> Ad
 # 积分项目 describe real service. Attending meetings, dinners, likes and reposts earn nothing.
 NOT_SERVICE = re.compile(r"会议|开会|参会|聚餐|宴请|吃饭|点赞|转发|刷票|投票|签到打卡|红包")
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+RULE_POINTS = 1000
 
 
 def _clean_terms(*, name: str, category: str, unit: str, points: int) -> tuple[str, str]:
@@ -280,7 +280,9 @@ def _clean_terms(*, name: str, category: str, unit: str, points: int) -> tuple[s
         )
     if unit not in Unit.values:
         raise InvalidInput(_("The unit is 'hour' or 'time'."), code="invalid_unit", field="unit")
-    if isinstance(points, bool) or not isinstance(points, int) or not 0 < points <= 1000:
+    # A rule's points per unit stay far below the bound of any amount (MAX_POINTS): an
+    # hour of service is worth a handful of points, never a fortune.
+    if isinstance(points, bool) or not isinstance(points, int) or not 0 < points <= RULE_POINTS:
         raise InvalidInput(_("Points per unit are a whole number from 1 to 1000."), field="points")
     return name, category
 
@@ -399,7 +401,11 @@ def update_policy(*, actor: Person, community: Region, **changes: object) -> Com
     before = {f: getattr(policy, f) for f in changes}
     for field_name, value in changes.items():
         setattr(policy, field_name, value)
-    policy.full_clean(exclude=["region"])
+    try:
+        policy.full_clean(exclude=["region"])
+    except ValidationError as exc:
+        field, problems = next(iter(exc.message_dict.items()))
+        raise InvalidInput(" ".join(problems), field=field) from None
     policy.save()
     record(
         actor=actor,
