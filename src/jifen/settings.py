@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "jifen.audit.middleware.RequestContextMiddleware",
     "jifen.api.middleware.ApiErrorShapeMiddleware",
+    "jifen.web.middleware.PasswordChangeMiddleware",
     "jifen.web.middleware.ConsentMiddleware",
 ]
 
@@ -185,6 +186,10 @@ DEFAULT_FROM_EMAIL = env_str("JIFEN_EMAIL_FROM", "jifen@localhost")
 
 MEDIA_ROOT = DATA_DIR / "uploads"
 MEDIA_URL = "/media/"
+
+# PDFs print in the Chinese font shipped in the package (jifen.lib.pdf); this names
+# another TrueType file (.ttf/.ttc) instead. Empty: the bundled one.
+JIFEN_PDF_FONT = env_str("JIFEN_PDF_FONT", "")
 
 # --- Logging: never personal data ------------------------------------------------------
 LOGGING = {

@@ -2,10 +2,7 @@
 does to the database, and the files they hand out (the calendar, the card PDF)."""
 
 import re
-import shutil
-import subprocess
 from datetime import UTC, date, timedelta
-from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -15,11 +12,11 @@ from jifen.activities import services, tokens
 from jifen.activities.cards import card_code
 from jifen.activities.models import Activity, Attendance, Method, Signup, SignupStatus, Status
 from jifen.audit.models import AuditEvent
-from jifen.lib.pdf import FONT_NAME
 from jifen.people.models import Person
 from jifen.points.models import RuleItem
 from jifen.points.services import save_rule_item
 from tests.conftest import World
+from tests.pdfcheck import BUNDLED_FONT, chinese_drawn
 
 
 def zh(text: str) -> str:
@@ -249,16 +246,11 @@ def test_my_card_is_a_pdf_with_an_embedded_chinese_font(world, as_person):
     assert response["Content-Type"] == "application/pdf"
     body = response.content
     assert body.startswith(b"%PDF")
-    assert FONT_NAME.encode() in body
+    # The font bundled in the package, whatever the machine has installed.
+    assert f"+{BUNDLED_FONT}".encode() in body
     assert b"/FontFile2" in body  # the TrueType glyphs are in the file, not left to the reader
-
-
-@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs poppler-utils (pdftoppm)")
-def test_the_card_pdf_renders(world, as_person, tmp_path: Path):
-    pdf = tmp_path / "card.pdf"
-    pdf.write_bytes(as_person(world.resident).get("/me/card.pdf").content)
-    subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(tmp_path / "card")], check=True)
-    assert list(tmp_path.glob("card*.png"))
+    assert set(world.resident.name) <= chinese_drawn(body)
+    # Rendered with poppler, and every other PDF: tests/test_pdfs.py.
 
 
 def test_staff_print_a_residents_card_but_not_one_of_another_town(world, as_person):

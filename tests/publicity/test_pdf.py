@@ -16,6 +16,7 @@ from jifen.people.models import Household
 from jifen.points import selectors as ledger
 from jifen.publicity import certificates, pdf
 from jifen.publicity import selectors as figures
+from tests.pdfcheck import BUNDLED_FONT
 from tests.publicity.document_data import (
     award,
     last_month,
@@ -68,7 +69,7 @@ def test_the_announcement_pdf_has_the_header_totals_seal_ranking_and_every_line(
     for transfer in figures.lines(world.wenchang, announcement.month):
         line = figures.line(transfer)
         assert f"+{line.points}" in text
-    assert "WenQuanYi" in pdf_fonts(data, tmp_path) and "yes" in pdf_fonts(data, tmp_path)
+    assert BUNDLED_FONT in pdf_fonts(data, tmp_path) and "yes" in pdf_fonts(data, tmp_path)
 
 
 def test_a_long_announcement_runs_over_pages_with_the_header_on_each_and_page_numbers(
@@ -116,7 +117,7 @@ def test_the_ledger_pdf_has_the_opening_balance_every_entry_and_the_closing_bala
     assert "+30" in text and "-25" in text
     assert sheet.opening == 40 and sheet.closing == 45
     assert "40" in text and "45" in text
-    assert "WenQuanYi" in pdf_fonts(data, tmp_path)
+    assert BUNDLED_FONT in pdf_fonts(data, tmp_path)
 
 
 def test_a_ledger_with_nothing_in_the_period_still_prints(world, tmp_path) -> None:
@@ -159,9 +160,9 @@ def test_the_certificate_pdf_has_every_required_field(world, tmp_path) -> None:
     assert f"{year}年1月1日" in text and f"{year}年12月31日" in text
     assert _flat(URL) in text
     fonts = pdf_fonts(data, tmp_path)
-    assert "WenQuanYi" in fonts
-    # pdffonts: "emb" is yes for every font that draws text, the CJK font included.
-    cjk = [line for line in fonts.splitlines() if "WenQuanYi" in line]
+    assert BUNDLED_FONT in fonts
+    # pdffonts: "emb" is yes for every font that draws text, the bundled CJK font included.
+    cjk = [line for line in fonts.splitlines() if BUNDLED_FONT in line]
     assert cjk and all(" yes " in line for line in cjk)
 
 
