@@ -5,10 +5,12 @@ read once per check, never loaded into memory.
 """
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from django.db.models import F, Q, Sum
+from django.db import transaction
+from django.db.models import F, Q, QuerySet, Sum
 
+from jifen.lib.bounds import MAX_TRANSFER
 from jifen.points.ledger import ALLOWED_FLOWS
 from jifen.points.models import (
     HOLDER_KINDS,
@@ -28,8 +30,8 @@ def _sums(field: str, scope: Q) -> dict[int, int]:
     return {row[field]: row["total"] for row in rows}
 
 
-def check_ledger(region: Region | None = None) -> Iterator[str]:
-    """Yield one line per violation; nothing when every invariant holds."""
+def check_balances(region: Region | None = None) -> Iterator[str]:
+    """Stored balances, earned and spent against their transfers; balances sum to 0."""
     accounts = Account.objects.all()
     if region is not None:
         accounts = accounts.filter(region__path__startswith=region.path)
@@ -76,9 +78,17 @@ def check_ledger(region: Region | None = None) -> Iterator[str]:
     if region is None and total != 0:
         yield f"balances do not sum to zero: they sum to {total}"
 
+
+def _transfers(region: Region | None) -> QuerySet[Transfer]:
     transfers = Transfer.objects.all()
     if region is not None:
         transfers = transfers.filter(region__path__startswith=region.path)
+    return transfers
+
+
+def check_flows(region: Region | None = None) -> Iterator[str]:
+    """Every transfer moves a bounded positive amount along an allowed flow."""
+    transfers = _transfers(region)
     flows = transfers.values_list("kind", "debit__kind", "credit__kind").distinct()
     for kind, debit_kind, credit_kind in flows:
         if debit_kind in HOLDER_KINDS and credit_kind in HOLDER_KINDS:
@@ -96,7 +106,13 @@ def check_ledger(region: Region | None = None) -> Iterator[str]:
                 )
     for pk in transfers.filter(amount__lte=0).values_list("pk", flat=True):
         yield f"ill-formed transfer: transfer {pk} has an amount that is not positive"
+    for pk in transfers.filter(amount__gt=MAX_TRANSFER).values_list("pk", flat=True):
+        yield f"ill-formed transfer: transfer {pk} has an amount beyond {MAX_TRANSFER}"
 
+
+def check_reversals(region: Region | None = None) -> Iterator[str]:
+    """Reversals and refunds mirror exactly the transfer they reverse, of the right kind."""
+    transfers = _transfers(region)
     corrections = transfers.filter(kind__in=(T.REVERSAL, T.REFUND))
     for pk in corrections.filter(reverses__isnull=True).values_list("pk", flat=True):
         yield f"ill-formed reversal: transfer {pk} reverses nothing"
@@ -119,3 +135,35 @@ def check_ledger(region: Region | None = None) -> Iterator[str]:
         .values_list("pk", flat=True)
     ):
         yield f"ill-formed transfer: transfer {pk} references a reversal but is not one"
+
+
+Check = Callable[[Region | None], Iterable[str]]
+
+
+def guarded(name: str, check: Check, region: Region | None) -> list[str]:
+    """The check's lines; if it cannot finish (an overflow, a row it cannot read), the
+    lines so far and one more naming the check, so that ``jifen verify`` reports it as a
+    violation and goes on with the next check instead of dying with a traceback. Each
+    check runs in a savepoint: on PostgreSQL a failed statement would otherwise spoil
+    the transaction of the checks after it."""
+    lines: list[str] = []
+    try:
+        with transaction.atomic():
+            for line in check(region):
+                lines.append(line)
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, never raised
+        lines.append(f"check {name} could not finish: {type(exc).__name__}: {exc}")
+    return lines
+
+
+CHECKS: tuple[tuple[str, Check], ...] = (
+    ("balances", check_balances),
+    ("flows", check_flows),
+    ("reversals", check_reversals),
+)
+
+
+def check_ledger(region: Region | None = None) -> Iterator[str]:
+    """Yield one line per violation; nothing when every invariant holds."""
+    for name, check in CHECKS:
+        yield from guarded(name, check, region)

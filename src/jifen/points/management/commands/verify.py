@@ -3,7 +3,7 @@ import sys
 from typing import Any
 
 from jifen.lib.commands import JifenCommand
-from jifen.points.verify import check_ledger
+from jifen.points.verify import check_ledger, guarded
 from jifen.publicity.services import check_seals
 from jifen.regions.selectors import get_region
 
@@ -17,7 +17,9 @@ class Command(JifenCommand):
     def handle_jifen(self, *args: Any, **options: Any) -> None:
         region = get_region(options["region"]) if options.get("region") else None
         violations = 0
-        for line in itertools.chain(check_ledger(region), check_seals(region)):
+        # Each check is guarded: one that cannot finish is a violation line, not a traceback.
+        seals = guarded("seals", check_seals, region)
+        for line in itertools.chain(check_ledger(region), seals):
             self.stdout.write(line)
             violations += 1
         if violations:
