@@ -139,10 +139,20 @@ CSRF_COOKIE_HTTPONLY = True
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# Failed logins allowed in the window before the phone or address is held back.
+# Failed logins allowed in the window (people/auth.py, docs/deployment.md): at a phone from
+# one address, and from anywhere, before it is held back, right password included; from
+# one address before it is busy and gets fewer failures at each phone — the address alone
+# never holds back a right password.
 LOGIN_THROTTLE_WINDOW_SECONDS = env_int("JIFEN_LOGIN_THROTTLE_WINDOW", 15 * 60)
 LOGIN_THROTTLE_PER_PHONE = env_int("JIFEN_LOGIN_THROTTLE_PER_PHONE", 5)
+LOGIN_THROTTLE_PER_PHONE_ANYWHERE = env_int("JIFEN_LOGIN_THROTTLE_PER_PHONE_ANYWHERE", 15)
 LOGIN_THROTTLE_PER_ADDRESS = env_int("JIFEN_LOGIN_THROTTLE_PER_ADDRESS", 30)
+LOGIN_THROTTLE_PER_PHONE_AT_BUSY_ADDRESS = env_int(
+    "JIFEN_LOGIN_THROTTLE_PER_PHONE_AT_BUSY_ADDRESS", 2
+)
+# Self-registrations in the same window, taken phone or not, at one phone and from one address.
+REGISTER_THROTTLE_PER_PHONE = env_int("JIFEN_REGISTER_THROTTLE_PER_PHONE", 5)
+REGISTER_THROTTLE_PER_ADDRESS = env_int("JIFEN_REGISTER_THROTTLE_PER_ADDRESS", 20)
 API_TOKEN_DAYS = env_int("JIFEN_API_TOKEN_DAYS", 30)
 
 # --- Security -----------------------------------------------------------------

@@ -7,8 +7,9 @@ from pydantic import Field
 
 from jifen.api.security import caller, optional_person
 from jifen.lib.errors import PermissionDenied
+from jifen.lib.http import client_address
 from jifen.lib.masking import mask_phone
-from jifen.people import authz, selectors, services
+from jifen.people import auth, authz, selectors, services
 from jifen.people.models import Person
 from jifen.points.selectors import balance_of
 from jifen.regions.selectors import get_region
@@ -101,6 +102,7 @@ def register(request: HttpRequest, payload: PersonIn) -> Status[dict[str, object
     community = get_region(payload.community)
     referrer = selectors.get_referrer(payload.referrer) if payload.referrer else None
     if actor is None:
+        auth.throttle_registration(phone=payload.phone, address=client_address(request))
         person = services.register_self(
             name=payload.name,
             phone=payload.phone,

@@ -8,8 +8,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from jifen.lib.errors import NotAuthenticated, TooManyAttempts
@@ -30,19 +31,62 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH[0]
 
 
+# LoginFailure holds every attempt the throttles count, for one window: failed logins,
+# whose phone_digest is the phone's keyed hash, and self-registrations, whose
+# phone_digest is that prefix and a hash under another key — one table and one pruning
+# for both, told apart by the prefix (a hex digest has no colon).
+_REGISTRATION = "register:"
+
+
+def _held(window: int, message: str | Promise | None = None) -> TooManyAttempts:
+    minutes = max(1, window // 60)
+    if message is None:
+        return TooManyAttempts(params={"minutes": minutes})
+    return TooManyAttempts(message, params={"minutes": minutes})
+
+
 def _throttle(phone_digest: str, address: str | None) -> None:
+    """Hold back a login before the password is checked, as django-axes combines its keys
+    (``[["username", "ip_address"], "username"]``), with the address alone never holding
+    back a right password:
+
+    - the phone from this address: after LOGIN_THROTTLE_PER_PHONE failures, held back,
+      the right password included — one guesser at one phone;
+    - the phone from anywhere: after LOGIN_THROTTLE_PER_PHONE_ANYWHERE failures (a higher
+      limit), held back everywhere, its owner too, until the window ends — else guessers
+      spread over many addresses would never stop (the trade-off django-axes makes by
+      locking the username: somebody who knows a phone can keep its owner out for a
+      window; staff can still serve them at the counter);
+    - the address: past LOGIN_THROTTLE_PER_ADDRESS failures it is busy — somebody there
+      is trying many phones — and gets only LOGIN_THROTTLE_PER_PHONE_AT_BUSY_ADDRESS
+      failures at each phone. A phone it has not failed at is still checked, so the
+      resident at the community office whose neighbours mistyped gets in (a whole office
+      behind one NAT address used to be locked out for the window).
+    """
     window = settings.LOGIN_THROTTLE_WINDOW_SECONDS
     since = timezone.now() - timedelta(seconds=window)
-    recent = LoginFailure.objects.filter(at__gte=since)
-    minutes = max(1, window // 60)
-    if recent.filter(phone_digest=phone_digest).count() >= settings.LOGIN_THROTTLE_PER_PHONE:
-        raise TooManyAttempts(params={"minutes": minutes})
-    if address and recent.filter(address=address).count() >= settings.LOGIN_THROTTLE_PER_ADDRESS:
-        raise TooManyAttempts(params={"minutes": minutes})
+    counts = (
+        LoginFailure.objects.filter(at__gte=since)
+        .filter(Q(phone_digest=phone_digest) | Q(address=address))
+        .exclude(phone_digest__startswith=_REGISTRATION)
+        .aggregate(
+            phone=Count("pk", filter=Q(phone_digest=phone_digest)),
+            pair=Count("pk", filter=Q(phone_digest=phone_digest, address=address)),
+            address=Count("pk", filter=Q(address=address)),
+        )
+    )
+    if counts["phone"] >= settings.LOGIN_THROTTLE_PER_PHONE_ANYWHERE:
+        raise _held(window)
+    limit = settings.LOGIN_THROTTLE_PER_PHONE
+    if counts["address"] >= settings.LOGIN_THROTTLE_PER_ADDRESS:
+        limit = min(limit, settings.LOGIN_THROTTLE_PER_PHONE_AT_BUSY_ADDRESS)
+    if counts["pair"] >= limit:
+        raise _held(window)
 
 
 def authenticate(*, phone: str, password: str, address: str | None) -> Person:
-    """The person with this phone and password, or an error that does not say which was wrong."""
+    """The person with this phone and password, or an error that does not say which was
+    wrong. The pages and ``POST /api/v1/auth/token`` both log in here."""
     # Written as at registration (spaces, dashes, +86), so the throttle counts one phone once.
     phone = normalize_phone(phone)
     digest = keyed_digest(phone, "login")
@@ -59,12 +103,46 @@ def authenticate(*, phone: str, password: str, address: str | None) -> Person:
             _("The phone number or password is not right."), code="invalid_credentials"
         )
     assert person is not None  # noqa: S101 - ok implies a person
-    LoginFailure.objects.filter(phone_digest=digest).delete()
+    # The owner's own typos go; a guesser's failures from elsewhere keep counting.
+    LoginFailure.objects.filter(phone_digest=digest, address=address).delete()
     return person
 
 
+def throttle_registration(*, phone: str, address: str | None) -> None:
+    """Count a self-registration and hold it back (429 ``too_many_attempts``) past
+    REGISTER_THROTTLE_PER_PHONE attempts at one phone or REGISTER_THROTTLE_PER_ADDRESS
+    from one address in the window: ``phone_taken`` must not be an oracle for which
+    phones are registered, nor one address sign up a crowd of phones that are not its.
+    Called by the register page and ``POST /api/v1/people`` without a token, before
+    the registration itself, so every attempt counts, taken phone or not."""
+    window = settings.LOGIN_THROTTLE_WINDOW_SECONDS
+    since = timezone.now() - timedelta(seconds=window)
+    digest = _REGISTRATION + keyed_digest(normalize_phone(phone), "register")
+    digest = digest[: LoginFailure._meta.get_field("phone_digest").max_length]
+    counts = (
+        LoginFailure.objects.filter(at__gte=since, phone_digest__startswith=_REGISTRATION)
+        .filter(Q(phone_digest=digest) | Q(address=address))
+        .aggregate(
+            phone=Count("pk", filter=Q(phone_digest=digest)),
+            address=Count("pk", filter=Q(address=address)),
+        )
+    )
+    if (
+        counts["phone"] >= settings.REGISTER_THROTTLE_PER_PHONE
+        or counts["address"] >= settings.REGISTER_THROTTLE_PER_ADDRESS
+    ):
+        raise _held(
+            window,
+            _(
+                "Too many registrations from here. Please wait %(minutes)s minutes and try "
+                "again, or ask the community office to register you."
+            ),
+        )
+    LoginFailure.objects.create(phone_digest=digest, address=address)
+
+
 def prune_login_failures() -> int:
-    """Drop failures older than the window; run by the scheduled job."""
+    """Drop failed logins and registrations older than the window; run by the scheduled job."""
     since = timezone.now() - timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW_SECONDS)
     deleted, _detail = LoginFailure.objects.filter(at__lt=since).delete()
     return deleted

@@ -63,6 +63,7 @@ def register_view(request: HttpRequest) -> HttpResponse:
                 if referrer is None:
                     form.add_error("referrer", _("No volunteer has this number."))
             if not form.errors:
+                auth.throttle_registration(phone=data["phone"], address=client_address(request))
                 person = services.register_self(
                     name=data["name"],
                     phone=data["phone"],
