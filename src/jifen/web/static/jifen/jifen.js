@@ -84,3 +84,14 @@ document.addEventListener("change", function (event) {
     }
   }
 });
+
+// Widths given as data-width="42" (per cent), such as the bars of the liability chart:
+// the Content-Security-Policy refuses style="" in the page, not a style set by a script.
+function applyWidths(root) {
+  if (!root.querySelectorAll) { return; }
+  root.querySelectorAll("[data-width]").forEach(function (element) {
+    element.style.width = element.getAttribute("data-width") + "%";
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { applyWidths(document); });
+document.addEventListener("htmx:load", function (event) { applyWidths(event.target); });
