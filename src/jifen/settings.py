@@ -103,7 +103,33 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------
 DATABASE_URL = env_str("JIFEN_DATABASE_URL", f"sqlite:///{DATA_DIR / 'jifen.sqlite3'}")
 _db = dj_database_url.parse(DATABASE_URL)
+
+
+def _private_sqlite_file(name: str) -> None:
+    """The database holds personal data: the owner's only, like the secret key. SQLite
+    makes its file with the process's umask (commonly world-readable) and gives its -wal
+    and -shm the database file's mode; so the file is made here, empty and 0600, before
+    the first connection opens it (an empty file is a new database to SQLite), and an
+    existing one — and any side file left beside it — is tightened to 0600."""
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:  # a directory not there or not ours: SQLite will say so itself
+        return
+    for each in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        try:
+            if each.stat().st_mode & 0o077:
+                each.chmod(0o600)
+        except OSError:  # gone already, or another user's file: leave it as it is
+            pass
+
+
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _private_sqlite_file(str(_db["NAME"]))
     # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at
     # BEGIN, so two writers queue instead of failing with "database is locked"
     # half-way through a transaction.

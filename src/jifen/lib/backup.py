@@ -7,11 +7,13 @@ with ``jifen verify`` before it reports success.
 """
 
 import json
+import os
 import shutil
 import tempfile
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO, Any
 
 from django.apps import apps
 from django.conf import settings
@@ -31,6 +33,14 @@ class BackupError(Exception):
     pass
 
 
+def _private_file(path: Path, mode: str) -> IO[Any]:
+    """``path`` opened for writing, the owner's only (0600) from its first byte — a backup
+    holds every person's data and the secret key — even if it was there before."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, mode)
+
+
 def backup(target: Path) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / DATA
@@ -42,7 +52,10 @@ def backup(target: Path) -> dict[str, object]:
             "created_at": datetime.now(UTC).isoformat(),
             "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
         }
-        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with (
+            _private_file(target, "wb") as fh,
+            zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        ):
             archive.writestr(MANIFEST, json.dumps(manifest, indent=2))
             archive.write(data, DATA)
             archive.writestr(SECRET, settings.SECRET_KEY)
@@ -88,7 +101,7 @@ def restore(source: Path) -> dict[str, object]:
     if secret and secret != settings.SECRET_KEY:
         # Keyed hashes (ID numbers) need the key they were made with.
         key_file = Path(settings.DATA_DIR) / "secret_key"
-        key_file.write_text(secret)
-        key_file.chmod(0o600)
+        with _private_file(key_file, "w") as fh:
+            fh.write(secret)
         manifest["secret_key"] = f"written to {key_file}; set JIFEN_SECRET_KEY to it if you use one"
     return manifest
