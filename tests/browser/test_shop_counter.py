@@ -11,7 +11,7 @@ from jifen.shop import services
 from jifen.shop.models import Redemption
 from jifen.shop.models import Status as OrderStatus
 from tests.browser.helpers import assert_fits, log_in, zh
-from tests.shop.fixtures import Shop, balance, fund, shop  # noqa: F401 - the fixture
+from tests.shop.fixtures import Shop, balance, carded, fund, shop  # noqa: F401 - the fixture
 
 
 def test_staff_hand_over_an_order_by_its_typed_code(shop: Shop, desktop, screenshot) -> None:  # noqa: F811
@@ -146,7 +146,7 @@ def test_staff_order_for_an_elderly_resident_and_hand_it_over_at_once(
     screenshot(desktop, "shop-item-edit-desktop")
     desktop.goto("/console/shop/window/")
     screenshot(desktop, "shop-window-desktop")
-    services.take_points(actor=shop.operator, item=shop.haircut, person=resident)
+    services.take_points(actor=shop.operator, item=shop.haircut, presence=carded(resident))
     desktop.goto(f"/console/shop/merchants/?month={timezone.localdate():%Y-%m}")
     expect(desktop.locator("main table")).to_contain_text("爱心理发店")
     screenshot(desktop, "shop-merchants-desktop")

@@ -26,6 +26,7 @@ from jifen.points.verify import check_ledger
 from jifen.regions.models import Region
 from jifen.shop import services
 from jifen.shop.models import Item, MerchantSettlement, Redemption
+from jifen.shop.presence import Presence
 from tests.conftest import World, make_person
 
 
@@ -39,7 +40,7 @@ class Shop:
     rice: Item  # 文昌: 10 points, stock 5, no limit
     oil: Item  # 文昌: 30 points, stock 20, at most 2 per person a month
     towel: Item  # county-wide: 5 points, stock 100
-    haircut: Item  # the merchant's offer: 20 points, stock 50
+    haircut: Item  # the merchant's offer: 20 points, stock 50, approved by 文昌's staff
 
     def fund(self, person: Person, amount: int) -> None:
         """Points for ``person`` through the real award path."""
@@ -51,6 +52,12 @@ _awards = iter(range(1, 10**9))
 
 def fund(person: Person, amount: int) -> None:
     points.award_points(person=person, amount=amount, key=f"shop-test:{next(_awards)}", actor=None)
+
+
+def carded(person: Person) -> Presence:
+    """The resident's volunteer card, presented at a merchant's counter (what
+    ``presence.identify`` answers for a scanned card)."""
+    return Presence(person=person, via="card")
 
 
 def balance(person: Person | Merchant) -> int:
@@ -100,6 +107,7 @@ def shop(world: World) -> Shop:
         merchant=merchant,
         terms=terms(name="义剪一次", points=20, stock=50, kind="service"),
     )
+    haircut = services.approve_item(actor=staff, item=haircut)  # on sale once staff approve
     # The accounts a community has after its first day, so snapshots compare like with like.
     for person in (world.resident, world.neighbour, world.stranger, relative):
         account_for(person)

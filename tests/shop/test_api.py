@@ -115,6 +115,7 @@ def test_anyone_reads_a_communitys_clearly_priced_list_without_logging_in(shop, 
         "available_from": None,
         "available_until": None,
         "is_active": True,
+        "approved": True,
         "image_url": None,
     }
     towel = next(i for i in body["items"] if i["name"] == "毛巾")
@@ -599,7 +600,11 @@ def test_a_merchants_operator_takes_points_only_for_its_offers(shop, api, volunt
     response = client.post(
         "/shop/redemptions", {"person": volunteer.pk, "item": shop.rice.pk, "hand_over": True}
     )
-    refused(response, 403, "forbidden", before)
+    refused(response, 403, "presence_required", before)
+    not_ours = client.post(
+        "/shop/redemptions", {"card": card_code(volunteer), "item": shop.rice.pk, "hand_over": True}
+    )
+    refused(not_ours, 403, "forbidden", before)
     bad_card = client.post("/shop/redemptions", {"card": "JFC:nope", "item": shop.haircut.pk})
     refused(bad_card, 400, "invalid_card", before, "card")
     both = client.post(

@@ -49,7 +49,7 @@ from jifen.shop import services
 from jifen.shop.models import Item, MerchantSettlement, Redemption
 from jifen.shop.models import Status as S
 from tests.conftest import make_person
-from tests.shop.fixtures import balance, fund, terms
+from tests.shop.fixtures import balance, carded, fund, terms
 
 pg = pytest.mark.pg
 transactional = pytest.mark.django_db(transaction=True)
@@ -299,7 +299,9 @@ def test_a_month_settled_twice_at_once_is_settled_once(shop):
     for back in range(1, 6):  # five past months, one order handed over in each
         index = today.year * 12 + today.month - 1 - back
         month = date(index // 12, index % 12 + 1, 1)
-        order = services.take_points(actor=shop.operator, item=shop.haircut, person=w.resident)
+        order = services.take_points(
+            actor=shop.operator, item=shop.haircut, presence=carded(w.resident)
+        )
         mid_month = datetime(
             month.year, month.month, 15, 12, tzinfo=timezone.get_current_timezone()
         )

@@ -15,7 +15,7 @@ from jifen.people.models import Organization
 from jifen.points.ledger import Posting, account_for, post, system_account
 from jifen.points.models import AccountKind, Transfer, TransferKind
 from jifen.shop import selectors, services
-from tests.shop.fixtures import fund, set_policy, terms
+from tests.shop.fixtures import carded, fund, set_policy, terms
 
 pytestmark = pytest.mark.usefixtures("verified")
 K = AccountKind
@@ -87,7 +87,7 @@ def test_the_liability_of_a_small_community(shop):
     services.redeem(actor=w.resident, item=soap, quantity=2)  # waiting: 40
     handed = services.redeem(actor=w.resident, item=soap, quantity=1)
     services.fulfil(actor=w.staff, order=handed)  # handed over: 20
-    services.take_points(actor=shop.operator, item=shop.haircut, person=w.resident)  # 20
+    services.take_points(actor=shop.operator, item=shop.haircut, presence=carded(w.resident))  # 20
     services.redeem(actor=w.resident, item=shop.haircut, quantity=1)  # waiting: 20
     # Not stock on hand: an item off sale, the county's towels, the merchant's offers.
     off = services.create_item(actor=w.staff, terms=terms(name="旧款毛巾", points=5, stock=4))

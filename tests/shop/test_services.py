@@ -21,7 +21,7 @@ from jifen.shop import services
 from jifen.shop.models import CODE_ALPHABET, CODE_LENGTH, Item, MerchantSettlement, Redemption
 from jifen.shop.models import Status as S
 from tests.conftest import make_person
-from tests.shop.fixtures import balance, fund, refused, set_policy, snapshot, terms
+from tests.shop.fixtures import balance, carded, fund, refused, set_policy, snapshot, terms
 
 pytestmark = pytest.mark.usefixtures("verified")
 T = TransferKind
@@ -292,6 +292,7 @@ def test_redeeming_takes_the_points_at_once_and_reserves_the_stock(shop):
         "quantity": 2,
         "points": 20,
         "by_proxy": False,
+        "proof": "self",
     }
 
 
@@ -623,13 +624,19 @@ def test_staff_at_the_counter_redeem_for_a_resident(shop, who):
     assert balance(w.resident) == 90
 
 
-def test_an_operator_redeems_the_merchants_offer_for_a_resident_only(shop):
+def test_an_operator_redeems_the_merchants_offer_for_a_resident_who_is_there_only(shop):
     w = shop.world
     fund(w.resident, 100)
-    order = services.redeem(actor=shop.operator, person=w.resident, item=shop.haircut, quantity=1)
+    with refused("presence_required", PermissionDenied):  # naming them is not enough
+        services.redeem(actor=shop.operator, person=w.resident, item=shop.haircut, quantity=1)
+    order = services.redeem(
+        actor=shop.operator, presence=carded(w.resident), item=shop.haircut, quantity=1
+    )
     assert (order.person, order.placed_by) == (w.resident, shop.operator)
     with refused("forbidden", PermissionDenied):
-        services.redeem(actor=shop.operator, person=w.resident, item=shop.rice, quantity=1)
+        services.redeem(
+            actor=shop.operator, presence=carded(w.resident), item=shop.rice, quantity=1
+        )
 
 
 @pytest.mark.parametrize("who", ["stranger", "neighbour", "other_staff", "reviewer", "kiosk"])
@@ -934,7 +941,7 @@ def test_a_merchants_operator_takes_points_for_its_offer(shop):
     w = shop.world
     fund(w.resident, 100)
     order = services.take_points(
-        actor=shop.operator, item=shop.haircut.pk, person=w.resident, quantity=2
+        actor=shop.operator, item=shop.haircut.pk, presence=carded(w.resident), quantity=2
     )
     order.refresh_from_db()
     assert (order.status, order.fulfilled_by, order.placed_by) == (
@@ -959,21 +966,23 @@ def test_only_the_operator_takes_points_and_only_for_the_merchants_offers(shop):
         (shop.operator, shop.towel),
     ):
         with refused("forbidden", PermissionDenied):
-            services.take_points(actor=actor, item=item, person=w.resident)
+            services.take_points(actor=actor, item=item, presence=carded(w.resident))
     with refused("not_found", NotFound):
-        services.take_points(actor=shop.operator, item=10**9, person=w.resident)
+        services.take_points(actor=shop.operator, item=10**9, presence=carded(w.resident))
 
 
 def test_taking_points_is_refused_like_an_order(shop):
     w = shop.world
     fund(w.resident, 19)
     with refused("insufficient_points", Conflict):
-        services.take_points(actor=shop.operator, item=shop.haircut, person=w.resident)
+        services.take_points(actor=shop.operator, item=shop.haircut, presence=carded(w.resident))
     with refused("invalid_input", InvalidInput):
-        services.take_points(actor=shop.operator, item=shop.haircut, person=w.resident, quantity=0)
+        services.take_points(
+            actor=shop.operator, item=shop.haircut, presence=carded(w.resident), quantity=0
+        )
     Merchant.objects.filter(pk=shop.merchant.pk).update(is_active=False)
     with refused("forbidden", PermissionDenied):
-        services.take_points(actor=shop.operator, item=shop.haircut, person=w.resident)
+        services.take_points(actor=shop.operator, item=shop.haircut, presence=carded(w.resident))
 
 
 # --- Merchants' monthly settlement -----------------------------------------------------------
@@ -988,7 +997,7 @@ def test_a_merchants_month_is_settled_once_with_the_orders_handed_over_in_it(sho
 
     def taken(quantity: int, when: datetime | None) -> Redemption:
         order = services.take_points(
-            actor=shop.operator, item=shop.haircut, person=w.resident, quantity=quantity
+            actor=shop.operator, item=shop.haircut, presence=carded(w.resident), quantity=quantity
         )
         return move(order, fulfilled_at=when) if when else order
 
@@ -1032,7 +1041,9 @@ def test_a_merchants_month_is_settled_once_with_the_orders_handed_over_in_it(sho
 def test_only_staff_of_the_merchants_region_settle_it(shop, who):
     w = shop.world
     fund(w.resident, 100)
-    order = services.take_points(actor=shop.operator, item=shop.haircut, person=w.resident)
+    order = services.take_points(
+        actor=shop.operator, item=shop.haircut, presence=carded(w.resident)
+    )
     last = month_start(timezone.localdate(), 1)
     move(order, fulfilled_at=local(last, 12))
     with refused("forbidden", PermissionDenied):
@@ -1058,8 +1069,10 @@ def test_a_month_is_written_yyyy_mm(shop, month):
 def test_a_month_spelt_another_way_is_not_settled_twice(shop):
     w = shop.world
     fund(w.resident, 100)
-    services.take_points(actor=shop.operator, item=shop.haircut, person=w.resident)
-    march = services.take_points(actor=shop.operator, item=shop.haircut, person=w.resident)
+    services.take_points(actor=shop.operator, item=shop.haircut, presence=carded(w.resident))
+    march = services.take_points(
+        actor=shop.operator, item=shop.haircut, presence=carded(w.resident)
+    )
     move(march, fulfilled_at=local(date(2026, 3, 15), 12))
     services.settle_merchant(actor=w.staff, merchant=shop.merchant, month="2026-03")
     assert balance(shop.merchant) == 20

@@ -22,7 +22,7 @@ from jifen.shop import services
 from jifen.shop.models import Item, Redemption
 from jifen.shop.models import Status as OrderStatus
 from tests.conftest import make_person
-from tests.shop.fixtures import Shop, balance, snapshot, terms
+from tests.shop.fixtures import Shop, balance, carded, snapshot, terms
 
 
 def zh(text: str) -> str:
@@ -300,7 +300,7 @@ def test_the_operator_edits_restocks_and_takes_an_offer_off(
     shop: Shop, operator: Client, volunteer: Person
 ) -> None:
     url = f"/merchant/{shop.merchant.pk}/offers/{shop.haircut.pk}/"
-    services.take_points(actor=shop.operator, item=shop.haircut, person=volunteer)
+    services.take_points(actor=shop.operator, item=shop.haircut, presence=carded(volunteer))
     operator.post(
         url,
         {
@@ -336,8 +336,10 @@ def test_the_months_orders_and_the_excel_report(
     shop: Shop, operator: Client, volunteer: Person
 ) -> None:
     taken = [
-        services.take_points(actor=shop.operator, item=shop.haircut, person=volunteer),
-        services.take_points(actor=shop.operator, item=shop.haircut, person=volunteer, quantity=3),
+        services.take_points(actor=shop.operator, item=shop.haircut, presence=carded(volunteer)),
+        services.take_points(
+            actor=shop.operator, item=shop.haircut, presence=carded(volunteer), quantity=3
+        ),
     ]
     month = f"{timezone.localdate():%Y-%m}"
     page = operator.get(f"/merchant/{shop.merchant.pk}/orders/").content.decode()

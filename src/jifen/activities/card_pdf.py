@@ -13,7 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
-from jifen.activities.cards import card_code
+from jifen.activities.cards import card_code, typed_code
 from jifen.lib.pdf import cjk_font, draw_qr
 from jifen.people.models import Person
 
@@ -54,9 +54,17 @@ def card_pdf(person: Person) -> bytes:
     canvas.setFont(font, 13)
     canvas.drawString(x + 4 * mm, y + CARD_H - band + 3.6 * mm, title)
 
-    qr_size = 36 * mm
+    qr_size = 34 * mm
     qr_x = x + CARD_W - qr_size - 3 * mm
-    draw_qr(canvas, card_code(person), qr_x, y + 4 * mm, qr_size)
+    draw_qr(canvas, card_code(person), qr_x, y + 6.5 * mm, qr_size)
+    # Under the QR, the code to type where no camera reads it: the volunteer number and
+    # the signature's characters (no 0/O, 1/I/L), in a monospaced face that tells them
+    # apart. The number alone would not do.
+    typed = typed_code(person)
+    canvas.setFillColor(INK)
+    size = _fit(canvas, typed, "Courier-Bold", 8.5, qr_size + 2 * mm)
+    canvas.setFont("Courier-Bold", size)
+    canvas.drawCentredString(qr_x + qr_size / 2, y + 3 * mm, typed)
 
     text_w = qr_x - x - 6 * mm
     canvas.setFillColor(INK)
@@ -81,6 +89,10 @@ def card_pdf(person: Person) -> bytes:
     notes = [
         _("Cut out the card along the dashed line and keep it with you."),
         _("At an activity, show the card: the organiser scans its code to check you in."),
+        _(
+            "Without a camera, the code under the QR is typed instead. Show the card only to "
+            "the organiser or the merchant you pay: with its code they can take your points."
+        ),
         _("The card is personal. If it is lost, ask the community office for a new one."),
     ]
     canvas.setFillColor(INK)

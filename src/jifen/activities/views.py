@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 
 from jifen.activities import selectors, services, tokens
 from jifen.activities.card_pdf import card_pdf
-from jifen.activities.cards import person_from_card
+from jifen.activities.cards import is_volunteer_no, person_from_card
 from jifen.activities.forms import (
     ActivityForm,
     PaperForm,
@@ -688,9 +688,17 @@ def scan(request: HttpRequest, activity_id: int) -> HttpResponse:
     if request.method != "POST":
         return render(request, "activities/console/scan.html", {"activity": activity})
     mode = "out" if request.POST.get("mode") == "out" else "in"
-    person = person_from_card(request.POST.get("code", ""))
+    code = request.POST.get("code", "")
+    person = person_from_card(code)  # its QR, or the code printed under it typed
     attendance, error = None, ""
     try:
+        if person is None and is_volunteer_no(code):
+            raise InvalidInput(
+                _(
+                    "A volunteer number alone is not enough: type the whole code printed "
+                    "under the card's QR code (the number and the 8 letters and digits after it)."
+                )
+            )
         if person is None:
             raise InvalidInput(_("This is not a volunteer card of this platform."))
         if mode == "out":

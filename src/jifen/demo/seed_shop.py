@@ -13,12 +13,13 @@ from typing import Any
 
 from django.db import transaction
 
+from jifen.activities.cards import card_code
 from jifen.people import services as people
 from jifen.people.models import Merchant, Person
 from jifen.points.selectors import balance_of
 from jifen.points.services import update_policy
 from jifen.regions.models import Region
-from jifen.shop import services
+from jifen.shop import presence, services
 from jifen.shop.models import Item, Kind, LimitPeriod, Redemption
 
 WENCHANG, WANMEI, COUNTY = "350524100001", "350524106001", "350524"
@@ -116,6 +117,7 @@ def seed_demo_shop(volunteers: dict[str, list[Person]]) -> None:
             operators=[operator],
         )
     meal = services.create_item(actor=operator, merchant=restaurant, terms=_terms(RESTAURANT_OFFER))
+    services.approve_item(actor=staff_wc, item=meal)  # a merchant's offer sells once approved
 
     # The demo volunteer: a badge handed over at the counter, washing-up liquid waiting.
     if _affords(demo_volunteer, badge):
@@ -149,7 +151,9 @@ def seed_demo_shop(volunteers: dict[str, list[Person]]) -> None:
         services.cancel(actor=wc[2], order=cancelled, reason="买错了，想换洗洁精")
     for person in (wc[6], wc[0]):
         if _affords(person, meal):
-            services.take_points(actor=operator, item=meal, person=person)
+            # The resident is there: the restaurant scans their volunteer card.
+            proof = presence.identify(actor=operator, card=card_code(person))
+            services.take_points(actor=operator, item=meal, presence=proof)
 
     # 湾美's counter, before its window closes for the quarter.
     wm = volunteers[WANMEI]

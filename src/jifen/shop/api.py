@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import Field
+from ninja.schema import DjangoGetter
+from pydantic import Field, model_validator
 
-from jifen.activities import cards
 from jifen.api.fields import MAX_ID, Code, Id, LongText, Text
 from jifen.api.idempotency import idempotent
 from jifen.api.security import caller, optional_person
@@ -34,13 +34,27 @@ from jifen.people import authz
 from jifen.people.models import Merchant, Person, Proxy
 from jifen.regions.models import Region
 from jifen.regions.selectors import get_region
-from jifen.shop import selectors, services
+from jifen.shop import presence, selectors, services
 from jifen.shop.models import Item, Kind, LimitPeriod, MerchantSettlement, Redemption
 from jifen.shop.models import Status as OrderStatus
+from jifen.shop.presence import Presence
 
 router = Router(tags=["shop"])
 
 QR_PREFIX = "JFO:"  # what the order's QR code holds; services.normalize_code reads it back
+
+
+class Body(Schema):
+    """A JSON object: ninja's schemas read any value by attribute, so an array, a string or
+    a number would otherwise pass as an object with every field left out."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        raw = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(raw, dict):
+            raise ValueError("a JSON object is expected")
+        return data
 
 
 # A JSON integer: true, 2.5 and "2" are refused rather than read as numbers. Its range
@@ -73,6 +87,10 @@ class ItemOut(Schema):
     available_from: date | None
     available_until: date | None
     is_active: bool
+    approved: bool = Field(
+        description="a merchant's offer is on the list only once staff approve it; a change "
+        "of its name, kind, description or price by the merchant waits for approval again"
+    )
     image_url: str | None
 
 
@@ -132,6 +150,7 @@ def _item_out(item: Item) -> dict[str, Any]:
         "available_from": item.available_from,
         "available_until": item.available_until,
         "is_active": item.is_active,
+        "approved": item.approved_at is not None,
         "image_url": _image_url(item),
     }
 
@@ -339,7 +358,7 @@ def list_items(request: HttpRequest, filters: Query[ItemFilters]) -> _Page:
     return _Page(items, _item_out)
 
 
-class ItemIn(Schema):
+class ItemIn(Body):
     name: Text
     points: Whole = Field(description="the price of one, a whole number of points above 0")
     stock: Whole
@@ -405,7 +424,7 @@ def get_item(request: HttpRequest, item_id: Id) -> dict[str, Any]:
     return _item_out(_item_for(optional_person(request), item_id))
 
 
-class ItemPatch(Schema):
+class ItemPatch(Body):
     name: Text | None = None
     points: Whole | None = None
     per_person_limit: Whole | None = Field(default=None, description="null: no limit")
@@ -456,7 +475,7 @@ def update_item(request: HttpRequest, item_id: Id, payload: ItemPatch) -> dict[s
     return _item_out(selectors.get_item(item.pk))
 
 
-class StockIn(Schema):
+class StockIn(Body):
     change: Whole = Field(description="added to the stock; negative removes (a note is needed)")
     note: Text = ""
 
@@ -476,6 +495,16 @@ def set_image(request: HttpRequest, item_id: Id, image: File[UploadedFile]) -> d
     actor = caller(request)
     item = _item_for(actor, item_id)
     services.set_item_image(actor=actor, item=item, upload=image)
+    return _item_out(selectors.get_item(item.pk))
+
+
+@router.post("/shop/items/{item_id}/approve", response=ItemOut)
+def approve_item(request: HttpRequest, item_id: Id) -> dict[str, Any]:
+    """Staff of the offer's region approve a merchant's offer (new, or changed by the
+    merchant): it goes on the price list and can be redeemed. Not its own operators."""
+    actor = caller(request)
+    item = _item_for(actor, item_id)
+    services.approve_item(actor=actor, item=item)
     return _item_out(selectors.get_item(item.pk))
 
 
@@ -514,38 +543,45 @@ def window(request: HttpRequest, filters: Query[CommunityFilter]) -> dict[str, A
 # --- Redeeming ----------------------------------------------------------------------------
 
 
-class RedeemIn(Schema):
+class RedeemIn(Body):
     item: Id
     quantity: Whole = Field(default=1, description="1 to 99")
     person: Id | None = Field(
         default=None,
-        description="staff, a merchant's operator or a registered proxy: the holder",
+        description="staff of the holder's community or a registered proxy: the holder, by "
+        "id (audited). A merchant's operator may not name a resident (403 "
+        "presence_required): it gives card or paycode",
     )
-    card: Code = Field(default="", description="instead of person: the holder's scanned card")
+    card: Code = Field(
+        default="",
+        description="instead of person: the holder's volunteer card, its QR (JF1:…) or the "
+        "code printed under it (volunteer number and 8 characters)",
+    )
+    paycode: Code = Field(
+        default="",
+        description="instead of person: the 16-digit pay code (付款码) on the holder's phone "
+        "(GET /me/paycode), valid 120 s, used once; typed or scanned (JFP:…)",
+    )
     hand_over: bool = Field(
         default=False,
         description="staff or the merchant: hand over at once (the resident is at the counter)",
     )
 
 
-def _holder(actor: Person, person_id: int | None, card: str) -> Person | None:
-    """The holder someone acts for (None: the caller). Whether a resident exists is told
-    only to those who may act for some resident: their proxy, staff of their community,
-    a merchant's operators (who take points by the card). The services then decide."""
-    if card and person_id is not None:
-        raise InvalidInput(_("Give either the person or the card, not both."), field="card")
-    if card:
-        person = cards.person_from_card(card)
-        if person is None:
-            raise InvalidInput(
-                _("This is not a volunteer card of ours."), code="invalid_card", field="card"
-            )
-    elif person_id is None:
-        return None
-    else:
-        person = Person.objects.select_related("community").filter(pk=person_id).first()
+def _holder(actor: Person, payload: RedeemIn) -> tuple[Person | None, Presence | None]:
+    """The holder someone names (None: the caller), or the proof of presence they give.
+    Whether a resident exists is told only to those who may name them: their proxy and
+    staff of their community. A merchant's operator who names one is refused whoever it
+    is (403): it needs the resident's card or pay code. The services then decide."""
+    if sum([payload.person is not None, bool(payload.card), bool(payload.paycode)]) > 1:
+        raise InvalidInput(_("Give one of the person, the card or the pay code."), field="card")
+    if payload.card or payload.paycode:
+        return None, presence.identify(actor=actor, card=payload.card, paycode=payload.paycode)
+    if payload.person is None:
+        return None, None
+    person = Person.objects.select_related("community").filter(pk=payload.person).first()
     if person is not None and person.pk == actor.pk:
-        return None
+        return None, None
     if (
         person is None
         or not person.is_active
@@ -555,32 +591,61 @@ def _holder(actor: Person, person_id: int | None, card: str) -> Person | None:
                 person.community is not None
                 and authz.can(actor, authz.MANAGE_SHOP, person.community)
             )
-            or selectors.operated_merchants(actor).exists()
         )
     ):
+        if selectors.operated_merchants(actor).exists():
+            raise PermissionDenied(services.PRESENCE_REQUIRED, code="presence_required")
         raise NotFound(_("No such person, or you may not see them."), field="person")
-    return person
+    return person, None
 
 
 @router.post("/shop/redemptions", response={201: OrderOut})
 @idempotent
 def redeem(request: HttpRequest, payload: RedeemIn) -> Status[dict[str, Any]]:
     """Redeem: the points leave at once and the stock is reserved; the answer carries the
-    pickup code. A volunteer redeems for themself; staff, a merchant's operator (for its
-    offers) or a registered proxy for a resident, recorded as such. Refused with
-    ``window_closed``, ``limit_reached``, ``out_of_stock`` or ``insufficient_points``
-    (409), and nothing is written."""
+    pickup code. A volunteer redeems for themself; a registered proxy or staff of their
+    community for a resident named by ``person``; a merchant's operator (for its offers)
+    or staff for the resident whose ``card`` or ``paycode`` they present. Recorded as
+    such. Refused with ``presence_required`` (a merchant naming a resident),
+    ``invalid_card``, ``invalid_paycode``, ``paycode_used``, ``paycode_expired``,
+    ``too_many_attempts`` (guessing), ``own_merchant``, ``window_closed``,
+    ``limit_reached``, ``out_of_stock`` or ``insufficient_points``; nothing is written."""
     actor = caller(request)
-    holder = _holder(actor, payload.person, payload.card)
+    holder, proof = _holder(actor, payload)  # outside the transaction: guesses are counted
     with transaction.atomic():
         order = services.redeem(
-            actor=actor, item=payload.item, quantity=payload.quantity, person=holder
+            actor=actor,
+            item=payload.item,
+            quantity=payload.quantity,
+            person=holder,
+            presence=proof,
         )
         if payload.hand_over:
             if not services.may_hand_over(actor, order):
                 raise PermissionDenied(_("Only staff or the merchant hand an order over."))
             order = services.fulfil(actor=actor, order=order)
     return Status(201, _order_detail(actor, order.pk))
+
+
+class PayCodeOut(Schema):
+    code: str = Field(description="16 digits, shown big (grouped by four) and as a QR")
+    qr: str = Field(description="what the QR holds: JFP:<code>")
+    expires_at: datetime = Field(description="at most 120 s from now; used once")
+    seconds: int = Field(description="seconds left when issued")
+
+
+@router.get("/me/paycode", response=PayCodeOut)
+def paycode(request: HttpRequest) -> dict[str, Any]:
+    """A one-time pay code (付款码) for the caller's phone, as payment apps show: a merchant
+    or staff types or scans it to take the caller's points for one order, within 120 s.
+    A new code voids the one shown before; the caller cannot use it themself."""
+    code, expires = presence.issue_paycode(person=caller(request))
+    return {
+        "code": code,
+        "qr": presence.PAYCODE_PREFIX + code,
+        "expires_at": expires,
+        "seconds": presence.PAYCODE_SECONDS,
+    }
 
 
 class OrderFilters(Schema):
@@ -634,7 +699,7 @@ def get_order(request: HttpRequest, order_id: Id) -> dict[str, Any]:
     return _order_detail(caller(request), order_id)
 
 
-class PickupIn(Schema):
+class PickupIn(Body):
     code: Code = Field(description="the pickup code as typed, or the order's scanned QR")
 
 
@@ -667,7 +732,7 @@ def fulfil(request: HttpRequest, order_id: Id) -> dict[str, Any]:
     return _order_detail(actor, order_id)
 
 
-class CancelIn(Schema):
+class CancelIn(Body):
     reason: Text = ""
 
 
@@ -771,7 +836,7 @@ class SettlementOut(Schema):
     lines: list[SettlementLineOut]
 
 
-class MonthIn(Schema):
+class MonthIn(Body):
     month: str = Field(max_length=16, description="YYYY-MM, a month that has ended")
 
 

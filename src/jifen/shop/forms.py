@@ -22,10 +22,11 @@ def _choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> Non
 
 
 class CodeForm(forms.Form):
-    """What the counter's big field holds: a pickup code, an order's QR, or a card's QR."""
+    """What the counter's big field holds: a pickup code, an order's QR, a card (its QR or
+    its printed code), or a resident's pay code."""
 
     code = forms.CharField(
-        label=_("Pickup code or card"),
+        label=_("Pickup code, card or pay code"),
         max_length=100,
         widget=forms.TextInput(
             attrs={
@@ -234,9 +235,11 @@ class WindowForm(forms.Form):
 
 
 class TakeForm(forms.Form):
-    """A merchant takes points for one of its offers from the card just scanned."""
+    """A merchant takes points for one of its offers from the resident whose card or pay
+    code was just presented (carried to this step, checked again by the service)."""
 
-    card = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    card = forms.CharField(widget=forms.HiddenInput, max_length=100, required=False)
+    paycode = forms.CharField(widget=forms.HiddenInput, max_length=100, required=False)
     item = forms.ChoiceField(label=_("Offer"), choices=(), widget=forms.RadioSelect)
     quantity = forms.IntegerField(
         label=pgettext_lazy("shop", "Quantity"),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 # Pickup codes: easy to read aloud and type on a phone keypad, no 0/O or 1/I/L.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
+MAX_POINTS = 1_000_000  # the highest price of one item (the contract's bound on any amount)
 
 
 def new_code() -> str:
@@ -76,6 +77,13 @@ class Item(models.Model):
     image = models.BinaryField(null=True, blank=True, editable=False)
     image_type = models.CharField(max_length=16, blank=True, editable=False)
     is_active = models.BooleanField(_("on sale"), default=True)
+    # A merchant's offer is on the list only once staff of its region approve its terms
+    # (what it is and what it costs); a change of them by the merchant needs approval
+    # again. Staff's own items are approved by whoever creates them.
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -87,6 +95,11 @@ class Item(models.Model):
         verbose_name_plural = _("items")
         constraints = [
             models.CheckConstraint(condition=Q(points__gt=0), name="shop_item_points_positive"),
+            # Whatever writes the row: a price beyond the contract's bound would let one
+            # order overflow a month's totals.
+            models.CheckConstraint(
+                condition=Q(points__lte=MAX_POINTS), name="shop_item_points_bounded"
+            ),
             # Stock never below zero, whatever the code does (no oversell).
             models.CheckConstraint(condition=Q(stock__gte=0), name="shop_item_stock_not_negative"),
             models.CheckConstraint(
@@ -199,3 +212,44 @@ class MerchantSettlement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merchant_id} {self.month}"
+
+
+class PayCode(models.Model):
+    """A one-time pay code (付款码) a resident shows on their phone: whoever types or scans
+    it at a merchant's or the community's counter may take the resident's points once,
+    within two minutes. Only a keyed hash of the code is kept."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["person"]), models.Index(fields=["expires_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True) | Q(used_by__isnull=False),
+                name="shop_paycode_used_by_someone",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.expires_at:%H:%M:%S}"
+
+
+class PresenceFailure(models.Model):
+    """A card or pay code that named nobody, typed or sent by a counter: counted per
+    operator so that guessing codes is held back (pruned by ``jifen tick``)."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["actor", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.at:%Y-%m-%d %H:%M:%S}"

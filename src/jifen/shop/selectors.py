@@ -26,7 +26,9 @@ def items_for(community: Region, day: date | None = None) -> QuerySet[Item]:
     Cheapest first, then by name."""
     day = day or timezone.localdate()
     return (
-        Item.objects.filter(region__code__in=community.ancestor_codes(), is_active=True)
+        Item.objects.filter(
+            region__code__in=community.ancestor_codes(), is_active=True, approved_at__isnull=False
+        )
         .filter(Q(merchant__isnull=True) | Q(merchant__is_active=True))
         .filter(Q(available_from__isnull=True) | Q(available_from__lte=day))
         .filter(Q(available_until__isnull=True) | Q(available_until__gte=day))

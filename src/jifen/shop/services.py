@@ -8,6 +8,7 @@ ledger's CHECK). Cancelling and expiry lock the order first, then the item, then
 accounts: the same order after the order's own row.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,6 +34,7 @@ from jifen.regions.models import Level, Region
 from jifen.shop import windows
 from jifen.shop.models import (
     CODE_ALPHABET,
+    MAX_POINTS,
     Item,
     Kind,
     LimitPeriod,
@@ -41,9 +43,9 @@ from jifen.shop.models import (
     new_code,
 )
 from jifen.shop.models import Status as OrderStatus
+from jifen.shop.presence import Presence, consume
 
 MAX_QUANTITY = 99  # in one order
-MAX_POINTS = 1_000_000  # for one item
 
 
 # --- Items -------------------------------------------------------------------------------
@@ -52,6 +54,19 @@ MAX_POINTS = 1_000_000  # for one item
 def is_operator(person: Person, merchant: Merchant) -> bool:
     """Is the person one of the merchant's operators (爱心商户的店员)?"""
     return merchant.is_active and merchant.operators.filter(pk=person.pk).exists()
+
+
+# What an offer is and what it costs: a merchant changing any of these needs staff's
+# approval again (stock, dates, limits and the sponsor do not change the deal).
+DEAL_TERMS = ("name", "kind", "description", "points")
+
+
+def may_approve(actor: Person, region: Region, merchant: Merchant | None) -> bool:
+    """Staff of the region approve a merchant's offers, unless they operate the merchant
+    themselves (nobody approves their own prices)."""
+    if merchant is not None and merchant.operators.filter(pk=actor.pk).exists():
+        return False
+    return authz.can(actor, authz.MANAGE_SHOP, region)
 
 
 def require_item_manager(actor: Person, item_region: Region, merchant: Merchant | None) -> None:
@@ -80,8 +95,16 @@ def _clean_int(
     return number
 
 
-def _clean_text(value: Any, field: str, limit: int, *, required: bool) -> str:
-    text = str(value or "").strip()
+def _clean_text(value: Any, field: str, limit: int, *, required: bool, lines: bool = False) -> str:
+    """Text shown to others (an item's name, a note, a reason): as person names are
+    (``people.validation.clean_name``), nothing a reader cannot see — no control, format
+    (U+202E reverses what follows), private-use or unassigned character; a description
+    keeps its line breaks."""
+    text = unicodedata.normalize("NFC", str(value or "")).strip()
+    if lines:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if any(unicodedata.category(ch).startswith("C") and not (lines and ch == "\n") for ch in text):
+        raise InvalidInput(_("This contains characters that cannot be printed."), field=field)
     if required and not text:
         raise InvalidInput(_("Please fill this in."), field=field)
     if len(text) > limit:
@@ -130,7 +153,9 @@ class ItemTerms:
             )
         return {
             "name": _clean_text(self.name, "name", 100, required=True),
-            "description": _clean_text(self.description, "description", 1000, required=False),
+            "description": _clean_text(
+                self.description, "description", 1000, required=False, lines=True
+            ),
             "sponsor": _clean_text(self.sponsor, "sponsor", 100, required=False),
             "kind": self.kind,
             "points": _clean_int(
@@ -166,6 +191,7 @@ def _audit_item(item: Item) -> dict[str, Any]:
         "available_until": item.available_until.isoformat() if item.available_until else None,
         "sponsor": item.sponsor,
         "is_active": item.is_active,
+        "approved": item.approved_at is not None,
     }
 
 
@@ -190,7 +216,15 @@ def create_item(
             _("Items are offered by a community, a town or the county."), field="region"
         )
     require_item_manager(actor, region, merchant)
-    item = Item.objects.create(region=region, merchant=merchant, created_by=actor, **terms.clean())
+    approved = merchant is None or may_approve(actor, region, merchant)
+    item = Item.objects.create(
+        region=region,
+        merchant=merchant,
+        created_by=actor,
+        approved_at=timezone.now() if approved else None,
+        approved_by=actor if approved else None,
+        **terms.clean(),
+    )
     record(
         actor=actor, action="shop.item.create", target=item, region=region, after=_audit_item(item)
     )
@@ -210,8 +244,16 @@ def update_item(*, actor: Person, item: Item, terms: ItemTerms) -> Item:
     require_item_manager(actor, item.region, item.merchant)
     before = _audit_item(item)
     terms.stock = item.stock
-    for name, value in terms.clean().items():
+    cleaned = terms.clean()
+    changes_deal = any(getattr(item, name) != cleaned[name] for name in DEAL_TERMS)
+    for name, value in cleaned.items():
         setattr(item, name, value)
+    if (
+        item.merchant is not None
+        and changes_deal
+        and not may_approve(actor, item.region, item.merchant)
+    ):
+        item.approved_at, item.approved_by = None, None  # back to staff before it sells again
     item.save()
     record(
         actor=actor,
@@ -222,6 +264,27 @@ def update_item(*, actor: Person, item: Item, terms: ItemTerms) -> Item:
         after=_audit_item(item),
     )
     return item
+
+
+@transaction.atomic
+def approve_item(*, actor: Person, item: Item | int) -> Item:
+    """Staff of the offer's region approve a merchant's offer as it stands now: from now on
+    it is on the price list and can be redeemed. Not by the merchant's own operators."""
+    locked = _locked_item(item.pk if isinstance(item, Item) else item)
+    if locked.merchant is not None and locked.merchant.operators.filter(pk=actor.pk).exists():
+        raise PermissionDenied(_("The merchant's own operators do not approve its offers."))
+    authz.require(actor, authz.MANAGE_SHOP, locked.region)
+    if locked.approved_at is None:
+        locked.approved_at, locked.approved_by = timezone.now(), actor
+        Item.objects.filter(pk=locked.pk).update(approved_at=locked.approved_at, approved_by=actor)
+        record(
+            actor=actor,
+            action="shop.item.approve",
+            target=locked,
+            region=locked.region,
+            after=_audit_item(locked),
+        )
+    return locked
 
 
 @transaction.atomic
@@ -307,7 +370,7 @@ def item_serves(item: Item, community: Region) -> bool:
 
 
 def on_sale(item: Item, day: date) -> bool:
-    if not item.is_active:
+    if not item.is_active or item.approved_at is None:  # a merchant's offer waiting for staff
         return False
     if item.merchant is not None and not item.merchant.is_active:
         return False
@@ -365,17 +428,43 @@ def already_taken(person: Person, item: Item, day: date) -> int:
 # --- Redeeming ---------------------------------------------------------------------------
 
 
-def _acting(actor: Person, person: Person | None, item: Item) -> tuple[Person, bool]:
-    """(the holder, placed by a family proxy). Staff of the holder's community, a
-    registered proxy, or an operator of the merchant whose offer it is may act for them."""
+PRESENCE_REQUIRED = _(
+    "A merchant takes points only from a resident who is there: scan or type the code of "
+    "their volunteer card, or the pay code on their phone."
+)
+
+
+def _acting(
+    actor: Person, person: Person | None, proof: Presence | None, item: Item
+) -> tuple[Person, bool, str]:
+    """(the holder, placed by a family proxy, how the holder was named — for the audit).
+
+    A resident redeems for themself; their registered proxy and staff of their community
+    may name them (the elderly at the counter). A merchant's operator takes points only
+    with proof the resident is there (their card or pay code, ``presence``), never by
+    naming them; staff may use such a proof too. Nobody uses their own proof."""
+    operator = item.merchant is not None and is_operator(actor, item.merchant)
+    if proof is not None:
+        holder = proof.person
+        if holder.pk == actor.pk:
+            raise PermissionDenied(
+                _("A card or pay code is shown at a counter; its holder does not use it.")
+            )
+        if operator or (
+            holder.community is not None and authz.can(actor, authz.MANAGE_SHOP, holder.community)
+        ):
+            return holder, False, proof.via
+        raise PermissionDenied(
+            _("You take points with a card or pay code only for your own offers or shop.")
+        )
     if person is None or person.pk == actor.pk:
-        return actor, False
+        return actor, False, "self"
     if Proxy.objects.filter(principal=person, agent=actor, revoked_at__isnull=True).exists():
-        return person, True
-    if item.merchant is not None and is_operator(actor, item.merchant):
-        return person, False
+        return person, True, "proxy"
     if person.community is not None and authz.can(actor, authz.MANAGE_SHOP, person.community):
-        return person, False
+        return person, False, "staff"
+    if operator:
+        raise PermissionDenied(PRESENCE_REQUIRED, code="presence_required")
     raise PermissionDenied(_("You may redeem only for yourself or a resident you act for."))
 
 
@@ -404,16 +493,33 @@ def _locked_item(item_id: int) -> Item:
 
 @transaction.atomic
 def redeem(
-    *, actor: Person, item: Item | int, quantity: Any, person: Person | None = None
+    *,
+    actor: Person,
+    item: Item | int,
+    quantity: Any,
+    person: Person | None = None,
+    presence: Presence | None = None,
 ) -> Redemption:
-    """Order ``quantity`` of the item for the holder (the actor, or the person they act
-    for): the points leave at once, the stock is reserved, the order gets its pickup
-    code. Refusals, in this order: ``not_found`` (not offered to the holder),
-    ``not_available`` (off sale), ``window_closed``, ``limit_reached``, ``out_of_stock``,
-    ``insufficient_points``; each leaves everything as it was."""
+    """Order ``quantity`` of the item for the holder (the actor, the person they act for,
+    or the resident whose card or pay code they present): the points leave at once, the
+    stock is reserved, the order gets its pickup code; a pay code is used up with it.
+    Refusals, in this order: ``forbidden``/``presence_required``/``own_merchant`` (who
+    may), ``paycode_used``/``paycode_expired``, ``not_found`` (not offered to the
+    holder), ``not_available`` (off sale or not approved), ``window_closed``,
+    ``limit_reached``, ``out_of_stock``, ``insufficient_points``; each leaves everything
+    as it was, the pay code unused."""
     count = clean_quantity(quantity)
     locked = _locked_item(item.pk if isinstance(item, Item) else item)
-    holder, by_proxy = _acting(actor, person, locked)
+    holder, by_proxy, proof = _acting(actor, person, presence, locked)
+    if locked.merchant is not None and locked.merchant.operators.filter(pk=holder.pk).exists():
+        # The merchant is paid in money for the points it takes: its own people spending
+        # their points there would be paid for what they gave themselves.
+        raise PermissionDenied(
+            _("A merchant's operators do not spend their own points at the merchant."),
+            code="own_merchant",
+        )
+    if presence is not None:
+        consume(presence, actor)
     community = home_community(holder)
     if not item_serves(locked, community):
         raise NotFound(_("There is no such item."))
@@ -493,6 +599,7 @@ def redeem(
             "quantity": count,
             "points": points,
             "by_proxy": by_proxy,
+            "proof": proof,
         },
     )
     return order
@@ -702,14 +809,15 @@ def _tell(order: Redemption, subject: Any, body: Any, **extra: Any) -> None:
 
 @transaction.atomic
 def take_points(
-    *, actor: Person, item: Item | int, person: Person, quantity: Any = 1
+    *, actor: Person, item: Item | int, presence: Presence, quantity: Any = 1
 ) -> Redemption:
-    """A merchant's operator scans a resident's card and takes the points for one of the
-    merchant's offers (100 积分兑换8折餐券): ordered and handed over at once."""
+    """A merchant's operator takes the points for one of the merchant's offers (100 积分
+    兑换8折餐券) from the resident whose card or pay code is presented (``presence.
+    identify``): ordered and handed over at once."""
     locked = _locked_item(item.pk if isinstance(item, Item) else item)
     if locked.merchant is None or not is_operator(actor, locked.merchant):
         raise PermissionDenied(_("Only the merchant's operators take points for its offers."))
-    order = redeem(actor=actor, item=locked, quantity=quantity, person=person)
+    order = redeem(actor=actor, item=locked, quantity=quantity, presence=presence)
     return fulfil(actor=actor, order=order)
 
 

@@ -16,6 +16,8 @@ urlpatterns = [
     path("shop/orders/<int:order_id>/", resident.order, name="order"),
     path("shop/orders/<int:order_id>/qr.svg", resident.order_qr, name="order_qr"),
     path("shop/orders/<int:order_id>/cancel/", resident.cancel, name="cancel"),
+    path("shop/paycode/", resident.paycode, name="paycode"),
+    path("shop/paycode/fresh/", resident.paycode_fresh, name="paycode_fresh"),
     # Staff: the counter, stock, liability, merchants' settlement
     path("console/shop/", console.counter, name="counter"),
     path("console/shop/lookup/", console.lookup, name="lookup"),
@@ -28,6 +30,7 @@ urlpatterns = [
     path("console/shop/items/<int:item_id>/", console.item_edit, name="item_edit"),
     path("console/shop/items/<int:item_id>/restock/", console.restock, name="restock"),
     path("console/shop/items/<int:item_id>/active/", console.item_active, name="item_active"),
+    path("console/shop/items/<int:item_id>/approve/", console.item_approve, name="item_approve"),
     path("console/shop/items/<int:item_id>/image/", console.item_image, name="item_image_upload"),
     path("console/shop/liability/", console.liability, name="liability"),
     path("console/shop/window/", console.window, name="window"),

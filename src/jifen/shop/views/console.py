@@ -26,10 +26,9 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 from openpyxl.styles import Font
 
-from jifen.activities.cards import PREFIX as CARD_PREFIX
-from jifen.activities.cards import person_from_card
+from jifen.activities.cards import looks_like_card, person_from_card
 from jifen.lib import months
-from jifen.lib.errors import DomainError, InvalidInput, NotFound
+from jifen.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from jifen.lib.masking import mask_name
 from jifen.lib.pagination import paginate
 from jifen.lib.xlsx import append_row, first_sheet, new_workbook, workbook_bytes
@@ -85,8 +84,14 @@ def _communities(
     communities = list(points.visible_communities(actor, action))
     if not communities:
         raise NotFound(_("You hold no role over a community."))
-    code = request.GET.get("community") or request.POST.get("community") or ""
+    code = (request.POST.get("community") or request.GET.get("community") or "").strip()
     chosen = next((c for c in communities if c.code == code), None)
+    if code and chosen is None:
+        # Never the actor's own community instead: a form posted for another one would
+        # change the wrong community's terms without a word.
+        raise PermissionDenied(
+            _("You do not run community %(code)s: nothing was changed."), params={"code": code}
+        )
     if chosen is None and actor.community in communities:
         chosen = actor.community
     return chosen or communities[0], communities
@@ -167,7 +172,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     _require_shop(actor)
     text = request.POST.get("code", "").strip()
     try:
-        if text.upper().startswith(f"{CARD_PREFIX}:"):
+        if looks_like_card(text):  # scanned, or the code printed under its QR typed
             panel = _card_panel(actor, text)
         else:
             panel = _order_panel(services.find_by_code(actor, text))
@@ -270,7 +275,7 @@ def orders(request: HttpRequest) -> HttpResponse:
 
 
 def _people_matching(reach: Any, text: str) -> list[Person]:
-    if text.upper().startswith(f"{CARD_PREFIX}:"):
+    if looks_like_card(text):
         person = person_from_card(text)
         return [person] if person is not None and reach.filter(pk=person.pk).exists() else []
     query = Q(name__contains=text) | Q(volunteer_no=text)
@@ -374,6 +379,10 @@ ITEM_VIEWS = {
     "on": (gettext_lazy("On sale"), Q(is_active=True)),
     "low": (gettext_lazy("Low stock"), Q(is_active=True, stock__lte=LOW_STOCK)),
     "off": (gettext_lazy("Off sale"), Q(is_active=False)),
+    "pending": (
+        gettext_lazy("Waiting for approval"),
+        Q(merchant__isnull=False, approved_at__isnull=True),
+    ),
     "all": (gettext_lazy("All"), Q()),
 }
 
@@ -387,6 +396,7 @@ def items(request: HttpRequest) -> HttpResponse:
         show = "on"
     found = selectors.managed_items(actor).filter(ITEM_VIEWS[show][1])
     page = paginate(request, found, per_page=25)
+    pending = selectors.managed_items(actor).filter(ITEM_VIEWS["pending"][1]).count()
     return render(
         request,
         "shop/console/items.html",
@@ -397,8 +407,21 @@ def items(request: HttpRequest) -> HttpResponse:
             "query": urlencode({"show": show}),
             "low_stock": LOW_STOCK,
             "restock_form": RestockForm(),
+            "pending": pending,
         },
     )
+
+
+@console_view
+@require_POST
+def item_approve(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Approve a merchant's offer as it stands: it goes on the price list."""
+    actor = person_of(request)
+    _require_shop(actor)
+    item = _managed_item(actor, item_id)
+    item = services.approve_item(actor=actor, item=item)
+    messages.success(request, _("%(name)s is approved and on offer.") % {"name": item.name})
+    return _back_to(request, item)
 
 
 @console_view

@@ -1,6 +1,8 @@
 """Pages of a partner merchant (爱心商户, 商居联盟), for its operators on their phones:
-take points by scanning a resident's card (or hand over an order by its QR code), publish
-the merchant's own offers, see its orders month by month and download the month's report.
+take points from a resident who is there — their card scanned or its printed code typed,
+or the pay code (付款码) on their phone — or hand over an order by its QR code; publish
+the merchant's own offers (on the list once staff approve them), see its orders month by
+month and download the month's report.
 
 Only the merchant's operators open these pages; anybody else gets "not found". Every
 write is one service call, which checks again. A step that moves points ends in a
@@ -17,16 +19,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from jifen.activities.cards import PREFIX as CARD_PREFIX
-from jifen.activities.cards import person_from_card
 from jifen.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from jifen.lib.masking import mask_name
 from jifen.lib.pagination import paginate
 from jifen.people.models import Merchant, Person
-from jifen.shop import selectors, services
+from jifen.shop import presence, selectors, services
 from jifen.shop.forms import CodeForm, ItemForm, RestockForm, TakeForm, item_initial
 from jifen.shop.models import Item, Kind, MerchantSettlement, Redemption
+from jifen.shop.presence import Presence
 from jifen.shop.views.console import (
     month_of,
     month_param,
@@ -86,11 +88,11 @@ def _offer_choices(merchant: Merchant) -> list[tuple[str, str]]:
     ]
 
 
-def _card_holder(merchant: Merchant, code: str) -> Person:
-    """The resident whose card this is, when the merchant's offers serve them."""
-    person = person_from_card(code)
-    if person is None:
-        raise InvalidInput(_("This is not a volunteer card of this platform."), field="code")
+def _present(actor: Person, merchant: Merchant, *, card: str = "", paycode: str = "") -> Presence:
+    """The resident whose card or pay code this is, when the merchant's offers serve them
+    (``presence.identify`` counts a guess, and says what to type for a bare number)."""
+    proof = presence.identify(actor=actor, card=card, paycode=paycode)
+    person = proof.person
     if person.community is None or not person.community.is_within(merchant.region):
         raise InvalidInput(
             _(
@@ -100,7 +102,7 @@ def _card_holder(merchant: Merchant, code: str) -> Person:
             % {"place": merchant.region.name},
             field="code",
         )
-    return person
+    return proof
 
 
 def _take_page(request: HttpRequest, merchant: Merchant, **context: Any) -> HttpResponse:
@@ -145,25 +147,45 @@ def take(request: HttpRequest, merchant_id: int) -> HttpResponse:
     return _taken(request, actor, merchant)
 
 
+WHAT_TO_TYPE = gettext_lazy(
+    "Type the code printed under the QR of the resident's volunteer card, the 16-digit pay "
+    "code on their phone, or the pickup code of their order."
+)
+
+
+def _choose_page(
+    request: HttpRequest, merchant: Merchant, proof: Presence, take_form: TakeForm
+) -> HttpResponse:
+    return _take_page(
+        request,
+        merchant,
+        step="choose",
+        take_form=take_form,
+        holder=proof.person,
+        masked=mask_name(proof.person.name),
+        via=proof.via,
+    )
+
+
 def _scanned(request: HttpRequest, actor: Person, merchant: Merchant) -> HttpResponse:
+    """A card (scanned or its printed code typed) or a pay code names the resident, who
+    then chooses the offer; a pickup code opens the order to hand it over."""
     form = CodeForm(request.POST)
     if not form.is_valid():
         return _take_page(request, merchant, step="scan", form=form)
     code = form.cleaned_data["code"].strip()
+    kind = presence.kind_of(code)
     try:
-        if code.upper().startswith(f"{CARD_PREFIX}:"):
-            person = _card_holder(merchant, code)
-            take_form = TakeForm(initial={"card": code}, items=_offer_choices(merchant))
-            return _take_page(
-                request,
-                merchant,
-                step="choose",
-                take_form=take_form,
-                holder=person,
-                masked=mask_name(person.name),
-            )
+        if kind in ("card", "paycode", "number"):
+            given = {"paycode": code} if kind == "paycode" else {"card": code}
+            proof = _present(actor, merchant, **given)
+            take_form = TakeForm(initial=given, items=_offer_choices(merchant))
+            return _choose_page(request, merchant, proof, take_form)
+        if kind == "unknown":
+            raise InvalidInput(WHAT_TO_TYPE, field="code")
         order = services.find_by_code(actor, code)
     except DomainError as exc:
+        exc.field = "code"  # one field on this page holds whatever was typed
         add_domain_error(form, exc)
         return _take_page(request, merchant, step="scan", form=form)
     return _take_page(
@@ -173,9 +195,11 @@ def _scanned(request: HttpRequest, actor: Person, merchant: Merchant) -> HttpRes
 
 def _taken(request: HttpRequest, actor: Person, merchant: Merchant) -> HttpResponse:
     take_form = TakeForm(request.POST, items=_offer_choices(merchant))
-    code = request.POST.get("card", "")
+    card, paycode = request.POST.get("card", ""), request.POST.get("paycode", "")
     try:
-        person = _card_holder(merchant, code)
+        if not (card or paycode):
+            raise InvalidInput(WHAT_TO_TYPE)
+        proof = _present(actor, merchant, card=card, paycode=paycode)
     except DomainError as exc:
         return _take_page(request, merchant, step="scan", error=exc.render())
     if take_form.is_valid():
@@ -183,21 +207,16 @@ def _taken(request: HttpRequest, actor: Person, merchant: Merchant) -> HttpRespo
             order = services.take_points(
                 actor=actor,
                 item=int(take_form.cleaned_data["item"]),
-                person=person,
+                presence=proof,
                 quantity=take_form.cleaned_data["quantity"],
             )
         except DomainError as exc:
+            if exc.code in ("paycode_used", "paycode_expired"):
+                return _take_page(request, merchant, step="scan", error=exc.render())
             add_domain_error(take_form, exc)
         else:
             return redirect(f"{reverse('shop:take', args=[merchant.pk])}?done={order.pk}")
-    return _take_page(
-        request,
-        merchant,
-        step="choose",
-        take_form=take_form,
-        holder=person,
-        masked=mask_name(person.name),
-    )
+    return _choose_page(request, merchant, proof, take_form)
 
 
 # --- Offers --------------------------------------------------------------------------------
@@ -226,7 +245,14 @@ def offer_create(request: HttpRequest, merchant_id: int) -> HttpResponse:
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, _("%(name)s is on offer.") % {"name": item.name})
+            if item.approved_at is None:
+                messages.success(
+                    request,
+                    _("%(name)s is saved: it is on offer once the community's staff approve it.")
+                    % {"name": item.name},
+                )
+            else:
+                messages.success(request, _("%(name)s is on offer.") % {"name": item.name})
             return redirect("shop:offers", merchant_id=merchant.pk)
     return render(
         request,
@@ -251,8 +277,14 @@ def offer_edit(request: HttpRequest, merchant_id: int, item_id: int) -> HttpResp
     restock_form = RestockForm(request.POST if action == "restock" else None)
     try:
         if action == "save" and form.is_valid():
-            save_terms(actor, item, form)
-            messages.success(request, _("The offer is saved."))
+            item = save_terms(actor, item, form)
+            if item.approved_at is None:
+                messages.success(
+                    request,
+                    _("The offer is saved: it is on offer once the community's staff approve it."),
+                )
+            else:
+                messages.success(request, _("The offer is saved."))
             return redirect("shop:offers", merchant_id=merchant.pk)
         if action == "restock" and restock_form.is_valid():
             item = services.restock(

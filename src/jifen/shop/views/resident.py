@@ -1,6 +1,7 @@
 """The points supermarket for residents (phone first): one item, redeeming it after a
 confirmation that shows the points and the balance after, my orders, one order with its
-pickup code (核销码) and QR, and cancelling before hand-over.
+pickup code (核销码) and QR, cancelling before hand-over, and the pay code (付款码) a
+merchant or the counter takes points with.
 
 A registered family proxy (代办) chooses for whom: themselves or each person they act
 for; the service records the order as placed by proxy. Whether a button shows is only
@@ -24,7 +25,7 @@ from jifen.people.models import Person, Proxy
 from jifen.people.selectors import principals_of
 from jifen.points.selectors import balance_of
 from jifen.points.services import policy_for
-from jifen.shop import selectors, services
+from jifen.shop import presence, selectors, services
 from jifen.shop.models import Item, Redemption
 from jifen.shop.models import Status as OrderStatus
 from jifen.shop.views.public import qr_code, svg_qr, window_rule
@@ -312,3 +313,39 @@ def cancel(request: HttpRequest, order_id: int) -> HttpResponse:
             _("The order is cancelled: %(points)s points are back.") % {"points": done.points},
         )
     return redirect("shop:order", order_id=found.pk)
+
+
+# --- The pay code (付款码) ------------------------------------------------------------------
+
+
+def _paycode_context(actor: Person) -> dict[str, Any]:
+    code, expires = presence.issue_paycode(person=actor)
+    return {
+        "code": code,
+        "groups": [code[i : i + 4] for i in range(0, len(code), 4)],
+        "expires_ms": int(expires.timestamp() * 1000),
+        "seconds": presence.PAYCODE_SECONDS,
+        "qr": svg_qr(presence.PAYCODE_PREFIX + code, _("QR code of the pay code")),
+    }
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "private, no-store"  # a pay code is never kept by a cache
+    return response
+
+
+@resident_view
+def paycode(request: HttpRequest) -> HttpResponse:
+    """The pay code (付款码) shown big with its QR and a countdown, for a merchant or the
+    counter to take points for one order; refreshed before it runs out."""
+    actor = person_of(request)
+    context = _paycode_context(actor)
+    context["balance"] = balance_of(actor).balance
+    return _no_store(render(request, "shop/resident/paycode.html", context))
+
+
+@resident_view
+def paycode_fresh(request: HttpRequest) -> HttpResponse:
+    """A new pay code (htmx swaps it in; the one shown before is void)."""
+    context = _paycode_context(person_of(request))
+    return _no_store(render(request, "shop/resident/partials/paycode.html", context))

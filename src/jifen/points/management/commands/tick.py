@@ -6,11 +6,13 @@ from django.utils import timezone
 
 from jifen.activities.services import finish_overdue, settle_closed
 from jifen.claims.notices import remind_reviewers
+from jifen.lib.bounds import MAX_DATE, MIN_DATE, date_in_range
 from jifen.lib.commands import JifenCommand
 from jifen.people.auth import prune_login_failures
 from jifen.points.settlement import settle
 from jifen.publicity.rankings import roll_up_ended
 from jifen.publicity.services import draft_due
+from jifen.shop.presence import prune as prune_presence
 from jifen.shop.services import expire_overdue
 
 
@@ -39,6 +41,8 @@ class Command(JifenCommand):
             )
         except ValueError:
             raise CommandError("--as-of must be a date like 2026-11-01") from None
+        if not date_in_range(as_of):
+            raise CommandError(f"--as-of must be a date from {MIN_DATE} to {MAX_DATE}")
         if options["workers"] is not None and options["workers"] < 1:
             raise CommandError("--workers must be at least 1")
         report = settle(as_of, workers=options["workers"])
@@ -61,9 +65,9 @@ class Command(JifenCommand):
         drafted = draft_due(as_of)
         if drafted:
             self.stdout.write(f"publicity: {drafted} monthly announcement(s) drafted")
-        pruned = prune_login_failures()
+        pruned = prune_login_failures() + prune_presence()
         reminded = remind_reviewers(as_of)
         self.stdout.write(
             f"tick as of {as_of}: {report.posted} posting(s); {reminded} review reminder(s) "
-            f"sent; {pruned} old failed login(s) pruned"
+            f"sent; {pruned} old failed login(s), pay code(s) and guess(es) pruned"
         )
