@@ -72,8 +72,14 @@ def test_staff_register_a_resident_who_agrees_to_publication_at_first_login(
     assert resident.household is not None and resident.household.label == "江滨花园3栋201"
     assert resident.consent_at is None  # staff cannot agree for her (防止"被志愿")
 
-    # On her own phone: the first login asks before anything else.
+    # On her own phone: the password staff chose becomes her own first (whoever knows it
+    # could be her), then the first login asks about publication.
     log_in(phone, "13805952601", password="first-pass-7788")
+    expect(phone).to_have_url(re.compile(r"/password/\?next=(/|%2F)$"))
+    phone.locator("#id_old_password").fill("first-pass-7788")
+    phone.locator("#id_new_password").fill("her-own-pass-95")
+    phone.locator("#id_new_password_again").fill("her-own-pass-95")
+    phone.locator("main form button[type=submit]").click()
     expect(phone).to_have_url(re.compile(r"/consent/\?next=(/|%2F)$"))
     expect(phone.locator("main h1")).to_have_text(zh("May we publish your points?"))
     screenshot(phone, "consent-phone")

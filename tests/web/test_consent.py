@@ -12,18 +12,23 @@ from jifen.people.models import ConsentSource, Person
 
 @pytest.fixture
 def elder(world) -> Person:
-    return services.register_by_staff(
+    elder = services.register_by_staff(
         actor=world.staff,
         name="孙奶奶",
         phone="13612345675",
         community=world.wenchang,
         password="first-pass-77",
     )
+    # The first password staff gave is changed first (test_separation_of_duties_pages).
+    services.change_password(
+        person=elder, old_password="first-pass-77", new_password="her-own-pass-8"
+    )
+    return elder
 
 
 def _login(elder) -> Client:
     client = Client()
-    response = client.post("/login/", {"phone": elder.phone, "password": "first-pass-77"})
+    response = client.post("/login/", {"phone": elder.phone, "password": "her-own-pass-8"})
     assert response.status_code == 302
     return client
 

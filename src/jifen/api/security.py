@@ -1,10 +1,27 @@
+import functools
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja.security import HttpBearer
 
+from jifen.people import authz
 from jifen.people.auth import person_for_token
 from jifen.people.models import Person
+
+
+@functools.cache
+def _open_before_the_password_change() -> frozenset[tuple[str, str]]:
+    """What a person whose password someone else set may call: read /me, change the
+    password, log out (docs/people.md)."""
+    token = reverse("api:create_token")
+    return frozenset(
+        {
+            ("GET", reverse("api:me")),
+            ("POST", reverse("api:change_password")),
+            ("DELETE", token),
+        }
+    )
 
 
 class TokenAuth(HttpBearer):
@@ -12,6 +29,11 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Person:
         person, api_token = person_for_token(token)
+        if (
+            person.must_change_password
+            and (request.method, request.path) not in _open_before_the_password_change()
+        ):
+            authz.require_own_password(person)
         request.api_token = api_token  # type: ignore[attr-defined]
         request.user = person
         return person

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from jifen.claims.models import Appeal, Claim, Reminder, Status
 from jifen.lib import notify
 from jifen.people import authz
-from jifen.people.models import OrganizationMember, Person, Role, RoleGrant
+from jifen.people.models import OrganizationMember, Person, Proxy, Role, RoleGrant
 
 
 def _in_deployment_language(make: Callable[[], notify.Message]) -> notify.Message:
@@ -82,7 +82,8 @@ def remind_reviewers(as_of: date) -> int:
     messages = []
     for reviewer in reviewers.iterator():
         # Only claims they may review (services.refuse_own): not their own, nor ones they
-        # entered, their household's or their organisation's; nor ones they reviewed.
+        # entered, their household's, their organisation's or a principal's whose proxy they
+        # are; nor ones they reviewed.
         waiting = (
             Claim.objects.filter(
                 authz.regions_q(reviewer, authz.REVIEW_CLAIMS, "community"),
@@ -96,6 +97,11 @@ def remind_reviewers(as_of: date) -> int:
                 )
             )
             .exclude(reviews__reviewer=reviewer)
+            .exclude(
+                person__in=Proxy.objects.filter(agent=reviewer, revoked_at__isnull=True).values(
+                    "principal"
+                )
+            )
         )
         if reviewer.household_id is not None:
             waiting = waiting.exclude(person__household_id=reviewer.household_id)

@@ -116,10 +116,11 @@ def can_review(viewer: Person, claim: Claim) -> bool:
     return claim.pk in reviewable_ids(viewer, [claim])
 
 
-def _own(viewer: Person, claim: Claim, organizations: set[int]) -> bool:
+def _own(viewer: Person, claim: Claim, organizations: set[int], principals: set[int]) -> bool:
     """Mirrors ``services.refuse_own``: the viewer's own claim, their household's, their
-    organisation's (``organizations``: where they are a member), or one they entered."""
-    if viewer.pk in (claim.person_id, claim.created_by_id):
+    organisation's (``organizations``: where they are a member), one of a resident they
+    are the proxy of (``principals``), or one they entered."""
+    if viewer.pk in (claim.person_id, claim.created_by_id) or claim.person_id in principals:
         return True
     household = claim.person.household_id
     if household is not None and household == viewer.household_id:
@@ -135,6 +136,16 @@ def _organizations_of(viewer: Person, claims: list[Claim]) -> set[int]:
     )
 
 
+def _principals_of(viewer: Person, claims: list[Claim]) -> set[int]:
+    if not claims:
+        return set()
+    return set(
+        Proxy.objects.filter(agent=viewer, revoked_at__isnull=True).values_list(
+            "principal_id", flat=True
+        )
+    )
+
+
 def reviewable_ids(viewer: Person, claims: Iterable[Claim]) -> set[int]:
     """Of these claims, the ones the viewer may still approve or reject: ``can_review``
     for a whole page of the queue in two queries instead of one per row."""
@@ -144,7 +155,8 @@ def reviewable_ids(viewer: Person, claims: Iterable[Claim]) -> set[int]:
         if c.status == Status.PENDING and authz.can(viewer, authz.REVIEW_CLAIMS, c.community)
     ]
     organizations = _organizations_of(viewer, candidates)
-    candidates = [c for c in candidates if not _own(viewer, c, organizations)]
+    principals = _principals_of(viewer, candidates)
+    candidates = [c for c in candidates if not _own(viewer, c, organizations, principals)]
     if not candidates:
         return set()
     reviewed = set(
@@ -162,7 +174,7 @@ def can_decide_appeal(viewer: Person, claim: Claim) -> bool:
         return False
     if not Appeal.objects.filter(claim=claim, status=AppealStatus.OPEN).exists():
         return False
-    if _own(viewer, claim, _organizations_of(viewer, [claim])):
+    if _own(viewer, claim, _organizations_of(viewer, [claim]), _principals_of(viewer, [claim])):
         return False
     return not claim.reviews.filter(reviewer=viewer).exists()
 

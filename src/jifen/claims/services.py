@@ -326,8 +326,8 @@ def _locked(claim: Claim | int) -> Claim:
 
 
 def refuse_own(claim: Claim, reviewer: Person) -> None:
-    """Nobody reviews a claim of their own, their household's, their organisation's, or
-    one they entered for somebody else."""
+    """Nobody reviews a claim of their own, their household's, their organisation's, of a
+    resident they are the family proxy of, or one they entered for somebody else."""
     person = claim.person
     own = reviewer.pk in (person.pk, claim.created_by_id)
     if not own and person.household_id is not None:
@@ -335,6 +335,11 @@ def refuse_own(claim: Claim, reviewer: Person) -> None:
     if not own and claim.organization_id is not None:
         own = OrganizationMember.objects.filter(
             organization_id=claim.organization_id, person=reviewer
+        ).exists()
+    if not own:
+        # A family proxy (代办) acts for the claimant as close family does.
+        own = Proxy.objects.filter(
+            principal_id=person.pk, agent=reviewer, revoked_at__isnull=True
         ).exists()
     if own:
         raise Conflict(

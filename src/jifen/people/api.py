@@ -5,11 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from jifen.api.fields import Id
 from jifen.api.security import caller, optional_person
 from jifen.lib.errors import PermissionDenied
 from jifen.lib.http import client_address
 from jifen.lib.masking import mask_phone
 from jifen.people import auth, authz, selectors, services
+from jifen.people.auth import issue_token
 from jifen.people.models import Person
 from jifen.points.selectors import balance_of
 from jifen.regions.selectors import get_region
@@ -45,6 +47,26 @@ class MeOut(Schema):
     roles: list[RoleOut]
     consent_at: datetime | None
     balance: int
+    # Someone else set the password: until the person changes it (POST /me/password),
+    # every call but GET /me and logging out answers 403 password_change_required.
+    password_change_required: bool
+
+
+class PasswordChangeIn(Schema):
+    old_password: str = Field(max_length=200)
+    new_password: str = Field(max_length=200)
+
+
+class PasswordChangedOut(Schema):
+    token: str
+
+
+class PasswordSetIn(Schema):
+    new_password: str = Field(max_length=200)
+
+
+class PasswordSetOut(Schema):
+    password_change_required: bool
 
 
 class PersonIn(Schema):
@@ -86,7 +108,18 @@ def me(request: HttpRequest) -> dict[str, object]:
         ],
         "consent_at": person.consent_at,
         "balance": balance_of(person).balance,
+        "password_change_required": person.must_change_password,
     }
+
+
+@router.post("/me/password", response=PasswordChangedOut)
+def change_password(request: HttpRequest, payload: PasswordChangeIn) -> dict[str, str]:
+    """Change one's own password. Every token ends, this one too: the answer carries a new one."""
+    person = caller(request)
+    services.change_password(
+        person=person, old_password=payload.old_password, new_password=payload.new_password
+    )
+    return {"token": issue_token(person=person)}
 
 
 @router.post("/me/consent", response=MeOut)
@@ -137,3 +170,13 @@ def get_person(request: HttpRequest, person_id: int) -> dict[str, object]:
         person,
         full_phone=person.pk == viewer.pk or authz.can(viewer, authz.VIEW_PERSON, person.community),
     )
+
+
+@router.post("/people/{person_id}/password", response=PasswordSetOut)
+def set_password(request: HttpRequest, person_id: Id, payload: PasswordSetIn) -> dict[str, bool]:
+    """Staff set a new password for a resident without a role (an admin over all their
+    roles' regions for someone holding one); the person must change it at next login."""
+    actor = caller(request)
+    person = selectors.get_person_for(actor, person_id)
+    services.set_password_by_staff(actor=actor, person=person, new_password=payload.new_password)
+    return {"password_change_required": True}

@@ -37,6 +37,8 @@ OPEN_CONSOLE = _action("console.open", [A, S, R, M, K], _("open the work console
 REGISTER_PERSON = _action("person.register", [A, S], _("register a resident"))
 VIEW_PERSON = _action("person.view", [A, S], _("see a resident's profile"))
 EDIT_PERSON = _action("person.edit", [A, S], _("edit a resident's profile"))
+# Only over people without a role for staff: see require_over_account.
+SET_PASSWORD = _action("person.password", [A, S], _("set a new password for them"))
 MANAGE_PROXIES = _action("proxy.manage", [A, S], _("record a family proxy"))
 MANAGE_GROUPS = _action("group.manage", [A, S], _("manage teams, organisations and merchants"))
 GRANT_ROLE = _action("role.grant", [A], _("give or take a role"))
@@ -76,6 +78,7 @@ ACTIONS: tuple[Action, ...] = (
     REGISTER_PERSON,
     VIEW_PERSON,
     EDIT_PERSON,
+    SET_PASSWORD,
     MANAGE_PROXIES,
     MANAGE_GROUPS,
     GRANT_ROLE,
@@ -141,6 +144,54 @@ def require_over_person(actor: Person | None, action: Action, person: Person) ->
         raise PermissionDenied(
             _("Your role does not allow you to %(action)s here."),
             params={"action": action.label},
+        )
+
+
+def uncovered_roles(actor: Person | None, person: Person) -> list[str]:
+    """The roles of ``person`` held over a region that no admin role of ``actor`` covers."""
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return [role for role, _path in grants(person)]
+    tops = [path for role, path in grants(actor) if role == Role.ADMIN]
+    return [role for role, path in grants(person) if not any(path.startswith(top) for top in tops)]
+
+
+def require_over_account(actor: Person | None, action: Action, person: Person) -> None:
+    """Acts on a person's account — their password, details, proxies — that would let the
+    actor log in or act as them. For a resident, ``action`` over their home community
+    decides; for someone holding a role (CONTRACT: no role acts as another) only an admin
+    over the regions of all their roles may, so staff never become a reviewer or an admin."""
+    require_over_person(actor, action, person)
+    uncovered = uncovered_roles(actor, person)
+    if uncovered:
+        held = [role for role in Role.values if role in uncovered][0]
+        raise PermissionDenied(
+            _(
+                "%(name)s holds the role of %(role)s, so only an administrator over the "
+                "regions of all their roles may %(action)s."
+            ),
+            code="covering_admin_required",
+            params={"name": person.name, "role": Role(held).label, "action": action.label},
+        )
+
+
+def may_act_on_account(actor: Person, action: Action, person: Person) -> bool:
+    try:
+        require_over_account(actor, action, person)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def require_own_password(person: Person) -> None:
+    """Someone else chose this person's password (``Person.must_change_password``): until
+    they change it, whoever chose it could be them, so they do nothing else first."""
+    if person.must_change_password:
+        raise PermissionDenied(
+            _(
+                "Your password was set by someone else. Change it first "
+                "(POST /api/v1/me/password with the current and a new password), then go on."
+            ),
+            code="password_change_required",
         )
 
 

@@ -88,6 +88,11 @@ class Person(AbstractBaseUser):
     consent_at = models.DateTimeField(_("consented to publication at"), null=True, blank=True)
     consent_source = models.CharField(max_length=8, choices=ConsentSource.choices, blank=True)
     is_active = models.BooleanField(default=True)
+    # Set when someone else chose the password (a reset, a first password at the desk):
+    # whoever chose it could log in as this person until they change it, so until then
+    # the pages lead to the password change and the API answers 403
+    # password_change_required, and no role is given to them.
+    must_change_password = models.BooleanField(default=False)
     erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

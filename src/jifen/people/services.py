@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from jifen.audit.services import record
 from jifen.lib.errors import Conflict, InvalidInput, NotFound
 from jifen.lib.masking import mask_email, mask_id_number, mask_phone
-from jifen.people import authz
+from jifen.people import authz, notices
 from jifen.people.auth import revoke_all_tokens
 from jifen.people.models import (
     ConsentSource,
@@ -121,6 +121,8 @@ def _create_person(
     if password:
         _check_password(password, person)
         person.set_password(password)
+        # Staff chose it: the resident makes it their own at their first login.
+        person.must_change_password = registered_by is not None
     else:
         person.set_unusable_password()
     if consent_source:
@@ -251,7 +253,9 @@ EDITABLE_FIELDS = (
 def update_person(
     *, actor: Person, person: Person, household_label: str | None = None, **changes: Any
 ) -> Person:
-    authz.require_over_person(actor, authz.EDIT_PERSON, person)
+    # A role-holder's household decides whose claims they may not review, and their email
+    # is where their notices go: staff do not edit them (authz.require_over_account).
+    authz.require_over_account(actor, authz.EDIT_PERSON, person)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput(_("These details cannot be changed here."), field=sorted(unknown)[0])
@@ -304,9 +308,17 @@ def change_password(*, person: Person, old_password: str, new_password: str) -> 
         raise InvalidInput(
             _("The current password is not right."), code="wrong_password", field="old_password"
         )
+    if new_password == old_password:
+        # After a reset the old password is one somebody else knows.
+        raise InvalidInput(
+            _("Choose a new password that differs from the current one."),
+            code="same_password",
+            field="new_password",
+        )
     _check_password(new_password, person)
     person.set_password(new_password)
-    person.save(update_fields=["password"])
+    person.must_change_password = False
+    person.save(update_fields=["password", "must_change_password"])
     # A new password shuts out every device that logged in with the old one, phones too.
     revoke_all_tokens(person=person)
     record(actor=person, action="person.password", target=person, region=person.community)
@@ -314,13 +326,33 @@ def change_password(*, person: Person, old_password: str, new_password: str) -> 
 
 @transaction.atomic
 def set_password_by_staff(*, actor: Person, person: Person, new_password: str) -> None:
-    """For residents without a smartphone: staff set a first password on the spot."""
-    authz.require_over_person(actor, authz.EDIT_PERSON, person)
+    """For residents who forgot theirs or have no smartphone: staff set one on the spot.
+
+    A phone is the login, so whoever sets the password can be the person: staff set it
+    only for people without a role, an admin over all their roles' regions for the others
+    (authz.require_over_account). The person must change it at their next login, and is
+    told it was reset, and by whom.
+    """
+    if actor.pk == person.pk:
+        raise InvalidInput(
+            _("To change your own password, use “Change password” with your current one."),
+            code="own_password",
+            field="new_password",
+        )
+    # Locked, so a role given at this moment waits for the reset to commit and then sees
+    # that the password is not the person's own (grant_role).
+    person = (
+        Person.objects.select_for_update(of=("self",)).select_related("community").get(pk=person.pk)
+    )
+    authz.forget_grants(person)
+    authz.require_over_account(actor, authz.SET_PASSWORD, person)
     _check_password(new_password, person)
     person.set_password(new_password)
-    person.save(update_fields=["password"])
+    person.must_change_password = True
+    person.save(update_fields=["password", "must_change_password"])
     revoke_all_tokens(person=person)
     record(actor=actor, action="person.password_reset", target=person, region=person.community)
+    notices.password_reset(person=person, actor=actor)
 
 
 # --- Roles ---------------------------------------------------------------------------
@@ -337,6 +369,23 @@ def grant_role(*, actor: Person | None, person: Person, role: str, region: Regio
         )
     if actor is not None:
         authz.require(actor, authz.GRANT_ROLE, region)
+    # Locked against a reset at this moment (set_password_by_staff locks the same row).
+    not_own = (
+        Person.objects.select_for_update()
+        .values_list("must_change_password", flat=True)
+        .get(pk=person.pk)
+    )
+    if not_own and not RoleGrant.objects.filter(person=person, role=role, region=region).exists():
+        # Staff may set the password of a resident without a role; once the resident holds
+        # one, whoever knows that password could act in it.
+        raise Conflict(
+            _(
+                "%(name)s's password was set by someone else and they have not changed it "
+                "yet. Ask them to log in and change it, then give the role."
+            ),
+            code="password_not_own",
+            params={"name": person.name},
+        )
     grant, created = RoleGrant.objects.get_or_create(
         person=person, role=role, region=region, defaults={"granted_by": actor}
     )
@@ -380,7 +429,9 @@ def revoke_role(*, actor: Person, grant: RoleGrant) -> None:
 
 @transaction.atomic
 def add_proxy(*, actor: Person, principal: Person, agent: Person, relation: str) -> Proxy:
-    authz.require_over_person(actor, authz.MANAGE_PROXIES, principal)
+    # A proxy redeems and declares as the principal (never reviews for them): for someone
+    # holding a role, only an admin over all their roles records one.
+    authz.require_over_account(actor, authz.MANAGE_PROXIES, principal)
     if principal.community is None:
         # A proxy acts where the principal lives; an account without a home community
         # (made for staff or a screen) has nowhere for the proxy to act.

@@ -4,6 +4,38 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
+
+
+class PasswordChangeMiddleware:
+    """A person whose password someone else set (a reset, a first password given at the
+    desk) changes it before anything else: every page leads to the password change, a form
+    posted elsewhere does nothing. Until then, whoever chose the password could be them.
+
+    The API answers 403 ``password_change_required`` instead (``api.security.TokenAuth``).
+    """
+
+    EXEMPT_PREFIXES = ("/api/", "/static/", "/password/", "/logout/", "/i18n/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.must_change_password
+            and not request.path.startswith(self.EXEMPT_PREFIXES)
+        ):
+            # Back to the page asked for; a form posted elsewhere is not sent again.
+            next_path = request.get_full_path() if request.method == "GET" else reverse("web:home")
+            target = f"{reverse('web:password')}?{urlencode({'next': next_path})}"
+            if getattr(request, "htmx", False):
+                # A redirect would be followed and swapped into the page's fragment.
+                return HttpResponseClientRedirect(target)
+            return redirect(target)
+        return self.get_response(request)
 
 
 class ConsentMiddleware:
@@ -34,6 +66,8 @@ class ConsentMiddleware:
             user is not None
             and user.is_authenticated
             and user.consent_at is None
+            # The password someone else chose is changed first (PasswordChangeMiddleware).
+            and not user.must_change_password
             and request.method == "GET"
             and not request.session.get("consent_asked")
             and not request.path.startswith(self.EXEMPT_PREFIXES)

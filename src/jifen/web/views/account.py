@@ -86,6 +86,8 @@ def register_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def password_view(request: HttpRequest) -> HttpResponse:
+    """Change one's own password; where ``PasswordChangeMiddleware`` sends a person whose
+    password someone else set, and on to the page they asked for."""
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -99,8 +101,16 @@ def password_view(request: HttpRequest) -> HttpResponse:
         else:
             update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
             messages.success(request, _("Your password has been changed."))
-            return redirect("web:home")
-    return render(request, "web/password.html", {"form": form})
+            return redirect(_next_url(request))
+    return render(
+        request,
+        "web/password.html",
+        {
+            "form": form,
+            "forced": request.user.must_change_password,  # type: ignore[union-attr]
+            "next": request.GET.get("next", ""),
+        },
+    )
 
 
 @login_required

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jifen.audit.selectors import audit_events
-from jifen.lib.errors import DomainError, NotFound
+from jifen.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from jifen.lib.pagination import paginate
 from jifen.people import authz, selectors, services
 from jifen.people.models import Person, Proxy, RoleGrant
@@ -147,6 +147,11 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     actor = person_of(request)
     person = selectors.get_person_for(actor, person_id)
     can_grant = authz.can(actor, authz.GRANT_ROLE)
+    # Someone holding a role is in the hands of an admin over all their roles' regions.
+    others = person.pk != actor.pk
+    can_set_password = others and authz.may_act_on_account(actor, authz.SET_PASSWORD, person)
+    can_edit = authz.may_act_on_account(actor, authz.EDIT_PERSON, person)
+    can_add_proxy = authz.may_act_on_account(actor, authz.MANAGE_PROXIES, person)
     return render(
         request,
         "console/person.html",
@@ -157,9 +162,12 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "grant_form": GrantForm(regions=_region_choices(actor, authz.GRANT_ROLE))
             if can_grant
             else None,
-            "proxy_form": ProxyForm(),
-            "password_form": SetPasswordForm(),
+            "proxy_form": ProxyForm() if can_add_proxy else None,
+            "password_form": SetPasswordForm() if can_set_password else None,
             "can_grant": can_grant,
+            "can_edit": can_edit,
+            "holds_roles": bool(authz.grants(person)),
+            "is_self": not others,
         },
     )
 
@@ -168,6 +176,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     actor = person_of(request)
     person = selectors.get_person_for(actor, person_id)
+    authz.require_over_account(actor, authz.EDIT_PERSON, person)
     initial = {
         "name": person.name,
         "household_label": person.household.label if person.household else "",
@@ -205,11 +214,15 @@ def person_password(request: HttpRequest, person_id: int) -> HttpResponse:
             services.set_password_by_staff(
                 actor=actor, person=person, new_password=form.cleaned_data["new_password"]
             )
-        except DomainError as exc:
+        except InvalidInput as exc:  # a weak password; a refusal is the 403 page
             messages.error(request, exc.render())
         else:
             messages.success(
-                request, _("The new password is set. Tell it to the resident in person.")
+                request,
+                _(
+                    "The new password is set. Tell it to the person in person; they will "
+                    "choose their own when they next log in."
+                ),
             )
     return redirect("web:person", person_id=person.pk)
 
@@ -268,6 +281,8 @@ def proxy_add(request: HttpRequest, person_id: int) -> HttpResponse:
                 agent=agent,
                 relation=form.cleaned_data["relation"],
             )
+        except PermissionDenied:
+            raise  # the 403 page: staff do not record a proxy for a role-holder
         except DomainError as exc:
             messages.error(request, exc.render())
         else:
