@@ -206,7 +206,7 @@ def test_an_activity_one_may_not_see_is_not_found(make_activity, world, api):
     draft = make_activity(status="draft")
     assert_error(api(world.stranger).get(f"/activities/{activity.pk}"), 404, "not_found")
     assert_error(api(world.resident).get(f"/activities/{draft.pk}"), 404, "not_found")
-    assert_error(api(world.staff).get(f"/activities/{10**20}"), 404, "not_found")
+    assert_error(api(world.staff).get(f"/activities/{10**20}"), 400, "invalid_input")
     assert_error(api(world.staff).get("/activities/abc"), 400, "invalid_input")
 
 

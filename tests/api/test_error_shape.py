@@ -37,8 +37,10 @@ def test_fields_of_the_wrong_type_are_400_with_the_field_named(world, api):
     assert {"field": "referrer"}.items() <= error["fields"][0].items()
 
 
-def test_a_person_id_too_large_for_the_database_is_not_found_and_a_word_is_bad_input(world, api):
-    assert_error(api(world.staff).get(f"/people/{10**20}"), 404, "not_found")
+def test_a_person_id_too_large_for_the_database_or_a_word_is_bad_input(world, api):
+    # CONTRACT (hardening rules): ids outside 1..2^63-1 are refused with 400 on every route.
+    assert_error(api(world.staff).get(f"/people/{10**20}"), 400, "invalid_input")
+    assert_error(api(world.staff).get("/people/0"), 400, "invalid_input")
     assert_error(api(world.staff).get("/people/abc"), 400, "invalid_input")
 
 

@@ -430,7 +430,7 @@ def test_a_claim_is_seen_by_its_claimant_and_its_communitys_staff_only(world, ap
     for outsider in (world.neighbour, world.stranger, world.other_staff, world.merchant):
         assert_error(api(outsider).get(f"/claims/{claim.pk}"), 404, "not_found")
     assert_error(api(world.staff).get("/claims/999999"), 404, "not_found")
-    assert_error(api(world.staff).get(f"/claims/{10**20}"), 404, "not_found")
+    assert_error(api(world.staff).get(f"/claims/{10**20}"), 400, "invalid_input")
     assert_error(api(world.staff).get("/claims/abc"), 400, "invalid_input")
     assert api(world.reviewer).get(f"/claims/{claim.pk}").json()["can_review"] is True
     assert api(world.staff).get(f"/claims/{claim.pk}").json()["can_review"] is False

@@ -7,6 +7,7 @@ services refuse any typed amount above ``MAX_POINTS``, the ledger refuses a tran
 """
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
@@ -148,3 +149,9 @@ def test_no_sequence_of_bounded_transfers_overflows_a_total(world, amounts):
         transaction.set_rollback(True)
     # The worst case the bound allows before a SUM could overflow: far beyond any ledger.
     assert (2**63 - 1) // MAX_TRANSFER > 900_000_000
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "1999-12-31"])
+def test_tick_refuses_a_day_out_of_range(db, day):
+    with pytest.raises(CommandError, match="--as-of"):
+        call_command("tick", "--as-of", day)

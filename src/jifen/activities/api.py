@@ -16,17 +16,18 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from jifen.activities import cards, selectors, services, tokens
 from jifen.activities.models import Activity, Attendance, Signup
 from jifen.activities.models import Status as ActivityStatus
-from jifen.api.fields import Code, Id, LongText, Text
+from jifen.api.fields import Code, DateTime, Id, LongText, Reason, Text
 from jifen.api.idempotency import idempotent
 from jifen.api.security import caller
 from jifen.lib.errors import InvalidInput, NotFound
 from jifen.lib.http import client_address
+from jifen.lib.pagination import Paging
 from jifen.people import authz
 from jifen.people.models import Organization, Person, Team
 from jifen.regions.selectors import get_region
@@ -154,7 +155,7 @@ def _activity_out(activity: Activity) -> dict[str, Any]:
     }
 
 
-def _detail(viewer: Person, activity_id: int) -> dict[str, Any]:
+def _detail(viewer: Person, activity_id: Id) -> dict[str, Any]:
     """The activity as the viewer may see it, read afresh (after a write, with its effect)."""
     return _activity_out(selectors.get_activity_for(viewer, activity_id))
 
@@ -231,14 +232,14 @@ class ActivityIn(Schema):
     title: Text
     community: Code = Field(description="code of the community (or, town-wide, the town)")
     rule_item: Id
-    starts_at: datetime = Field(description="with its offset: 2025-05-01T09:00:00+08:00")
-    ends_at: datetime
+    starts_at: DateTime
+    ends_at: DateTime
     capacity: int
     place: Text = ""
     description: LongText = ""
     tags: Text = ""
     min_age: int | None = None
-    risk_notes: Text = ""
+    risk_notes: LongText = ""
     needs_insurance: bool = False
     team: Id | None = None
     organization: Id | None = None
@@ -295,7 +296,7 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[dict[st
 
 
 @router.get("/activities", response=list[ActivityOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_activities(request: HttpRequest, filters: Query[ListFilters]) -> Any:
     """Published activities of your community and the regions above it (upcoming and in
     progress), newest first; with ``?status=`` staff and reviewers also get their
@@ -311,13 +312,13 @@ def list_activities(request: HttpRequest, filters: Query[ListFilters]) -> Any:
 
 
 @router.get("/activities/{activity_id}", response=ActivityOut)
-def get_activity(request: HttpRequest, activity_id: int) -> dict[str, Any]:
+def get_activity(request: HttpRequest, activity_id: Id) -> dict[str, Any]:
     """One activity with its counts: confirmed, waitlisted, checked in, checked out."""
     return _detail(caller(request), activity_id)
 
 
 @router.post("/activities/{activity_id}/submit", response=ActivityOut)
-def submit_activity(request: HttpRequest, activity_id: int) -> dict[str, Any]:
+def submit_activity(request: HttpRequest, activity_id: Id) -> dict[str, Any]:
     """Staff send a draft for filing (备案)."""
     actor = caller(request)
     activity = selectors.get_reachable(actor, activity_id)
@@ -326,7 +327,7 @@ def submit_activity(request: HttpRequest, activity_id: int) -> dict[str, Any]:
 
 
 @router.post("/activities/{activity_id}/approve", response=ActivityOut)
-def approve_activity(request: HttpRequest, activity_id: int) -> dict[str, Any]:
+def approve_activity(request: HttpRequest, activity_id: Id) -> dict[str, Any]:
     """A reviewer approves the filing of a draft or submitted activity; it is published."""
     actor = caller(request)
     activity = selectors.get_reachable(actor, activity_id)
@@ -335,11 +336,11 @@ def approve_activity(request: HttpRequest, activity_id: int) -> dict[str, Any]:
 
 
 class ReasonIn(Schema):
-    reason: Text
+    reason: Reason
 
 
 @router.post("/activities/{activity_id}/cancel", response=ActivityOut)
-def cancel_activity(request: HttpRequest, activity_id: int, payload: ReasonIn) -> dict[str, Any]:
+def cancel_activity(request: HttpRequest, activity_id: Id, payload: ReasonIn) -> dict[str, Any]:
     """Staff cancel an activity nobody has checked in to; everyone signed up is told."""
     actor = caller(request)
     activity = selectors.get_reachable(actor, activity_id)
@@ -357,7 +358,7 @@ class SignupIn(Schema):
 @router.post("/activities/{activity_id}/signups", response={200: SignupOut, 201: SignupOut})
 @idempotent
 def sign_up(
-    request: HttpRequest, activity_id: int, payload: SignupIn | None = None
+    request: HttpRequest, activity_id: Id, payload: SignupIn | None = None
 ) -> Status[dict[str, Any]]:
     """Sign up (yourself, or staff for a resident): confirmed while places are left, then
     on the waiting list. Signing up again answers the first signup (200)."""
@@ -370,7 +371,7 @@ def sign_up(
 
 
 @router.delete("/activities/{activity_id}/signups/{person_id}", response=SignupOut)
-def withdraw(request: HttpRequest, activity_id: int, person_id: int) -> dict[str, Any]:
+def withdraw(request: HttpRequest, activity_id: Id, person_id: Id) -> dict[str, Any]:
     """Withdraw before the start (the volunteer, or staff); the first on the waiting list
     moves up and is told."""
     actor = caller(request)
@@ -404,7 +405,7 @@ def _presence(actor: Person, activity: Activity, payload: PresenceIn) -> tuple[P
 
 
 @router.post("/activities/{activity_id}/checkin", response={200: AttendanceOut, 201: AttendanceOut})
-def check_in(request: HttpRequest, activity_id: int, payload: PresenceIn) -> Status[dict[str, Any]]:
+def check_in(request: HttpRequest, activity_id: Id, payload: PresenceIn) -> Status[dict[str, Any]]:
     """Check in now: the volunteer with the token of the activity's QR code, or staff for a
     volunteer (``person``, or the scanned ``card``). A second check-in answers the first
     (200)."""
@@ -423,7 +424,7 @@ def check_in(request: HttpRequest, activity_id: int, payload: PresenceIn) -> Sta
 
 
 @router.post("/activities/{activity_id}/checkout", response=AttendanceOut)
-def check_out(request: HttpRequest, activity_id: int, payload: PresenceIn) -> dict[str, Any]:
+def check_out(request: HttpRequest, activity_id: Id, payload: PresenceIn) -> dict[str, Any]:
     """Check out now, the same three ways; before any check-in it is refused
     (``not_checked_in``), a second check-out answers the first."""
     actor = caller(request)
@@ -437,15 +438,15 @@ def check_out(request: HttpRequest, activity_id: int, payload: PresenceIn) -> di
 
 class PaperIn(Schema):
     person: Id
-    checkin_at: datetime
-    checkout_at: datetime
-    note: Text = ""
+    checkin_at: DateTime
+    checkout_at: DateTime
+    note: Reason = ""
 
 
 @router.post("/activities/{activity_id}/attendance", response={201: AttendanceOut})
 @idempotent
 def record_attendance(
-    request: HttpRequest, activity_id: int, payload: PaperIn
+    request: HttpRequest, activity_id: Id, payload: PaperIn
 ) -> Status[dict[str, Any]]:
     """Staff record an attendance from a paper sign-in sheet (audited, method ``paper``)."""
     actor = caller(request)
@@ -467,7 +468,7 @@ def record_attendance(
 
 @router.post("/activities/{activity_id}/close", response=ClosedOut)
 @idempotent
-def close_activity(request: HttpRequest, activity_id: int) -> dict[str, Any]:
+def close_activity(request: HttpRequest, activity_id: Id) -> dict[str, Any]:
     """Staff end the activity: whoever forgot is checked out at the end, and each
     attendance that earned something becomes a pending claim, verified on site."""
     actor = caller(request)
@@ -477,8 +478,8 @@ def close_activity(request: HttpRequest, activity_id: int) -> dict[str, Any]:
 
 
 @router.get("/activities/{activity_id}/attendances", response=list[AttendanceRowOut])
-@paginate(LimitOffsetPagination)
-def list_attendances(request: HttpRequest, activity_id: int) -> list[dict[str, Any]]:
+@paginate(Paging)
+def list_attendances(request: HttpRequest, activity_id: Id) -> list[dict[str, Any]]:
     """Who came (staff and reviewers of the activity's region), in order of check-in, each
     with how it was recorded, whether it was checked out automatically, its hours and the
     flags a reviewer should look at."""
@@ -494,7 +495,7 @@ def list_attendances(request: HttpRequest, activity_id: int) -> list[dict[str, A
 
 
 @router.get("/activities/{activity_id}/qr", response=QrOut)
-def qr(request: HttpRequest, activity_id: int) -> dict[str, Any]:
+def qr(request: HttpRequest, activity_id: Id) -> dict[str, Any]:
     """The code of the moment for the organiser's screen; it turns every 30 seconds."""
     actor = caller(request)
     activity = selectors.get_reachable(actor, activity_id)

@@ -31,7 +31,9 @@ from jifen.claims import services as claims
 from jifen.claims.models import Claim, Provenance, Source
 from jifen.claims.models import Status as ClaimStatus
 from jifen.lib import notify
+from jifen.lib.bounds import check_date
 from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from jifen.lib.text import clean_text
 from jifen.people import authz
 from jifen.people.models import Organization, Person, Team
 from jifen.points.models import Unit
@@ -45,8 +47,12 @@ OPEN = (Status.PUBLISHED,)
 # --- Filing ------------------------------------------------------------------------------
 
 
-def _clean_text(value: str, field: str, limit: int, required: bool = True) -> str:
-    value = (value or "").strip()
+def _clean_text(
+    value: str, field: str, limit: int, required: bool = True, *, lines: bool = True
+) -> str:
+    # A title, place or tags are one line; a description, risk notes, a reason or a
+    # note keep their line breaks. Neither holds what a reader cannot see (lib.text).
+    value = clean_text(value, field, lines=lines)
     if required and not value:
         raise InvalidInput(_("Please fill in this field."), field=field)
     if len(value) > limit:
@@ -57,6 +63,8 @@ def _clean_text(value: str, field: str, limit: int, required: bool = True) -> st
 def _check_window(starts_at: datetime, ends_at: datetime) -> None:
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
         raise InvalidInput(_("Times need a time zone."), field="starts_at")
+    check_date(starts_at, "starts_at")
+    check_date(ends_at, "ends_at")
     if ends_at <= starts_at:
         raise InvalidInput(_("The activity must end after it starts."), field="ends_at")
     if ends_at - starts_at > timedelta(days=7):
@@ -113,10 +121,10 @@ def create_activity(
     if min_age is not None and not 0 < min_age < 120:
         raise InvalidInput(_("The minimum age is from 1 to 119."), field="min_age")
     activity = Activity.objects.create(
-        title=_clean_text(title, "title", 100),
+        title=_clean_text(title, "title", 100, lines=False),
         description=_clean_text(description, "description", 2000, required=False),
         region=region,
-        place=_clean_text(place, "place", 200, required=False),
+        place=_clean_text(place, "place", 200, required=False, lines=False),
         rule_item=claims.rule_item_for(region, rule_item_id),
         starts_at=starts_at,
         ends_at=ends_at,
@@ -124,7 +132,7 @@ def create_activity(
         organiser=actor,
         team=team,
         organization=organization,
-        tags=_clean_text(tags, "tags", 200, required=False),
+        tags=_clean_text(tags, "tags", 200, required=False, lines=False),
         min_age=min_age,
         risk_notes=_clean_text(risk_notes, "risk_notes", 500, required=False),
         needs_insurance=needs_insurance,

@@ -4,6 +4,7 @@ import json
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -56,6 +57,15 @@ def _describe(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, str]]]:
     return _("Please check the input: %(summary)s.") % {"summary": summary}, fields
 
 
+def too_large() -> HttpResponse:
+    """A body over the size limit (``DATA_UPLOAD_MAX_MEMORY_SIZE``): 413, nothing read."""
+    return json_error(
+        413,
+        "too_large",
+        _("What was sent is too large. Send less at a time, or a smaller file."),
+    )
+
+
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
@@ -79,6 +89,10 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return json_error(404, "not_found", _("Nothing was found there, or you may not see it."))
+
+    @api.exception_handler(RequestDataTooBig)
+    def request_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return too_large()
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:

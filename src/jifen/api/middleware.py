@@ -23,6 +23,7 @@ class ApiErrorShapeMiddleware:
             status = response.status_code
             message = {
                 405: _("This method is not allowed here."),
+                413: _("What was sent is too large. Send less at a time, or a smaller file."),
             }.get(status, _("The request could not be handled."))
             shaped = json_error(status, STATUS_CODES.get(status, "error"), message)
             if "Allow" in response:

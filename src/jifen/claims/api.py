@@ -16,16 +16,17 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
-from jifen.api.fields import MAX_ID, Id, LongText, Reason
+from jifen.api.fields import MAX_ID, Date, Id, LongText, Reason
 from jifen.api.idempotency import idempotent
 from jifen.api.security import caller
 from jifen.claims import selectors, services
 from jifen.claims.models import Appeal, Claim, Photo, Provenance
 from jifen.claims.models import Status as ClaimStatus
 from jifen.lib.errors import InvalidInput, NotFound
+from jifen.lib.pagination import Paging
 from jifen.people import authz
 from jifen.people.models import Organization, Person, Proxy
 from jifen.people.selectors import visible_people
@@ -99,7 +100,7 @@ class ClaimOut(Schema):
 
 class ReviewOut(Schema):
     reviewer: str
-    reviewer_id: int
+    reviewer_id: Id
     decision: str
     reason: str
     at: datetime
@@ -185,7 +186,7 @@ def _claim_out(claim: Claim) -> dict[str, Any]:
     }
 
 
-def _detail(viewer: Person, claim_id: int) -> dict[str, Any]:
+def _detail(viewer: Person, claim_id: Id) -> dict[str, Any]:
     """The claim as the viewer may see it, read afresh (after a write, with its effect)."""
     claim = selectors.get_claim_for(viewer, claim_id)
     return {
@@ -233,7 +234,7 @@ class _Page(Sequence[dict[str, Any]]):
         return _claim_out(self.claims[index])
 
 
-def _visible(request: HttpRequest, claim_id: int) -> tuple[Person, Claim]:
+def _visible(request: HttpRequest, claim_id: Id) -> tuple[Person, Claim]:
     """The caller and the claim, when they may see it; 404 otherwise (never 403, which
     would tell them it exists)."""
     person = caller(request)
@@ -270,7 +271,7 @@ class MyFilters(Schema):
 
 
 @router.get("/claims", response=list[ClaimOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_claims(request: HttpRequest, filters: Query[QueueFilters]) -> _Page:
     """The claims of the caller's regions (staff and reviewers), oldest first: the one
     waiting longest on top."""
@@ -289,7 +290,7 @@ def list_claims(request: HttpRequest, filters: Query[QueueFilters]) -> _Page:
 
 
 @router.get("/me/claims", response=list[ClaimOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def my_claims(request: HttpRequest, filters: Query[MyFilters]) -> _Page:
     """The caller's own claims, newest first."""
     claims = selectors.claims_of(caller(request))
@@ -337,14 +338,14 @@ def approve_many(request: HttpRequest, payload: BatchIn) -> dict[str, Any]:
 
 
 @router.get("/claims/{claim_id}", response=ClaimDetailOut)
-def get_claim(request: HttpRequest, claim_id: int) -> dict[str, Any]:
+def get_claim(request: HttpRequest, claim_id: Id) -> dict[str, Any]:
     """One claim with its reviews, appeal and history: for the claimant, their proxy, and
     staff and reviewers of its community."""
     return _detail(caller(request), claim_id)
 
 
 @router.get("/claims/{claim_id}/photos/{photo_id}", url_name="claim_photo_file")
-def photo_file(request: HttpRequest, claim_id: int, photo_id: int) -> FileResponse:
+def photo_file(request: HttpRequest, claim_id: Id, photo_id: Id) -> FileResponse:
     """The stored photo (re-encoded, without metadata) for whoever may see the claim."""
     _person, claim = _visible(request, claim_id)
     photo = claim.photos.filter(pk=photo_id).first()
@@ -361,7 +362,7 @@ def photo_file(request: HttpRequest, claim_id: int, photo_id: int) -> FileRespon
 class DeclareIn(Schema):
     rule_item: Id
     quantity: Quantity = Field(description="hours in steps of 0.5, or a whole number of times")
-    occurred_on: date
+    occurred_on: Date
     description: LongText = ""
     person: Id | None = Field(
         default=None, description="declare for a resident you act for (proxy, or staff)"
@@ -417,7 +418,7 @@ def declare(request: HttpRequest, payload: DeclareIn) -> Status[dict[str, Any]]:
 
 @router.post("/claims/{claim_id}/photos", response={201: PhotoOut})
 def add_photo(
-    request: HttpRequest, claim_id: int, photo: File[UploadedFile]
+    request: HttpRequest, claim_id: Id, photo: File[UploadedFile]
 ) -> Status[dict[str, Any]]:
     """Evidence (multipart field ``photo``, JPEG or PNG): stored re-encoded, without EXIF."""
     actor, claim = _visible(request, claim_id)
@@ -436,7 +437,7 @@ class ReasonIn(Schema):
 
 @router.post("/claims/{claim_id}/approve", response=ClaimDetailOut)
 @idempotent
-def approve(request: HttpRequest, claim_id: int) -> dict[str, Any]:
+def approve(request: HttpRequest, claim_id: Id) -> dict[str, Any]:
     """One approval; the last one needed (two for 50 points or more) posts the points."""
     reviewer, claim = _visible(request, claim_id)
     services.approve_claim(claim=claim, reviewer=reviewer)
@@ -445,7 +446,7 @@ def approve(request: HttpRequest, claim_id: int) -> dict[str, Any]:
 
 @router.post("/claims/{claim_id}/reject", response=ClaimDetailOut)
 @idempotent
-def reject(request: HttpRequest, claim_id: int, payload: ReasonIn) -> dict[str, Any]:
+def reject(request: HttpRequest, claim_id: Id, payload: ReasonIn) -> dict[str, Any]:
     """Reject with a reason the volunteer sees."""
     reviewer, claim = _visible(request, claim_id)
     services.reject_claim(claim=claim, reviewer=reviewer, reason=payload.reason)
@@ -469,7 +470,7 @@ class AppealDecisionIn(Schema):
 
 @router.post("/claims/{claim_id}/appeal", response={201: AppealOut})
 @idempotent
-def appeal(request: HttpRequest, claim_id: int, payload: AppealIn) -> Status[dict[str, Any]]:
+def appeal(request: HttpRequest, claim_id: Id, payload: AppealIn) -> Status[dict[str, Any]]:
     """申诉: the claimant contests a rejection or the points, within the appeal window."""
     actor, claim = _visible(request, claim_id)
     filed = services.appeal_claim(claim=claim, actor=actor, reason=payload.reason)
@@ -478,7 +479,7 @@ def appeal(request: HttpRequest, claim_id: int, payload: AppealIn) -> Status[dic
 
 @router.post("/claims/{claim_id}/appeal/decide", response=AppealOut)
 @idempotent
-def decide_appeal(request: HttpRequest, claim_id: int, payload: AppealDecisionIn) -> dict[str, Any]:
+def decide_appeal(request: HttpRequest, claim_id: Id, payload: AppealDecisionIn) -> dict[str, Any]:
     """A reviewer who did not review the claim upholds or dismisses the appeal; upheld,
     the points (or the difference) post."""
     reviewer, claim = _visible(request, claim_id)
@@ -494,7 +495,7 @@ def decide_appeal(request: HttpRequest, claim_id: int, payload: AppealDecisionIn
 
 @router.post("/claims/{claim_id}/revoke", response=ClaimDetailOut)
 @idempotent
-def revoke(request: HttpRequest, claim_id: int, payload: ReasonIn) -> dict[str, Any]:
+def revoke(request: HttpRequest, claim_id: Id, payload: ReasonIn) -> dict[str, Any]:
     """An approved claim found false is reversed in the ledger, never deleted."""
     actor, claim = _visible(request, claim_id)
     services.revoke_claim(claim=claim, actor=actor, reason=payload.reason)

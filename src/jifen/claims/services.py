@@ -37,7 +37,9 @@ from jifen.claims.models import (
     Status,
 )
 from jifen.claims.photos import store_photo
+from jifen.lib.bounds import check_date
 from jifen.lib.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from jifen.lib.text import clean_text
 from jifen.people import authz
 from jifen.people.models import Organization, OrganizationMember, Person, Proxy
 from jifen.points import ledger
@@ -164,6 +166,7 @@ def create_claim(
         ).first()
         if existing is not None:
             return existing
+    check_date(occurred_on, "occurred_on")
     community = organization.region if organization is not None else points.home_community(person)
     if community.level != Level.COMMUNITY:
         raise InvalidInput(_("Only a community or village keeps a points ledger."))
@@ -173,7 +176,7 @@ def create_claim(
         _check_date(occurred_on, community)
     elif occurred_on > timezone.localdate():
         raise InvalidInput(_("The service date cannot be in the future."), code="future_date")
-    description = (description or "").strip()
+    description = clean_text(description, "description", lines=True)
     if len(description) > 500:
         raise InvalidInput(
             _("Please keep the description under 500 characters."), field="description"

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jifen.lib.bounds import MAX_DATE, MIN_DATE
 from jifen.lib.errors import InvalidInput
 
 
@@ -12,7 +13,7 @@ def parse_month(month: str) -> date:
     """The first day of ``YYYY-MM``; ``invalid_input`` otherwise."""
     try:
         year, number = (int(part) for part in str(month).split("-"))
-        if not (len(str(month)) == 7 and 2000 <= year <= 2999):
+        if not (len(str(month)) == 7 and MIN_DATE.year <= year <= MAX_DATE.year):
             raise ValueError(month)
         return date(year, number, 1)
     except (TypeError, ValueError):

@@ -74,7 +74,7 @@ class PersonIn(Schema):
     phone: str = Field(max_length=100)
     password: str | None = Field(default=None, max_length=200)
     community: str = Field(max_length=64)
-    referrer: int | None = None
+    referrer: Id | None = None
 
 
 def person_out(person: Person, *, full_phone: bool) -> dict[str, object]:
@@ -163,7 +163,7 @@ def register(request: HttpRequest, payload: PersonIn) -> Status[dict[str, object
 
 
 @router.get("/people/{person_id}", response=PersonOut)
-def get_person(request: HttpRequest, person_id: int) -> dict[str, object]:
+def get_person(request: HttpRequest, person_id: Id) -> dict[str, object]:
     viewer = caller(request)
     person = selectors.get_person_for(viewer, person_id)
     return person_out(

@@ -4,12 +4,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
+from jifen.api.fields import Code, Date, Id, Line, Reason
 from jifen.api.idempotency import idempotent
 from jifen.api.security import caller
 from jifen.lib.errors import InvalidInput, NotFound
+from jifen.lib.pagination import Paging
 from jifen.people import authz
 from jifen.people.selectors import get_person_for
 from jifen.points import selectors, services
@@ -70,14 +72,14 @@ class EntryOut(Schema):
 
 
 @router.get("/people/{person_id}/balance", response=BalanceOut)
-def balance(request: HttpRequest, person_id: int) -> selectors.Balance:
+def balance(request: HttpRequest, person_id: Id) -> selectors.Balance:
     person = get_person_for(caller(request), person_id)
     return selectors.balance_of(person)
 
 
 @router.get("/people/{person_id}/entries", response=list[EntryOut])
-@paginate(LimitOffsetPagination)
-def entries(request: HttpRequest, person_id: int) -> QuerySet[Transfer]:
+@paginate(Paging)
+def entries(request: HttpRequest, person_id: Id) -> QuerySet[Transfer]:
     """The person's ledger, newest first (amounts signed)."""
     person = get_person_for(caller(request), person_id)
     account = selectors.account_of(person)
@@ -100,14 +102,14 @@ class RuleItemOut(Schema):
 
 
 class RuleItemIn(Schema):
-    code: str = Field(max_length=32)
-    name: str = Field(max_length=200)
-    category: str = Field(max_length=100)
-    unit: str = Field(max_length=8)
-    points: int
-    region: str | None = Field(default=None, max_length=32)
-    effective_from: date | None = None
-    note: str = Field(default="", max_length=200)
+    code: Code
+    name: Line
+    category: Line
+    unit: Code = Field(description="hour or time")
+    points: int = Field(description="per unit, a whole number from 1 to 1000")
+    region: Code | None = None
+    effective_from: Date | None = None
+    note: Reason = ""
 
 
 def _item_out(version: RuleVersion, overrides: bool = False) -> dict[str, object]:
@@ -140,8 +142,8 @@ def _own_region(person: object, action: authz.Action) -> Region:
 
 
 @router.get("/rules/items", response=list[RuleItemOut])
-@paginate(LimitOffsetPagination)
-def list_rule_items(request: HttpRequest, region: str = "") -> list[dict[str, object]]:
+@paginate(Paging)
+def list_rule_items(request: HttpRequest, region: Code = "") -> list[dict[str, object]]:
     """The items in force for a region (default: your own), county items included."""
     person = caller(request)
     target = get_region(region) if region else _own_region(person, authz.MANAGE_RULES)
@@ -179,7 +181,7 @@ class TotalsOut(Schema):
 
 @router.get("/communities/{code}/totals", response=TotalsOut)
 def community_totals(
-    request: HttpRequest, code: str, until: date | None = None
+    request: HttpRequest, code: Code, until: Date | None = None
 ) -> dict[str, object]:
     community = get_region(code)
     authz.require(caller(request), authz.VIEW_LEDGER, community)
@@ -188,9 +190,9 @@ def community_totals(
 
 
 class AdjustmentIn(Schema):
-    person: int
-    amount: int
-    reason: str = Field(max_length=200)
+    person: Id
+    amount: int = Field(description="+ adds, − takes away; at most 1,000,000 either way")
+    reason: Reason
 
 
 class AdjustmentOut(Schema):
@@ -205,7 +207,7 @@ class AdjustmentOut(Schema):
 
 
 class DecisionIn(Schema):
-    note: str = Field(default="", max_length=200)
+    note: Reason = ""
 
 
 def _adjustment_out(adjustment: Adjustment) -> dict[str, object]:
@@ -221,7 +223,7 @@ def _adjustment_out(adjustment: Adjustment) -> dict[str, object]:
     }
 
 
-def _adjustment_for(request: HttpRequest, adjustment_id: int) -> Adjustment:
+def _adjustment_for(request: HttpRequest, adjustment_id: Id) -> Adjustment:
     person = caller(request)
     adjustment = (
         Adjustment.objects.select_related("account", "region").filter(pk=adjustment_id).first()
@@ -245,7 +247,7 @@ def request_adjustment(request: HttpRequest, payload: AdjustmentIn) -> Status[di
 
 @router.post("/adjustments/{adjustment_id}/approve", response=AdjustmentOut)
 @idempotent
-def approve_adjustment(request: HttpRequest, adjustment_id: int) -> dict[str, object]:
+def approve_adjustment(request: HttpRequest, adjustment_id: Id) -> dict[str, object]:
     adjustment = services.approve_adjustment(
         actor=caller(request), adjustment=_adjustment_for(request, adjustment_id)
     )
@@ -254,7 +256,7 @@ def approve_adjustment(request: HttpRequest, adjustment_id: int) -> dict[str, ob
 
 @router.post("/adjustments/{adjustment_id}/reject", response=AdjustmentOut)
 def reject_adjustment(
-    request: HttpRequest, adjustment_id: int, payload: DecisionIn
+    request: HttpRequest, adjustment_id: Id, payload: DecisionIn
 ) -> dict[str, object]:
     adjustment = services.reject_adjustment(
         actor=caller(request), adjustment=_adjustment_for(request, adjustment_id), note=payload.note

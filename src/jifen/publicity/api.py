@@ -16,12 +16,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Body, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
-from jifen.api.fields import Id, LongText
+from jifen.api.fields import Code, Id, LongText, Month
 from jifen.api.security import caller
+from jifen.lib.bounds import MAX_LIMIT, MAX_OFFSET
 from jifen.lib.errors import InvalidInput, NotFound
+from jifen.lib.pagination import Paging
 from jifen.people import authz
 from jifen.people.models import Person
 from jifen.publicity import selectors, services
@@ -219,8 +221,8 @@ def _staff_out(announcement: Announcement) -> dict[str, Any]:
 
 
 class PageIn(Schema):
-    limit: int = Field(50, ge=1, le=500, description="lines per page")
-    offset: int = Field(0, ge=0)
+    limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"lines per page, at most {MAX_LIMIT}")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def _lines(announcement: Announcement, page: PageIn) -> dict[str, Any]:
@@ -298,8 +300,8 @@ def _choice(value: str, choices: list[str], field: str) -> str:
 
 
 class DraftIn(Schema):
-    community: str = Field(max_length=32, description="the community's code")
-    month: str = Field(max_length=16, description="YYYY-MM, a month that has ended")
+    community: Code = Field(description="the community's code")
+    month: Month = Field(description="YYYY-MM, a month that has ended")
 
 
 @router.post("/announcements", response={200: StaffAnnouncementOut, 201: StaffAnnouncementOut})
@@ -322,7 +324,7 @@ class StaffFilters(Schema):
 
 
 @router.get("/announcements", response=list[StaffAnnouncementOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_announcements(request: HttpRequest, filters: Query[StaffFilters]) -> _Shaped:
     """The months of the communities where the caller drafts or publishes, drafts too,
     newest month first, each with its objections waiting for an answer."""
@@ -342,14 +344,14 @@ def list_announcements(request: HttpRequest, filters: Query[StaffFilters]) -> _S
     return _Shaped(rows, _staff_out)
 
 
-def _for_staff(request: HttpRequest, announcement_id: int) -> tuple[Person, Announcement]:
+def _for_staff(request: HttpRequest, announcement_id: Id) -> tuple[Person, Announcement]:
     viewer = caller(request)
     return viewer, selectors.get_for_staff(viewer, announcement_id)
 
 
 @router.get("/announcements/{announcement_id}", response=StaffAnnouncementDetailOut)
 def get_announcement(
-    request: HttpRequest, announcement_id: int, page: Query[PageIn]
+    request: HttpRequest, announcement_id: Id, page: Query[PageIn]
 ) -> dict[str, Any]:
     """One month as staff and reviewers of its community see it, a draft too, with its
     lines paged by ``limit`` and ``offset``."""
@@ -366,7 +368,7 @@ def get_announcement(
 
 
 @router.post("/announcements/{announcement_id}/publish", response=StaffAnnouncementOut)
-def publish(request: HttpRequest, announcement_id: int) -> dict[str, Any]:
+def publish(request: HttpRequest, announcement_id: Id) -> dict[str, Any]:
     """A reviewer (or admin) publishes the draft and seals its month; objections open for
     the community's window. Months are published in order (409 ``out_of_order``)."""
     viewer, announcement = _for_staff(request, announcement_id)
@@ -379,9 +381,9 @@ class ObjectionFilters(Schema):
 
 
 @router.get("/announcements/{announcement_id}/objections", response=list[StaffObjectionOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_objections(
-    request: HttpRequest, announcement_id: int, filters: Query[ObjectionFilters]
+    request: HttpRequest, announcement_id: Id, filters: Query[ObjectionFilters]
 ) -> _Shaped:
     """The objections to a month, oldest first (the one waiting longest on top): for staff
     of its community, who must answer them."""
@@ -401,7 +403,7 @@ class AnswerIn(Schema):
 
 
 @router.post("/objections/{objection_id}/answer", response=StaffObjectionOut)
-def answer(request: HttpRequest, objection_id: int, payload: AnswerIn) -> dict[str, Any]:
+def answer(request: HttpRequest, objection_id: Id, payload: AnswerIn) -> dict[str, Any]:
     """Staff answer an objection, naming the correction (an adjustment that references the
     original entry) when one was made."""
     viewer = caller(request)
@@ -428,7 +430,7 @@ class PublicFilters(Schema):
 
 
 @router.get("/public/announcements", auth=None, response=list[AnnouncementOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_published(request: HttpRequest, filters: Query[PublicFilters]) -> _Shaped:
     """Published months, newest first; no login."""
     community = get_region(filters.community) if filters.community else None
@@ -436,9 +438,7 @@ def list_published(request: HttpRequest, filters: Query[PublicFilters]) -> _Shap
 
 
 @router.get("/public/announcements/{announcement_id}", auth=None, response=AnnouncementDetailOut)
-def get_published(
-    request: HttpRequest, announcement_id: int, page: Query[PageIn]
-) -> dict[str, Any]:
+def get_published(request: HttpRequest, announcement_id: Id, page: Query[PageIn]) -> dict[str, Any]:
     """The published 公示, no login: masked names, items, point changes as signed integers,
     totals, ranking and the seal; lines paged by ``limit`` and ``offset``."""
     announcement = selectors.get_published(announcement_id)
@@ -452,7 +452,7 @@ class ObjectionIn(Schema):
 
 @router.post("/public/announcements/{announcement_id}/objections", response={201: ObjectionOut})
 def object_to(
-    request: HttpRequest, announcement_id: int, payload: ObjectionIn
+    request: HttpRequest, announcement_id: Id, payload: ObjectionIn
 ) -> Status[dict[str, Any]]:
     """异议: anyone logged in objects within the window (409 ``objection_window_closed``
     after it); staff must answer."""
@@ -466,7 +466,7 @@ def object_to(
 
 
 @router.get("/public/announcements/{announcement_id}/proof", response=ProofOut)
-def proof(request: HttpRequest, announcement_id: int) -> dict[str, Any]:
+def proof(request: HttpRequest, announcement_id: Id) -> dict[str, Any]:
     """The proof of the caller's own entries in the sealed month: each canonical entry and
     its path to the root. Check it at ``POST /public/verify``, on the ``/verify/`` page or
     offline (docs/verification.md)."""

@@ -5,6 +5,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -69,6 +70,16 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Django answers a body over DATA_UPLOAD_MAX_MEMORY_SIZE as a bad request (it is a
+    # SuspiciousOperation); it is one too large: 413, in the API's shape on /api/.
+    if isinstance(exception, RequestDataTooBig):
+        return _page(
+            request,
+            413,
+            "too_large",
+            _("Too large"),
+            _("What was sent is too large. Send less at a time, or a smaller file."),
+        )
     return _page(
         request, 400, "invalid_input", _("Bad request"), _("The request could not be understood.")
     )
