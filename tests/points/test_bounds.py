@@ -155,3 +155,27 @@ def test_no_sequence_of_bounded_transfers_overflows_a_total(world, amounts):
 def test_tick_refuses_a_day_out_of_range(db, day):
     with pytest.raises(CommandError, match="--as-of"):
         call_command("tick", "--as-of", day)
+
+
+@pytest.mark.parametrize("name", ["助老\r\n服务", "助老\u202e服务", "助老\ue000"])
+def test_a_rule_item_name_is_one_printable_line(world, name):
+    with pytest.raises(InvalidInput) as refused:
+        services.save_rule_item(
+            actor=None,
+            region=world.wenchang,
+            code="A1",
+            name=name,
+            category="为老服务",
+            unit="hour",
+            points=5,
+        )
+    assert refused.value.field == "name"
+    assert not RuleVersion.objects.exists()
+
+
+def test_an_adjustment_reason_refuses_what_cannot_be_printed(world):
+    with pytest.raises(InvalidInput) as refused:
+        services.request_adjustment(
+            actor=world.staff, person=world.resident, amount=5, reason="补录\u202e"
+        )
+    assert refused.value.field == "reason"

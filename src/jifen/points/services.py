@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from jifen.audit.services import record
 from jifen.lib.bounds import check_points
 from jifen.lib.errors import Conflict, InvalidInput, NotFound
+from jifen.lib.text import clean_text
 from jifen.people import authz
 from jifen.people.models import Person
 from jifen.points import ledger
@@ -170,7 +171,7 @@ def request_adjustment(
     """A staff member proposes a correction; it posts only when another staff member approves."""
     authz.require_over_person(actor, authz.ADJUST_POINTS, person)
     check_points(amount, "amount", allow_negative=True)
-    reason = reason.strip()
+    reason = clean_text(reason, "reason", lines=True)
     if not reason:
         raise InvalidInput(_("Please give the reason for the adjustment."), field="reason")
     community = home_community(person)
@@ -264,7 +265,7 @@ RULE_POINTS = 1000
 
 
 def _clean_terms(*, name: str, category: str, unit: str, points: int) -> tuple[str, str]:
-    name, category = (name or "").strip(), (category or "").strip()
+    name, category = clean_text(name, "name"), clean_text(category, "category")
     if not name or len(name) > 100:
         raise InvalidInput(_("Please give the item a name of 1 to 100 characters."), field="name")
     if not category or len(category) > 50:
