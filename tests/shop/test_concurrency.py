@@ -45,8 +45,8 @@ from jifen.points.ledger import account_for, system_account
 from jifen.points.models import AccountKind, Transfer, TransferKind
 from jifen.points.selectors import system_balance
 from jifen.points.verify import check_ledger
-from jifen.shop import services
-from jifen.shop.models import Item, MerchantSettlement, Redemption
+from jifen.shop import presence, services
+from jifen.shop.models import Item, MerchantSettlement, PayCode, Redemption
 from jifen.shop.models import Status as S
 from tests.conftest import make_person
 from tests.shop.fixtures import balance, carded, fund, terms
@@ -317,6 +317,38 @@ def test_a_month_settled_twice_at_once_is_settled_once(shop):
         assert MerchantSettlement.objects.filter(merchant=shop.merchant, month=label).count() == 1
     assert Transfer.objects.filter(kind=T.SETTLEMENT).count() == 5
     assert balance(shop.merchant) == 0
+    assert list(check_ledger()) == []
+
+
+# --- (g) one pay code (付款码) typed at two counters at once -------------------------------------
+
+
+@pg
+@transactional
+def test_a_pay_code_used_at_several_counters_at_once_pays_exactly_once(shop):
+    """Each counter checks the code (unused, in time) before the order's transaction; the
+    compare-and-set that uses it, inside that transaction, lets one through: the others
+    wait on the row, then find it used — for different offers too, whose item locks do
+    not serialise them."""
+    w = shop.world
+    fund(w.resident, 1000)
+    second = services.create_item(
+        actor=w.staff, merchant=shop.merchant, terms=terms(name="洗头", points=5, stock=10)
+    )
+    code, _expires = presence.issue_paycode(person=w.resident)
+    items = [shop.haircut.pk, second.pk] * 3
+
+    def work(i: int) -> Redemption:
+        actor = person(shop.operator.pk)
+        proof = presence.identify(actor=actor, paycode=code)
+        return services.take_points(actor=actor, item=items[i], presence=proof)
+
+    results = in_threads(len(items), work)
+    assert outcome(results) == Counter({"ok": 1, "paycode_used": len(items) - 1}), results
+    assert Redemption.objects.count() == 1
+    assert PayCode.objects.get().used_by_id == shop.operator.pk
+    taken = Redemption.objects.get().points
+    assert balance(w.resident) == 1000 - taken
     assert list(check_ledger()) == []
 
 
