@@ -62,6 +62,7 @@ def _stock_the_shelves(world: World, extra: int = 0) -> dict[str, Item]:
         merchant=barber,
         terms=services.ItemTerms(name="老人理发一次", points=15, stock=20, kind="service"),
     )
+    services.approve_item(actor=world.staff, item=items["shave"])  # on the list once approved
     services.set_item_image(actor=world.staff, item=items["oil"], upload=_photo((230, 180, 40)))
     services.set_item_image(actor=world.staff, item=items["rice"], upload=_photo((240, 240, 225)))
     for n in range(extra):
