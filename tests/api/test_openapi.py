@@ -22,3 +22,25 @@ def test_the_human_docs_are_served(db):
     response = Client().get("/api/v1/docs")
     assert response.status_code == 200
     assert b"openapi.json" in response.content
+
+
+def test_every_operation_documents_its_error_answers_in_the_error_shape(db):
+    schema = Client().get("/api/v1/openapi.json").json()
+    assert "Error" in schema["components"]["schemas"]
+    error_ref = {"$ref": "#/components/schemas/Error"}
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            errors = {int(s): r for s, r in operation["responses"].items() if int(s) >= 400}
+            assert errors, (method, path)
+            for status, response in errors.items():
+                assert response["content"]["application/json"]["schema"] == error_ref, (
+                    method,
+                    path,
+                    status,
+                )
+            if operation.get("security"):
+                assert {401, 403} <= set(errors), (method, path)
+            if method != "get":
+                assert {400, 409, 413} <= set(errors), (method, path)
+    adjustments = schema["paths"]["/api/v1/adjustments"]["post"]["responses"]
+    assert {"400", "401", "403", "404", "409", "413", "429"} <= set(adjustments)

@@ -26,6 +26,81 @@ STATUS_CODES = {
 }
 
 
+# --- The error answers in the OpenAPI ----------------------------------------------------
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "stable, for clients: not_found, ..."},
+                "message": {"type": "string", "description": "for people, in their language"},
+                "field": {"type": "string", "description": "the input it is about"},
+                "fields": {
+                    "type": "array",
+                    "description": "400 invalid_input: each input that was refused",
+                    "items": {
+                        "type": "object",
+                        "required": ["field", "message"],
+                        "properties": {
+                            "field": {"type": "string"},
+                            "message": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
+
+ERROR_RESPONSES = {
+    400: "invalid_input (and the service's own codes): the input was refused",
+    401: "not_authenticated: no valid bearer token",
+    403: "forbidden (or a more precise code): the caller's role does not allow it here",
+    404: "not_found: nothing there, or nothing the caller may see",
+    409: "a rule of the domain or the current state refuses it (already_reviewed, ...)",
+    413: "too_large: the body is over the size limit",
+    429: "too_many_attempts: held back after too many tries",
+}
+
+
+def error_statuses(method: str, operation: dict[str, Any]) -> list[int]:
+    """The error answers an operation can give, read from its shape: input can be refused
+    (400), a token or credentials missing, wrong or short of the role (401, 403), what is
+    named not found (404),
+    a write refused by the state of things (409), a body too large (413), a write
+    throttled (429: logins, registrations, codes)."""
+    has_input = bool(operation.get("parameters") or operation.get("requestBody"))
+    secured = bool(operation.get("security"))
+    writes = method in {"post", "put", "patch", "delete"}
+    statuses = [400] if has_input or writes else []
+    if secured or writes:  # an anonymous write checks credentials or an optional token
+        statuses += [401, 403]
+    if has_input or secured:
+        statuses.append(404)
+    if writes:
+        statuses += [409, 413, 429]
+    return statuses
+
+
+def document(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every error answer of every operation in the OpenAPI, in the one error shape."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for item in schema["paths"].values():
+        for method, operation in item.items():
+            responses = operation.setdefault("responses", {})
+            for status in error_statuses(method, operation):
+                responses.setdefault(
+                    status, {"description": ERROR_RESPONSES[status], "content": content}
+                )
+    return schema
+
+
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 

@@ -1,6 +1,9 @@
 """The JSON API at /api/v1/: thin routers over the same services the pages use."""
 
+from typing import Any
+
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 
 from jifen.activities.api import router as activities_router
 from jifen.api import errors
@@ -13,7 +16,20 @@ from jifen.publicity.api import router as publicity_router
 from jifen.regions.api import router as regions_router
 from jifen.shop.api import router as shop_router
 
-api = NinjaAPI(
+
+class JifenAPI(NinjaAPI):
+    """The API whose OpenAPI documents every error answer of every operation (the error
+    shape, with the statuses it can give: api.errors.error_statuses)."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        errors.document(schema)
+        return schema
+
+
+api = JifenAPI(
     title="Jifen API",
     version="1",
     description="社区志愿服务积分 API — every point counted, checked and verifiable.",
