@@ -65,9 +65,12 @@ class Command(JifenCommand):
         drafted = draft_due(as_of)
         if drafted:
             self.stdout.write(f"publicity: {drafted} monthly announcement(s) drafted")
-        pruned = prune_login_failures() + prune_presence()
+        pruned = prune_login_failures()
+        cleared = prune_presence()
+        if cleared:
+            self.stdout.write(f"shop: {cleared} old pay code(s) and failed guess(es) pruned")
         reminded = remind_reviewers(as_of)
         self.stdout.write(
             f"tick as of {as_of}: {report.posted} posting(s); {reminded} review reminder(s) "
-            f"sent; {pruned} old failed login(s), pay code(s) and guess(es) pruned"
+            f"sent; {pruned} old failed login(s) pruned"
         )
