@@ -624,7 +624,9 @@ def redeem(request: HttpRequest, payload: RedeemIn) -> Status[dict[str, Any]]:
             if not services.may_hand_over(actor, order):
                 raise PermissionDenied(_("Only staff or the merchant hand an order over."))
             order = services.fulfil(actor=actor, order=order)
-    return Status(201, _order_detail(actor, order.pk))
+    # The service hands back the order with its item, holder, community and merchant as
+    # it wrote them: shaped from there, not read again (a third of a redemption's CPU).
+    return Status(201, _order_out(_Viewer(actor), order))
 
 
 class PayCodeOut(Schema):

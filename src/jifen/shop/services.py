@@ -28,7 +28,7 @@ from jifen.people import authz
 from jifen.people.models import Merchant, Person, Proxy
 from jifen.points import ledger
 from jifen.points.ledger import Posting, ledger_text
-from jifen.points.models import AccountKind, TransferKind
+from jifen.points.models import AccountKind, CommunityPolicy, TransferKind
 from jifen.points.services import home_community, policy_for, reverse_transfer
 from jifen.regions.models import Level, Region
 from jifen.shop import windows
@@ -379,8 +379,7 @@ def on_sale(item: Item, day: date) -> bool:
     return not (item.available_until and day > item.available_until)
 
 
-def window_of(community: Region) -> windows.Window:
-    policy = policy_for(community)
+def _window(policy: CommunityPolicy) -> windows.Window:
     return windows.Window(
         months=windows.parse_months(policy.redemption_months),
         first_day=policy.redemption_first_day,
@@ -388,8 +387,11 @@ def window_of(community: Region) -> windows.Window:
     )
 
 
-def _require_window(community: Region, day: date) -> None:
-    window = window_of(community)
+def window_of(community: Region) -> windows.Window:
+    return _window(policy_for(community))
+
+
+def _require_window(window: windows.Window, day: date) -> None:
     if windows.is_open(window, day):
         return
     opens = windows.next_opening(window, day)
@@ -480,15 +482,14 @@ def clean_quantity(value: Any) -> int:
 
 
 def _locked_item(item_id: int) -> Item:
-    item = (
-        Item.objects.select_for_update(of=("self",))
-        .select_related("region", "merchant")
-        .filter(pk=item_id)
-        .first()
-    )
-    if item is None:
-        raise NotFound(_("There is no such item."))
-    return item
+    try:  # get(), not first(): no ORDER BY to compile on the hottest write
+        return (
+            Item.objects.select_for_update(of=("self",))
+            .select_related("region", "merchant")
+            .get(pk=item_id)
+        )
+    except Item.DoesNotExist:
+        raise NotFound(_("There is no such item.")) from None
 
 
 @transaction.atomic
@@ -528,8 +529,9 @@ def redeem(
         raise Conflict(
             _("%(item)s is not on offer now."), code="not_available", params={"item": locked.name}
         )
+    policy = policy_for(community)
     if locked.merchant is None:  # 一季一兑换 is the supermarket's; a merchant sells daily
-        _require_window(community, today)
+        _require_window(_window(policy), today)
     if locked.per_person_limit is not None:
         taken = already_taken(holder, locked, today)
         if taken + count > locked.per_person_limit:
@@ -554,7 +556,6 @@ def redeem(
         )
     Item.objects.filter(pk=locked.pk).update(stock=F("stock") - count)
     points = locked.points * count
-    policy = policy_for(community)
     order = Redemption.objects.create(
         person=holder,
         item=locked,
