@@ -852,7 +852,8 @@ def test_only_staff_read_the_liability_dashboard(shop, api):
 
 
 def test_a_merchants_month_is_reported_and_settled_once(shop, api, volunteer, order):
-    taken = services.fulfil(actor=shop.operator, order=order(shop.haircut, 2))
+    placed = order(shop.haircut, 2)
+    taken = services.fulfil(actor=shop.operator, order=placed, code=placed.code)
     move(taken, fulfilled_at=last_month_noon(), created_at=last_month_noon())
     month = last_month_noon().strftime("%Y-%m")
     report = api(shop.operator).get(f"/merchants/{shop.merchant.pk}/settlement")
@@ -875,7 +876,8 @@ def test_a_merchants_month_is_reported_and_settled_once(shop, api, volunteer, or
 
 
 def test_settling_is_refused_for_the_wrong_people_and_months(shop, api, volunteer, order):
-    services.fulfil(actor=shop.operator, order=order(shop.haircut))
+    placed = order(shop.haircut)
+    services.fulfil(actor=shop.operator, order=placed, code=placed.code)
     path = f"/merchants/{shop.merchant.pk}/settlement"
     this_month = timezone.localdate().strftime("%Y-%m")
     before = snapshot()

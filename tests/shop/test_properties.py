@@ -258,7 +258,9 @@ class ShopMachine(RuleBasedStateMachine):
         actor = self.operator if ware.item.merchant_id else self.staff
 
         def action() -> Redemption:
-            return services.fulfil(actor=actor, order=order.pk)
+            # An operator hands over on the pickup code the holder shows; staff by id.
+            code = Redemption.objects.values_list("code", flat=True).get(pk=order.pk)
+            return services.fulfil(actor=actor, order=order.pk, code=code)
 
         if order.status == S.FULFILLED:
             with expect("already_fulfilled"):

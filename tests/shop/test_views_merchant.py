@@ -241,12 +241,12 @@ def test_the_operator_hands_over_an_order_by_its_qr_code(
     page = shown.content.decode()
     assert 'data-step="order"' in page and placed.code in page
     assert mask_name(volunteer.name) in page
-    response = operator.post(take_url(shop), {"step": "fulfil", "order": placed.pk})
+    response = operator.post(take_url(shop), {"step": "fulfil", "code": placed.code})
     assert response["Location"] == f"{take_url(shop)}?done={placed.pk}"
     placed.refresh_from_db()
     assert placed.status == OrderStatus.FULFILLED and placed.fulfilled_by == shop.operator
     before = snapshot()
-    again = operator.post(take_url(shop), {"step": "fulfil", "order": placed.pk})
+    again = operator.post(take_url(shop), {"step": "fulfil", "code": placed.code})
     assert zh("This order was handed over on %(when)s.").split("%")[0] in again.content.decode()
     assert snapshot() == before
 
@@ -258,8 +258,8 @@ def test_a_supermarket_order_is_not_handed_over_at_a_merchant(
     before = snapshot()
     page = operator.post(take_url(shop), {"step": "scan", "code": placed.code}).content.decode()
     assert zh("No order has this pickup code here.") in page
-    page = operator.post(take_url(shop), {"step": "fulfil", "order": placed.pk}).content.decode()
-    assert zh("There is no such order.") in page
+    page = operator.post(take_url(shop), {"step": "fulfil", "code": placed.code}).content.decode()
+    assert zh("No order has this pickup code here.") in page
     assert snapshot() == before
 
 

@@ -96,8 +96,11 @@ class ItemOut(Schema):
 
 class OrderOut(Schema):
     id: int
-    code: str = Field(description="the pickup code (核销码), typed or scanned at hand-over")
-    qr: str = Field(description="what the order's QR code holds")
+    code: str = Field(
+        description="the pickup code (核销码), typed or scanned at hand-over; empty for a "
+        "merchant's operator while the order waits: the holder shows it at the counter"
+    )
+    qr: str = Field(description="what the order's QR code holds (empty when code is)")
     status: str = Field(description="reserved, fulfilled, cancelled or expired")
     status_label: str
     item: int
@@ -179,10 +182,14 @@ class _Viewer:
 
 def _order_out(viewer: _Viewer, order: Redemption) -> dict[str, Any]:
     name = order.person.name
+    knows = viewer.knows(order)
+    # A waiting order's pickup code is what its holder shows a merchant to have it handed
+    # over (services.fulfil): the merchant's operators do not read it here.
+    code = order.code if knows or order.status != OrderStatus.RESERVED else ""
     return {
         "id": order.pk,
-        "code": order.code,
-        "qr": QR_PREFIX + order.code,
+        "code": code,
+        "qr": QR_PREFIX + code if code else "",
         "status": order.status,
         "status_label": str(order.get_status_display()),
         "item": order.item_id,
@@ -194,7 +201,7 @@ def _order_out(viewer: _Viewer, order: Redemption) -> dict[str, Any]:
         "merchant": order.merchant_id,
         "merchant_name": order.merchant.name if order.merchant else None,
         "person": order.person_id,
-        "person_name": name if viewer.knows(order) else mask_name(name),
+        "person_name": name if knows else mask_name(name),
         "volunteer_no": order.person.volunteer_no,
         "placed_by": order.placed_by_id,
         "by_proxy": order.by_proxy,
@@ -623,7 +630,8 @@ def redeem(request: HttpRequest, payload: RedeemIn) -> Status[dict[str, Any]]:
         if payload.hand_over:
             if not services.may_hand_over(actor, order):
                 raise PermissionDenied(_("Only staff or the merchant hand an order over."))
-            order = services.fulfil(actor=actor, order=order)
+            # The card or pay code was shown (or the caller acts by id) for this very order.
+            order = services.fulfil(actor=actor, order=order, code=order.code)
     # The service hands back the order with its item, holder, community and merchant as
     # it wrote them: shaped from there, not read again (a third of a redemption's CPU).
     return Status(201, _order_out(_Viewer(actor), order))
@@ -725,7 +733,9 @@ def pickup(request: HttpRequest, payload: PickupIn) -> dict[str, Any]:
 @router.post("/shop/redemptions/{order_id}/fulfil", response=OrderOut)
 @idempotent
 def fulfil(request: HttpRequest, order_id: Id) -> dict[str, Any]:
-    """Hand the order over (staff, or the merchant's operators for its offers)."""
+    """Hand the order over by its id: staff of the holder's community. A merchant's
+    operator hands over with the pickup code the holder shows (``POST /shop/pickups``):
+    by id, 403 ``pickup_code_required``."""
     actor = caller(request)
     order = selectors.get_order_for(actor, order_id)
     if not services.may_hand_over(actor, order):

@@ -8,6 +8,7 @@ ledger's CHECK). Cancelling and expiry lock the order first, then the item, then
 accounts: the same order after the order's own row.
 """
 
+import hmac
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -444,7 +445,8 @@ def _acting(
     A resident redeems for themself; their registered proxy and staff of their community
     may name them (the elderly at the counter). A merchant's operator takes points only
     with proof the resident is there (their card or pay code, ``presence``), never by
-    naming them; staff may use such a proof too. Nobody uses their own proof."""
+    naming them — not even one who is staff too; staff may use such a proof as well.
+    Nobody uses their own proof."""
     operator = item.merchant is not None and is_operator(actor, item.merchant)
     if proof is not None:
         holder = proof.person
@@ -463,10 +465,13 @@ def _acting(
         return actor, False, "self"
     if Proxy.objects.filter(principal=person, agent=actor, revoked_at__isnull=True).exists():
         return person, True, "proxy"
+    if operator:
+        # Also when the operator holds a staff role: naming a resident by id is the
+        # counter's way for the shop of the community, not for a merchant paid in money
+        # for the points it takes — nobody takes points for their own offers unseen.
+        raise PermissionDenied(PRESENCE_REQUIRED, code="presence_required")
     if person.community is not None and authz.can(actor, authz.MANAGE_SHOP, person.community):
         return person, False, "staff"
-    if operator:
-        raise PermissionDenied(PRESENCE_REQUIRED, code="presence_required")
     raise PermissionDenied(_("You may redeem only for yourself or a resident you act for."))
 
 
@@ -661,12 +666,33 @@ def _not_reserved(order: Redemption) -> Conflict:
     )
 
 
+PICKUP_CODE_REQUIRED = _(
+    "A merchant hands an order over only to the resident who shows its pickup code: scan "
+    "or type the code of their order."
+)
+
+
+def _require_pickup_code(actor: Person, order: Redemption, code: str | None) -> None:
+    """A merchant's operator hands an order over only on the pickup code its holder shows.
+    Handing over ends the order — it can no longer be cancelled nor expire with a refund,
+    and the merchant is paid for it — so an operator who picked an order by its id, with
+    nobody at the counter, would keep a resident's points for goods never given. Staff of
+    the holder's community hand over by id at the counter (audited), as they order by id."""
+    if authz.can(actor, authz.MANAGE_SHOP, order.community):
+        return
+    if code is None or not hmac.compare_digest(normalize_code(code), order.code):
+        raise PermissionDenied(PICKUP_CODE_REQUIRED, code="pickup_code_required")
+
+
 @transaction.atomic
-def fulfil(*, actor: Person, order: Redemption | int) -> Redemption:
-    """Hand the goods over (核销)."""
+def fulfil(*, actor: Person, order: Redemption | int, code: str | None = None) -> Redemption:
+    """Hand the goods over (核销): staff by the order's id; a merchant's operator with the
+    pickup ``code`` the holder shows (``pickup``), or right after taking the points from
+    the resident at the counter (``take_points``)."""
     locked = _locked_order(order)
     if not may_hand_over(actor, locked):
         raise NotFound(_("There is no such order."))
+    _require_pickup_code(actor, locked, code)
     if locked.status != OrderStatus.RESERVED:
         raise _not_reserved(locked)
     locked.status = OrderStatus.FULFILLED
@@ -701,7 +727,7 @@ def find_by_code(actor: Person, code: str) -> Redemption:
 
 def pickup(*, actor: Person, code: str) -> Redemption:
     """Hand over the order with this pickup code."""
-    return fulfil(actor=actor, order=find_by_code(actor, code))
+    return fulfil(actor=actor, order=find_by_code(actor, code), code=code)
 
 
 def _undo(order: Redemption, actor: Person | None, status: str, reason: str) -> Redemption:
@@ -819,7 +845,8 @@ def take_points(
     if locked.merchant is None or not is_operator(actor, locked.merchant):
         raise PermissionDenied(_("Only the merchant's operators take points for its offers."))
     order = redeem(actor=actor, item=locked, quantity=quantity, presence=presence)
-    return fulfil(actor=actor, order=order)
+    # The resident's card or pay code was just shown for this very order.
+    return fulfil(actor=actor, order=order, code=order.code)
 
 
 def merchant_orders(merchant: Merchant, month: str) -> Any:

@@ -139,8 +139,10 @@ def take(request: HttpRequest, merchant_id: int) -> HttpResponse:
     if step == "scan":
         return _scanned(request, actor, merchant)
     if step == "fulfil":
+        # By the pickup code the resident showed, never by an order's id: an operator
+        # hands over only what its holder brings to the counter (services.fulfil).
         try:
-            order = services.fulfil(actor=actor, order=int(request.POST.get("order") or 0))
+            order = services.pickup(actor=actor, code=request.POST.get("code", "")[:64])
         except DomainError as exc:
             return _take_page(request, merchant, step="scan", error=exc.render())
         return redirect(f"{reverse('shop:take', args=[merchant.pk])}?done={order.pk}")
