@@ -10,7 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from jifen.lib.errors import InvalidInput
 
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII digits only: ``\d`` alone also takes ０–９ and other scripts' digits, and a phone
+# or ID number written with them would be "not taken" beside the same one in ASCII.
+PHONE_RE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
+ID_RE = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 NAME_MAX = 50
@@ -50,14 +53,15 @@ def clean_title(title: str, max_length: int = 100) -> str:
 
 
 def normalize_phone(phone: str) -> str:
-    """The phone as stored: no spaces or dashes, no +86; not yet checked."""
-    phone = re.sub(r"[\s-]", "", phone or "")
+    """The phone as stored: full-width characters as their ASCII (a Chinese keyboard
+    types １３８ and ＋86), no spaces or dashes, no +86; not yet checked."""
+    phone = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", phone or ""))
     return phone[3:] if phone.startswith("+86") else phone
 
 
 def clean_phone(phone: str) -> str:
     phone = normalize_phone(phone)
-    if not PHONE_RE.match(phone):
+    if not PHONE_RE.fullmatch(phone):
         raise InvalidInput(
             _("Please enter an 11-digit mainland mobile number, e.g. 13812345678."),
             code="invalid_phone",
@@ -68,8 +72,8 @@ def clean_phone(phone: str) -> str:
 
 def clean_id_number(id_number: str) -> str:
     """An 18-character resident ID with a valid check character (GB 11643)."""
-    id_number = (id_number or "").strip().upper()
-    valid = bool(re.fullmatch(r"\d{17}[\dX]", id_number)) and (
+    id_number = unicodedata.normalize("NFKC", id_number or "").strip().upper()
+    valid = bool(ID_RE.fullmatch(id_number)) and (
         ID_CHECK[sum(int(d) * w for d, w in zip(id_number[:17], ID_WEIGHTS, strict=True)) % 11]
         == id_number[17]
     )
