@@ -54,6 +54,9 @@ HOURS = [Decimal(q) for q in ("0.5", "1", "1.5", "2", "3", "5")]
 TIMES = [Decimal(q) for q in ("1", "2", "4", "10")]
 # How much an upheld appeal on the points adds to the quantity (0: not larger, refused).
 BUMPS = [Decimal(q) for q in ("0", "0.5", "1", "2")]
+# The community's cross-check threshold (CommunityPolicy's default): an appeal decided by
+# one reviewer posts alone only below it.
+CROSS_CHECK = 50
 
 
 @dataclass
@@ -286,6 +289,11 @@ class ClaimsMachine(RuleBasedStateMachine):
             action()
             claim.appeal = "dismissed"
             event("appeal dismissed")
+        elif claim.status == Status.REJECTED and (claim.needed > 1 or claim.points >= CROSS_CHECK):
+            action()  # one reviewer's word: back to the queue for a second one
+            claim.appeal, claim.status, claim.needed = "upheld", Status.PENDING, 2
+            claim.reviewed.add(reviewer)
+            event("appeal sent a rejection back for a second reviewer")
         elif claim.status == Status.REJECTED:
             action()
             claim.appeal, claim.status = "upheld", Status.APPROVED
@@ -294,9 +302,13 @@ class ClaimsMachine(RuleBasedStateMachine):
         elif bump == 0:
             with expect("invalid_input", InvalidInput):
                 action()
+        elif (worth := self.worth(claim, quantity)) - claim.points >= CROSS_CHECK or (
+            claim.needed < 2 and worth >= CROSS_CHECK
+        ):
+            with expect("cross_check_required"):
+                action()
         else:
             action()
-            worth = self.worth(claim, quantity)
             self.posted(claim, worth - claim.points)
             claim.appeal, claim.quantity, claim.points = "upheld", quantity, worth
             event("appeal added points")

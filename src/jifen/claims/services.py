@@ -130,6 +130,11 @@ def _check_date(occurred_on: date, community: Region) -> None:
         )
 
 
+def _cross_checked(community: Region, points_: int) -> bool:
+    """Worth the community's cross-check threshold: two reviewers, never one alone."""
+    return points_ >= points.policy_for(community).cross_check_points
+
+
 def _approvals_needed(community: Region, points_: int) -> tuple[int, bool]:
     """(approvals needed, sampled): two for a large claim or one drawn for cross-check."""
     policy = points.policy_for(community)
@@ -542,7 +547,14 @@ def decide_appeal(
     quantity: Any = None,
 ) -> Appeal:
     """A reviewer who did not review the claim decides. Upheld, a rejected claim is
-    approved and posts; upheld on the points, the corrected quantity posts the difference."""
+    approved and posts; upheld on the points, the corrected quantity posts the difference.
+
+    One reviewer's decision posts alone only what one reviewer may approve alone (the
+    two-reviewer cross-check): a rejected claim that needs two approvals — as corrected,
+    or as it was — goes back to the queue with the decider's approval counted once, and a
+    second reviewer's approval posts it; a top-up that would bring a claim approved once
+    to the cross-check threshold, or that alone reaches it, is refused
+    (``cross_check_required``)."""
     claim = _locked(claim)
     authz.require(reviewer, authz.REVIEW_CLAIMS, claim.community)
     refuse_own(claim, reviewer)
@@ -569,8 +581,23 @@ def decide_appeal(
             claim.quantity = clean_quantity(claim.rule_version.unit, quantity)
             claim.points = points_for(claim.rule_version, claim.quantity)
         claim.reason = ""
-        claim.save(update_fields=["quantity", "points", "reason"])
-        _approve(claim, reviewer)
+        if claim.approvals_needed > 1 or _cross_checked(claim.community, claim.points):
+            # Back in the queue: this reviewer's approval counts once, another one posts.
+            claim.status, claim.decided_at, claim.approvals_needed = Status.PENDING, None, 2
+            claim.save(
+                update_fields=[
+                    "quantity",
+                    "points",
+                    "reason",
+                    "status",
+                    "decided_at",
+                    "approvals_needed",
+                ]
+            )
+            Review.objects.create(claim=claim, reviewer=reviewer, decision=Decision.APPROVE)
+        else:
+            claim.save(update_fields=["quantity", "points", "reason"])
+            _approve(claim, reviewer)
     elif uphold:  # approved: the points are contested
         corrected = clean_quantity(claim.rule_version.unit, quantity)
         if corrected <= claim.quantity:
@@ -580,6 +607,18 @@ def decide_appeal(
                 params={"q": _quantity_text(claim.quantity)},
             )
         worth = points_for(claim.rule_version, corrected)
+        if _cross_checked(claim.community, worth - claim.points) or (
+            claim.approvals_needed < 2 and _cross_checked(claim.community, worth)
+        ):
+            raise Conflict(
+                _(
+                    "%(points)s points need a second reviewer's check, and an appeal is "
+                    "decided by one: dismiss it with a note, and the volunteer declares "
+                    "the rest as a new claim, which two reviewers check."
+                ),
+                code="cross_check_required",
+                params={"points": worth},
+            )
         appeal.points_added = worth - claim.points
         appeal.quantity = corrected
         if appeal.points_added > 0:
