@@ -22,10 +22,12 @@ Converter = Callable[[Any, Any, Any], Any]
 class Columns:
     """The columns of ``model`` under the table alias ``alias``, and their loading."""
 
-    def __init__(self, model: type[Model], alias: str) -> None:
+    def __init__(self, model: type[Model], alias: str, *, defer: tuple[str, ...] = ()) -> None:
+        """``defer``: fields left unread (a picture), loaded on first access as with
+        ``QuerySet.defer``."""
         self.model = model
         self.alias = alias
-        self.fields = list(model._meta.concrete_fields)
+        self.fields = [field for field in model._meta.concrete_fields if field.name not in defer]
         self.attnames = [field.attname for field in self.fields]
         self.table = model._meta.db_table
         self._converters: dict[str, list[list[tuple[Converter, Any]]]] = {}

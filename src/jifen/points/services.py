@@ -1,10 +1,11 @@
 """Writes of the points domain: awards, reversals, staff adjustments, the rules catalogue."""
 
+import functools
 import re
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from jifen.audit.services import record
 from jifen.lib.bounds import check_points
 from jifen.lib.errors import Conflict, InvalidInput, NotFound
+from jifen.lib.rawrows import Columns, cache_related
 from jifen.lib.text import clean_text
 from jifen.people import authz
 from jifen.people.models import Person
@@ -87,10 +89,30 @@ def award_points(
     )
 
 
+_POLICY = Columns(CommunityPolicy, "c")
+
+
+@functools.cache
+def _policy_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT {_POLICY.select} FROM {_POLICY.source} "  # noqa: S608 - names from the model
+        f"WHERE c.{quote('region_id')} = %s"
+    )
+
+
 def policy_for(community: Region) -> CommunityPolicy:
-    """The community's settings; defaults (CONTRACT.md) until staff change them."""
-    policy = CommunityPolicy.objects.filter(region=community).first()
-    return policy or CommunityPolicy(region=community)
+    """The community's settings; defaults (CONTRACT.md) until staff change them.
+
+    Read on every redemption and award: one SELECT written once (``lib.rawrows``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_policy_sql(connection.vendor), [community.pk])
+        row = cursor.fetchone()
+    policy: CommunityPolicy = (
+        CommunityPolicy(region=community) if row is None else _POLICY.load(row)
+    )
+    cache_related(policy, "region", community)
+    return policy
 
 
 def referral_bonus(*, referee: Person, actor: Person | None) -> Transfer | None:
