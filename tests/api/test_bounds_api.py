@@ -30,13 +30,8 @@ OPERATIONS = [
     for path, item in SCHEMA["paths"].items()
     for method, operation in item.items()
 ]
-# The shop's router (another owner) still pages with ninja's unbounded paginator: strict
-# xfails, so that they fail — and go — the day it uses lib.pagination.Paging.
-SHOP_PAGING = pytest.mark.xfail(
-    strict=True, reason="shop/api.py pages with ninja's LimitOffsetPagination, not Paging"
-)
 LISTS = [
-    pytest.param(path, marks=SHOP_PAGING) if path.startswith("/api/v1/shop/") else path
+    path
     for path, method, operation in OPERATIONS
     if method == "get"
     and any(p["name"] == "limit" for p in operation.get("parameters", []))
@@ -51,21 +46,11 @@ def _params(operation: dict[str, Any], where: str) -> list[dict[str, Any]]:
 def test_every_list_bounds_limit_and_offset_in_its_schema():
     assert LISTS, "the API has lists"
     for path, _method, operation in OPERATIONS:
-        if path.startswith("/api/v1/shop/"):
-            continue  # test_the_shop_lists_bound_limit_and_offset_in_their_schema
         for param in _params(operation, "query"):
             if param["name"] == "limit":
                 assert param["schema"].get("maximum") == MAX_LIMIT, path
             if param["name"] == "offset":
                 assert param["schema"].get("maximum") == MAX_OFFSET, path
-
-
-@SHOP_PAGING
-def test_the_shop_lists_bound_limit_and_offset_in_their_schema():
-    for path, _method, operation in OPERATIONS:
-        for param in _params(operation, "query"):
-            if path.startswith("/api/v1/shop/") and param["name"] in {"limit", "offset"}:
-                assert param["schema"].get("maximum") in (MAX_LIMIT, MAX_OFFSET), path
 
 
 @pytest.mark.parametrize("path", LISTS)

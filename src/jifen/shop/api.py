@@ -9,6 +9,7 @@ retry answers the first hand-over instead of ``already_fulfilled``.
 """
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from datetime import date, datetime
 from typing import Annotated, Any, overload
 
@@ -20,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.schema import DjangoGetter
 from pydantic import Field, model_validator
 
@@ -30,6 +31,7 @@ from jifen.api.security import caller, optional_person
 from jifen.lib import months
 from jifen.lib.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from jifen.lib.masking import mask_name
+from jifen.lib.pagination import Paging
 from jifen.people import authz
 from jifen.people.models import Merchant, Person, Proxy
 from jifen.regions.models import Region
@@ -344,7 +346,7 @@ def _catalogue_region(viewer: Person | None, code: str) -> Region:
 
 
 @router.get("/shop/items", auth=None, response=list[ItemOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_items(request: HttpRequest, filters: Query[ItemFilters]) -> _Page:
     """The clearly priced list (明码标价), no login needed: what residents of a community
     can redeem today — its own items, those of its town and county, and its partner
@@ -619,7 +621,9 @@ def redeem(request: HttpRequest, payload: RedeemIn) -> Status[dict[str, Any]]:
     ``limit_reached``, ``out_of_stock`` or ``insufficient_points``; nothing is written."""
     actor = caller(request)
     holder, proof = _holder(actor, payload)  # outside the transaction: guesses are counted
-    with transaction.atomic():
+    # Ordering and handing over at once are one transaction; ordering alone is the
+    # service's own (no savepoint inside an outer one on every redemption of a crowd).
+    with transaction.atomic() if payload.hand_over else nullcontext():
         order = services.redeem(
             actor=actor,
             item=payload.item,
@@ -671,7 +675,7 @@ class OrderFilters(Schema):
 
 
 @router.get("/shop/redemptions", response=list[OrderOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_orders(request: HttpRequest, filters: Query[OrderFilters]) -> _Page:
     """Your orders, newest first; ``?scope=counter`` for staff and merchants' operators."""
     viewer = caller(request)

@@ -17,10 +17,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from jifen.lib.bounds import MAX_POINTS
+
 # Pickup codes: easy to read aloud and type on a phone keypad, no 0/O or 1/I/L.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
-MAX_POINTS = 1_000_000  # the highest price of one item (the contract's bound on any amount)
 
 
 def new_code() -> str:
