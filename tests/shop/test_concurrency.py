@@ -7,12 +7,12 @@ overdraw a balance, take a limit twice, refund an order twice or settle a mercha
 month twice; and what it refuses it refuses with the contract's code, leaving nothing
 half-written.
 
-Why the item's row lock matters (``services._locked_item``: ``select_for_update``):
+Why the item's row lock matters (``services._item_row(..., lock=True)``: ``FOR UPDATE``):
 without it, twenty orders for the last five units all read ``stock = 5`` and pass the
 check; their ``stock = stock - 1`` updates then queue on the row and the sixth takes it
 below zero, which the column's CHECK refuses with an IntegrityError (a 500, not
 ``out_of_stock``); and a per-person limit read before another order commits is taken
-again. Checked once by hand with ``_locked_item`` patched to a plain read: (a) failed
+again. Checked once by hand with ``_item_row`` patched to a plain read: (a) failed
 with ``IntegrityError: ... violates check constraint "shop_item_stock_check"`` and (c)
 with five orders instead of one. The broken variant is not kept.
 
@@ -137,6 +137,44 @@ def test_twenty_residents_race_for_five_units(shop):
         redemptions = Transfer.objects.filter(kind=T.REDEMPTION, source_type="redemption")
         assert redemptions.filter(source_id__in=[o.pk for o in orders]).count() == 5
     assert list(check_ledger()) == []
+
+
+@pg
+@transactional
+def test_a_sold_out_item_refuses_the_crowd_without_queueing_for_its_lock(shop):
+    """Once the last unit is gone, the rest of a crowd is refused from the row as it stands
+    (services.redeem): nobody waits behind an order that holds the item's lock."""
+    w = shop.world
+    fund(w.resident, 100)
+    item = services.create_item(actor=w.staff, terms=terms(name="月饼", points=30, stock=1))
+    Item.objects.filter(pk=item.pk).update(stock=0)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_lock() -> None:
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                list(Item.objects.select_for_update().filter(pk=item.pk))
+                holding.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_lock, daemon=True)
+    holder.start()
+    assert holding.wait(10)
+    try:
+        [result] = in_threads(
+            1,
+            lambda i: services.redeem(actor=person(w.resident.pk), item=item.pk, quantity=1),
+            timeout=5,
+        )
+    finally:
+        release.set()
+        holder.join(10)
+    assert outcome([result]) == Counter({"out_of_stock": 1})
+    assert balance(w.resident) == 100 and not Redemption.objects.filter(item=item).exists()
 
 
 # --- (b) one purse, two orders ------------------------------------------------------------

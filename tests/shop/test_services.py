@@ -422,6 +422,30 @@ def test_a_window_that_never_opens_says_the_shop_is_closed(shop):
     assert caught.value.params == {}
 
 
+@pytest.mark.parametrize(
+    "also", ["not_found", "not_available", "window_closed", "limit_reached", None]
+)
+def test_a_sold_out_item_refuses_in_the_same_order_as_one_in_stock(shop, also):
+    """A sold-out item is refused without the row's lock (services.redeem): the same checks
+    in the same order, so what the resident hears does not depend on the stock."""
+    w = shop.world
+    today = timezone.localdate()
+    buyer = w.stranger if also == "not_found" else w.resident  # 文昌's rice is not 湾美's
+    fund(buyer, 100)
+    if also == "limit_reached":  # one taken already, the most one person may
+        Item.objects.filter(pk=shop.rice.pk).update(per_person_limit=1)
+        services.redeem(actor=buyer, item=shop.rice, quantity=1)
+    Item.objects.filter(pk=shop.rice.pk).update(stock=0)
+    if also == "not_available":
+        Item.objects.filter(pk=shop.rice.pk).update(available_until=today - timedelta(days=1))
+    elif also == "window_closed":
+        set_policy(w.wenchang, redemption_months=str(month_start(today, back=-1).month))
+    code = also or "out_of_stock"
+    kind = NotFound if code == "not_found" else Conflict
+    with refused(code, kind):
+        services.redeem(actor=buyer, item=shop.rice, quantity=1)
+
+
 def test_a_window_open_this_month_lets_orders_through(shop):
     w = shop.world
     fund(w.resident, 100)

@@ -267,7 +267,7 @@ def update_item(*, actor: Person, item: Item, terms: ItemTerms) -> Item:
 def approve_item(*, actor: Person, item: Item | int) -> Item:
     """Staff of the offer's region approve a merchant's offer as it stands now: from now on
     it is on the price list and can be redeemed. Not by the merchant's own operators."""
-    locked = _locked_item(item.pk if isinstance(item, Item) else item)
+    locked = _item_row(item.pk if isinstance(item, Item) else item, lock=True)
     if locked.merchant is not None and locked.merchant.operators.filter(pk=actor.pk).exists():
         raise PermissionDenied(_("The merchant's own operators do not approve its offers."))
     authz.require(actor, authz.MANAGE_SHOP, locked.region)
@@ -490,25 +490,27 @@ _ITEM, _ITEM_REGION, _ITEM_MERCHANT = (
 
 
 @functools.cache
-def _locked_item_sql(vendor: str) -> str:
+def _item_sql(vendor: str, lock: bool) -> str:
     """What ``Item.objects.select_for_update(of=("self",)).select_related("region",
     "merchant")`` reads, written once: every redemption of a crowd starts here, and the
     ORM took longer to build the statement than the database to answer it. SQLite has
     no row locks; its writers queue at BEGIN IMMEDIATE instead."""
     quote = connection.ops.quote_name
-    lock = " FOR UPDATE OF i" if connection.features.has_select_for_update_of else ""
+    lock_clause = (
+        " FOR UPDATE OF i" if lock and connection.features.has_select_for_update_of else ""
+    )
     return (
         f"SELECT {_ITEM.select}, {_ITEM_REGION.select}, {_ITEM_MERCHANT.select} "  # noqa: S608 - names from the models; the value is a parameter
         f"FROM {_ITEM.source} "
         f"JOIN {_ITEM_REGION.source} ON r.{quote('id')} = i.{quote('region_id')} "
         f"LEFT JOIN {_ITEM_MERCHANT.source} ON m.{quote('id')} = i.{quote('merchant_id')} "
-        f"WHERE i.{quote('id')} = %s{lock}"
+        f"WHERE i.{quote('id')} = %s{lock_clause}"
     )
 
 
-def _locked_item(item_id: int) -> Item:
+def _item_row(item_id: int, *, lock: bool) -> Item:
     with connection.cursor() as cursor:
-        cursor.execute(_locked_item_sql(connection.vendor), [item_id])
+        cursor.execute(_item_sql(connection.vendor, lock), [item_id])
         row = cursor.fetchone()
     if row is None:
         raise NotFound(_("There is no such item."))
@@ -518,7 +520,72 @@ def _locked_item(item_id: int) -> Item:
     return item
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class _Checked:
+    """Who an order is for and where, once every rule has let it through."""
+
+    holder: Person
+    by_proxy: bool
+    proof: str
+    community: Region
+    policy: CommunityPolicy
+
+
+def _check(
+    actor: Person,
+    person: Person | None,
+    presence: Presence | None,
+    item: Item,
+    count: int,
+    day: date,
+) -> _Checked:
+    """Every rule of an order, in the order of ``redeem``'s refusals; a pay code is used
+    up on the way (inside the order's transaction: a refusal after it rolls it back)."""
+    holder, by_proxy, proof = _acting(actor, person, presence, item)
+    if item.merchant is not None and item.merchant.operators.filter(pk=holder.pk).exists():
+        # The merchant is paid in money for the points it takes: its own people spending
+        # their points there would be paid for what they gave themselves.
+        raise PermissionDenied(
+            _("A merchant's operators do not spend their own points at the merchant."),
+            code="own_merchant",
+        )
+    if presence is not None:
+        consume(presence, actor)
+    community = home_community(holder)
+    if not item_serves(item, community):
+        raise NotFound(_("There is no such item."))
+    if not on_sale(item, day):
+        raise Conflict(
+            _("%(item)s is not on offer now."), code="not_available", params={"item": item.name}
+        )
+    policy = policy_for(community)
+    if item.merchant is None:  # 一季一兑换 is the supermarket's; a merchant sells daily
+        _require_window(_window(policy), day)
+    if item.per_person_limit is not None:
+        taken = already_taken(holder, item, day)
+        if taken + count > item.per_person_limit:
+            raise Conflict(
+                _(
+                    "%(item)s is limited to %(limit)s per person %(period)s; "
+                    "%(taken)s already taken."
+                ),
+                code="limit_reached",
+                params={
+                    "item": item.name,
+                    "limit": item.per_person_limit,
+                    "period": item.get_limit_period_display(),
+                    "taken": taken,
+                },
+            )
+    if item.stock < count:
+        raise Conflict(
+            _("%(item)s is out of stock (%(stock)s left)."),
+            code="out_of_stock",
+            params={"item": item.name, "stock": item.stock},
+        )
+    return _Checked(holder, by_proxy, proof, community, policy)
+
+
 def redeem(
     *,
     actor: Person,
@@ -536,50 +603,35 @@ def redeem(
     ``limit_reached``, ``out_of_stock``, ``insufficient_points``; each leaves everything
     as it was, the pay code unused."""
     count = clean_quantity(quantity)
-    locked = _locked_item(item.pk if isinstance(item, Item) else item)
-    holder, by_proxy, proof = _acting(actor, person, presence, locked)
-    if locked.merchant is not None and locked.merchant.operators.filter(pk=holder.pk).exists():
-        # The merchant is paid in money for the points it takes: its own people spending
-        # their points there would be paid for what they gave themselves.
-        raise PermissionDenied(
-            _("A merchant's operators do not spend their own points at the merchant."),
-            code="own_merchant",
-        )
-    if presence is not None:
-        consume(presence, actor)
-    community = home_community(holder)
-    if not item_serves(locked, community):
-        raise NotFound(_("There is no such item."))
+    item_id = item.pk if isinstance(item, Item) else item
     today = timezone.localdate()
-    if not on_sale(locked, today):
-        raise Conflict(
-            _("%(item)s is not on offer now."), code="not_available", params={"item": locked.name}
-        )
-    policy = policy_for(community)
-    if locked.merchant is None:  # 一季一兑换 is the supermarket's; a merchant sells daily
-        _require_window(_window(policy), today)
-    if locked.per_person_limit is not None:
-        taken = already_taken(holder, locked, today)
-        if taken + count > locked.per_person_limit:
-            raise Conflict(
-                _(
-                    "%(item)s is limited to %(limit)s per person %(period)s; "
-                    "%(taken)s already taken."
-                ),
-                code="limit_reached",
-                params={
-                    "item": locked.name,
-                    "limit": locked.per_person_limit,
-                    "period": locked.get_limit_period_display(),
-                    "taken": taken,
-                },
-            )
-    if locked.stock < count:
-        raise Conflict(
-            _("%(item)s is out of stock (%(stock)s left)."),
-            code="out_of_stock",
-            params={"item": locked.name, "stock": locked.stock},
-        )
+    if presence is None:
+        # When a crowd races for an item, most come after the last one went. Each of them
+        # is refused from the row as it stands — the same checks in the same order, so the
+        # same answer — with no transaction and no wait in the queue for the row's lock.
+        # Stock only ever goes up by a restock, so a refusal read here is one the locked
+        # pass could have given a moment earlier; enough stock here proves nothing, and
+        # the order goes on to the locked pass below.
+        seen = _item_row(item_id, lock=False)
+        if seen.stock < count:
+            _check(actor, person, None, seen, count, today)  # refuses: out_of_stock or before
+    with transaction.atomic():
+        return _place(actor, _item_row(item_id, lock=True), person, presence, count, today)
+
+
+def _place(
+    actor: Person,
+    locked: Item,
+    person: Person | None,
+    presence: Presence | None,
+    count: int,
+    today: date,
+) -> Redemption:
+    """The order itself, in its transaction: every rule again on the locked row, then the
+    stock, the order, the points and the audit."""
+    checked = _check(actor, person, presence, locked, count, today)
+    holder, by_proxy, proof = checked.holder, checked.by_proxy, checked.proof
+    community, policy = checked.community, checked.policy
     Item.objects.filter(pk=locked.pk).update(stock=F("stock") - count)
     points = locked.points * count
     order = Redemption.objects.create(
@@ -862,7 +914,7 @@ def take_points(
     """A merchant's operator takes the points for one of the merchant's offers (100 积分
     兑换8折餐券) from the resident whose card or pay code is presented (``presence.
     identify``): ordered and handed over at once."""
-    locked = _locked_item(item.pk if isinstance(item, Item) else item)
+    locked = _item_row(item.pk if isinstance(item, Item) else item, lock=True)
     if locked.merchant is None or not is_operator(actor, locked.merchant):
         raise PermissionDenied(_("Only the merchant's operators take points for its offers."))
     order = redeem(actor=actor, item=locked, quantity=quantity, presence=presence)
