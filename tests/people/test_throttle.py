@@ -186,3 +186,18 @@ def test_registration_attempts_do_not_count_as_failed_logins(world):
     for _ in range(40):
         _register_api(world.resident.phone)
     assert authenticate(phone=world.resident.phone, password=PASSWORD, address=OFFICE)
+
+
+@override_settings(LOGIN_THROTTLE_PER_ADDRESS=3, REGISTER_THROTTLE_PER_ADDRESS=3)
+def test_clients_without_an_address_are_not_one_bucket(world):
+    """Behind a socket that gives no REMOTE_ADDR every client's address is unknown: their
+    failures must not add up to one busy address that holds everyone back."""
+    from jifen.people.auth import throttle_registration
+
+    for _ in range(5):
+        _fail(new_phone(), address=None)
+    _fail(world.resident.phone, address=None)
+    _fail(world.resident.phone, address=None)
+    assert not _held(world.resident.phone, address=None)  # 3 of 5 at this phone, not 2
+    for _ in range(5):
+        throttle_registration(phone=new_phone(), address=None)  # nobody held back

@@ -155,3 +155,37 @@ def test_a_merchants_operator_from_a_new_account_with_staff_elsewhere_cannot_app
     response = api(shop.operator).post(f"/shop/items/{offer.pk}/approve")
     assert response.status_code == 403, response.content
     assert make_person  # (imported for siblings)
+
+
+# --- The done page of the counter shows a waiting order's pickup code -----------------------
+
+
+def test_the_counters_done_page_shows_only_an_order_handed_over(shop, reserved) -> None:
+    """``?done=<id>`` stepped through the merchant's orders used to print each waiting
+    order's pickup code, which then handed it over with nobody at the counter."""
+    page = client_for(shop.operator).get(
+        f"/merchant/{shop.merchant.pk}/take/", {"done": reserved.pk}
+    )
+    assert page.status_code == 200
+    assert reserved.code not in page.content.decode()
+    services.fulfil(actor=shop.world.staff, order=reserved)
+    page = client_for(shop.operator).get(
+        f"/merchant/{shop.merchant.pk}/take/", {"done": reserved.pk}
+    )
+    assert reserved.code in page.content.decode()
+
+
+# --- A new picture of an approved offer --------------------------------------------------------
+
+
+def test_a_merchants_new_picture_goes_back_to_staff(shop) -> None:
+    from tests.shop.test_views_resident import png
+
+    assert shop.haircut.approved_at is not None
+    services.set_item_image(actor=shop.operator, item=shop.haircut, upload=png())
+    shop.haircut.refresh_from_db()
+    assert shop.haircut.approved_at is None  # off the list until staff look at it
+    services.approve_item(actor=shop.world.staff, item=shop.haircut)
+    services.set_item_image(actor=shop.world.staff, item=shop.haircut, upload=png())
+    shop.haircut.refresh_from_db()
+    assert shop.haircut.approved_at is not None  # staff's own picture needs nobody else

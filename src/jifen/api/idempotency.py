@@ -65,8 +65,9 @@ def _plain(value: Any) -> Any:
 # the record is claimed, answered or given up with three fixed statements written once,
 # not built by the ORM each time (building them cost more than running them). Claiming
 # is one INSERT that does nothing when the key is already there, so a new key costs one
-# statement, not a look-up and an insert; it commits on its own, before the view runs,
-# so a repeat arriving meanwhile sees "still being processed".
+# statement, not a look-up and an insert; outside a transaction (as every API request
+# runs) it commits on its own, before the view runs, so a repeat arriving meanwhile sees
+# "still being processed".
 def _table() -> str:
     return connection.ops.quote_name(IdempotencyRecord._meta.db_table)
 
@@ -81,7 +82,7 @@ def _claim(person_id: int, key: str, digest: str) -> int | None:
             f"{quote('created_at')}) VALUES (%s, %s, %s, %s) "
             f"ON CONFLICT ({quote('person_id')}, {quote('key')}) DO NOTHING "
             f"RETURNING {quote('id')}",
-            [person_id, key, digest, timezone.now()],
+            [person_id, key, digest, connection.ops.adapt_datetimefield_value(timezone.now())],
         )
         row = cursor.fetchone()
     return None if row is None else int(row[0])

@@ -45,6 +45,12 @@ def _held(window: int, message: str | Promise | None = None) -> TooManyAttempts:
     return TooManyAttempts(message, params={"minutes": minutes})
 
 
+def _from(address: str | None) -> Q:
+    """Attempts from this address; none when the address is unknown (no REMOTE_ADDR):
+    every such client in one bucket would hold back everyone without one."""
+    return Q(address=address) if address else Q(pk__in=[])
+
+
 def _throttle(phone_digest: str, address: str | None) -> None:
     """Hold back a login before the password is checked, as django-axes combines its keys
     (``[["username", "ip_address"], "username"]``), with the address alone never holding
@@ -67,12 +73,12 @@ def _throttle(phone_digest: str, address: str | None) -> None:
     since = timezone.now() - timedelta(seconds=window)
     counts = (
         LoginFailure.objects.filter(at__gte=since)
-        .filter(Q(phone_digest=phone_digest) | Q(address=address))
+        .filter(Q(phone_digest=phone_digest) | _from(address))
         .exclude(phone_digest__startswith=_REGISTRATION)
         .aggregate(
             phone=Count("pk", filter=Q(phone_digest=phone_digest)),
             pair=Count("pk", filter=Q(phone_digest=phone_digest, address=address)),
-            address=Count("pk", filter=Q(address=address)),
+            address=Count("pk", filter=_from(address)),
         )
     )
     if counts["phone"] >= settings.LOGIN_THROTTLE_PER_PHONE_ANYWHERE:
@@ -121,10 +127,10 @@ def throttle_registration(*, phone: str, address: str | None) -> None:
     digest = digest[: LoginFailure._meta.get_field("phone_digest").max_length]
     counts = (
         LoginFailure.objects.filter(at__gte=since, phone_digest__startswith=_REGISTRATION)
-        .filter(Q(phone_digest=digest) | Q(address=address))
+        .filter(Q(phone_digest=digest) | _from(address))
         .aggregate(
             phone=Count("pk", filter=Q(phone_digest=digest)),
-            address=Count("pk", filter=Q(address=address)),
+            address=Count("pk", filter=_from(address)),
         )
     )
     if (
@@ -215,7 +221,10 @@ def person_for_token(raw: str) -> tuple[Person, ApiToken]:
     # Touch at most once a minute: a hot client must not turn every read into a write.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         with connection.cursor() as cursor:  # written once, as the SELECT above
-            cursor.execute(_touch_sql(connection.vendor), [now, token.pk])
+            cursor.execute(
+                _touch_sql(connection.vendor),
+                [connection.ops.adapt_datetimefield_value(now), token.pk],
+            )
         token.last_used_at = now
     return person, token
 

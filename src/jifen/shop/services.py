@@ -352,8 +352,13 @@ def set_item_image(*, actor: Person, item: Item, upload: Any) -> Item:
     require_item_manager(actor, item.region, item.merchant)
     data, fmt, _width, _height = clean_image(read_upload(upload))
     content_type = FORMATS[fmt][1]  # clean_image names the format (JPEG); served as its type
-    Item.objects.filter(pk=item.pk).update(image=data, image_type=content_type)
-    item.image, item.image_type = data, content_type
+    changes: dict[str, Any] = {"image": data, "image_type": content_type}
+    if item.merchant is not None and not may_approve(actor, item.region, item.merchant):
+        # What an offer shows is part of the offer: staff see the new picture before it sells.
+        changes.update(approved_at=None, approved_by=None)
+    Item.objects.filter(pk=item.pk).update(**changes)
+    for field, value in changes.items():
+        setattr(item, field, value)
     record(actor=actor, action="shop.item.image", target=item, region=item.region)
     return item
 
@@ -609,9 +614,10 @@ def redeem(
         # When a crowd races for an item, most come after the last one went. Each of them
         # is refused from the row as it stands — the same checks in the same order, so the
         # same answer — with no transaction and no wait in the queue for the row's lock.
-        # Stock only ever goes up by a restock, so a refusal read here is one the locked
-        # pass could have given a moment earlier; enough stock here proves nothing, and
-        # the order goes on to the locked pass below.
+        # What is read here was committed, so the refusal is the one the locked pass would
+        # have given at that moment (stock a cancel or restock returns later is for the
+        # next order); enough stock here proves nothing, and the order goes on to the
+        # locked pass below. Nothing is written here.
         seen = _item_row(item_id, lock=False)
         if seen.stock < count:
             _check(actor, person, None, seen, count, today)  # refuses: out_of_stock or before

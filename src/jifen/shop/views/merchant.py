@@ -27,7 +27,7 @@ from jifen.lib.pagination import paginate
 from jifen.people.models import Merchant, Person
 from jifen.shop import presence, selectors, services
 from jifen.shop.forms import CodeForm, ItemForm, RestockForm, TakeForm, item_initial
-from jifen.shop.models import Item, Kind, MerchantSettlement, Redemption
+from jifen.shop.models import Item, Kind, MerchantSettlement, Redemption, Status
 from jifen.shop.presence import Presence
 from jifen.shop.views.console import (
     month_of,
@@ -124,7 +124,8 @@ def take(request: HttpRequest, merchant_id: int) -> HttpResponse:
     if request.method != "POST":
         shown = request.GET.get("done", "")
         done = (
-            Redemption.objects.filter(merchant=merchant, pk=int(shown))
+            # Only an order handed over: a waiting one's pickup code is its holder's to show.
+            Redemption.objects.filter(merchant=merchant, pk=int(shown), status=Status.FULFILLED)
             .select_related("item", "person")
             .first()
             if shown.isdigit()
