@@ -136,7 +136,7 @@ def handed_over(shop: Shop) -> tuple[Shop, str]:  # noqa: F811 - the fixture abo
         offer.name = name
         offer.save()
         order = shop_services.redeem(actor=buyers[n], item=offer, quantity=1)
-        shop_services.fulfil(actor=shop.operator, order=order)
+        shop_services.fulfil(actor=shop.operator, order=order, code=order.code)
     assert Redemption.objects.filter(merchant=shop.merchant).count() == len(DANGEROUS)
     return shop, f"{timezone.localdate():%Y-%m}"
 
