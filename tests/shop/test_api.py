@@ -117,6 +117,7 @@ def test_anyone_reads_a_communitys_clearly_priced_list_without_logging_in(shop, 
         "is_active": True,
         "approved": True,
         "image_url": None,
+        "terms": Item.objects.get(pk=shop.oil.pk).terms,
     }
     towel = next(i for i in body["items"] if i["name"] == "毛巾")
     assert towel["region"] == "350524"

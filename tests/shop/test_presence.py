@@ -347,6 +347,24 @@ def test_a_repriced_offer_goes_back_to_waiting(shop, api):
     assert Item.objects.get(pk=shop.haircut.pk).approved_at is not None
 
 
+def test_staff_approve_only_the_offer_they_saw(shop, api):
+    """The merchant reprices between staff opening the offer and approving it: the
+    approval names the terms staff saw and is refused, and nothing is approved."""
+    staff = api(shop.world.staff)
+    offer = services.create_item(
+        actor=shop.operator, merchant=shop.merchant, terms=terms(name="8折餐券", points=100)
+    )
+    seen = staff.get(f"/shop/items/{offer.pk}").json()["terms"]
+    services.update_item(actor=shop.operator, item=offer, terms=terms(name="8折餐券", points=900))
+    assert_error(
+        staff.post(f"/shop/items/{offer.pk}/approve", {"seen": seen}), 409, "offer_changed"
+    )
+    assert Item.objects.get(pk=offer.pk).approved_at is None
+    seen = staff.get(f"/shop/items/{offer.pk}").json()["terms"]
+    approved = staff.post(f"/shop/items/{offer.pk}/approve", {"seen": seen})
+    assert approved.status_code == 200 and approved.json()["approved"] is True
+
+
 def test_staff_who_operate_the_merchant_do_not_approve_its_offers(shop):
     shop.merchant.operators.add(shop.world.staff)
     item = services.create_item(actor=shop.world.staff, merchant=shop.merchant, terms=terms())

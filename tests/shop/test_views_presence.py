@@ -128,6 +128,21 @@ def test_staff_approve_a_merchants_offer_from_the_console(shop: Shop) -> None:
     assert "8折餐券" in Client().get("/shop/?community=350524100001").content.decode()
 
 
+def test_the_console_approves_only_the_terms_it_showed(shop: Shop) -> None:
+    offer = services.create_item(
+        actor=shop.operator, merchant=shop.merchant, terms=terms(name="8折餐券", points=100)
+    )
+    staff = client_for(shop.world.staff)
+    page = staff.get("/console/shop/items/?show=pending").content.decode()
+    assert f'name="seen" value="{offer.terms}"' in page
+    seen = offer.terms
+    services.update_item(actor=shop.operator, item=offer, terms=terms(name="8折餐券", points=900))
+    response = staff.post(f"/console/shop/items/{offer.pk}/approve/", {"seen": seen}, follow=True)
+    assert response.status_code == 200
+    assert Item.objects.get(pk=offer.pk).approved_at is None
+    assert any(m.level_tag == "error" for m in response.context["messages"])
+
+
 @pytest.mark.parametrize("who", ["operator", "resident"])
 def test_only_staff_approve(shop: Shop, who: str) -> None:
     offer = services.create_item(actor=shop.operator, merchant=shop.merchant, terms=terms())

@@ -94,6 +94,10 @@ class ItemOut(Schema):
         "of its name, kind, description or price by the merchant waits for approval again"
     )
     image_url: str | None
+    terms: str = Field(
+        description="a fingerprint of the name, kind, description and price: send it back as "
+        "`seen` when approving, so a change made meanwhile is refused (offer_changed)"
+    )
 
 
 class OrderOut(Schema):
@@ -156,6 +160,7 @@ def _item_out(item: Item) -> dict[str, Any]:
         "available_until": item.available_until,
         "is_active": item.is_active,
         "approved": item.approved_at is not None,
+        "terms": item.terms,
         "image_url": _image_url(item),
     }
 
@@ -507,13 +512,23 @@ def set_image(request: HttpRequest, item_id: Id, image: File[UploadedFile]) -> d
     return _item_out(selectors.get_item(item.pk))
 
 
+class ApproveIn(Schema):
+    seen: Code = Field(
+        default="",
+        description="the item's `terms` as you saw them (recommended): 409 "
+        "offer_changed when the merchant changed the offer since",
+    )
+
+
 @router.post("/shop/items/{item_id}/approve", response=ItemOut)
-def approve_item(request: HttpRequest, item_id: Id) -> dict[str, Any]:
+def approve_item(
+    request: HttpRequest, item_id: Id, payload: ApproveIn | None = None
+) -> dict[str, Any]:
     """Staff of the offer's region approve a merchant's offer (new, or changed by the
     merchant): it goes on the price list and can be redeemed. Not its own operators."""
     actor = caller(request)
     item = _item_for(actor, item_id)
-    services.approve_item(actor=actor, item=item)
+    services.approve_item(actor=actor, item=item, seen=payload.seen if payload else "")
     return _item_out(selectors.get_item(item.pk))
 
 

@@ -10,6 +10,8 @@ refund transfer and returns the stock. Stock never goes below zero (a CHECK), an
 nothing here moves points but the ledger.
 """
 
+import hashlib
+import json
 import secrets
 
 from django.conf import settings
@@ -22,6 +24,11 @@ from jifen.lib.bounds import MAX_POINTS
 # Pickup codes: easy to read aloud and type on a phone keypad, no 0/O or 1/I/L.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
+
+
+# What an offer is and what it costs: a merchant changing any of these needs staff's
+# approval again (stock, dates, limits and the sponsor do not change the deal).
+DEAL_TERMS = ("name", "kind", "description", "points")
 
 
 def new_code() -> str:
@@ -112,6 +119,13 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def terms(self) -> str:
+        """A fingerprint of the deal (``DEAL_TERMS``) as it stands: staff approving an offer
+        send back the one they saw, so a change made meanwhile is not approved unseen."""
+        deal = json.dumps([getattr(self, name) for name in DEAL_TERMS], ensure_ascii=False)
+        return hashlib.sha256(deal.encode()).hexdigest()[:16]
 
 
 class Status(models.TextChoices):

@@ -38,6 +38,7 @@ from jifen.regions.models import Level, Region
 from jifen.shop import windows
 from jifen.shop.models import (
     CODE_ALPHABET,
+    DEAL_TERMS,
     Item,
     Kind,
     LimitPeriod,
@@ -57,11 +58,6 @@ MAX_QUANTITY = 99  # in one order
 def is_operator(person: Person, merchant: Merchant) -> bool:
     """Is the person one of the merchant's operators (爱心商户的店员)?"""
     return merchant.is_active and merchant.operators.filter(pk=person.pk).exists()
-
-
-# What an offer is and what it costs: a merchant changing any of these needs staff's
-# approval again (stock, dates, limits and the sponsor do not change the deal).
-DEAL_TERMS = ("name", "kind", "description", "points")
 
 
 def may_approve(actor: Person, region: Region, merchant: Merchant | None) -> bool:
@@ -264,13 +260,20 @@ def update_item(*, actor: Person, item: Item, terms: ItemTerms) -> Item:
 
 
 @transaction.atomic
-def approve_item(*, actor: Person, item: Item | int) -> Item:
-    """Staff of the offer's region approve a merchant's offer as it stands now: from now on
-    it is on the price list and can be redeemed. Not by the merchant's own operators."""
+def approve_item(*, actor: Person, item: Item | int, seen: str = "") -> Item:
+    """Staff of the offer's region approve a merchant's offer: from now on it is on the
+    price list and can be redeemed. Not by the merchant's own operators. ``seen``, the
+    offer's ``terms`` as the approver saw them: refused (409 ``offer_changed``) when the
+    merchant has changed the offer since, so nobody approves a price they did not see."""
     locked = _item_row(item.pk if isinstance(item, Item) else item, lock=True)
-    if locked.merchant is not None and locked.merchant.operators.filter(pk=actor.pk).exists():
+    if locked.merchant is not None and is_operator(actor, locked.merchant):
         raise PermissionDenied(_("The merchant's own operators do not approve its offers."))
     authz.require(actor, authz.MANAGE_SHOP, locked.region)
+    if seen and not hmac.compare_digest(str(seen), locked.terms):
+        raise Conflict(
+            _("The merchant changed this offer after you opened it: look at it again first."),
+            code="offer_changed",
+        )
     if locked.approved_at is None:
         locked.approved_at, locked.approved_by = timezone.now(), actor
         Item.objects.filter(pk=locked.pk).update(approved_at=locked.approved_at, approved_by=actor)

@@ -14,6 +14,18 @@ def approve_staff_items(apps, schema_editor):
     )
 
 
+def refuse_prices_out_of_bounds(apps, schema_editor):
+    """The CHECK below would fail on an item already priced beyond the bound, half-way
+    through the migration: name them first, so staff correct them and run it again."""
+    Item = apps.get_model("shop", "Item")
+    found = list(Item.objects.filter(points__gt=1_000_000).values_list("pk", flat=True)[:50])
+    if found:
+        raise RuntimeError(
+            "items priced above 1,000,000 points must be corrected before this migration: "
+            + ", ".join(f"item {pk}" for pk in found)
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("people", "0002_person_email"),
@@ -66,6 +78,7 @@ class Migration(migrations.Migration):
                 to=settings.AUTH_USER_MODEL,
             ),
         ),
+        migrations.RunPython(refuse_prices_out_of_bounds, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name="item",
             constraint=models.CheckConstraint(

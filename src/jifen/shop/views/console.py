@@ -28,7 +28,7 @@ from openpyxl.styles import Font
 
 from jifen.activities.cards import looks_like_card, person_from_card
 from jifen.lib import months
-from jifen.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from jifen.lib.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from jifen.lib.masking import mask_name
 from jifen.lib.pagination import paginate
 from jifen.lib.xlsx import append_row, first_sheet, new_workbook, workbook_bytes
@@ -419,7 +419,11 @@ def item_approve(request: HttpRequest, item_id: int) -> HttpResponse:
     actor = person_of(request)
     _require_shop(actor)
     item = _managed_item(actor, item_id)
-    item = services.approve_item(actor=actor, item=item)
+    try:
+        item = services.approve_item(actor=actor, item=item, seen=request.POST.get("seen", ""))
+    except Conflict as refusal:  # changed since the page was shown: look again
+        messages.error(request, refusal.render())
+        return _back_to(request, item)
     messages.success(request, _("%(name)s is approved and on offer.") % {"name": item.name})
     return _back_to(request, item)
 
