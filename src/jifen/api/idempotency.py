@@ -45,14 +45,18 @@ def _replay(record: IdempotencyRecord, digest: str) -> Status[Any]:
     if record.request_digest != digest:
         raise _conflict()
     if record.status_code is None:
-        raise Conflict(
-            _(
-                "The first request with this Idempotency-Key is still being processed; "
-                "try again in a moment."
-            ),
-            code="idempotency_conflict",
-        )
+        raise _in_progress()
     return Status(record.status_code, record.body)
+
+
+def _in_progress() -> Conflict:
+    return Conflict(
+        _(
+            "The first request with this Idempotency-Key is still being processed; "
+            "try again in a moment."
+        ),
+        code="idempotency_conflict",
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -120,7 +124,13 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         person, digest = caller(request), _digest(request)
         record_id = _claim(person.pk, key, digest)
         if record_id is None:  # a repeat, or the same key arriving twice at once
-            return _replay(IdempotencyRecord.objects.get(person=person, key=key), digest)
+            existing = IdempotencyRecord.objects.filter(person=person, key=key).first()
+            if existing is not None:
+                return _replay(existing, digest)
+            # The first was refused and gave its key up in between: this one goes ahead.
+            record_id = _claim(person.pk, key, digest)
+            if record_id is None:
+                raise _in_progress()
         try:
             result = view(request, *args, **kwargs)
         except BaseException:
