@@ -21,13 +21,11 @@ class PasswordChangeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The path first: the API and static files never load the session's user here.
+        if request.path.startswith(self.EXEMPT_PREFIXES):
+            return self.get_response(request)
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and user.must_change_password
-            and not request.path.startswith(self.EXEMPT_PREFIXES)
-        ):
+        if user is not None and user.is_authenticated and user.must_change_password:
             # Back to the page asked for; a form posted elsewhere is not sent again.
             next_path = request.get_full_path() if request.method == "GET" else reverse("web:home")
             target = f"{reverse('web:password')}?{urlencode({'next': next_path})}"
@@ -61,6 +59,8 @@ class ConsentMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "GET" or request.path.startswith(self.EXEMPT_PREFIXES):
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if (
             user is not None
@@ -68,9 +68,7 @@ class ConsentMiddleware:
             and user.consent_at is None
             # The password someone else chose is changed first (PasswordChangeMiddleware).
             and not user.must_change_password
-            and request.method == "GET"
             and not request.session.get("consent_asked")
-            and not request.path.startswith(self.EXEMPT_PREFIXES)
         ):
             # Encoded, so a query string of its own ("?q=..&page=2") comes back whole.
             return redirect(
