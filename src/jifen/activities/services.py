@@ -33,7 +33,7 @@ from jifen.claims.models import Status as ClaimStatus
 from jifen.lib import notify
 from jifen.lib.bounds import check_date
 from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from jifen.lib.text import clean_text
+from jifen.lib.text import clean_field
 from jifen.people import authz
 from jifen.people.models import Organization, Person, Team
 from jifen.points.models import Unit
@@ -51,13 +51,8 @@ def _clean_text(
     value: str, field: str, limit: int, required: bool = True, *, lines: bool = True
 ) -> str:
     # A title, place or tags are one line; a description, risk notes, a reason or a
-    # note keep their line breaks. Neither holds what a reader cannot see (lib.text).
-    value = clean_text(value, field, lines=lines)
-    if required and not value:
-        raise InvalidInput(_("Please fill in this field."), field=field)
-    if len(value) > limit:
-        raise InvalidInput(_("At most %(n)s characters, please."), field=field, params={"n": limit})
-    return value
+    # note keep their line breaks.
+    return clean_field(value, field, limit, required=required, lines=lines)
 
 
 def _check_window(starts_at: datetime, ends_at: datetime) -> None:

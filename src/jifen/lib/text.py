@@ -31,6 +31,19 @@ def normalize(value: str, *, lines: bool = False) -> str:
     return text
 
 
+def clean_field(
+    value: object, field: str, limit: int, *, required: bool = True, lines: bool = False
+) -> str:
+    """A form's text field: printable (``clean_text``), filled in when ``required``,
+    within ``limit`` characters; ``invalid_input`` on the field otherwise."""
+    text = clean_text(value, field, lines=lines)
+    if required and not text:
+        raise InvalidInput(_("Please fill in this field."), field=field)
+    if len(text) > limit:
+        raise InvalidInput(_("At most %(n)s characters, please."), field=field, params={"n": limit})
+    return text
+
+
 def clean_text(value: object, field: str, *, lines: bool = False) -> str:
     """The text, normalised and stripped; ``invalid_input`` on the field when it holds a
     character that cannot be printed. Length and presence stay the caller's to check."""

@@ -27,7 +27,7 @@ from jifen.lib import months, notify
 from jifen.lib.bounds import MAX_POINTS
 from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from jifen.lib.rawrows import Columns, cache_related
-from jifen.lib.text import clean_text
+from jifen.lib.text import clean_field
 from jifen.people import authz
 from jifen.people.models import Merchant, Person, Proxy
 from jifen.points import ledger
@@ -95,16 +95,8 @@ def _clean_int(
 
 
 def _clean_text(value: Any, field: str, limit: int, *, required: bool, lines: bool = False) -> str:
-    """Text shown to others (an item's name, a note, a reason): printable as every text is
-    (``lib.text``), filled in when required, within ``limit`` characters."""
-    text = clean_text(value, field, lines=lines)
-    if required and not text:
-        raise InvalidInput(_("Please fill this in."), field=field)
-    if len(text) > limit:
-        raise InvalidInput(
-            _("Please keep this under %(n)s characters."), field=field, params={"n": limit}
-        )
-    return text
+    """Text shown to others (an item's name, a note, a reason)."""
+    return clean_field(value, field, limit, required=required, lines=lines)
 
 
 @dataclass
