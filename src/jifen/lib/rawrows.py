@@ -6,17 +6,40 @@ does (docs/performance.md). There the SQL is written once, at import, from the
 models' own columns, and the rows are turned into instances as the ORM would: every
 concrete field loaded, Django's converters of the database and of each field applied
 (so SQLite's dates, booleans and decimals come back as on PostgreSQL), the instance
-made by ``Model.from_db``. Statements still go through Django's cursor, so
+made as ``Model.from_db`` makes it. Statements still go through Django's cursor, so
 ``assertNumQueries``, ``DEBUG`` and ``execute_wrapper`` see them.
 """
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import connection
-from django.db.models import Model
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import Model, signals
+from django.db.models.base import ModelState
 
 Converter = Callable[[Any, Any, Any], Any]
+_M = TypeVar("_M", bound=Model)
+
+
+def instance(model: type[_M], fields: dict[str, Any], db: str | None) -> _M:
+    """An instance of these field values (by attribute name), as ``Model(**fields)``
+    (``db`` None: unsaved) or ``Model.from_db`` (``db``: loaded from it) make it, but
+    without ``Model.__init__``'s work per field, which on the hot paths cost more than
+    building their statements (docs/performance.md). Fields left out are deferred, loaded
+    on access, as ``from_db`` leaves them. Should anything listen to ``pre_init`` or
+    ``post_init`` for the model, the constructor runs, so it hears them."""
+    if (signals.pre_init.receivers or signals.post_init.receivers) and (
+        signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
+    ):
+        made = model(**fields)
+    else:
+        made = model.__new__(model)
+        made._state = ModelState()
+        made.__dict__.update(fields)
+    if db is not None:
+        made._state.adding = False
+        made._state.db = db
+    return made
 
 
 class Columns:
@@ -30,7 +53,8 @@ class Columns:
         self.fields = [field for field in model._meta.concrete_fields if field.name not in defer]
         self.attnames = [field.attname for field in self.fields]
         self.table = model._meta.db_table
-        self._converters: dict[str, list[list[tuple[Converter, Any]]]] = {}
+        self.pk_index = next(i for i, field in enumerate(self.fields) if field.primary_key)
+        self._converters: dict[str, list[tuple[int, list[tuple[Converter, Any]]]]] = {}
 
     def __len__(self) -> int:
         return len(self.fields)
@@ -46,38 +70,40 @@ class Columns:
         """``"table" a`` for a FROM or JOIN."""
         return f"{connection.ops.quote_name(self.table)} {self.alias}"
 
-    def converters(self) -> list[list[tuple[Converter, Any]]]:
-        """Per column, the (converter, expression) pairs the compiler would apply."""
-        vendor = connection.vendor
+    def converters(self, db: Any) -> list[tuple[int, list[tuple[Converter, Any]]]]:
+        """The columns that need converting on ``db``, each as its index and the
+        (converter, expression) pairs the compiler would apply."""
+        vendor = db.vendor
         if vendor not in self._converters:
             per_column = []
-            for field in self.fields:
+            for index, field in enumerate(self.fields):
                 column = field.get_col(self.alias)
-                per_column.append(
-                    [
-                        (converter, column)
-                        for converter in connection.ops.get_db_converters(column)
-                        + field.get_db_converters(connection)
-                    ]
-                )
+                pairs = [
+                    (converter, column)
+                    for converter in db.ops.get_db_converters(column) + field.get_db_converters(db)
+                ]
+                if pairs:
+                    per_column.append((index, pairs))
             self._converters[vendor] = per_column
         return self._converters[vendor]
 
-    def load(self, row: Sequence[Any], start: int = 0) -> Any:
+    def load(self, row: Sequence[Any], start: int = 0, *, using: str = DEFAULT_DB_ALIAS) -> Any:
         """The instance held by ``row[start:start + len(self)]``; ``None`` when its primary
-        key is NULL (the far side of a LEFT JOIN that found nothing)."""
+        key is NULL (the far side of a LEFT JOIN that found nothing).
+
+        Made as ``Model.from_db`` makes it (``instance``), from database ``using``."""
         values = list(row[start : start + len(self.fields)])
-        pk_index = next(i for i, field in enumerate(self.fields) if field.primary_key)
-        if values[pk_index] is None:
+        if values[self.pk_index] is None:
             return None
-        for index, pairs in enumerate(self.converters()):
+        db = connections[using]
+        for index, pairs in self.converters(db):
             value = values[index]
             for converter, column in pairs:
-                value = converter(value, column, connection)
+                value = converter(value, column, db)
             values[index] = value
-        return self.model.from_db(connection.alias, self.attnames, values)
+        return instance(self.model, dict(zip(self.attnames, values, strict=True)), using)
 
 
-def cache_related(instance: Model, field_name: str, value: Model | None) -> None:
+def cache_related(obj: Model, field_name: str, value: Model | None) -> None:
     """Set a loaded foreign key, as ``select_related`` does, so reading it costs no query."""
-    instance._meta.get_field(field_name).set_cached_value(instance, value)  # type: ignore[union-attr]
+    obj._meta.get_field(field_name).set_cached_value(obj, value)  # type: ignore[union-attr]

@@ -21,18 +21,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
-from django.db.models.base import ModelState
-from django.db.models.signals import post_init, pre_init
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from jifen.lib.bounds import MAX_TRANSFER
 from jifen.lib.errors import Conflict, InvalidInput
+from jifen.lib.rawrows import instance
 from jifen.people.models import Merchant, Organization, Person
 from jifen.points.models import (
     BALANCE_CHECK,
@@ -49,7 +48,6 @@ from jifen.regions.models import Level, Region
 
 K = AccountKind
 T = TransferKind
-_M = TypeVar("_M", bound=models.Model)
 
 try:  # psycopg 3's client-side binding cursor, which Django uses by default
     from psycopg import ClientCursor as _CLIENT_CURSOR
@@ -179,7 +177,7 @@ def home_accounts(person: Person, kind: str = K.ISSUER) -> tuple[Account, Accoun
             rows = cursor.fetchall()
     system = holder = None
     for row in rows:
-        account = _instance(Account, dict(zip(_ACCOUNT_READ, row, strict=True)), db.alias)
+        account = instance(Account, dict(zip(_ACCOUNT_READ, row, strict=True)), db.alias)
         if account.kind == kind and account.person_id is None:
             system = account
         elif account.person_id == person.pk:
@@ -297,7 +295,7 @@ class Posting:
     def _transfer(self, fields: dict[str, Any], db: str | None) -> Transfer:
         """The transfer of these fields (all of them, its id included; ``db``: the
         database it was saved to, None for an unsaved one), with the related objects."""
-        transfer = _instance(Transfer, fields, db)
+        transfer = instance(Transfer, fields, db)
         side = self._ledger_side()
         related = {
             "debit": self.debit,
@@ -373,27 +371,6 @@ _TRANSFER_COLUMNS = tuple(
 )
 _TRANSFER_VALUES = itemgetter(*(attname for attname, _kind in _TRANSFER_COLUMNS))
 _TRANSFER_DATES = [(i, kind) for i, (_name, kind) in enumerate(_TRANSFER_COLUMNS) if kind]
-
-
-def _instance(model: type[_M], fields: dict[str, Any], db: str | None) -> _M:
-    """An instance of these field values (by attribute name), as ``Model(**fields)``
-    (``db`` None: unsaved) or ``Model.from_db`` (``db``: loaded from it) make it, but
-    without ``Model.__init__``'s work per field, which on the award path cost more than
-    building the statements (docs/performance.md). Fields left out are deferred, loaded
-    on access, as ``from_db`` leaves them. Should anything listen to ``pre_init`` or
-    ``post_init`` for the model, the constructor runs, so it hears them."""
-    if (pre_init.receivers or post_init.receivers) and (
-        pre_init.has_listeners(model) or post_init.has_listeners(model)
-    ):
-        instance = model(**fields)
-    else:
-        instance = model.__new__(model)
-        instance._state = ModelState()
-        instance.__dict__.update(fields)
-    if db is not None:
-        instance._state.adding = False
-        instance._state.db = db
-    return instance
 
 
 class _Sql:
@@ -524,12 +501,7 @@ def account_rows(rows: Iterable[tuple[int, str, int]]) -> Iterator[Account]:
     without Model.__init__'s cost, which is most of a job's time over tens of thousands."""
     db = connection.alias
     for pk, kind, region_id in rows:
-        account = Account.__new__(Account)
-        account._state = ModelState()
-        account._state.adding = False
-        account._state.db = db
-        account.__dict__.update(id=pk, kind=kind, region_id=region_id)
-        yield account
+        yield instance(Account, {"id": pk, "kind": kind, "region_id": region_id}, db)
 
 
 def _statements(
