@@ -141,6 +141,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 else:
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, with a health check that asks the kernel, not the server
+        # (jifen/lib/db/postgresql/base.py).
+        _db["ENGINE"] = "jifen.lib.db.postgresql"
     _db["CONN_MAX_AGE"] = env_int("JIFEN_CONN_MAX_AGE", 60)
     _db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}

@@ -1,0 +1,1 @@
+"""Jifen's own database backends (``ENGINE`` names), each a thin layer over Django's."""
