@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from jifen.lib.errors import NotAuthenticated
@@ -52,3 +53,39 @@ def test_revoking_all_tokens_touches_only_that_persons_live_tokens(world):
     assert revoke_all_tokens(person=world.resident) == 2
     assert revoke_all_tokens(person=world.resident) == 0
     assert person_for_token(keep)[0] == world.neighbour
+
+
+def _last_used(token: ApiToken):  # type: ignore[no-untyped-def]
+    return ApiToken.objects.get(pk=token.pk).last_used_at
+
+
+def test_a_token_is_touched_at_most_once_a_minute(world, django_assert_num_queries):
+    raw = issue_token(person=world.resident)
+    token = ApiToken.objects.get()
+    # First use: the read and the touch, one statement on PostgreSQL, two on SQLite.
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
+        _person, found = person_for_token(raw)
+    first = _last_used(token)
+    assert first is not None and found.last_used_at == first
+    # Within the minute: read only, nothing written.
+    with django_assert_num_queries(1):
+        _person, found = person_for_token(raw)
+    assert _last_used(token) == first and found.last_used_at == first
+    # A minute later: touched again.
+    ApiToken.objects.update(last_used_at=timezone.now() - timedelta(minutes=1, seconds=1))
+    _person, found = person_for_token(raw)
+    assert _last_used(token) > first and found.last_used_at == _last_used(token)
+
+
+def test_a_refused_token_is_not_touched(world):
+    expired = issue_token(person=world.resident)
+    ApiToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    revoked = issue_token(person=world.neighbour)
+    revoke_token(token=ApiToken.objects.get(person=world.neighbour))
+    inactive = issue_token(person=world.reviewer)
+    world.reviewer.is_active = False
+    world.reviewer.save()
+    for raw in (expired, revoked, inactive):
+        with pytest.raises(NotAuthenticated):
+            person_for_token(raw)
+    assert not ApiToken.objects.filter(last_used_at__isnull=False).exists()
