@@ -446,6 +446,35 @@ def test_a_sold_out_item_refuses_in_the_same_order_as_one_in_stock(shop, also):
         services.redeem(actor=buyer, item=shop.rice, quantity=1)
 
 
+@pytest.mark.parametrize("policy_of", ["the item's community", "the buyer's community"])
+def test_the_window_is_the_buyers_communitys_wherever_the_item_is_offered(shop, policy_of):
+    """The item's statement brings its own community's settings along (services._item_sql);
+    a county-wide item is sold under the buyer's community's settings all the same."""
+    w = shop.world
+    fund(w.resident, 100)
+    closed = str(month_start(timezone.localdate(), back=-1).month)
+    set_policy(w.wenchang, redemption_months=closed)
+    item = shop.rice if policy_of == "the item's community" else shop.towel
+    Item.objects.filter(pk=item.pk).update(stock=0)  # the unlocked pass
+    with refused("window_closed", Conflict):
+        services.redeem(actor=w.resident, item=item, quantity=1)
+    Item.objects.filter(pk=item.pk).update(stock=5)  # the locked pass
+    with refused("window_closed", Conflict):
+        services.redeem(actor=w.resident, item=item, quantity=1)
+    set_policy(w.wenchang, redemption_months="")
+    assert services.redeem(actor=w.resident, item=item, quantity=1).pk
+
+
+def test_a_sold_out_refusal_costs_one_statement(shop, django_assert_num_queries):
+    """The crowd that comes after the last one went (bench: redeem_race): the item, its
+    region, merchant and settings in one read; no transaction, no lock."""
+    w = shop.world
+    Item.objects.filter(pk=shop.rice.pk).update(stock=0)
+    buyer = type(w.resident).objects.select_related("community").get(pk=w.resident.pk)
+    with refused("out_of_stock", Conflict), django_assert_num_queries(1):
+        services.redeem(actor=buyer, item=shop.rice.pk, quantity=1)
+
+
 def test_a_window_open_this_month_lets_orders_through(shop):
     w = shop.world
     fund(w.resident, 100)

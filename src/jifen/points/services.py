@@ -108,9 +108,14 @@ def policy_for(community: Region) -> CommunityPolicy:
     with connection.cursor() as cursor:
         cursor.execute(_policy_sql(connection.vendor), [community.pk])
         row = cursor.fetchone()
-    policy: CommunityPolicy = (
-        CommunityPolicy(region=community) if row is None else _POLICY.load(row)
-    )
+    return policy_as_read(community, None if row is None else _POLICY.load(row))
+
+
+def policy_as_read(community: Region, policy: CommunityPolicy | None) -> CommunityPolicy:
+    """The community's settings from a row read with something else (``None``: the
+    community has none, so the defaults), as ``policy_for`` gives them."""
+    if policy is None:
+        policy = CommunityPolicy(region=community)
     cache_related(policy, "region", community)
     return policy
 

@@ -12,7 +12,7 @@ import functools
 import hmac
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -33,7 +33,7 @@ from jifen.people.models import Merchant, Person, Proxy
 from jifen.points import ledger
 from jifen.points.ledger import Posting, ledger_text
 from jifen.points.models import AccountKind, CommunityPolicy, TransferKind
-from jifen.points.services import home_community, policy_for, reverse_transfer
+from jifen.points.services import home_community, policy_as_read, policy_for, reverse_transfer
 from jifen.regions.models import Level, Region
 from jifen.shop import windows
 from jifen.shop.models import (
@@ -257,7 +257,7 @@ def approve_item(*, actor: Person, item: Item | int, seen: str = "") -> Item:
     price list and can be redeemed. Not by the merchant's own operators. ``seen``, the
     offer's ``terms`` as the approver saw them: refused (409 ``offer_changed``) when the
     merchant has changed the offer since, so nobody approves a price they did not see."""
-    locked = _item_row(item.pk if isinstance(item, Item) else item, lock=True)
+    locked = _item_row(item.pk if isinstance(item, Item) else item, lock=True).item
     if locked.merchant is not None and is_operator(actor, locked.merchant):
         raise PermissionDenied(_("The merchant's own operators do not approve its offers."))
     authz.require(actor, authz.MANAGE_SHOP, locked.region)
@@ -482,42 +482,57 @@ def clean_quantity(value: Any) -> int:
     )
 
 
-_ITEM, _ITEM_REGION, _ITEM_MERCHANT = (
+_ITEM, _ITEM_REGION, _ITEM_MERCHANT, _ITEM_POLICY = (
     Columns(Item, "i", defer=("image",)),  # the picture is not needed to sell it
     Columns(Region, "r"),
     Columns(Merchant, "m"),
+    Columns(CommunityPolicy, "c"),
 )
 
 
 @functools.cache
 def _item_sql(vendor: str, lock: bool) -> str:
     """What ``Item.objects.select_for_update(of=("self",)).select_related("region",
-    "merchant")`` reads, written once: every redemption of a crowd starts here, and the
-    ORM took longer to build the statement than the database to answer it. SQLite has
-    no row locks; its writers queue at BEGIN IMMEDIATE instead."""
+    "merchant")`` reads, and the settings of the item's region, written once: every
+    redemption of a crowd starts here, and the ORM took longer to build the statement
+    than the database to answer it. The settings are the buyer's community's whenever
+    the item is its own (the supermarket's shelf): one statement less for most orders.
+    SQLite has no row locks; its writers queue at BEGIN IMMEDIATE instead."""
     quote = connection.ops.quote_name
     lock_clause = (
         " FOR UPDATE OF i" if lock and connection.features.has_select_for_update_of else ""
     )
     return (
-        f"SELECT {_ITEM.select}, {_ITEM_REGION.select}, {_ITEM_MERCHANT.select} "  # noqa: S608 - names from the models; the value is a parameter
+        f"SELECT {_ITEM.select}, {_ITEM_REGION.select}, {_ITEM_MERCHANT.select}, "  # noqa: S608 - names from the models; the value is a parameter
+        f"{_ITEM_POLICY.select} "
         f"FROM {_ITEM.source} "
         f"JOIN {_ITEM_REGION.source} ON r.{quote('id')} = i.{quote('region_id')} "
         f"LEFT JOIN {_ITEM_MERCHANT.source} ON m.{quote('id')} = i.{quote('merchant_id')} "
+        f"LEFT JOIN {_ITEM_POLICY.source} ON c.{quote('region_id')} = i.{quote('region_id')} "
         f"WHERE i.{quote('id')} = %s{lock_clause}"
     )
 
 
-def _item_row(item_id: int, *, lock: bool) -> Item:
+class _Offered(NamedTuple):
+    """An item as ``_item_row`` reads it, with the settings of its region."""
+
+    item: Item
+    policy: CommunityPolicy  # of the item's region (the defaults when it has none)
+
+
+def _item_row(item_id: int, *, lock: bool) -> _Offered:
     with connection.cursor() as cursor:
         cursor.execute(_item_sql(connection.vendor, lock), [item_id])
         row = cursor.fetchone()
     if row is None:
         raise NotFound(_("There is no such item."))
     item: Item = _ITEM.load(row)
-    cache_related(item, "region", _ITEM_REGION.load(row, len(_ITEM)))
-    cache_related(item, "merchant", _ITEM_MERCHANT.load(row, len(_ITEM) + len(_ITEM_REGION)))
-    return item
+    region = _ITEM_REGION.load(row, len(_ITEM))
+    cache_related(item, "region", region)
+    at = len(_ITEM) + len(_ITEM_REGION)
+    cache_related(item, "merchant", _ITEM_MERCHANT.load(row, at))
+    policy = policy_as_read(region, _ITEM_POLICY.load(row, at + len(_ITEM_MERCHANT)))
+    return _Offered(item, policy)
 
 
 @dataclass(frozen=True)
@@ -535,12 +550,13 @@ def _check(
     actor: Person,
     person: Person | None,
     presence: Presence | None,
-    item: Item,
+    offered: _Offered,
     count: int,
     day: date,
 ) -> _Checked:
     """Every rule of an order, in the order of ``redeem``'s refusals; a pay code is used
     up on the way (inside the order's transaction: a refusal after it rolls it back)."""
+    item = offered.item
     holder, by_proxy, proof = _acting(actor, person, presence, item)
     if item.merchant is not None and item.merchant.operators.filter(pk=holder.pk).exists():
         # The merchant is paid in money for the points it takes: its own people spending
@@ -558,7 +574,8 @@ def _check(
         raise Conflict(
             _("%(item)s is not on offer now."), code="not_available", params={"item": item.name}
         )
-    policy = policy_for(community)
+    # The item's own community's settings came with the item; another's are read.
+    policy = offered.policy if item.region_id == community.pk else policy_for(community)
     if item.merchant is None:  # 一季一兑换 is the supermarket's; a merchant sells daily
         _require_window(_window(policy), day)
     if item.per_person_limit is not None:
@@ -614,7 +631,7 @@ def redeem(
         # next order); enough stock here proves nothing, and the order goes on to the
         # locked pass below. Nothing is written here.
         seen = _item_row(item_id, lock=False)
-        if seen.stock < count:
+        if seen.item.stock < count:
             _check(actor, person, None, seen, count, today)  # refuses: out_of_stock or before
     with transaction.atomic():
         return _place(actor, _item_row(item_id, lock=True), person, presence, count, today)
@@ -622,7 +639,7 @@ def redeem(
 
 def _place(
     actor: Person,
-    locked: Item,
+    offered: _Offered,
     person: Person | None,
     presence: Presence | None,
     count: int,
@@ -630,7 +647,8 @@ def _place(
 ) -> Redemption:
     """The order itself, in its transaction: every rule again on the locked row, then the
     stock, the order, the points and the audit."""
-    checked = _check(actor, person, presence, locked, count, today)
+    checked = _check(actor, person, presence, offered, count, today)
+    locked = offered.item
     holder, by_proxy, proof = checked.holder, checked.by_proxy, checked.proof
     community, policy = checked.community, checked.policy
     Item.objects.filter(pk=locked.pk).update(stock=F("stock") - count)
@@ -915,7 +933,7 @@ def take_points(
     """A merchant's operator takes the points for one of the merchant's offers (100 积分
     兑换8折餐券) from the resident whose card or pay code is presented (``presence.
     identify``): ordered and handed over at once."""
-    locked = _item_row(item.pk if isinstance(item, Item) else item, lock=True)
+    locked = _item_row(item.pk if isinstance(item, Item) else item, lock=True).item
     if locked.merchant is None or not is_operator(actor, locked.merchant):
         raise PermissionDenied(_("Only the merchant's operators take points for its offers."))
     order = redeem(actor=actor, item=locked, quantity=quantity, presence=presence)
