@@ -1,3 +1,10 @@
+from datetime import UTC, datetime
+
+from django.test import RequestFactory
+from ninja import Schema, Status
+from ninja.renderers import JSONRenderer
+
+from jifen.api.idempotency import idempotent
 from jifen.points.models import Adjustment, RuleVersion, Transfer
 from tests.api.conftest import assert_error
 
@@ -136,3 +143,30 @@ def test_idempotency_key_replays_the_first_answer(world, api):
     other = staff.post("/adjustments", {**body, "amount": 6}, **key)
     assert_error(other, 409, "idempotency_conflict")
     assert Adjustment.objects.count() == 1
+
+
+def test_a_replay_renders_a_time_exactly_as_the_first_answer(world):
+    """A time in the first millisecond of its second: Django's JSON encoder cut it to
+    ``…:13.000``, which came back as a whole second and rendered as ``…:13Z``."""
+
+    class Out(Schema):
+        at: datetime
+
+    at = datetime(2026, 12, 6, 8, 42, 13, 412, tzinfo=UTC)
+
+    @idempotent
+    def view(request):  # type: ignore[no-untyped-def]
+        return Status(201, {"at": at})
+
+    def rendered(result):  # type: ignore[no-untyped-def]
+        return JSONRenderer().render(
+            None, Out.model_validate(result.value).model_dump(), response_status=201
+        )
+
+    request = RequestFactory().post(
+        "/x", data=b"{}", content_type="application/json", HTTP_IDEMPOTENCY_KEY="t"
+    )
+    request.auth = world.resident
+    first, again = view(request), view(request)
+    assert rendered(again) == rendered(first)
+    assert Out.model_validate(again.value).at == at

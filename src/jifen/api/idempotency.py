@@ -7,10 +7,11 @@ answer back and changes nothing; the same key with a different request is refuse
 the client may retry them with the same key.
 """
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from functools import wraps
 from typing import Any
 
@@ -59,10 +60,22 @@ def _in_progress() -> Conflict:
     )
 
 
+class _Exact(DjangoJSONEncoder):
+    """Django's encoder, but times keep every microsecond. A replay is validated and
+    rendered again from what is kept; Django's encoder cuts times to milliseconds, and a
+    time within the first millisecond of its second came back as a whole second,
+    rendered as ``…:13Z`` where the first answer said ``…:13.000Z``."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime | time):
+            return o.isoformat()
+        return super().default(o)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
         value = value.model_dump()
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    return json.loads(json.dumps(value, cls=_Exact))
 
 
 # Every create, redemption and movement of points passes here, most of them with a key:
@@ -72,20 +85,31 @@ def _plain(value: Any) -> Any:
 # statement, not a look-up and an insert; outside a transaction (as every API request
 # runs) it commits on its own, before the view runs, so a repeat arriving meanwhile sees
 # "still being processed".
-def _table() -> str:
-    return connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+@functools.cache
+def _sql(vendor: str) -> tuple[str, str, str]:
+    """The claim, the answer and the giving up, for ``vendor``."""
+    quote = connection.ops.quote_name
+    table = quote(IdempotencyRecord._meta.db_table)
+    claim = (
+        f"INSERT INTO {table} "  # noqa: S608 - names from the model; values are parameters
+        f"({quote('person_id')}, {quote('key')}, {quote('request_digest')}, "
+        f"{quote('created_at')}) VALUES (%s, %s, %s, %s) "
+        f"ON CONFLICT ({quote('person_id')}, {quote('key')}) DO NOTHING "
+        f"RETURNING {quote('id')}"
+    )
+    answer = (
+        f"UPDATE {table} SET {quote('status_code')} = %s, {quote('body')} = %s "  # noqa: S608
+        f"WHERE {quote('id')} = %s"
+    )
+    give_up = f"DELETE FROM {table} WHERE {quote('id')} = %s"  # noqa: S608
+    return claim, answer, give_up
 
 
 def _claim(person_id: int, key: str, digest: str) -> int | None:
     """The new record's id, or ``None`` when this caller already used the key."""
-    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {_table()} "  # noqa: S608 - names from the model; values are parameters
-            f"({quote('person_id')}, {quote('key')}, {quote('request_digest')}, "
-            f"{quote('created_at')}) VALUES (%s, %s, %s, %s) "
-            f"ON CONFLICT ({quote('person_id')}, {quote('key')}) DO NOTHING "
-            f"RETURNING {quote('id')}",
+            _sql(connection.vendor)[0],
             [person_id, key, digest, connection.ops.adapt_datetimefield_value(timezone.now())],
         )
         row = cursor.fetchone()
@@ -93,22 +117,17 @@ def _claim(person_id: int, key: str, digest: str) -> int | None:
 
 
 def _answer(record_id: int, status: int, body: Any) -> None:
-    quote = connection.ops.quote_name
     field = IdempotencyRecord._meta.get_field("body")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {_table()} SET {quote('status_code')} = %s, {quote('body')} = %s "  # noqa: S608
-            f"WHERE {quote('id')} = %s",
+            _sql(connection.vendor)[1],
             [status, field.get_db_prep_save(body, connection), record_id],
         )
 
 
 def _give_up(record_id: int) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {_table()} WHERE {connection.ops.quote_name('id')} = %s",  # noqa: S608
-            [record_id],
-        )
+        cursor.execute(_sql(connection.vendor)[2], [record_id])
 
 
 def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
