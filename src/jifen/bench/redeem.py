@@ -12,7 +12,8 @@ attempt must be refused with 409 ``out_of_stock``, and the database must agree.
   month of awards), then an award of the item's price to each of them through
   ``jifen.points.ledger.post_many`` (so each can afford it whatever the month gave
   them), the item, a second item for the warm-up, and an API token per volunteer
-  stored as ``jifen.people.auth`` stores them; then ``ANALYZE``.
+  stored as ``jifen.people.auth`` stores them; then ``VACUUM (ANALYZE)`` and a
+  checkpoint.
 - ``jifen serve`` is started exactly as in production (``jifen.bench.serve.Server``:
   gunicorn, sync workers, ``JIFEN_DEBUG`` off), on a free 127.0.0.1 port.
 - Warm-up: 20 other volunteers race the same way for the second item, of stock 10, so
@@ -106,8 +107,9 @@ def prepare(attempts: int, stock: int, price: int, warm_up: int) -> dict[str, An
         )
         raw = issue_tokens(racers + warmers)
     with connection.cursor() as cursor:
-        # Statistics as a database in service has them (autovacuum would analyse later).
-        cursor.execute("ANALYZE")
+        # Vacuumed and with statistics, as a database in service has them; otherwise
+        # autovacuum would be vacuuming the fresh rows during the race.
+        cursor.execute("VACUUM (ANALYZE)")
     held = Account.objects.filter(kind=AccountKind.PERSON, person_id__in=racers)
     return {
         "item": item.pk,
@@ -324,6 +326,7 @@ def race(
             f"  seeded {attempts:,} volunteers (the poorest holds {data['poorest']:,} points, "
             f"the price is {price}) in {time.monotonic() - started:.1f} s"
         )
+        ctx.pg.checkpoint()  # the seeding's writes on disk before the race
         floor = summarize(calibrate(url, attempts))
         ctx.say(
             f"  generator alone: p50 {floor['p50']:.2f} ms, p99 {floor['p99']:.2f} ms, "
