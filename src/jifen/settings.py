@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "jifen.activities",
     "jifen.shop",
     "jifen.publicity",
+    "jifen.notices",
+    "jifen.inbox",
+    "jifen.imports",
     "jifen.web",
     "jifen.demo",
 ]

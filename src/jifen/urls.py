@@ -10,6 +10,9 @@ urlpatterns = [
     path("", include("jifen.activities.urls")),
     path("", include("jifen.shop.urls")),
     path("", include("jifen.publicity.urls")),
+    path("", include("jifen.notices.urls")),
+    path("", include("jifen.inbox.urls")),
+    path("", include("jifen.imports.urls")),
     path("", include("jifen.web.urls")),
 ]
 

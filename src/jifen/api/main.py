@@ -10,6 +10,9 @@ from jifen.api import errors
 from jifen.api.auth import router as auth_router
 from jifen.api.security import TokenAuth
 from jifen.claims.api import router as claims_router
+from jifen.imports.api import router as imports_router
+from jifen.inbox.api import router as inbox_router
+from jifen.notices.api import router as notices_router
 from jifen.people.api import router as people_router
 from jifen.points.api import router as points_router
 from jifen.publicity.api import router as publicity_router
@@ -45,3 +48,6 @@ api.add_router("/", claims_router)
 api.add_router("/", activities_router)
 api.add_router("/", shop_router)
 api.add_router("/", publicity_router)
+api.add_router("/", notices_router)
+api.add_router("/", inbox_router)
+api.add_router("/", imports_router)
