@@ -59,6 +59,7 @@ except ImportError:  # pragma: no cover - psycopg 3 is a dependency
 ALLOWED_FLOWS: dict[str, frozenset[tuple[str, str]]] = {
     T.AWARD: frozenset({(K.ISSUER, K.PERSON), (K.ISSUER, K.ORGANIZATION)}),
     T.BONUS: frozenset({(K.ISSUER, K.PERSON), (K.ISSUER, K.ORGANIZATION)}),
+    T.IMPORTED: frozenset({(K.ISSUER, K.PERSON)}),
     T.ADJUSTMENT: frozenset(
         {
             (K.ISSUER, K.PERSON),
@@ -87,11 +88,11 @@ ALLOWED_FLOWS: dict[str, frozenset[tuple[str, str]]] = {
     T.SETTLEMENT: frozenset({(K.MERCHANT, K.SETTLEMENT)}),
 }
 # A reversal flows back along its original; a refund is the reversal of a redemption.
-REVERSIBLE = (T.AWARD, T.BONUS, T.ADJUSTMENT, T.EXPIRY)
+REVERSIBLE = (T.AWARD, T.BONUS, T.ADJUSTMENT, T.EXPIRY, T.IMPORTED)
 ALLOWED_FLOWS[T.REVERSAL] = frozenset(
     (credit, debit) for kind in REVERSIBLE for debit, credit in ALLOWED_FLOWS[kind]
 )
-EARNING_KINDS = (T.AWARD, T.BONUS, T.ADJUSTMENT)
+EARNING_KINDS = (T.AWARD, T.BONUS, T.ADJUSTMENT, T.IMPORTED)
 
 
 def ledger_text(message: str | Promise, **params: object) -> str:

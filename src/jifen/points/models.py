@@ -156,6 +156,9 @@ class TransferKind(models.TextChoices):
     ADJUSTMENT = "adjustment", _("Adjustment")
     EXPIRY = "expiry", _("Expiry")
     SETTLEMENT = "settlement", _("Merchant settlement")
+    # Service done before the community used Jifen, imported from paper or Excel
+    # (jifen.imports): dated by its original service date, posted once approved.
+    IMPORTED = "imported", _("Imported history")
 
 
 class Transfer(models.Model):
@@ -286,6 +289,13 @@ def validate_month_list(value: str) -> None:
             )
 
 
+class ImportApproval(models.TextChoices):
+    """Who lets imported history (jifen.imports) into the ledger."""
+
+    REVIEW = "review", _("The review group, as for claims")
+    ADMINS = "admins", _("An administrator, as the second person")
+
+
 class CommunityPolicy(models.Model):
     """Per-community settings of the default rules (CONTRACT.md); a missing row means defaults."""
 
@@ -360,6 +370,14 @@ class CommunityPolicy(models.Model):
         _("days to object to a published announcement"),
         default=7,
         validators=[MinValueValidator(1)],
+    )
+    # Imported history (电子化、纸质化"双轨制"): reviewed like claims, or posted once an
+    # administrator other than the importer approves it.
+    import_approval = models.CharField(
+        _("imported history is approved by"),
+        max_length=8,
+        choices=ImportApproval.choices,
+        default=ImportApproval.REVIEW,
     )
     # The reference value of a point for the liability dashboard, in fen (分): 10 = 0.10 元.
     point_value_fen = models.PositiveIntegerField(

@@ -41,7 +41,8 @@ def check_balances(region: Region | None = None) -> Iterator[str]:
     debits = _sums("debit_id", debit_scope)
     earned = _sums(
         "credit_id",
-        credit_scope & Q(kind__in=(T.AWARD, T.BONUS, T.ADJUSTMENT), debit__kind="issuer"),
+        credit_scope
+        & Q(kind__in=(T.AWARD, T.BONUS, T.ADJUSTMENT, T.IMPORTED), debit__kind="issuer"),
     )
     spent = _sums("debit_id", debit_scope & Q(kind=T.REDEMPTION))
     refunded = _sums("credit_id", credit_scope & Q(kind=T.REFUND))
