@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "jifen.notices",
     "jifen.inbox",
     "jifen.imports",
+    "jifen.ops",
     "jifen.web",
     "jifen.demo",
 ]

@@ -1,0 +1,118 @@
+"""``jifen tick``: every scheduled job, in order, as one list.
+
+A job is a function of the day the tick runs as of; it does its work and answers what
+it did: lines to print, and a part of the closing line. Adding a job is adding one
+entry to ``JOBS``. Each job is idempotent on its own, so the tick is too: running it
+twice, or on two machines at once, does nothing more the second time.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from jifen.activities.services import finish_overdue, settle_closed
+from jifen.claims.notices import remind_reviewers
+from jifen.people.auth import prune_login_failures
+from jifen.points.settlement import settle
+from jifen.publicity.rankings import roll_up_ended
+from jifen.publicity.services import draft_due
+from jifen.shop.presence import prune as prune_presence
+from jifen.shop.services import expire_overdue
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a job did: ``lines`` printed as they come, ``summary`` a part of the closing
+    line (``tick as of <day>: <summary>; <summary>...``)."""
+
+    lines: tuple[str, ...] = ()
+    summary: str | None = None
+
+
+@dataclass(frozen=True)
+class Options:
+    as_of: date
+    workers: int | None = None  # communities settled at once; None: the database decides
+
+
+Job = Callable[[Options], Done]
+
+
+def _line_if(count: int, text: str) -> tuple[str, ...]:
+    return (text,) if count else ()
+
+
+def settlement(options: Options) -> Done:
+    """Settle each month not yet settled up to the month before (so a missed month is
+    caught up): team leaders' and long-term volunteers' bonuses."""
+    report = settle(options.as_of, workers=options.workers)
+    return Done(tuple(report.lines), f"{report.posted} posting(s)")
+
+
+def activities(options: Options) -> Done:
+    checked_out = finish_overdue()
+    settled = settle_closed()
+    return Done(
+        _line_if(
+            checked_out or settled,
+            f"activities: {checked_out} forgotten check-out(s) closed, {settled} settled",
+        )
+    )
+
+
+def rankings(options: Options) -> Done:
+    rolled = roll_up_ended(options.as_of)
+    return Done(_line_if(rolled, f"rankings: {rolled} community-month(s) rolled up"))
+
+
+def shop_orders(options: Options) -> Done:
+    expired = expire_overdue()
+    return Done(
+        _line_if(expired, f"shop: {expired} order(s) not picked up in time expired and refunded")
+    )
+
+
+def announcements(options: Options) -> Done:
+    drafted = draft_due(options.as_of)
+    return Done(_line_if(drafted, f"publicity: {drafted} monthly announcement(s) drafted"))
+
+
+def review_reminders(options: Options) -> Done:
+    reminded = remind_reviewers(options.as_of)
+    return Done(summary=f"{reminded} review reminder(s) sent")
+
+
+def login_failures(options: Options) -> Done:
+    pruned = prune_login_failures()
+    return Done(summary=f"{pruned} old failed login(s) pruned")
+
+
+def pay_codes(options: Options) -> Done:
+    cleared = prune_presence()
+    return Done(_line_if(cleared, f"shop: {cleared} old pay code(s) and failed guess(es) pruned"))
+
+
+# In the order they run. Settlement first: the months it closes are the ones the
+# roll-up and the drafts below read.
+JOBS: tuple[tuple[str, Job], ...] = (
+    ("settlement", settlement),
+    ("activities", activities),
+    ("rankings", rankings),
+    ("shop_orders", shop_orders),
+    ("announcements", announcements),
+    ("review_reminders", review_reminders),
+    ("login_failures", login_failures),
+    ("pay_codes", pay_codes),
+)
+
+
+def run(options: Options, jobs: tuple[tuple[str, Job], ...] = JOBS) -> Iterator[str]:
+    """Run every job in order, yielding each line as its job finishes, then the closing
+    line. A job that raises stops the tick (the jobs after it run on the next tick)."""
+    summaries: list[str] = []
+    for _name, job in jobs:
+        done = job(options)
+        yield from done.lines
+        if done.summary:
+            summaries.append(done.summary)
+    yield f"tick as of {options.as_of}: " + "; ".join(summaries)
