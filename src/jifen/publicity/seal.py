@@ -123,3 +123,25 @@ def climb(leaf: bytes, steps: Sequence[tuple[str, bytes]]) -> bytes:
 def seal(community_code: str, month: str, count: int, root_hex: str, previous: str) -> str:
     text = "\n".join([VERSION, community_code, month, str(count), root_hex, previous])
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- The leaves kept at sealing ---------------------------------------------------------------
+# An announcement stores its month's leaves as they were sealed, so that a resident's proof
+# runs through them whatever happened to anyone else's rows since. Read by the proofs
+# (selectors) and written and checked by the seal's services: it lives here, below both.
+
+_LEAF_ROW = 40  # 8 bytes of transfer id, 32 of leaf hash
+
+
+def pack_leaves(ids: list[int], leaves: list[bytes]) -> bytes:
+    return b"".join(i.to_bytes(8, "big") + leaf for i, leaf in zip(ids, leaves, strict=True))
+
+
+def unpack_leaves(data: bytes | memoryview | None) -> dict[int, bytes]:
+    raw = bytes(data or b"")
+    if len(raw) % _LEAF_ROW:
+        raise ValueError(f"the stored leaves ({len(raw)} bytes) are not whole entries")
+    return {
+        int.from_bytes(raw[i : i + 8], "big"): raw[i + 8 : i + _LEAF_ROW]
+        for i in range(0, len(raw), _LEAF_ROW)
+    }

@@ -15,9 +15,12 @@ from django.utils.translation import gettext as _
 from jifen.lib.errors import NotFound
 from jifen.lib.masking import mask_name
 from jifen.lib.months import month_bounds
+from jifen.people import authz
 from jifen.people.models import Person
 from jifen.points.models import HOLDER_KINDS, AccountKind, Transfer, TransferKind
+from jifen.publicity import seal
 from jifen.publicity.models import Announcement, Status
+from jifen.publicity.seal import unpack_leaves
 from jifen.regions.models import Region
 
 RANKING_SIZE = 20
@@ -187,9 +190,6 @@ def proof_for(person: Person, announcement: Announcement) -> dict[str, Any]:
     The paths run through the leaves stored at sealing, not through the month as it is
     now: a resident's proof checks out exactly when their own entries are unchanged,
     whatever happened to anyone else's (``jifen verify`` reports those)."""
-    from jifen.publicity import seal
-    from jifen.publicity.services import unpack_leaves
-
     if announcement.status != Status.PUBLISHED:
         raise NotFound(_("There is no such announcement."))
     sealed = unpack_leaves(announcement.leaves)  # in transfer id order, as sealed
@@ -274,8 +274,6 @@ def _steps(raw: Any) -> list[tuple[str, bytes]]:
 
 
 def _fields(text: str) -> dict[str, Any]:
-    from jifen.publicity import seal
-
     try:
         values = json.loads(text)
     except ValueError:
@@ -289,8 +287,6 @@ def check_document(document: Any) -> ProofCheck:
     """Check a proof document on its own: every entry must lead to the root and the root
     to the seal. (The public verify page; it trusts nothing stored. Whether the seal is
     the one printed on the announcement, the reader compares, or ``published_seal``.)"""
-    from jifen.publicity import seal
-
     unreadable = ProofCheck(False, False, [], [_("This is not a proof of ours.")])
     try:
         if not isinstance(document, dict) or not isinstance(document["entries"], list):
@@ -391,8 +387,6 @@ def verdict(document: Any) -> Verdict:
 def staff_announcements(person: Person) -> QuerySet[Announcement]:
     """The announcements (drafts too) of the communities where the person may draft or
     publish, newest month first, each with its count of objections waiting for an answer."""
-    from jifen.people import authz
-
     reach = authz.regions_q(person, authz.DRAFT_ANNOUNCEMENTS, "community") | authz.regions_q(
         person, authz.PUBLISH_ANNOUNCEMENTS, "community"
     )
@@ -410,3 +404,60 @@ def get_for_staff(person: Person, announcement_id: int) -> Announcement:
     if found is None:
         raise NotFound(_("There is no such announcement."))
     return found
+
+
+# --- To-do (待办, read by jifen.inbox) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObjectionCount:
+    """Objections counted for a to-do line: how many, since when the oldest waits, and
+    the announcement they belong to when it is only one (else None: several)."""
+
+    count: int
+    oldest_at: Any
+    announcement: int | None
+
+
+def _objection_count(objections: "QuerySet[Any]", since: str) -> ObjectionCount:
+    from django.db.models import Max, Min
+
+    row = objections.aggregate(
+        n=Count("pk"),
+        at=Min(since),
+        first=Min("announcement_id"),
+        last=Max("announcement_id"),
+    )
+    single = row["first"] if row["first"] == row["last"] else None
+    return ObjectionCount(row["n"], row["at"], single)
+
+
+def objections_to_answer(person: Person) -> ObjectionCount | None:
+    """Objections waiting for an answer in the communities where the person answers them
+    (staff), in one query; None when they answer none anywhere."""
+    from jifen.publicity.models import Objection, ObjectionStatus
+
+    if not authz.can(person, authz.DRAFT_ANNOUNCEMENTS):
+        return None
+    return _objection_count(
+        Objection.objects.filter(
+            authz.regions_q(person, authz.DRAFT_ANNOUNCEMENTS, "announcement__community"),
+            status=ObjectionStatus.OPEN,
+        ),
+        "created_at",
+    )
+
+
+def objections_answered(person: Person, days: int, now: Any = None) -> ObjectionCount:
+    """The person's own objections answered in the last ``days`` days, in one query."""
+    from datetime import timedelta
+
+    from jifen.publicity.models import Objection, ObjectionStatus
+
+    since = (now or timezone.now()) - timedelta(days=days)
+    return _objection_count(
+        Objection.objects.filter(
+            person_id=person.pk, status=ObjectionStatus.ANSWERED, answered_at__gte=since
+        ),
+        "answered_at",
+    )

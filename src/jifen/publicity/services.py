@@ -22,14 +22,13 @@ from jifen.lib.errors import Conflict, InvalidInput, NotFound
 from jifen.lib.months import label, month_bounds, parse_month, previous_month, this_month
 from jifen.people import authz
 from jifen.people.models import Person
-from jifen.points.models import Transfer
+from jifen.points.models import Adjustment, AdjustmentStatus, Transfer
 from jifen.points.services import policy_for
 from jifen.publicity import rankings, seal
 from jifen.publicity import selectors as figures
 from jifen.publicity.models import Announcement, Objection, ObjectionStatus, Status
+from jifen.publicity.seal import pack_leaves, unpack_leaves
 from jifen.regions.models import Level, Region
-
-_LEAF_ROW = 40  # 8 bytes of transfer id, 32 of leaf hash
 
 
 def month_transfers(community: Region, month: str) -> Any:
@@ -46,20 +45,6 @@ def month_leaves(community: Region, month: str) -> tuple[list[int], list[bytes]]
         ids.append(row[0])
         leaves.append(seal.leaf_hash(seal.entry(row)))
     return ids, leaves
-
-
-def pack_leaves(ids: list[int], leaves: list[bytes]) -> bytes:
-    return b"".join(i.to_bytes(8, "big") + leaf for i, leaf in zip(ids, leaves, strict=True))
-
-
-def unpack_leaves(data: bytes | memoryview | None) -> dict[int, bytes]:
-    raw = bytes(data or b"")
-    if len(raw) % _LEAF_ROW:
-        raise ValueError(f"the stored leaves ({len(raw)} bytes) are not whole entries")
-    return {
-        int.from_bytes(raw[i : i + 8], "big"): raw[i + 8 : i + _LEAF_ROW]
-        for i in range(0, len(raw), _LEAF_ROW)
-    }
 
 
 def _require_community(community: Region) -> None:
@@ -322,8 +307,6 @@ def answer(
 ) -> Objection:
     """Staff answer an objection; a correction is an adjustment (of a later month) that
     names the original entry, filed on the statement page as every adjustment is."""
-    from jifen.points.models import Adjustment, AdjustmentStatus
-
     pk = objection.pk if isinstance(objection, Objection) else objection
     locked = (
         Objection.objects.select_for_update(of=("self",))
