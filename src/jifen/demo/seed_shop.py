@@ -9,11 +9,14 @@ left to try another. Orders are placed only when the holder can afford them, so 
 demo never depends on the exact points the months of service gave.
 """
 
+import io
 from typing import Any
 
 from django.db import transaction
+from PIL import Image, ImageDraw, ImageFont
 
 from jifen.activities.cards import card_code
+from jifen.lib.pdf import BUNDLED as FONT
 from jifen.people import services as people
 from jifen.people.models import Merchant, Person
 from jifen.points.selectors import balance_of
@@ -78,6 +81,32 @@ def _terms(row: tuple[Any, ...], **changes: object) -> services.ItemTerms:
     return services.ItemTerms(**values)
 
 
+# A picture for each demo item, drawn here (nothing is downloaded): the kind's colour and
+# the item's first two characters, in the font the PDFs use.
+KIND_COLOURS = {G: (198, 40, 40), SV: (46, 125, 50), H: (191, 144, 0), V: (21, 101, 192)}
+PICTURE_PX = 192
+
+
+def picture(name: str, kind: str) -> io.BytesIO:
+    """A small square PNG standing for the item, as an upload for ``set_item_image``."""
+    image = Image.new("RGB", (PICTURE_PX, PICTURE_PX), (250, 246, 240))
+    draw = ImageDraw.Draw(image)
+    colour = KIND_COLOURS.get(kind, (120, 120, 120))
+    draw.rounded_rectangle((12, 12, PICTURE_PX - 12, PICTURE_PX - 12), radius=28, fill=colour)
+    label = "".join(ch for ch in name if not ch.isspace())[:2]
+    font = ImageFont.truetype(str(FONT), 64)
+    draw.text((PICTURE_PX / 2, PICTURE_PX / 2), label, font=font, fill="white", anchor="mm")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    out.seek(0)
+    out.name = "item.png"
+    return out
+
+
+def _with_picture(actor: Person, item: Item) -> Item:
+    return services.set_item_image(actor=actor, item=item, upload=picture(item.name, item.kind))
+
+
 def _affords(person: Person, item: Item, quantity: int = 1) -> bool:
     return balance_of(person).balance >= item.points * quantity
 
@@ -101,10 +130,13 @@ def seed_demo_shop(volunteers: dict[str, list[Person]]) -> None:
             changes: dict[str, Any] = {}
             if community == wanmei and row[0] in WANMEI_SPONSORS:
                 changes["sponsor"] = WANMEI_SPONSORS[row[0]]
-            items[community.code, row[0]] = services.create_item(
-                actor=staff, region=community, terms=_terms(row, **changes)
+            items[community.code, row[0]] = _with_picture(
+                staff,
+                services.create_item(actor=staff, region=community, terms=_terms(row, **changes)),
             )
-    badge = services.create_item(actor=admin, region=county, terms=_terms(COUNTY_ITEM))
+    badge = _with_picture(
+        admin, services.create_item(actor=admin, region=county, terms=_terms(COUNTY_ITEM))
+    )
 
     # 商居联盟: a partner restaurant, run by the demo merchant login as well as the barber's.
     restaurant = Merchant.objects.filter(region=wenchang, name=RESTAURANT[0]).first()
@@ -117,6 +149,7 @@ def seed_demo_shop(volunteers: dict[str, list[Person]]) -> None:
             operators=[operator],
         )
     meal = services.create_item(actor=operator, merchant=restaurant, terms=_terms(RESTAURANT_OFFER))
+    meal = _with_picture(operator, meal)  # the picture is part of the offer staff approve
     services.approve_item(actor=staff_wc, item=meal)  # a merchant's offer sells once approved
 
     # The demo volunteer: a badge handed over at the counter, washing-up liquid waiting.

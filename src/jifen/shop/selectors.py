@@ -2,9 +2,9 @@
 counter's orders, a merchant's, and the liability dashboard."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -212,3 +212,140 @@ def liability(community: Region) -> Liability:
         months=months[:12],
         monthly_redemption=float(rate),
     )
+
+
+# --- What stands between a person and each item of a list ---------------------------------
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What the page tells a person about one item today. The service decides; this only
+    spares a person a button that cannot work, and says why (``blocker``)."""
+
+    blocker: str  # "", or the code of the refusal the service would give first
+    most: int  # the largest quantity to offer in a list
+    taken: int  # of the item this period, when it has a limit per person
+    short: int = 0  # the points still missing, when the blocker is insufficient_points
+
+
+# The quantity a person picks from a list: enough for a household, short to scroll.
+QUANTITY_CHOICES_MAX = 20
+
+
+def offers_for(
+    person: Person,
+    items: "list[Item]",
+    *,
+    balance: int,
+    window: WindowState | None = None,
+    day: date | None = None,
+) -> dict[int, Offer]:
+    """For each item (by id), whether ``person`` can redeem it today and, if not, why — in
+    the order of ``services.redeem``'s refusals. A whole list costs at most two queries
+    (the community's window when not given, and one for every limit already used),
+    however many items it holds."""
+    day = day or timezone.localdate()
+    community = person.community
+    if community is not None and window is None:
+        window = window_state(community, day)
+    serving = set(community.ancestor_codes()) if community is not None else set()
+    limited = [item for item in items if item.per_person_limit]
+    taken = _taken_this_period(person, limited, day)
+    offers = {}
+    for item in items:
+        used = taken.get(item.pk, 0)
+        left_in_limit = (
+            item.per_person_limit - used if item.per_person_limit else services.MAX_QUANTITY
+        )
+        most = min(item.stock, left_in_limit, balance // max(item.points, 1), QUANTITY_CHOICES_MAX)
+        if item.region.code not in serving:
+            blocker = "not_offered"
+        elif not services.on_sale(item, day):
+            blocker = "not_available"
+        elif item.merchant_id is None and window is not None and not window.open_now:
+            blocker = "window_closed"  # 一季一兑换 is the supermarket's; merchants sell daily
+        elif left_in_limit <= 0:
+            blocker = "limit_reached"
+        elif item.stock <= 0:
+            blocker = "out_of_stock"
+        elif balance < item.points:
+            blocker = "insufficient_points"
+        else:
+            blocker = ""
+        offers[item.pk] = Offer(
+            blocker=blocker,
+            most=max(most, 0),
+            taken=used,
+            short=item.points - balance if blocker == "insufficient_points" else 0,
+        )
+    return offers
+
+
+def _taken_this_period(person: Person, items: "list[Item]", day: date) -> dict[int, int]:
+    """How many of each limited item the person holds in its limit's period (orders not
+    cancelled or expired), in one query whatever the number of items."""
+    if not items:
+        return {}
+    starts = {item.pk: services.period_start(item.limit_period, day) for item in items}
+    since = timezone.make_aware(datetime.combine(min(starts.values()), datetime.min.time()))
+    rows = Redemption.objects.filter(
+        person=person,
+        item_id__in=list(starts),
+        created_at__gte=since,
+        status__in=[OrderStatus.RESERVED, OrderStatus.FULFILLED],
+    ).values_list("item_id", "created_at", "quantity")
+    taken: dict[int, int] = {}
+    for item_id, created_at, quantity in rows:
+        if timezone.localdate(created_at) >= starts[item_id]:
+            taken[item_id] = taken.get(item_id, 0) + quantity
+    return taken
+
+
+# --- To-do (待办, read by jifen.inbox) ---------------------------------------------------------
+
+# An order waiting for pickup is "expiring" on staff's to-do this long before it expires.
+EXPIRING_WITHIN = timedelta(days=2)
+
+
+def counter_todo(
+    person: Person, now: datetime | None = None
+) -> dict[str, tuple[int, datetime | None]]:
+    """Staff's orders at the counter, in one query: ``pickups`` — waiting for hand-over in
+    the regions where they run the shop (since placed); ``orders_expiring`` — of those, the
+    ones that expire within ``EXPIRING_WITHIN`` (since placed)."""
+    if not authz.can(person, authz.MANAGE_SHOP):
+        return {}
+    now = now or timezone.now()
+    expiring = Q(expires_at__lt=now + EXPIRING_WITHIN)
+    row = Redemption.objects.filter(
+        authz.regions_q(person, authz.MANAGE_SHOP, "community"), status=OrderStatus.RESERVED
+    ).aggregate(
+        n=Count("pk"),
+        at=Min("created_at"),
+        expiring_n=Count("pk", filter=expiring),
+        expiring_at=Min("created_at", filter=expiring),
+    )
+    return {
+        "pickups": (row["n"], row["at"]),
+        "orders_expiring": (row["expiring_n"], row["expiring_at"]),
+    }
+
+
+def merchant_todo(person: Person) -> tuple[list[int], int, datetime | None]:
+    """For an operator of partner merchants, in two queries: the ids of the merchants they
+    operate, and their orders waiting for hand-over (count, since the oldest was placed)."""
+    merchants = list(operated_merchants(person).order_by("pk").values_list("pk", flat=True))
+    if not merchants:
+        return [], 0, None
+    row = Redemption.objects.filter(
+        merchant_id__in=merchants, status=OrderStatus.RESERVED
+    ).aggregate(n=Count("pk"), at=Min("created_at"))
+    return merchants, row["n"], row["at"]
+
+
+def ready_for(person: Person) -> tuple[int, datetime | None]:
+    """The person's own orders waiting for pickup (count, since the oldest was placed)."""
+    row = Redemption.objects.filter(person_id=person.pk, status=OrderStatus.RESERVED).aggregate(
+        n=Count("pk"), at=Min("created_at")
+    )
+    return row["n"], row["at"]

@@ -143,15 +143,25 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"community": community, "error": error, "person": person}
     if community is None or "q" in request.GET:
         context.update(_picker(request), show_picker=True)
-    if community is not None:
-        context.update(
-            shelves=shelves(selectors.items_for(community)),
-            window=selectors.window_state(community),
-            rule=window_rule(community),
-            own=person is not None and person.community_id == community.pk,
-        )
     if person is not None:
         context["balance"] = balance_of(person)
+    if community is not None:
+        own = person is not None and person.community_id == community.pk
+        window = selectors.window_state(community)
+        listed = shelves(selectors.items_for(community))
+        if person is not None:
+            # One verdict per item for the whole page, in a fixed number of queries: a
+            # button shows only where redeeming can work, and otherwise says why not.
+            offers = selectors.offers_for(
+                person,
+                [item for shelf in listed for item in shelf.items],
+                balance=context["balance"].balance,
+                window=window if own else None,
+            )
+            for shelf in listed:
+                for item in shelf.items:
+                    setattr(item, "offer", offers[item.pk])  # noqa: B010 - read by the card
+        context.update(shelves=listed, window=window, rule=window_rule(community), own=own)
     return render(request, "shop/public/catalogue.html", context, status=status)
 
 

@@ -15,7 +15,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,8 +30,6 @@ from jifen.shop.models import Status as OrderStatus
 from jifen.shop.views.public import qr_code, svg_qr, window_rule
 from jifen.web.views.errors import person_of, resident_view
 
-# The quantity a person picks from a list: enough for a household, short to scroll.
-QUANTITY_CHOICES_MAX = 20
 QR_PREFIX = "JFO:"  # services.normalize_code strips it again
 
 
@@ -91,36 +88,11 @@ def _item_for(holders: list[Holder], item_id: int) -> tuple[Item, list[Holder]]:
 # --- One item, and redeeming it ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Offer:
-    """What stands between the holder and the item today, as the page explains it. The
-    service decides; this only spares a person a button that cannot work."""
-
-    blocker: str  # "", or the refusal the service would give first
-    most: int  # the largest quantity to offer in the list
-    taken: int  # of the item this period, when it has a limit per person
-
-
-def _offer(item: Item, holder: Person, balance: int, window: selectors.WindowState) -> Offer:
-    today = timezone.localdate()
-    taken = services.already_taken(holder, item, today) if item.per_person_limit else 0
-    left_in_limit = (
-        item.per_person_limit - taken if item.per_person_limit else services.MAX_QUANTITY
-    )
-    most = min(item.stock, left_in_limit, balance // item.points, QUANTITY_CHOICES_MAX)
-    if not services.on_sale(item, today):
-        blocker = "not_available"
-    elif not window.open_now:
-        blocker = "window_closed"
-    elif left_in_limit <= 0:
-        blocker = "limit_reached"
-    elif item.stock <= 0:
-        blocker = "out_of_stock"
-    elif balance < item.points:
-        blocker = "insufficient_points"
-    else:
-        blocker = ""
-    return Offer(blocker=blocker, most=max(most, 0), taken=taken)
+def _offer(
+    item: Item, holder: Person, balance: int, window: selectors.WindowState
+) -> selectors.Offer:
+    """What stands between the holder and the item today, as the list says it too."""
+    return selectors.offers_for(holder, [item], balance=balance, window=window)[item.pk]
 
 
 def _item_page(
