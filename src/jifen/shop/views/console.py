@@ -258,6 +258,14 @@ def orders(request: HttpRequest) -> HttpResponse:
     form = OrderFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_valid() else ""
     found = selectors.counter_orders(actor, status).select_related("placed_by")
+    query = {"status": status} if status else {}
+    expiring = request.GET.get("expiring") == "1"
+    if expiring:  # the to-do's "orders about to expire": the soonest first
+        found = found.filter(
+            status=OrderStatus.RESERVED,
+            expires_at__lt=timezone.now() + selectors.EXPIRING_WITHIN,
+        ).order_by("expires_at", "pk")
+        query["expiring"] = "1"
     page = paginate(request, found, per_page=25)
     return render(
         request,
@@ -265,8 +273,9 @@ def orders(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "status": status,
+            "expiring": expiring,
             "tabs": [("", _("All")), *OrderStatus.choices],
-            "query": urlencode({"status": status}) if status else "",
+            "query": urlencode(query),
         },
     )
 
@@ -602,16 +611,20 @@ def liability(request: HttpRequest) -> HttpResponse:
     community, communities = _communities(request, actor, authz.MANAGE_SHOP)
     figures = selectors.liability(community)
     shortfall = max(figures.outstanding - figures.stock_points, 0)
+    bars = _last_months(figures.months, 12)
     return render(
         request,
         "shop/console/liability.html",
         {
+            # The rate counts full months only: a community redeeming for the first time
+            # this month has a rate of none, yet it has redeemed (not "no redemptions").
+            "redeemed_this_month": bars[0].redeemed,
             "community": community,
             "communities": communities,
             "l": figures,
             "shortfall": shortfall,
             "shortfall_yuan": shortfall * figures.point_value_fen / 100,
-            "months": _last_months(figures.months, 12),
+            "months": bars,
             "point_value_yuan": figures.point_value_fen / 100,
         },
     )
