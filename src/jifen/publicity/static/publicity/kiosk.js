@@ -17,7 +17,28 @@
   var fetching = false;
 
   function two(n) { return (n < 10 ? "0" : "") + n; }
-  function hhmm(date) { return two(date.getHours()) + ":" + two(date.getMinutes()); }
+  // The time in the server's zone (JIFEN_TIME_ZONE, named on <body>), as "Updated" shows
+  // it: a screen whose browser is set to another zone still tells the community's time.
+  // Without Intl's zones, the server's UTC offset at page load (e.g. "+0800") does.
+  var zone = body.getAttribute("data-tz") || "";
+  var offsetText = body.getAttribute("data-tz-offset") || "";
+  var offsetMatch = /^([+-])(\d\d):?(\d\d)$/.exec(offsetText);
+  var offsetMinutes = offsetMatch ?
+    (offsetMatch[1] === "-" ? -1 : 1) * (parseInt(offsetMatch[2], 10) * 60 + parseInt(offsetMatch[3], 10)) : null;
+  var zoned = null;
+  if (zone && window.Intl && Intl.DateTimeFormat) {
+    try {
+      zoned = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    } catch (e) { zoned = null; }
+  }
+  function hhmm(date) {
+    if (zoned) { return zoned.format(date); }
+    if (offsetMinutes !== null) {
+      var shifted = new Date(date.getTime() + offsetMinutes * 60000);
+      return two(shifted.getUTCHours()) + ":" + two(shifted.getUTCMinutes());
+    }
+    return two(date.getHours()) + ":" + two(date.getMinutes());
+  }
 
   function panels() { return holder.querySelectorAll(".kiosk-panel"); }
 
