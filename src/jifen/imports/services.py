@@ -156,7 +156,7 @@ class _Rows:
         self.sheet = sheet
         self.failed: set[int] = set()
 
-    def error(self, row: int, column: str, message: str | Promise, **params: Any) -> None:
+    def error(self, row: int, column: str, message: str | Promise, /, **params: Any) -> None:
         text = str(message)
         self.report.errors.append(
             RowError(row, column, self.sheet.letter(column), text % params if params else text)
