@@ -95,3 +95,43 @@ function applyWidths(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { applyWidths(document); });
 document.addEventListener("htmx:load", function (event) { applyWidths(event.target); });
+
+// A counter under each length-limited text field, driven by its maxlength: "12 / 50",
+// amber near the limit and red at it, so a person sees the room left before the server
+// has to refuse. Short fields (a phone number, a code) and password fields get none.
+var COUNTED_MIN = 20; // maxlength below this: the field is a code or a number, not prose
+var COUNTED_TYPES = { text: true, email: true, url: true, search: false };
+function countedField(field) {
+  var limit = parseInt(field.getAttribute("maxlength"), 10);
+  if (!(limit >= COUNTED_MIN) || field.hasAttribute("data-no-count")) { return 0; }
+  if (field.tagName === "TEXTAREA") { return limit; }
+  if (field.tagName !== "INPUT") { return 0; }
+  return COUNTED_TYPES[(field.getAttribute("type") || "text").toLowerCase()] ? limit : 0;
+}
+function showCount(field) {
+  var limit = countedField(field);
+  var counter = field.jifenCounter;
+  if (!limit || !counter) { return; }
+  var used = Array.from(field.value).length; // characters as the server counts them
+  counter.textContent = used + " / " + limit;
+  counter.classList.toggle("near", used >= limit * 0.9 && used < limit);
+  counter.classList.toggle("full", used >= limit);
+}
+function addCounters(root) {
+  if (!root.querySelectorAll) { return; }
+  root.querySelectorAll("input[maxlength], textarea[maxlength]").forEach(function (field) {
+    if (field.jifenCounter || !countedField(field)) { return; }
+    var counter = document.createElement("span");
+    counter.className = "char-count";
+    counter.id = (field.id || field.name || "field") + "-count";
+    counter.setAttribute("data-char-count", "");
+    field.insertAdjacentElement("afterend", counter);
+    var described = field.getAttribute("aria-describedby");
+    field.setAttribute("aria-describedby", (described ? described + " " : "") + counter.id);
+    field.jifenCounter = counter;
+    showCount(field);
+  });
+}
+document.addEventListener("input", function (event) { showCount(event.target); });
+document.addEventListener("DOMContentLoaded", function () { addCounters(document); });
+document.addEventListener("htmx:load", function (event) { addCounters(event.target); });
