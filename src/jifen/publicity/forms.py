@@ -99,7 +99,50 @@ class VerifyForm(forms.Form):
     def clean_document(self) -> Any:
         try:
             return json.loads(self.cleaned_data["document"])
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: "[[[[…" nested past reason
             raise forms.ValidationError(
                 _("This is not a proof document: it should start with {.")
             ) from None
+
+
+# A proof file is the downloaded JSON of one person's month: kilobytes. A file over this is
+# refused before it is read as anything.
+MAX_PROOF_BYTES = 512 * 1024
+PROOF_SUFFIXES = (".json", ".txt")
+
+
+class ProofFileForm(forms.Form):
+    """The proof file a resident downloaded (or was sent), to check on ``/verify/``."""
+
+    proof = forms.FileField(
+        label=_("Proof file"),
+        help_text=_("The file you downloaded from “Verify my points”, its name ends in .json."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json,text/plain"}),
+    )
+
+    def clean_proof(self) -> Any:
+        upload = self.cleaned_data["proof"]
+        if upload.size is None or upload.size > MAX_PROOF_BYTES:
+            raise forms.ValidationError(
+                _(
+                    "This file is too large to be a proof (%(size)s KB; a proof is a few KB, "
+                    "at most %(limit)s KB)."
+                )
+                % {"size": (upload.size or 0) // 1024, "limit": MAX_PROOF_BYTES // 1024}
+            )
+        if not str(upload.name or "").lower().endswith(PROOF_SUFFIXES):
+            raise forms.ValidationError(
+                _("Choose the proof file: its name ends in .json (e.g. jifen-proof-….json).")
+            )
+        raw = upload.read(MAX_PROOF_BYTES + 1)
+        try:
+            document = json.loads(raw.decode("utf-8-sig"))
+        except (ValueError, RecursionError):  # not UTF-8 (a ValueError), not JSON, "[[[[…"
+            raise forms.ValidationError(
+                _("This file is not a proof: it could not be read as a proof document (JSON).")
+            ) from None
+        if not isinstance(document, dict):
+            raise forms.ValidationError(
+                _("This file is not a proof: it could not be read as a proof document (JSON).")
+            )
+        return document

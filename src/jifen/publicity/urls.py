@@ -63,9 +63,17 @@ urlpatterns = [
     path("console/objections/<int:objection_id>/answer/", console.answer, name="console_answer"),
     # The public verify page (no login) and a resident's proof to download.
     path("verify/", verify.verify, name="verify"),
+    path("verify/mine/", verify.verify_mine, name="verify_mine"),
+    path("verify/method/", verify.verify_method, name="verify_method"),
+    path(
+        "verify/announcements/<int:announcement_id>/",
+        verify.verify_announcement,
+        name="verify_announcement",
+    ),
     path("verify/proof/<int:announcement_id>.json", verify.proof_download, name="proof_download"),
     # The public pages (no login): 公示, rankings, activity news; the big screen.
     path("public/", public.index, name="public_index"),
+    path("public/rankings/", public.rankings_home, name="rankings_home"),
     path(
         "public/announcements/<int:announcement_id>/",
         public.announcement_page,

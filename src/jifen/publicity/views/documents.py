@@ -275,9 +275,10 @@ def person_ledger_pdf(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 def announcement_url(request: HttpRequest, announcement: Announcement) -> str:
-    """The public page of the announcement, for the printed QR code."""
+    """The verify page of the announcement, for the printed QR code: what a person holding
+    the paper can check, and their own entries once they log in."""
     try:
-        path = reverse("publicity:public_announcement", args=[announcement.pk])
+        path = reverse("publicity:verify_announcement", args=[announcement.pk])
     except NoReverseMatch:  # without the public pages: the contract's API document
         path = f"/api/v1/public/announcements/{announcement.pk}"
     return request.build_absolute_uri(path)

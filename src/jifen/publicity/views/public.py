@@ -15,7 +15,8 @@ from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -148,6 +149,17 @@ def ranked(region: Region, period: Period, size: int) -> list[rankings.Ranked]:
 
 
 @require_GET
+@require_GET
+def rankings_home(request: HttpRequest) -> HttpResponse:
+    """排名 in the header of every page: the visitor's own community's ranking, or the
+    choice of a place for someone not logged in (or without a community)."""
+    user = request.user
+    mine = getattr(user, "community", None) if user.is_authenticated else None
+    if mine is None:
+        return redirect(f"{reverse('publicity:public_index')}?{urlencode({'for': 'rankings'})}")
+    return redirect("publicity:public_rankings", mine.code)
+
+
 def index(request: HttpRequest) -> HttpResponse:
     """Choose where: every county with its towns, a search for a community by name, and
     the visitor's own community when they are logged in."""

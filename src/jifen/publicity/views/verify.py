@@ -1,14 +1,27 @@
-"""The public verify page (``/verify/``): anyone, without logging in, pastes a proof
-document and sees each entry checked against the root and the seal; a logged-in resident
-opens ``/verify/?announcement=<id>`` to fetch and check the proof of their own entries,
-and downloads it to keep or to check offline (docs/verification.md)."""
+"""The verify pages (核验), made for a person, not a programmer (docs/verification.md):
+
+- ``/verify/``: anyone uploads a proof file (or, below a fold, pastes its text) and sees
+  each entry checked against the root and the seal published here; a logged-in resident
+  finds "核验我的积分" and their sealed months.
+- ``/verify/mine/``: 核验我的积分 in one click — every sealed month of the resident's
+  entries checked on the server with the very code a downloaded proof goes through
+  (``self_check``), in plain words: which months, how many entries, which seals.
+- ``/verify/announcements/<id>/``: where the QR printed on the paper 公示 leads: what
+  anyone can check of that month, and the resident's own entries once logged in.
+- ``/verify/method/``: the technical description (docs/verification.md) as served text.
+- ``/verify/?announcement=<id>`` and ``/verify/proof/<id>.json``: a resident's proof of
+  one month, checked and to download.
+"""
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,10 +30,10 @@ from django.utils.translation import gettext as _
 from jifen.lib.errors import DomainError, NotFound
 from jifen.people.models import Person
 from jifen.points.models import Account, TransferKind
-from jifen.publicity import selectors
-from jifen.publicity.forms import VerifyForm
+from jifen.publicity import selectors, self_check
+from jifen.publicity.forms import ProofFileForm, VerifyForm
 from jifen.publicity.models import Announcement
-from jifen.web.views.errors import domain_error_page, resident_view
+from jifen.web.views.errors import domain_error_page, person_of, resident_view
 
 KINDS = dict(TransferKind.choices)
 
@@ -77,14 +90,26 @@ def _my_months(person: Person) -> list[Announcement]:
     return list(selectors.published(person.community)[:12])
 
 
+def _checked_form(request: HttpRequest) -> tuple[forms.Form, forms.Form, Any]:
+    """The upload form and the paste form, one of them bound to what was sent, and the
+    proof document read from it (None when there is none or it cannot be read)."""
+    if "document" in request.POST:  # the text, pasted under the fold
+        pasted = VerifyForm(request.POST)
+        document = pasted.cleaned_data["document"] if pasted.is_valid() else None
+        return ProofFileForm(), pasted, document
+    upload = ProofFileForm(request.POST, request.FILES)
+    document = upload.cleaned_data["proof"] if upload.is_valid() else None
+    return upload, VerifyForm(), document
+
+
 def verify(request: HttpRequest) -> HttpResponse:
-    form = VerifyForm(request.POST or None)
+    file_form: forms.Form = ProofFileForm()
+    form: forms.Form = VerifyForm()
     document: Any = None
     announcement = None
     raw_id = request.GET.get("announcement", "")
     if request.method == "POST":
-        if form.is_valid():
-            document = form.cleaned_data["document"]
+        file_form, form, document = _checked_form(request)
     elif raw_id:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -96,11 +121,16 @@ def verify(request: HttpRequest) -> HttpResponse:
         form = VerifyForm(initial={"document": json.dumps(document, ensure_ascii=False, indent=2)})
     verdict = selectors.verdict(document) if document is not None else None
     user = request.user
+    refused = (file_form.is_bound and bool(file_form.errors)) or (
+        form.is_bound and bool(form.errors)
+    )
     return render(
         request,
         "publicity/verify/verify.html",
         {
             "form": form,
+            "file_form": file_form,
+            "pasted": form.is_bound,
             "verdict": verdict,
             "document": document if isinstance(document, dict) else None,
             "entries": _entry_rows(verdict.check, _account_of(request)) if verdict else [],
@@ -110,8 +140,62 @@ def verify(request: HttpRequest) -> HttpResponse:
             else "",
             "my_months": _my_months(user) if user.is_authenticated else [],
         },
-        status=400 if form.is_bound and form.errors else 200,
+        status=400 if refused else 200,
     )
+
+
+@resident_view
+def verify_mine(request: HttpRequest) -> HttpResponse:
+    """核验我的积分: every sealed month of the resident's own entries, checked on the server."""
+    person = person_of(request)
+    return render(
+        request,
+        "publicity/verify/mine.html",
+        {"check": self_check.check_mine(person), "person": person},
+    )
+
+
+def verify_announcement(request: HttpRequest, announcement_id: int) -> HttpResponse:
+    """The page the QR code on the paper 公示 opens: what anyone can check of that month
+    (the seal follows from its lines, the chain to the month before), a proof file to
+    upload, and — logged in — the reader's own entries of that month checked."""
+    try:
+        announcement = selectors.get_published(announcement_id)
+    except DomainError as exc:
+        return domain_error_page(request, exc)
+    mine = None
+    if request.user.is_authenticated:
+        try:
+            mine = self_check.check_month(person_of(request), announcement)
+        except ValueError:  # its stored leaves cannot be read: say so, never crash
+            mine = self_check.unreadable_month(announcement)
+    return render(
+        request,
+        "publicity/verify/announcement.html",
+        {
+            "facts": self_check.seal_facts(announcement),
+            "announcement": announcement,
+            "mine": mine,
+            "file_form": ProofFileForm(),
+        },
+    )
+
+
+# docs/verification.md, from the source tree Jifen runs from (src/jifen/../../docs).
+METHOD_DOC = Path(settings.PACKAGE_DIR).parents[1] / "docs" / "verification.md"
+
+
+def verify_method(request: HttpRequest) -> HttpResponse:
+    """The technical description of the seal and the proof, as published with Jifen."""
+    try:
+        text = METHOD_DOC.read_text(encoding="utf-8")
+    except OSError:  # an installation without the docs folder
+        raise Http404 from None
+    if request.GET.get("format") == "md":
+        response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
+        response["Content-Disposition"] = 'inline; filename="verification.md"'
+        return response
+    return render(request, "publicity/verify/method.html", {"text": text})
 
 
 @resident_view
