@@ -2,6 +2,7 @@
 
 from django.test import Client
 
+from jifen.audit.models import AuditEvent
 from jifen.people.auth import issue_token
 from jifen.people.models import ApiToken, ConsentSource, Person
 from tests.conftest import PASSWORD
@@ -39,13 +40,18 @@ def test_a_resident_registers_themself_and_is_logged_in(world):
     assert person.volunteer_no in home.content.decode()
 
 
-def test_registration_without_agreeing_creates_nobody(world):
+def test_registration_without_agreeing_registers_a_volunteer_shown_by_number(world):
+    """CONTRACT.md: consent never blocks earning or spending; it is an optional choice."""
     client = Client()
     response = client.post("/register/", _form(world, agree=""))
-    assert response.status_code == 200
-    assert "agree" in response.context["form"].errors
-    assert not Person.objects.filter(phone="13612345678").exists()
-    assert logged_in_as(client) is None
+    assert response.status_code == 302 and response["Location"] == "/"
+    person = Person.objects.get(phone="13612345678")
+    assert person.consent_at is None and person.consent_source == ""
+    assert logged_in_as(client) == person.pk
+    # They answered in the form: no detour to the consent question right away.
+    assert client.get("/").status_code == 200
+    event = AuditEvent.objects.get(action="person.register", target_id=person.pk)
+    assert event.actor_id == person.pk
 
 
 def test_a_taken_phone_is_a_field_error(world):

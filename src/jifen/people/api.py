@@ -128,6 +128,14 @@ def consent(request: HttpRequest) -> dict[str, object]:
     return me(request)
 
 
+@router.delete("/me/consent", response=MeOut)
+def withdraw_consent(request: HttpRequest) -> dict[str, object]:
+    """Withdraw consent to publication: from the next publication on, public pages show
+    the caller as 志愿者 and their volunteer number; published months are not rewritten."""
+    services.withdraw_consent(person=caller(request))
+    return me(request)
+
+
 @router.post("/people", auth=None, response={201: PersonOut})
 def register(request: HttpRequest, payload: PersonIn) -> Status[dict[str, object]]:
     """Staff register a resident; without a token, a resident registers themself."""

@@ -88,6 +88,7 @@ def _create_person(
     registered_by: Person | None,
     consent_source: str,
     referrer: Person | None = None,
+    self_registered: bool = False,
     id_number: str = "",
     household_label: str = "",
     birth_date: date | None = None,
@@ -158,7 +159,8 @@ def _create_person(
     person.volunteer_no = base + luhn_digit(base)
     person.save(update_fields=["volunteer_no"])
     record(
-        actor=person if consent_source == ConsentSource.SELF_REGISTRATION else registered_by,
+        # A resident registering themself acts themself, whether they agreed or not.
+        actor=person if self_registered else registered_by,
         action="person.register",
         target=person,
         region=community,
@@ -183,8 +185,11 @@ def register_self(
     password: str,
     community: Region,
     referrer: Person | None = None,
+    consent: bool = True,
 ) -> Person:
-    """Self-registration: the resident agrees to publication as they sign up."""
+    """Self-registration: the resident says as they sign up whether public pages may show
+    their masked name (``consent``); without it they appear as 志愿者 and their number.
+    Consent never blocks earning or spending (CONTRACT.md)."""
     if not password:
         raise InvalidInput(_("Please choose a password."), code="weak_password", field="password")
     return _create_person(
@@ -194,7 +199,8 @@ def register_self(
         community=community,
         referrer=referrer,
         registered_by=None,
-        consent_source=ConsentSource.SELF_REGISTRATION,
+        self_registered=True,
+        consent_source=ConsentSource.SELF_REGISTRATION if consent else "",
     )
 
 
@@ -298,6 +304,31 @@ def record_consent(*, person: Person) -> Person:
             target=person,
             region=person.community,
             after={"consent_at": person.consent_at.isoformat()},
+        )
+    return person
+
+
+@transaction.atomic
+def withdraw_consent(*, person: Person) -> Person:
+    """The person no longer agrees to publication of their masked name (DELETE
+    /me/consent): from the next publication on, public pages show them as 志愿者 and their
+    volunteer number. Months already published are not rewritten: their seals cover the
+    ledger, and what was printed stays printed. Withdrawing twice changes nothing."""
+    if person.consent_at is not None:
+        before = {
+            "consent_at": person.consent_at.isoformat(),
+            "consent_source": person.consent_source,
+        }
+        person.consent_at = None
+        person.consent_source = ""
+        person.save(update_fields=["consent_at", "consent_source"])
+        record(
+            actor=person,
+            action="person.consent_withdraw",
+            target=person,
+            region=person.community,
+            before=before,
+            after={"consent_at": None},
         )
     return person
 

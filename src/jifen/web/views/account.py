@@ -70,11 +70,14 @@ def register_view(request: HttpRequest) -> HttpResponse:
                     password=data["password"],
                     community=get_region(data["community"]),
                     referrer=referrer,
+                    consent=bool(data["agree"]),
                 )
         except DomainError as exc:
             add_domain_error(form, exc)
         if not form.errors:
             login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+            # They answered about publication in the form: not asked again at once.
+            request.session["consent_asked"] = True
             messages.success(
                 request,
                 _("Welcome! Your volunteer number is %(number)s.")
@@ -115,18 +118,39 @@ def password_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def consent_view(request: HttpRequest) -> HttpResponse:
+    """Publication of one's masked name: its state; agree (or not now); withdraw, after a
+    confirmation (``?withdraw=1``) that says what withdrawing does and does not do."""
+    person = request.user
     if request.method == "POST":
         request.session["consent_asked"] = True
-        if request.POST.get("answer") == "agree":
-            services.record_consent(person=request.user)  # type: ignore[arg-type]
+        answer = request.POST.get("answer")
+        if answer == "agree":
+            services.record_consent(person=person)  # type: ignore[arg-type]
             messages.success(request, _("Thank you. Your consent has been recorded."))
+        elif answer == "withdraw":
+            services.withdraw_consent(person=person)  # type: ignore[arg-type]
+            messages.success(
+                request,
+                _(
+                    "Your consent is withdrawn. From the next monthly announcement on, public "
+                    "pages show you as “volunteer” with your number."
+                ),
+            )
         else:
             messages.info(
                 request,
                 _(
                     "Public pages will show you only as a volunteer number. "
-                    "You can agree later on your home page."
+                    "You can agree later on your points page."
                 ),
             )
         return redirect(_next_url(request))
-    return render(request, "web/consent.html", {"next": request.GET.get("next", "")})
+    return render(
+        request,
+        "web/consent.html",
+        {
+            "next": request.GET.get("next", ""),
+            "confirm_withdraw": request.GET.get("withdraw") == "1"
+            and person.consent_at is not None,  # type: ignore[union-attr]
+        },
+    )
