@@ -12,20 +12,25 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jifen.activities import hours as rules
 from jifen.activities import selectors, tokens
 from jifen.activities.models import (
+    EDITABLE,
     Activity,
     Attendance,
     Method,
     Signup,
     SignupStatus,
     Status,
+    may_step,
 )
+from jifen.audit import labels
 from jifen.audit.services import record
 from jifen.claims import services as claims
 from jifen.claims.models import Claim, Provenance, Source
@@ -34,9 +39,10 @@ from jifen.lib import notify
 from jifen.lib.bounds import check_date
 from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from jifen.lib.text import clean_field
+from jifen.notices import services as notices
 from jifen.people import authz
 from jifen.people.models import Organization, Person, Team
-from jifen.points.models import Unit
+from jifen.points.models import RuleItem, Unit
 from jifen.points.services import policy_for, price
 from jifen.regions.models import Level, Region
 
@@ -160,7 +166,16 @@ def _locked(activity: Activity | int) -> Activity:
         raise NotFound(_("There is no such activity.")) from None
 
 
+def _wrong_status(activity: Activity, message: Any) -> Conflict:
+    return Conflict(
+        message,
+        code="wrong_status",
+        params={"status": activity.get_status_display()},
+    )
+
+
 def _move(activity: Activity, actor: Person, to: str, action: str, **after: Any) -> Activity:
+    """One step of the lifecycle (models.STEPS has checked it), audited."""
     before = activity.status
     activity.status = to
     activity.save()
@@ -177,12 +192,19 @@ def _move(activity: Activity, actor: Person, to: str, action: str, **after: Any)
 
 @transaction.atomic
 def submit_activity(*, actor: Person, activity: Activity | int) -> Activity:
-    """Send a draft for filing (备案)."""
+    """Send a draft for filing (备案), or a filing sent back once its comments are dealt with."""
     activity = _locked(activity)
     authz.require(actor, authz.MANAGE_ACTIVITIES, activity.region)
-    if activity.status != Status.DRAFT:
-        raise Conflict(_("Only a draft can be submitted."), code="wrong_status")
-    return _move(activity, actor, Status.SUBMITTED, "activity.submit")
+    if not may_step(activity.status, Status.SUBMITTED):
+        raise _wrong_status(
+            activity, _("Only a draft or a filing sent back can be submitted (it is %(status)s).")
+        )
+    return _move(
+        activity,
+        actor,
+        Status.SUBMITTED,
+        "activity.resubmit" if activity.status == Status.RETURNED else "activity.submit",
+    )
 
 
 @transaction.atomic
@@ -190,9 +212,9 @@ def approve_activity(*, actor: Person, activity: Activity | int) -> Activity:
     """A reviewer approves the filing; the activity is published and recruits."""
     activity = _locked(activity)
     authz.require(actor, authz.APPROVE_ACTIVITIES, activity.region)
-    if activity.status not in (Status.DRAFT, Status.SUBMITTED):
-        raise Conflict(
-            _("Only a draft or submitted activity can be approved."), code="wrong_status"
+    if not may_step(activity.status, Status.PUBLISHED):
+        raise _wrong_status(
+            activity, _("Only a draft or submitted activity can be approved (it is %(status)s).")
         )
     if activity.ends_at <= timezone.now():
         raise Conflict(_("This activity is already over."), code="wrong_status")
@@ -200,16 +222,16 @@ def approve_activity(*, actor: Person, activity: Activity | int) -> Activity:
     return _move(activity, actor, Status.PUBLISHED, "activity.approve")
 
 
-def _tell(people: list[Person], subject: Any, body: Any, **params: Any) -> None:
-    def send() -> None:
-        with translation.override(settings.LANGUAGE_CODE):
-            messages = [
-                notify.Message(p, str(subject) % params, str(body) % params) for p in people
-            ]
-        notify.send(messages)
-
-    if people:
-        transaction.on_commit(send)
+def _tell(
+    people: list[Person], subject: Any, body: Any, *, kind: str = "", url: str = "", **params: Any
+) -> None:
+    # Kept as each person's notice in this transaction; the backend hears after commit.
+    with translation.override(settings.LANGUAGE_CODE):
+        messages = [
+            notify.Message(p, str(subject) % params, str(body) % params, kind=kind, url=url)
+            for p in people
+        ]
+    notices.send(messages)
 
 
 @transaction.atomic
@@ -217,8 +239,8 @@ def cancel_activity(*, actor: Person, activity: Activity | int, reason: str) -> 
     """Cancelled before it closes; everyone signed up is told."""
     activity = _locked(activity)
     authz.require(actor, authz.MANAGE_ACTIVITIES, activity.region)
-    if activity.status in (Status.CLOSED, Status.SETTLED, Status.CANCELLED):
-        raise Conflict(_("This activity can no longer be cancelled."), code="wrong_status")
+    if not may_step(activity.status, Status.CANCELLED):
+        raise _wrong_status(activity, _("This activity can no longer be cancelled."))
     if activity.attendances.exists():
         raise Conflict(
             _("People have already checked in; close the activity instead."), code="wrong_status"
@@ -234,11 +256,233 @@ def cancel_activity(*, actor: Person, activity: Activity | int, reason: str) -> 
         signed,
         _("Activity cancelled: %(title)s"),
         _("%(title)s on %(date)s is cancelled: %(reason)s"),
+        kind="activity_cancelled",
+        url=reverse("activities:detail", args=[activity.pk]),
         title=activity.title,
         date=timezone.localtime(activity.starts_at).strftime("%Y-%m-%d %H:%M"),
         reason=reason,
     )
     return activity
+
+
+@transaction.atomic
+def return_activity(*, actor: Person, activity: Activity | int, comment: str) -> Activity:
+    """A reviewer sends a filing back to staff with comments; staff see them on the
+    activity, fix it and submit it again."""
+    activity = _locked(activity)
+    authz.require(actor, authz.APPROVE_ACTIVITIES, activity.region)
+    if not may_step(activity.status, Status.RETURNED):
+        raise _wrong_status(
+            activity, _("Only a filing waiting for approval can be sent back (it is %(status)s).")
+        )
+    comment = _clean_text(comment, "comment", 500)
+    activity.review_comment = comment
+    activity.returned_by = actor
+    activity.returned_at = timezone.now()
+    _move(activity, actor, Status.RETURNED, "activity.return", comment=comment)
+    _tell(
+        [activity.organiser],
+        _("Filing sent back: %(title)s"),
+        _(
+            "The review group sent %(title)s back: %(comment)s Please make the changes and "
+            "submit it again."
+        ),
+        title=activity.title,
+        comment=comment,
+    )
+    return activity
+
+
+# --- Editing --------------------------------------------------------------------------------
+
+# What staff may change, and how each is kept in the audit log.
+EDIT_FIELDS = (
+    "title",
+    "place",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "rule_item",
+    "description",
+    "team",
+    "organization",
+    "tags",
+    "min_age",
+    "risk_notes",
+    "needs_insurance",
+)
+# Once somebody has checked in, these would change the hours or points they earned.
+FIXED_AFTER_CHECKIN = ("starts_at", "ends_at", "rule_item")
+
+
+def _audit_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Team | Organization):
+        return value.name
+    if isinstance(value, RuleItem):
+        return value.code
+    return value
+
+
+def _cleaned(activity: Activity, name: str, value: Any) -> Any:
+    """One edited field, checked as ``create_activity`` checks it."""
+    if name in ("title", "place", "tags"):
+        limit = {"title": 100, "place": 200, "tags": 200}[name]
+        return _clean_text(value or "", name, limit, required=name == "title", lines=False)
+    if name in ("description", "risk_notes"):
+        limit = {"description": 2000, "risk_notes": 500}[name]
+        return _clean_text(value or "", name, limit, required=False)
+    if name in ("starts_at", "ends_at"):
+        if not isinstance(value, datetime):
+            raise InvalidInput(_("This is not a time."), field=name)
+        return value
+    if name == "capacity":
+        return _check_capacity(value)
+    if name == "rule_item":
+        if str(value) == str(activity.rule_item_id):  # kept, even if retired meanwhile
+            return activity.rule_item
+        return claims.rule_item_for(activity.region, value)
+    if name == "min_age":
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 120
+        ):
+            raise InvalidInput(_("The minimum age is from 1 to 119."), field="min_age")
+        return value
+    if name == "needs_insurance":
+        return bool(value)
+    # team, organization: a group of the activity's region (or above or below it).
+    if value is not None and not (
+        value.region.is_within(activity.region) or activity.region.is_within(value.region)
+    ):
+        raise InvalidInput(_("The organiser is not of this region."), field=name)
+    return value
+
+
+def _not_editable(activity: Activity) -> Conflict:
+    if activity.status == Status.CANCELLED:
+        message = _("This activity is cancelled; it can no longer be edited.")
+    elif activity.status in (Status.CLOSED, Status.SETTLED):
+        message = _("This activity is finished; it can no longer be edited.")
+    else:
+        message = _("This activity is over; it can no longer be edited. Close it instead.")
+    return Conflict(message, code="not_editable")
+
+
+@transaction.atomic
+def update_activity(
+    *, actor: Person, activity: Activity | int, changes: dict[str, Any]
+) -> Activity:
+    """Staff change an activity. Before publication freely; once published the change is
+    audited (before → after) and everyone signed up is told. Refused: a finished or
+    cancelled activity, another time window or service item once somebody has checked
+    in, fewer places than confirmed signups. More places move the waiting list up."""
+    activity = _locked(activity)
+    authz.require(actor, authz.MANAGE_ACTIVITIES, activity.region)
+    unknown = sorted(set(changes) - set(EDIT_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            _("%(field)s cannot be changed."), field=unknown[0], params={"field": unknown[0]}
+        )
+    if activity.status not in EDITABLE or (
+        activity.status == Status.PUBLISHED and activity.ends_at <= timezone.now()
+    ):
+        raise _not_editable(activity)
+    new = {name: _cleaned(activity, name, value) for name, value in changes.items()}
+    old = {name: getattr(activity, name) for name in new}
+    changed = [name for name in EDIT_FIELDS if name in new and new[name] != old[name]]
+    if not changed:
+        return activity
+    if any(name in changed for name in FIXED_AFTER_CHECKIN) and activity.attendances.exists():
+        raise Conflict(
+            _(
+                "People have already checked in, so the time and the service item can no "
+                "longer change."
+            ),
+            code="has_checkins",
+            field=next(name for name in changed if name in FIXED_AFTER_CHECKIN),
+        )
+    if "starts_at" in changed or "ends_at" in changed:
+        _check_window(
+            new.get("starts_at", activity.starts_at), new.get("ends_at", activity.ends_at)
+        )
+    signups = activity.signups.exclude(status=SignupStatus.WITHDRAWN)
+    if "capacity" in changed:
+        confirmed = signups.filter(status=SignupStatus.CONFIRMED).count()
+        if new["capacity"] < confirmed:
+            raise Conflict(
+                _(
+                    "%(n)s people are already signed up: the places cannot be fewer. "
+                    "Withdraw some first, or keep the places."
+                ),
+                code="below_signups",
+                field="capacity",
+                params={"n": confirmed},
+            )
+    for name in changed:
+        setattr(activity, name, new[name])
+    activity.save()
+    before = {name: _audit_value(old[name]) for name in changed}
+    after = {name: _audit_value(new[name]) for name in changed}
+    record(
+        actor=actor,
+        action="activity.update",
+        target=activity,
+        region=activity.region,
+        before=before,
+        after=after,
+    )
+    if activity.status == Status.PUBLISHED:
+        if "capacity" in changed and new["capacity"] > old["capacity"]:
+            _fill_places(activity)
+        _tell_changed(activity, list(signups.select_related("person")), before, after)
+    return activity
+
+
+def _fill_places(activity: Activity) -> None:
+    """More places: the waiting list moves up, in order, and those moved up are told."""
+    signups = activity.signups.exclude(status=SignupStatus.WITHDRAWN)
+    free = activity.capacity - signups.filter(status=SignupStatus.CONFIRMED).count()
+    if free <= 0:
+        return
+    waiting = list(
+        signups.filter(status=SignupStatus.WAITLISTED)
+        .select_related("person")
+        .order_by("created_at", "id")[:free]
+    )
+    for signup in waiting:
+        signup.status = SignupStatus.CONFIRMED
+        signup.save(update_fields=["status"])
+        record(
+            actor=None,
+            action="activity.promote",
+            target=activity,
+            region=activity.region,
+            after={"volunteer": signup.person.volunteer_no},
+        )
+    _tell(
+        [s.person for s in waiting],
+        _("A place for you: %(title)s"),
+        _("A place opened up: you are now confirmed for %(title)s on %(date)s."),
+        title=activity.title,
+        date=timezone.localtime(activity.starts_at).strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+def _tell_changed(
+    activity: Activity, signups: list[Signup], before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    """The one notice of a changed activity, to everyone signed up (confirmed or waiting)."""
+    _tell(
+        [s.person for s in signups],
+        _("Activity changed: %(title)s"),
+        _(
+            "%(title)s has changed. %(changes)s. If you can no longer come, please withdraw "
+            "so that someone else can take your place."
+        ),
+        title=activity.title,
+        changes=lazy(labels.changes_text, str)("activity.update", before, after),
+    )
 
 
 # --- Recruitment ---------------------------------------------------------------------------
@@ -364,6 +608,8 @@ def withdraw(*, actor: Person, activity: Activity | int, person: Person | None =
                 [promoted.person],
                 _("A place for you: %(title)s"),
                 _("A place opened up: you are now confirmed for %(title)s on %(date)s."),
+                kind="activity_place",
+                url=reverse("activities:detail", args=[activity.pk]),
                 title=activity.title,
                 date=timezone.localtime(activity.starts_at).strftime("%Y-%m-%d %H:%M"),
             )
@@ -648,8 +894,8 @@ def close_activity(*, actor: Person, activity: Activity | int) -> Activity:
     verified on site, priced by the item's version on the day of service."""
     activity = _locked(activity)
     authz.require(actor, authz.MANAGE_ACTIVITIES, activity.region)
-    if activity.status != Status.PUBLISHED:
-        raise Conflict(_("Only a published activity can be closed."), code="wrong_status")
+    if not may_step(activity.status, Status.CLOSED):
+        raise _wrong_status(activity, _("Only a published activity can be closed."))
     now = timezone.now()
     if now < activity.starts_at:
         raise Conflict(_("The activity has not started; cancel it instead."), code="not_started")

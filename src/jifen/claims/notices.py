@@ -6,11 +6,13 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jifen.claims.models import Appeal, Claim, Reminder, Status
 from jifen.lib import notify
+from jifen.notices import services as notices
 from jifen.people import authz
 from jifen.people.models import OrganizationMember, Person, Proxy, Role, RoleGrant
 
@@ -39,9 +41,15 @@ def decision(claim: Claim) -> None:
             body = _("Reason: %(reason)s.") % {"reason": claim.reason}
             if claim.status == Status.REJECTED:
                 body += "\n" + _("You may appeal within the time shown on the claim.")
-        return notify.Message(claim.person, subject, body)
+        return notify.Message(
+            claim.person,
+            subject,
+            body,
+            kind=f"claim_{claim.status}",
+            url=reverse("claims:detail", args=[claim.pk]),
+        )
 
-    transaction.on_commit(lambda: notify.send([_in_deployment_language(message)]))
+    notices.send([_in_deployment_language(message)])
 
 
 def appeal_decided(appeal: Appeal) -> None:
@@ -57,9 +65,15 @@ def appeal_decided(appeal: Appeal) -> None:
             body += "\n" + _("%(points)s more points were posted.") % {
                 "points": appeal.points_added
             }
-        return notify.Message(appeal.claim.person, subject, body)
+        return notify.Message(
+            appeal.claim.person,
+            subject,
+            body,
+            kind="appeal_decided",
+            url=reverse("claims:detail", args=[appeal.claim_id]),
+        )
 
-    transaction.on_commit(lambda: notify.send([_in_deployment_language(message)]))
+    notices.send([_in_deployment_language(message)])
 
 
 def _week(day: date) -> str:
@@ -120,5 +134,10 @@ def remind_reviewers(as_of: date) -> int:
             body = _("The oldest has waited %(days)s days. Please review them this week.") % {
                 "days": days
             }
-        messages.append(notify.Message(reviewer, subject, body))
-    return notify.send(messages) if messages else 0
+        messages.append(
+            notify.Message(
+                reviewer, subject, body, kind="review_reminder", url=reverse("claims:queue")
+            )
+        )
+    # Outside any transaction (each reminder row commits on its own): sent at once.
+    return notices.send(messages, after_commit=False)

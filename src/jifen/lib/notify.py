@@ -5,6 +5,13 @@ server's standard error, for a community without email), ``email`` (Django's mai
 settings, to the person's email address when they have one), or the dotted path of a
 class with ``send(messages) -> int``, which is how SMS or WeChat can be plugged in.
 A backend is told the recipient; the console one writes only the volunteer number.
+
+Domains do not call ``send`` themselves: ``jifen.notices.services.send`` keeps each
+message as the person's in-app notice (站内消息) and hands it to the backend after the
+transaction commits. A message may say what it is about: ``kind`` (e.g.
+``claim_decided``) and ``url``, the page a person opens to see it (a path of the site).
+Both default to empty, so a backend written for ``Message(person, subject, body)``
+keeps working unchanged.
 """
 
 import sys
@@ -22,6 +29,8 @@ class Message:
     person: Any  # a people.Person
     subject: str
     body: str
+    kind: str = ""
+    url: str = ""
 
 
 class Backend(Protocol):

@@ -1,11 +1,12 @@
 """What people are told about their own account: a password someone else set."""
 
 from django.conf import settings
-from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jifen.lib import notify
+from jifen.notices import services as notices
 from jifen.people.models import Person
 
 
@@ -22,6 +23,8 @@ def password_reset(*, person: Person, actor: Person) -> None:
                 "You will be asked to choose your own when you next log in. If you did not "
                 "ask for this, tell your community office at once."
             ) % {"actor": actor.name, "date": at.date().isoformat(), "time": f"{at:%H:%M}"}
-        return notify.Message(person, subject, body)
+        return notify.Message(
+            person, subject, body, kind="password_reset", url=reverse("web:password")
+        )
 
-    transaction.on_commit(lambda: notify.send([message()]))
+    notices.send([message()])

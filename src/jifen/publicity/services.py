@@ -14,12 +14,15 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from jifen.audit.services import record
+from jifen.lib import notify
 from jifen.lib.errors import Conflict, InvalidInput, NotFound
 from jifen.lib.months import label, month_bounds, parse_month, previous_month, this_month
+from jifen.notices import services as notices
 from jifen.people import authz
 from jifen.people.models import Person
 from jifen.points.models import Adjustment, AdjustmentStatus, Transfer
@@ -352,6 +355,21 @@ def answer(
         region=locked.announcement.community,
         after={"answer": text, "correction": correction_id},
     )
+    # The objector hears the answer (站内消息 and the notify backend), on their objection's page.
+    with translation.override(settings.LANGUAGE_CODE):
+        params = {"month": locked.announcement.month, "community": locked.announcement.community}
+        body = text
+        if locked.correction_id is not None:
+            body += "\n" + str(_("A correction was made in a later month."))
+        subject = _("Your objection to the %(month)s announcement of %(community)s is answered")
+        message = notify.Message(
+            locked.person,
+            str(subject) % params,
+            body,
+            kind="objection_answered",
+            url=reverse("publicity:object", args=[locked.announcement_id]),
+        )
+    notices.send([message])
     return locked
 
 

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, Sum
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,7 @@ from jifen.lib.bounds import MAX_POINTS
 from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from jifen.lib.rawrows import Columns, cache_related
 from jifen.lib.text import clean_field
+from jifen.notices import services as notices
 from jifen.people import authz
 from jifen.people.models import Merchant, Person, Proxy
 from jifen.points import ledger
@@ -878,6 +880,7 @@ def cancel(*, actor: Person, order: Redemption | int, reason: str = "") -> Redem
             locked,
             _("Your order %(code)s was cancelled"),
             _("%(points)s points are back. Reason: %(reason)s."),
+            kind="order_cancelled",
             reason=memo,
         )
     return locked
@@ -908,19 +911,24 @@ def expire_overdue(now: datetime | None = None) -> int:
                 locked,
                 _("Your order %(code)s has expired"),
                 _("It was not picked up in time; %(points)s points are back."),
+                kind="order_expired",
             )
             done += 1
     return done
 
 
-def _tell(order: Redemption, subject: Any, body: Any, **extra: Any) -> None:
+def _tell(order: Redemption, subject: Any, body: Any, *, kind: str = "", **extra: Any) -> None:
     params = {"code": order.code, "points": order.points, "item": order.item.name, **extra}
-
-    def send() -> None:
-        with translation.override(settings.LANGUAGE_CODE):
-            notify.send([notify.Message(order.person, str(subject) % params, str(body) % params)])
-
-    transaction.on_commit(send)
+    # Kept as the holder's notice in this transaction; the backend hears after commit.
+    with translation.override(settings.LANGUAGE_CODE):
+        message = notify.Message(
+            order.person,
+            str(subject) % params,
+            str(body) % params,
+            kind=kind,
+            url=reverse("shop:order", args=[order.pk]),
+        )
+    notices.send([message])
 
 
 # --- Merchants -------------------------------------------------------------------------------
