@@ -7,6 +7,7 @@ points" %}{% colon %}<strong>70</strong>`` and reads 我的积分：70 / My poin
 
 from django import template
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -18,3 +19,13 @@ def is_chinese() -> bool:
 @register.simple_tag
 def colon() -> str:
     return "：" if is_chinese() else ": "
+
+
+@register.simple_tag
+def acting_for(name: str, relation: str) -> str:
+    """A person the reader acts for as family proxy (代办), with the reader's relation to
+    them: 杜荣军（我是其女儿）, never 杜荣军（女儿）, which reads as if 杜荣军 were the
+    daughter. ``relation`` is the proxy's own relation to the person, as staff record it."""
+    if not relation:
+        return str(name)
+    return _("%(name)s (I am their %(relation)s)") % {"name": name, "relation": relation}
