@@ -148,6 +148,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "redeem_race_verify_violations": ("==", 0),
     "redeem_race_inconsistencies": ("==", 0),
     "redeem_race_server_cpu_ms": ("<=", 3),
+    "import_10k_rows_s": ("<", 60),
 }
 UNITS = {
     "announcement_50k_s": "s",
@@ -178,6 +179,7 @@ UNITS = {
     "redeem_race_server_cpu_ms": "ms",
     "redeem_race_pg_cpu_ms": "ms",
     "redeem_race_loadgen_p99_ms": "ms",
+    "import_10k_rows_s": "s",
 }
 REDEEM_RACE_NAMES = (
     "redeem_race_winners",
@@ -217,6 +219,7 @@ def _benchmarks() -> list[Benchmark]:
         bonus,
         checkin,
         debit,
+        imports,
         pgbench,
         publicity,
         redeem,
@@ -255,6 +258,12 @@ def _benchmarks() -> list[Benchmark]:
         Benchmark("bonus_pg", ("bonus_142k_pg_s", "bonus_142k_pg_peak_mb"), bonus.run_pg),
         Benchmark("announcement", ("announcement_50k_s",), publicity.run_announcement),
         Benchmark("county_ranking", COUNTY_RANKING_NAMES, publicity.run_county),
+        Benchmark(
+            "import_10k_rows",
+            ("import_10k_rows_s", "import_10k_rows_sqlite_s", "import_10k_rows_pg_s"),
+            imports.run,
+            needs_pg=False,
+        ),
     ]
 
 

@@ -784,8 +784,26 @@ def _post(batch: Batch, actor: Person) -> int:
         ):
             accounts[account.person_id] = account  # type: ignore[index]
     missing = [i for i in person_ids if i not in accounts]
-    for person in Person.objects.filter(pk__in=missing):
-        accounts[person.pk] = ledger.account_for(person)
+    if missing:
+        # A roster just imported has no accounts yet: made in one statement, not one each.
+        homes = dict(
+            Person.objects.filter(pk__in=missing, community__isnull=False).values_list(
+                "pk", "community_id"
+            )
+        )
+        Account.objects.bulk_create(
+            (
+                Account(kind=AccountKind.PERSON, region_id=homes[i], person_id=i)
+                for i in missing
+                if i in homes
+            ),
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+        for account in Account.objects.filter(kind=AccountKind.PERSON, person_id__in=missing):
+            accounts[account.person_id] = account  # type: ignore[index]
+        for person in Person.objects.filter(pk__in=[i for i in missing if i not in accounts]):
+            accounts[person.pk] = ledger.account_for(person)  # refuses: no home community
     label = str(TransferKind.IMPORTED.label)
 
     def postings() -> Iterable[Posting]:
