@@ -99,7 +99,17 @@ STATUS_FILTER = [
 ]
 
 
+# What waits for the reviewer (selectors.waiting_for): the to-do's links name these.
+STAGE_FILTER = [
+    ("", _("any")),
+    ("first", _("first review")),
+    ("cross", _("second review (cross-check)")),
+    ("appeals", _("appeals")),
+]
+
+
 class QueueFilterForm(forms.Form):
+    stage = forms.ChoiceField(label=_("Waiting for me"), choices=STAGE_FILTER, required=False)
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_FILTER, required=False)
     community = forms.ChoiceField(label=_("Community"), choices=(), required=False)
     item = forms.TypedChoiceField(

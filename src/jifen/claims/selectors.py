@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +34,8 @@ def _with_counts(claims: QuerySet[Claim]) -> QuerySet[Claim]:
         # counted once per photo.
         approvals=Count("reviews", filter=Q(reviews__decision=Decision.APPROVE), distinct=True),
         photo_count=Count("photos", distinct=True),
+        # 申诉中: an appeal waits for a decision (the badge in every list of claims).
+        appealing=Exists(Appeal.objects.filter(claim=OuterRef("pk"), status=AppealStatus.OPEN)),
     )
 
 
@@ -51,9 +53,13 @@ def review_queue(
     provenance: str = "",
     older_than_days: int | None = None,
     person: int | None = None,
+    stage: str = "",
 ) -> QuerySet[Claim]:
-    """Claims in the viewer's regions, oldest first (the one waiting longest on top)."""
+    """Claims in the viewer's regions, oldest first (the one waiting longest on top);
+    with ``stage``, only those of ``waiting_for`` (whatever their status)."""
     claims = visible_claims(viewer)
+    if stage:
+        claims = claims.filter(pk__in=waiting_for(viewer, stage).values("pk"))
     if status:
         claims = claims.filter(status=status)
     if community is not None:
@@ -338,3 +344,123 @@ def reviewers_of(viewer: Person) -> list[ReviewerCadence]:
         row.last_7_days, row.last_30_days = row_["week"], row_["month"]
         row.last_review = timezone.localtime(row_["last"]).date()
     return list(people.values())
+
+
+# --- To-do (待办, read by jifen.inbox) ---------------------------------------------------------
+
+# A resident's decided claim or answered appeal stays on their to-do this many days.
+RECENT_DAYS = 7
+
+# The stages of the review queue a reviewer's to-do names (``waiting_for``).
+FIRST_REVIEW, CROSS_CHECK, APPEALS = "first", "cross", "appeals"
+
+
+def _not_own_q(viewer: Person) -> Q:
+    """Mirrors ``services.refuse_own`` in SQL: the claims the viewer may not review (their
+    own, their household's, their organisation's, a principal's, one they entered) left out."""
+    own = Q(person_id=viewer.pk) | Q(created_by_id=viewer.pk)
+    own |= Q(
+        person_id__in=Proxy.objects.filter(agent_id=viewer.pk, revoked_at__isnull=True).values(
+            "principal_id"
+        )
+    )
+    own |= Q(
+        organization_id__in=OrganizationMember.objects.filter(person_id=viewer.pk).values(
+            "organization_id"
+        )
+    )
+    if viewer.household_id is not None:
+        own |= Q(person__household_id=viewer.household_id)
+    return ~own
+
+
+def waiting_for(viewer: Person, stage: str) -> QuerySet[Claim]:
+    """What waits for the viewer as a reviewer, in the regions where they review, their own
+    side's claims left out: ``first`` — pending claims nobody approved yet; ``cross`` —
+    pending claims with one approval that need a second (交叉复核), not approved by the
+    viewer; ``appeals`` — claims whose appeal waits for a decision, which the viewer did
+    not review (a reviewer other than the first decides)."""
+    claims = Claim.objects.filter(
+        authz.regions_q(viewer, authz.REVIEW_CLAIMS, "community"), _not_own_q(viewer)
+    )
+    approved = Review.objects.filter(claim=OuterRef("pk"), decision=Decision.APPROVE)
+    mine = Review.objects.filter(claim=OuterRef("pk"), reviewer_id=viewer.pk)
+    if stage == FIRST_REVIEW:
+        return claims.filter(~Exists(approved), status=Status.PENDING)
+    if stage == CROSS_CHECK:
+        return claims.filter(Exists(approved), ~Exists(mine), status=Status.PENDING)
+    if stage == APPEALS:
+        return claims.filter(~Exists(mine), appeal__status=AppealStatus.OPEN)
+    raise ValueError(stage)
+
+
+def reviewer_todo(viewer: Person) -> dict[str, tuple[int, datetime | None]]:
+    """{stage: (count, since when the oldest waits)} for ``waiting_for``'s three stages, in
+    one query whatever the number of claims. A claim waits from its creation; an appeal
+    from its filing."""
+    if not authz.can(viewer, authz.REVIEW_CLAIMS):
+        return {}
+    claims = Claim.objects.filter(
+        authz.regions_q(viewer, authz.REVIEW_CLAIMS, "community"), _not_own_q(viewer)
+    ).annotate(
+        approved=Exists(Review.objects.filter(claim=OuterRef("pk"), decision=Decision.APPROVE)),
+        mine=Exists(Review.objects.filter(claim=OuterRef("pk"), reviewer_id=viewer.pk)),
+        appealing=Exists(Appeal.objects.filter(claim=OuterRef("pk"), status=AppealStatus.OPEN)),
+        appeal_filed=Subquery(Appeal.objects.filter(claim=OuterRef("pk")).values("filed_at")[:1]),
+    )
+    first = Q(status=Status.PENDING, approved=False)
+    cross = Q(status=Status.PENDING, approved=True, mine=False)
+    appeals = Q(appealing=True, mine=False)
+    row = claims.filter(first | cross | appeals).aggregate(
+        first_n=Count("pk", filter=first),
+        first_at=Min("created_at", filter=first),
+        cross_n=Count("pk", filter=cross),
+        cross_at=Min("created_at", filter=cross),
+        appeals_n=Count("pk", filter=appeals),
+        appeals_at=Min("appeal_filed", filter=appeals),
+    )
+    return {
+        FIRST_REVIEW: (row["first_n"], row["first_at"]),
+        CROSS_CHECK: (row["cross_n"], row["cross_at"]),
+        APPEALS: (row["appeals_n"], row["appeals_at"]),
+    }
+
+
+def claimant_todo(
+    person: Person, now: datetime | None = None
+) -> dict[str, tuple[int, datetime | None]]:
+    """{"decided": …, "appeals_answered": …}: the person's claims decided, and their appeals
+    answered, in the last ``RECENT_DAYS`` days — (count, the oldest decision's time), in
+    one query."""
+    since = (now or timezone.now()) - timedelta(days=RECENT_DAYS)
+    decided = Q(status__in=[Status.APPROVED, Status.REJECTED], decided_at__gte=since) & ~Q(
+        appeal__decided_at__gte=since
+    )
+    answered = Q(appeal__decided_at__gte=since)
+    row = (
+        Claim.objects.filter(person_id=person.pk)
+        .filter(decided | answered)
+        .aggregate(
+            decided_n=Count("pk", filter=decided),
+            decided_at=Min("decided_at", filter=decided),
+            answered_n=Count("pk", filter=answered),
+            answered_at=Min("appeal__decided_at", filter=answered),
+        )
+    )
+    return {
+        "decided": (row["decided_n"], row["decided_at"]),
+        "appeals_answered": (row["answered_n"], row["answered_at"]),
+    }
+
+
+def recently(
+    claims: QuerySet[Claim], *, appeals: bool, now: datetime | None = None
+) -> QuerySet[Claim]:
+    """Of these claims, those decided (or, with ``appeals``, whose appeal was answered) in
+    the last ``RECENT_DAYS`` days: the lists the to-do's lines of a resident open."""
+    since = (now or timezone.now()) - timedelta(days=RECENT_DAYS)
+    if appeals:
+        return claims.filter(appeal__decided_at__gte=since)
+    return claims.filter(
+        status__in=[Status.APPROVED, Status.REJECTED], decided_at__gte=since
+    ).exclude(appeal__decided_at__gte=since)

@@ -9,6 +9,7 @@ the services refuse what is not allowed whatever a page shows.
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -162,7 +163,15 @@ def my_claims(request: HttpRequest) -> HttpResponse:
         proxy = next((p for p in proxies if str(p.principal_id) == chosen), None)
         if proxy is not None:
             whose = proxy.principal
-    page = paginate(request, selectors.claims_of(whose), per_page=20)
+    claims = selectors.claims_of(whose)
+    # The to-do's links: decided, or appeals answered, in the last few days.
+    recent = request.GET.get("recent", "")
+    if recent in ("decided", "appeals"):
+        claims = selectors.recently(claims, appeals=recent == "appeals")
+    page = paginate(request, claims, per_page=20)
+    query = {"for": str(whose.pk)} if proxy else {}
+    if recent in ("decided", "appeals"):
+        query["recent"] = recent
     return render(
         request,
         "claims/my_claims.html",
@@ -170,7 +179,8 @@ def my_claims(request: HttpRequest) -> HttpResponse:
             "page": page,
             "whose": whose,
             "proxies": proxies,
-            "query": f"for={whose.pk}" if proxy else "",
+            "query": urlencode(query),
+            "recent": recent if recent in ("decided", "appeals") else "",
         },
     )
 
@@ -316,9 +326,12 @@ def queue(request: HttpRequest) -> HttpResponse:
         items=selectors.queue_items(actor, community),
     )
     data = form.cleaned_data if form.is_valid() else {}
-    status = data.get("status") or Status.PENDING
+    stage = data.get("stage") or ""
+    # A stage (the to-do's links) names its own statuses: appeals are of decided claims.
+    status = "all" if stage else data.get("status") or Status.PENDING
     claims = selectors.review_queue(
         actor,
+        stage=stage,
         status="" if status == "all" else status,
         community=community,
         rule_item=data.get("item"),
@@ -336,7 +349,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "reviewable": selectors.reviewable_ids(actor, page.object_list),
             "status": status,
-            "filtered": any(data.get(k) for k in ("community", "item", "provenance", "age")),
+            "filtered": any(
+                data.get(k) for k in ("stage", "community", "item", "provenance", "age")
+            ),
             "query": query.urlencode(),
             "now": timezone.now(),
         },

@@ -1,6 +1,8 @@
 """Reads about people, each filtered to what the viewer may see."""
 
-from django.db.models import Q, QuerySet
+from datetime import datetime
+
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from jifen.lib.errors import InvalidInput, NotFound
@@ -88,3 +90,23 @@ def visible_merchants(viewer: Person) -> QuerySet[Merchant]:
 def principals_of(agent: Person) -> QuerySet[Proxy]:
     """The residents this person may act for as a family proxy."""
     return Proxy.objects.filter(agent=agent, revoked_at__isnull=True).select_related("principal")
+
+
+# --- To-do (待办, read by jifen.inbox) ---------------------------------------------------------
+
+
+def unconsented(viewer: Person) -> QuerySet[Person]:
+    """People of the viewer's regions, still active, who have not agreed to publication
+    of their masked name (public pages show them as 志愿者 + number until they do)."""
+    return visible_people(viewer).filter(
+        consent_at__isnull=True, is_active=True, erased_at__isnull=True
+    )
+
+
+def unconsented_todo(viewer: Person) -> tuple[int, datetime | None] | None:
+    """(count, since when the oldest has been registered) of ``unconsented``, in one query;
+    None when the viewer sees no people."""
+    if not authz.can(viewer, authz.VIEW_PERSON):
+        return None
+    row = unconsented(viewer).aggregate(n=Count("pk"), at=Min("created_at"))
+    return row["n"], row["at"]

@@ -411,12 +411,13 @@ def get_for_staff(person: Person, announcement_id: int) -> Announcement:
 
 @dataclass(frozen=True)
 class ObjectionCount:
-    """Objections counted for a to-do line: how many, since when the oldest waits, and
-    the announcement they belong to when it is only one (else None: several)."""
+    """Objections counted for a to-do line: how many, since when the oldest waits, the
+    first announcement (by id) they belong to, and whether they belong to several."""
 
     count: int
     oldest_at: Any
     announcement: int | None
+    several: bool
 
 
 def _objection_count(objections: "QuerySet[Any]", since: str) -> ObjectionCount:
@@ -428,8 +429,7 @@ def _objection_count(objections: "QuerySet[Any]", since: str) -> ObjectionCount:
         first=Min("announcement_id"),
         last=Max("announcement_id"),
     )
-    single = row["first"] if row["first"] == row["last"] else None
-    return ObjectionCount(row["n"], row["at"], single)
+    return ObjectionCount(row["n"], row["at"], row["first"], row["first"] != row["last"])
 
 
 def objections_to_answer(person: Person) -> ObjectionCount | None:

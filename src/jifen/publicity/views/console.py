@@ -71,6 +71,8 @@ def announcements(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(community__code=data["community"])
     if data.get("status"):
         rows = rows.filter(status=data["status"])
+    if request.GET.get("objections") == "open":  # the to-do's "objections to answer"
+        rows = rows.filter(open_objections__gt=0)
     page = paginate(request, rows, per_page=25)
     query = request.GET.copy()
     query.pop("page", None)

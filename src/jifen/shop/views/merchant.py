@@ -321,6 +321,8 @@ def offer_edit(request: HttpRequest, merchant_id: int, item_id: int) -> HttpResp
 def orders(request: HttpRequest, merchant_id: int) -> HttpResponse:
     actor = person_of(request)
     merchant = _merchant(actor, merchant_id)
+    if request.GET.get("status") == Status.RESERVED:
+        return _waiting_orders(request, merchant)
     this_month = month_of(timezone.localdate())
     month = month_param(request, this_month)
     found = services.merchant_orders(merchant, month)
@@ -340,6 +342,29 @@ def orders(request: HttpRequest, merchant_id: int) -> HttpResponse:
             "points": totals["points"] or 0,
             "settlement": MerchantSettlement.objects.filter(merchant=merchant, month=month).first(),
             "query": urlencode({"month": month}),
+        },
+    )
+
+
+def _waiting_orders(request: HttpRequest, merchant: Merchant) -> HttpResponse:
+    """The merchant's orders waiting for hand-over (the to-do's link), oldest first; the
+    pickup code stays its holder's to show at the counter."""
+    found = (
+        Redemption.objects.filter(merchant=merchant, status=Status.RESERVED)
+        .select_related("item", "person")
+        .defer("item__image")
+        .order_by("created_at", "pk")
+    )
+    page = paginate(request, found, per_page=20)
+    return render(
+        request,
+        "shop/merchant/orders.html",
+        {
+            "merchant": merchant,
+            "waiting": True,
+            "page": page,
+            "rows": [(order, mask_name(order.person.name)) for order in page],
+            "query": urlencode({"status": Status.RESERVED}),
         },
     )
 

@@ -1,6 +1,8 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from jifen.inbox.pages import lines_for
+from jifen.inbox.selectors import HOME, MERCHANT
 from jifen.people import authz, selectors
 from jifen.points.selectors import balance_of
 from jifen.shop.selectors import operated_merchants
@@ -22,5 +24,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "balance": balance_of(person),  # type: ignore[arg-type]
             # A partner shop's operator finds its counter here, role or not.
             "merchants": list(operated_merchants(person)),  # type: ignore[arg-type]
+            "todo": lines_for(person, (MERCHANT, HOME)),  # type: ignore[arg-type]
         },
     )

@@ -1,0 +1,184 @@
+"""待办: what waits for a person, in every role they hold, only in their regions.
+
+The inbox sits above every domain: each domain counts its own rows in its selectors
+(one aggregate query per domain and side, whatever the number of rows), and this module
+puts the counts together into lines — a kind, a count, since when the oldest waits, and
+the page with the filtered list. A line whose count is 0 is left out. Lines are sorted
+oldest first; for a partner merchant's operator, 收积分 (taking points) always comes first.
+
+Sides: ``work`` — what a role asks of the person (reviewer, staff, admin); ``merchant`` —
+a partner merchant's counter and orders (its operators, with or without a role);
+``home`` — what concerns the person as a resident. ``GET /me/todo`` answers all three;
+the console home shows ``work`` and ``merchant``, the resident home ``home`` and
+``merchant``.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from jifen.activities import selectors as activities
+from jifen.claims import selectors as claims
+from jifen.people import selectors as people
+from jifen.people.models import Person
+from jifen.publicity import selectors as publicity
+from jifen.shop import selectors as shop
+
+WORK, MERCHANT, HOME = "work", "merchant", "home"
+SIDES = (WORK, MERCHANT, HOME)
+
+# Every kind of line, its side and its label (the label reads before the count: 待审核 3).
+KINDS: dict[str, tuple[str, Promise]] = {
+    "claims_to_review": (WORK, _("Claims to review")),
+    "cross_checks": (WORK, _("Claims to cross-check")),
+    "appeals": (WORK, _("Appeals to decide")),
+    "filings": (WORK, _("Activity filings to approve")),
+    "objections": (WORK, _("Objections to answer")),
+    "pickups": (WORK, _("Orders to hand over")),
+    "orders_expiring": (WORK, _("Orders about to expire")),
+    "filings_returned": (WORK, _("Filings sent back")),
+    "activities_to_close": (WORK, _("Activities to close")),
+    "unconsented": (WORK, _("People who have not agreed to publication")),
+    "take_points": (MERCHANT, _("Take points")),
+    "merchant_pickups": (MERCHANT, _("Orders to hand over at my shop")),
+    "orders_ready": (HOME, _("Orders ready for pickup")),
+    "claims_decided": (HOME, _("Claims decided")),
+    "appeals_answered": (HOME, _("Appeals answered")),
+    "objections_answered": (HOME, _("Objections answered")),
+    "activities_tomorrow": (HOME, _("Activities tomorrow")),
+}
+
+# How long a decided claim, an answered appeal or objection stays on a resident's to-do.
+RECENT_DAYS = claims.RECENT_DAYS
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str
+    count: int
+    oldest_at: datetime | None
+    url: str
+
+    @property
+    def side(self) -> str:
+        return KINDS[self.kind][0]
+
+    @property
+    def label(self) -> str:
+        return str(KINDS[self.kind][1])
+
+
+def _url(name: str, *args: object, **query: str) -> str:
+    path = reverse(name, args=args)
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+def _work(person: Person, now: datetime) -> list[Item]:
+    items: list[Item] = []
+    review = claims.reviewer_todo(person)
+    queue = "claims:queue"
+    for kind, stage in (
+        ("claims_to_review", claims.FIRST_REVIEW),
+        ("cross_checks", claims.CROSS_CHECK),
+        ("appeals", claims.APPEALS),
+    ):
+        if stage in review:
+            count, at = review[stage]
+            items.append(Item(kind, count, at, _url(queue, stage=stage)))
+    filing = activities.worker_todo(person, now)
+    board = "activities:console"
+    if "filings" in filing:
+        count, at = filing["filings"]
+        items.append(Item("filings", count, at, _url(board, status="submitted")))
+        count, at = filing["filings_returned"]
+        items.append(Item("filings_returned", count, at, _url(board, status="returned")))
+        count, at = filing["activities_to_close"]
+        items.append(
+            Item("activities_to_close", count, at, _url(board, status="published", ended="1"))
+        )
+    objections = publicity.objections_to_answer(person)
+    if objections is not None:
+        if objections.several or objections.announcement is None:
+            url = _url("publicity:console", objections="open")
+        else:
+            url = _url("publicity:console_objections", objections.announcement, status="open")
+        items.append(Item("objections", objections.count, objections.oldest_at, url))
+    counter = shop.counter_todo(person, now)
+    if counter:
+        orders = "shop:console_orders"
+        count, at = counter["pickups"]
+        items.append(Item("pickups", count, at, _url(orders, status="reserved")))
+        count, at = counter["orders_expiring"]
+        items.append(
+            Item("orders_expiring", count, at, _url(orders, status="reserved", expiring="1"))
+        )
+    waiting = people.unconsented_todo(person)
+    if waiting is not None:
+        items.append(Item("unconsented", waiting[0], waiting[1], _url("web:people", consent="no")))
+    return items
+
+
+def _merchant(person: Person) -> list[Item]:
+    merchants, count, at = shop.merchant_todo(person)
+    if not merchants:
+        return []
+    if len(merchants) == 1:
+        take = _url("shop:take", merchants[0])
+        orders = _url("shop:merchant_orders", merchants[0], status="reserved")
+    else:
+        take = orders = _url("shop:merchant_home")
+    # 收积分 is a counter, not a backlog: its count is the number of shops the person
+    # serves, and it has no "oldest".
+    return [
+        Item("take_points", len(merchants), None, take),
+        Item("merchant_pickups", count, at, orders),
+    ]
+
+
+def _home(person: Person, now: datetime) -> list[Item]:
+    items: list[Item] = []
+    count, at = shop.ready_for(person)
+    items.append(Item("orders_ready", count, at, _url("shop:orders")))
+    mine = claims.claimant_todo(person, now)
+    count, at = mine["decided"]
+    items.append(Item("claims_decided", count, at, _url("claims:mine", recent="decided")))
+    count, at = mine["appeals_answered"]
+    items.append(Item("appeals_answered", count, at, _url("claims:mine", recent="appeals")))
+    answered = publicity.objections_answered(person, RECENT_DAYS, now)
+    if answered.count:
+        # Answers are read on the page of the month objected to; the first such month when
+        # several were answered.
+        url = _url("publicity:object", answered.announcement)
+        items.append(Item("objections_answered", answered.count, answered.oldest_at, url))
+    count, at = activities.tomorrow_of(person, timezone.localdate(now))
+    items.append(Item("activities_tomorrow", count, at, _url("activities:mine")))
+    return items
+
+
+def _order(item: Item) -> tuple[int, float]:
+    if item.kind == "take_points":
+        return (0, 0.0)
+    if item.oldest_at is None:
+        return (2, 0.0)
+    return (1, item.oldest_at.timestamp())
+
+
+def todo_for(
+    person: Person, sides: tuple[str, ...] = SIDES, now: datetime | None = None
+) -> list[Item]:
+    """The person's to-do lines of these sides, oldest first, without the empty ones. A
+    fixed number of queries whatever the data: about one per domain and side."""
+    now = now or timezone.now()
+    items: list[Item] = []
+    if WORK in sides:
+        items += _work(person, now)
+    if MERCHANT in sides:
+        items += _merchant(person)
+    if HOME in sides:
+        items += _home(person, now)
+    return sorted((item for item in items if item.count > 0), key=_order)

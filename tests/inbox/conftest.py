@@ -1,0 +1,217 @@
+"""Rows for the to-do, written straight to the tables: the inbox only reads, and each
+domain's services are tested in its own folder. Built on ``world`` (tests/conftest.py):
+文昌 and 金悦 in 凤城镇, 湾美 in 参内镇."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from jifen.activities.models import Activity, Signup, SignupStatus
+from jifen.activities.models import Status as ActivityStatus
+from jifen.claims.models import Appeal, AppealStatus, Claim, Decision, Provenance, Review, Source
+from jifen.claims.models import Status as ClaimStatus
+from jifen.people.models import Merchant, Person, Role, RoleGrant
+from jifen.points.models import RuleVersion
+from jifen.points.services import save_rule_item
+from jifen.publicity.models import Announcement, Objection, ObjectionStatus
+from jifen.regions.models import Region
+from jifen.shop.models import Item, Redemption
+from jifen.shop.models import Status as OrderStatus
+from tests.api.conftest import api  # noqa: F401 - the API client fixture, shared
+from tests.conftest import World, make_person
+
+
+def ago(**delta: float) -> datetime:
+    return timezone.now() - timedelta(**delta)
+
+
+@dataclass
+class Make:
+    """Short ways to put one row of each kind the to-do counts."""
+
+    world: World
+    version: RuleVersion
+    item: Item
+
+    def claim(
+        self,
+        person: Person | None = None,
+        *,
+        community: Region | None = None,
+        status: str = ClaimStatus.PENDING,
+        created: datetime | None = None,
+        decided: datetime | None = None,
+        needed: int = 1,
+        created_by: Person | None = None,
+    ) -> Claim:
+        person = person or self.world.resident
+        claim = Claim.objects.create(
+            person=person,
+            community=community or person.community,
+            rule_version=self.version,
+            quantity=Decimal("2"),
+            occurred_on=timezone.localdate() - timedelta(days=1),
+            points=20,
+            source=Source.DECLARED,
+            provenance=Provenance.DECLARED,
+            approvals_needed=needed,
+            status=status,
+            created_by=created_by or person,
+            decided_at=decided,
+        )
+        if created is not None:
+            Claim.objects.filter(pk=claim.pk).update(created_at=created)
+            claim.refresh_from_db()
+        return claim
+
+    def approve(self, claim: Claim, reviewer: Person) -> Review:
+        return Review.objects.create(claim=claim, reviewer=reviewer, decision=Decision.APPROVE)
+
+    def appeal(
+        self,
+        claim: Claim,
+        *,
+        status: str = AppealStatus.OPEN,
+        filed: datetime | None = None,
+        decided: datetime | None = None,
+    ) -> Appeal:
+        appeal = Appeal.objects.create(
+            claim=claim,
+            reason="时长少算了一小时",
+            filed_by=claim.person,
+            status=status,
+            decided_at=decided,
+            note="已核实" if decided else "",
+        )
+        if filed is not None:
+            Appeal.objects.filter(pk=appeal.pk).update(filed_at=filed)
+        return appeal
+
+    def activity(
+        self,
+        region: Region | None = None,
+        *,
+        status: str = ActivityStatus.PUBLISHED,
+        starts: datetime | None = None,
+        hours: float = 2,
+        created: datetime | None = None,
+    ) -> Activity:
+        starts = starts or timezone.now() + timedelta(days=3)
+        activity = Activity.objects.create(
+            title="清理楼道",
+            region=region or self.world.wenchang,
+            place="3 号楼",
+            rule_item=self.version.item,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=hours),
+            capacity=20,
+            organiser=self.world.staff,
+            status=status,
+        )
+        if created is not None:
+            Activity.objects.filter(pk=activity.pk).update(created_at=created)
+        return activity
+
+    def signup(
+        self, activity: Activity, person: Person | None = None, status: str = SignupStatus.CONFIRMED
+    ) -> Signup:
+        return Signup.objects.create(
+            activity=activity, person=person or self.world.resident, status=status
+        )
+
+    def order(
+        self,
+        person: Person | None = None,
+        *,
+        status: str = OrderStatus.RESERVED,
+        merchant: Merchant | None = None,
+        created: datetime | None = None,
+        expires: datetime | None = None,
+    ) -> Redemption:
+        person = person or self.world.resident
+        order = Redemption.objects.create(
+            person=person,
+            item=self.item,
+            community=person.community,
+            merchant=merchant,
+            quantity=1,
+            points=10,
+            status=status,
+            expires_at=expires or timezone.now() + timedelta(days=14),
+            fulfilled_at=timezone.now() if status == OrderStatus.FULFILLED else None,
+        )
+        if created is not None:
+            Redemption.objects.filter(pk=order.pk).update(created_at=created)
+        return order
+
+    def announcement(self, community: Region | None = None, month: str = "2026-01") -> Announcement:
+        return Announcement.objects.create(
+            community=community or self.world.wenchang,
+            month=month,
+            status="published",
+            published_at=timezone.now(),
+            objections_until=timezone.now() + timedelta(days=7),
+            seal="a" * 64,
+            root="b" * 64,
+            leaf_count=0,
+        )
+
+    def objection(
+        self,
+        announcement: Announcement,
+        person: Person | None = None,
+        *,
+        answered: datetime | None = None,
+        created: datetime | None = None,
+    ) -> Objection:
+        objection = Objection.objects.create(
+            announcement=announcement,
+            person=person or self.world.resident,
+            text="我 1 月 5 日的服务没有记上",
+            status=ObjectionStatus.ANSWERED if answered else ObjectionStatus.OPEN,
+            answer="已补记" if answered else "",
+            answered_at=answered,
+        )
+        if created is not None:
+            Objection.objects.filter(pk=objection.pk).update(created_at=created)
+        return objection
+
+
+@pytest.fixture
+def make(world: World) -> Make:
+    version = save_rule_item(
+        actor=None,
+        region=world.county,
+        code="BASIC",
+        name="环境整治",
+        category="邻里互助",
+        unit="hour",
+        points=10,
+        effective_from=date(2020, 1, 1),
+    )
+    item = Item.objects.create(
+        region=world.wenchang, name="洗洁精", points=10, stock=50, approved_at=timezone.now()
+    )
+    # Everybody of the world agreed to publication but the people a test registers.
+    Person.objects.update(consent_at=timezone.now())
+    return Make(world=world, version=version, item=item)
+
+
+@pytest.fixture
+def jinyue_reviewer(world: World) -> Person:
+    """A reviewer next door (金悦, same town): sees nothing of 文昌."""
+    person = make_person(world.jinyue, "何金审")
+    RoleGrant.objects.create(person=person, role=Role.REVIEWER, region=world.jinyue)
+    return person
+
+
+@pytest.fixture
+def shopkeeper(world: World) -> tuple[Person, Merchant]:
+    """A partner merchant of 文昌 and its operator (no role needed)."""
+    operator = make_person(world.wenchang, "苏店主")
+    merchant = Merchant.objects.create(region=world.wenchang, name="苏记理发")
+    merchant.operators.add(operator)
+    return operator, merchant

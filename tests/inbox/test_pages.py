@@ -1,0 +1,193 @@
+"""The to-do on the home pages, and the filtered lists its links open: each list shows
+exactly what the line counted. The 申诉中 badge in the lists of claims."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from jifen.activities.models import Status as ActivityStatus
+from jifen.claims.models import AppealStatus
+from jifen.claims.models import Status as ClaimStatus
+from jifen.inbox.selectors import todo_for
+from jifen.people.models import Person
+from tests.browser.helpers import zh
+from tests.conftest import make_person
+from tests.inbox.conftest import ago
+
+pytestmark = pytest.mark.django_db
+
+
+def client_of(person: Person) -> Client:
+    client = Client()  # the deployment's language, Chinese
+    client.force_login(person)
+    return client
+
+
+def line(person: Person, kind: str):
+    return next(item for item in todo_for(person) if item.kind == kind)
+
+
+def test_the_console_home_shows_each_line_oldest_first_with_its_link(world, make):
+    make.claim(created=ago(days=3))
+    make.appeal(make.claim(status=ClaimStatus.REJECTED, decided=ago(days=9)), filed=ago(days=5))
+    page = client_of(world.reviewer).get("/console/").content.decode()
+    first = page.index('href="/console/claims/?stage=appeals"')
+    second = page.index('href="/console/claims/?stage=first"')
+    assert first < second  # the appeal has waited 5 days, the claim 3
+    assert zh("Claims to review") in page
+    assert zh("oldest %(n)s day ago") not in page  # plural formatted, never raw
+    assert re.search(r'todo-count">1<', page)
+
+
+def test_the_homes_say_so_when_nothing_waits(world, make):
+    for person, url in ((world.reviewer, "/console/"), (world.resident, "/")):
+        page = client_of(person).get(url).content.decode()
+        assert zh("Nothing to do") in page
+
+
+def test_the_resident_home_shows_their_lines_not_the_works(world, make):
+    make.order(world.reviewer)
+    make.claim()
+    page = client_of(world.reviewer).get("/").content.decode()
+    assert 'href="/shop/orders/"' in page
+    assert "stage=first" not in page
+    console = client_of(world.reviewer).get("/console/").content.decode()
+    assert "stage=first" in console
+    assert 'href="/shop/orders/"' not in console
+
+
+def test_a_merchant_operators_home_leads_with_taking_points(world, make, shopkeeper):
+    operator, merchant = shopkeeper
+    make.order(merchant=merchant)
+    page = client_of(operator).get("/").content.decode()
+    take = page.index(f'href="/merchant/{merchant.pk}/take/"')
+    orders = page.index(f'href="/merchant/{merchant.pk}/orders/?status=reserved"')
+    assert take < orders
+
+
+# --- The lists behind the links ------------------------------------------------------------------
+
+
+def rows(page: str, marker: str) -> int:
+    return page.count(marker)
+
+
+def test_each_review_stage_lists_what_it_counted(world, make):
+    make.claim(created=ago(days=2))
+    make.claim(world.reviewer)  # their own: neither counted nor listed as theirs
+    cross = make.claim(needed=2)
+    make.approve(cross, world.county_admin)
+    appealed = make.claim(status=ClaimStatus.REJECTED, decided=ago(days=1))
+    make.appeal(appealed)
+    client = client_of(world.reviewer)
+    for kind, expected in (("claims_to_review", 1), ("cross_checks", 1), ("appeals", 1)):
+        item = line(world.reviewer, kind)
+        assert item.count == expected
+        page = client.get(item.url).content.decode()
+        assert rows(page, 'class="select-cell"') == expected, kind
+    page = client.get(line(world.reviewer, "appeals").url).content.decode()
+    assert f'href="/console/claims/{appealed.pk}/"' in page
+    assert zh("Under appeal") in page
+
+
+def test_the_appeal_badge_shows_in_every_list_of_claims(world, make):
+    appealed = make.claim(status=ClaimStatus.REJECTED, decided=ago(days=1))
+    make.appeal(appealed)
+    done = make.claim(status=ClaimStatus.REJECTED, decided=ago(days=1))
+    make.appeal(done, status=AppealStatus.DISMISSED, decided=ago(hours=1))
+    badge = f'appeal-open">{zh("Under appeal")}<'
+    queue = client_of(world.reviewer).get("/console/claims/?status=rejected").content.decode()
+    assert queue.count(badge) == 1
+    mine = client_of(world.resident).get("/claims/").content.decode()
+    assert mine.count(badge) == 1
+    assert "appeal-dismissed" in mine  # the decided one says how it was decided
+    detail = client_of(world.resident).get(f"/claims/{appealed.pk}/").content.decode()
+    assert badge in detail
+
+
+def test_the_appeals_filter_is_in_the_review_queues_form(world, make):
+    page = client_of(world.reviewer).get("/console/claims/").content.decode()
+    assert 'name="stage"' in page
+    assert 'value="appeals"' in page
+
+
+def test_a_resident_opens_their_recent_decisions(world, make):
+    recent = make.claim(status=ClaimStatus.APPROVED, decided=ago(days=1))
+    make.claim(status=ClaimStatus.APPROVED, decided=ago(days=20))
+    appealed = make.claim(status=ClaimStatus.REJECTED, decided=ago(days=3))
+    make.appeal(appealed, status=AppealStatus.UPHELD, decided=ago(days=1))
+    client = client_of(world.resident)
+    page = client.get(line(world.resident, "claims_decided").url).content.decode()
+    assert rows(page, 'class="claim-link"') == 1
+    assert f'href="/claims/{recent.pk}/"' in page
+    page = client.get(line(world.resident, "appeals_answered").url).content.decode()
+    assert rows(page, 'class="claim-link"') == 1
+    assert f'href="/claims/{appealed.pk}/"' in page
+
+
+def test_staff_open_the_orders_about_to_expire(world, make):
+    soon = make.order(expires=timezone.now() + timedelta(hours=5))
+    make.order()
+    page = client_of(world.staff).get(line(world.staff, "orders_expiring").url).content.decode()
+    assert page.count("?order=") == 1
+    assert f"?order={soon.pk}" in page
+    page = client_of(world.staff).get(line(world.staff, "pickups").url).content.decode()
+    assert page.count("?order=") == 2
+
+
+def test_staff_open_the_activities_to_close(world, make):
+    over = make.activity(starts=ago(days=2))
+    make.activity()  # still to come
+    page = client_of(world.staff).get(line(world.staff, "activities_to_close").url)
+    text = page.content.decode()
+    assert f"/console/activities/{over.pk}/" in text
+    assert text.count('<td><a href="/console/activities/') == 1
+
+
+def test_a_reviewer_opens_the_filings(world, make):
+    filed = make.activity(status=ActivityStatus.SUBMITTED)
+    make.activity(status=ActivityStatus.DRAFT)
+    page = client_of(world.reviewer).get(line(world.reviewer, "filings").url).content.decode()
+    assert f"/console/activities/{filed.pk}/" in page
+    assert page.count('<td><a href="/console/activities/') == 1
+
+
+def test_staff_open_the_people_who_have_not_consented(world, make):
+    waiting = make_person(world.wenchang, "周未同意", consent_at=None)
+    page = client_of(world.staff).get(line(world.staff, "unconsented").url).content.decode()
+    assert waiting.name in page
+    assert world.resident.name not in page
+
+
+def test_staff_open_the_objections_to_answer(world, make):
+    january = make.announcement()
+    make.objection(january)
+    make.objection(make.announcement(month="2026-02"))
+    make.announcement(month="2026-03")  # none waiting
+    page = client_of(world.staff).get(line(world.staff, "objections").url).content.decode()
+    assert page.count('/objections/?status=open"') == 2
+    assert "2026-03" not in page
+
+
+def test_a_merchant_opens_the_orders_waiting_at_their_shop(world, make, shopkeeper):
+    operator, merchant = shopkeeper
+    waiting = make.order(merchant=merchant)
+    make.order()  # the community's
+    page = client_of(operator).get(line(operator, "merchant_pickups").url)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert text.count('<li>\n      <span class="what">') == 1
+    assert waiting.code not in text  # the pickup code is the holder's to show
+    other = client_of(world.resident).get(f"/merchant/{merchant.pk}/orders/?status=reserved")
+    assert other.status_code == 404
+
+
+def test_a_resident_opens_the_answer_to_their_objection(world, make):
+    january = make.announcement()
+    make.objection(january, answered=ago(days=1))
+    page = client_of(world.resident).get(line(world.resident, "objections_answered").url)
+    assert page.status_code == 200
+    assert "已补记" in page.content.decode()

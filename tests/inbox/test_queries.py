@@ -1,0 +1,92 @@
+"""The to-do costs a fixed number of queries whatever the data: counted on a small world
+and on one with many rows of every kind, the number is the same."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from jifen.activities.models import Status as ActivityStatus
+from jifen.claims.models import AppealStatus
+from jifen.claims.models import Status as ClaimStatus
+from jifen.inbox.selectors import KINDS, todo_for
+from jifen.people import authz
+from jifen.people.models import Person, Role, RoleGrant
+from tests.conftest import make_person
+from tests.inbox.conftest import Make, ago
+
+pytestmark = pytest.mark.django_db
+
+
+RETURNED = getattr(ActivityStatus, "RETURNED", None)  # sent back: issue 13, item 4
+
+
+def fill(make: Make, merchant, me: Person, n: int) -> None:
+    """``n`` rows of every kind each persona's to-do counts, ``me``'s own as a resident."""
+    w = make.world
+    january = make.announcement(month=f"2025-{n:02d}" if n < 13 else "2024-12")
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    nine = timezone.make_aware(
+        timezone.datetime.combine(tomorrow, timezone.datetime.min.time())
+    ) + timedelta(hours=9)
+    for i in range(n):
+        volunteer = make_person(w.wenchang, f"志愿者{i}", consent_at=None)
+        make.claim(volunteer, created=ago(days=i))
+        cross = make.claim(volunteer, needed=2)
+        make.approve(cross, w.county_admin)
+        make.appeal(make.claim(volunteer, status=ClaimStatus.REJECTED, decided=ago(days=1)))
+        make.activity(status=ActivityStatus.SUBMITTED)
+        make.activity(starts=ago(days=i + 1))
+        if RETURNED:
+            make.activity(status=RETURNED)
+        make.order(volunteer, expires=timezone.now() + timedelta(hours=i))
+        make.order(volunteer, merchant=merchant)
+        make.objection(january, volunteer)
+        # The resident's own side.
+        make.order(me)
+        make.claim(me, status=ClaimStatus.APPROVED, decided=ago(days=1))
+        appealed = make.claim(me, status=ClaimStatus.APPROVED, decided=ago(days=2))
+        make.appeal(appealed, status=AppealStatus.UPHELD, decided=ago(hours=5))
+        make.objection(january, me, answered=ago(days=1))
+        make.signup(make.activity(starts=nine + timedelta(minutes=i)), me)
+
+
+def queries_of(person: Person) -> int:
+    authz.forget_grants(person)
+    with CaptureQueriesContext(connection) as captured:
+        todo_for(person)
+    return len(captured)
+
+
+@pytest.fixture
+def everyone(world, shopkeeper) -> list[Person]:
+    operator, _merchant = shopkeeper
+    # One person holding every role and serving a shop: every line of every side.
+    RoleGrant.objects.create(person=operator, role=Role.ADMIN, region=world.county)
+    return [world.resident, world.staff, world.reviewer, world.county_admin, operator]
+
+
+def test_the_number_of_queries_does_not_grow_with_the_data(
+    world, make, shopkeeper, everyone, django_assert_max_num_queries
+):
+    operator = everyone[-1]
+    make.order(world.resident)
+    fill(make, shopkeeper[1], operator, 2)
+    small = {person.name: queries_of(person) for person in everyone}
+    # Every kind there is, so every query ran.
+    assert len(todo_for(operator)) == len(KINDS) - (0 if RETURNED else 1)
+    fill(make, shopkeeper[1], operator, 25)
+    for person in everyone:
+        authz.forget_grants(person)
+        with django_assert_max_num_queries(small[person.name]):
+            lines = todo_for(person)
+        assert lines
+    large = {person.name: queries_of(person) for person in everyone}
+    assert large == small
+    assert small[operator.name] <= 13
+    counts = {line.kind: line.count for line in todo_for(operator)}
+    assert counts["claims_to_review"] == 27
+    assert counts["orders_ready"] == 27
+    assert counts["activities_tomorrow"] == 27
