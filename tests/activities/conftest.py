@@ -13,6 +13,7 @@ from jifen.points.models import RuleItem
 from jifen.points.services import save_rule_item
 from tests.api.conftest import api  # noqa: F401 - the API client fixture, shared
 from tests.conftest import make_person
+from tests.web.conftest import as_person  # noqa: F401 - the logged-in client fixture, shared
 
 
 @dataclass

@@ -65,6 +65,8 @@ class ActivityOut(Schema):
     risk_notes: str
     needs_insurance: bool
     cancel_reason: str
+    review_comment: str = Field(description="the reviewer's comments when the filing was sent back")
+    returned_at: datetime | None
     approved_by: int | None
     created_at: datetime
     closed_at: datetime | None
@@ -148,6 +150,8 @@ def _activity_out(activity: Activity) -> dict[str, Any]:
         "risk_notes": activity.risk_notes,
         "needs_insurance": activity.needs_insurance,
         "cancel_reason": activity.cancel_reason,
+        "review_comment": activity.review_comment,
+        "returned_at": activity.returned_at,
         "approved_by": activity.approved_by_id,
         "created_at": activity.created_at,
         "closed_at": activity.closed_at,
@@ -319,7 +323,8 @@ def get_activity(request: HttpRequest, activity_id: Id) -> dict[str, Any]:
 
 @router.post("/activities/{activity_id}/submit", response=ActivityOut)
 def submit_activity(request: HttpRequest, activity_id: Id) -> dict[str, Any]:
-    """Staff send a draft for filing (备案)."""
+    """Staff send a draft for filing (备案), or a filing sent back once they have made
+    the reviewer's changes."""
     actor = caller(request)
     activity = selectors.get_reachable(actor, activity_id)
     services.submit_activity(actor=actor, activity=activity.pk)
@@ -332,6 +337,71 @@ def approve_activity(request: HttpRequest, activity_id: Id) -> dict[str, Any]:
     actor = caller(request)
     activity = selectors.get_reachable(actor, activity_id)
     services.approve_activity(actor=actor, activity=activity.pk)
+    return _detail(actor, activity_id)
+
+
+class ActivityPatch(Schema):
+    """Only the fields sent change; ``null`` clears an optional one."""
+
+    title: Text | None = None
+    rule_item: Id | None = None
+    starts_at: DateTime | None = None
+    ends_at: DateTime | None = None
+    capacity: int | None = None
+    place: Text | None = None
+    description: LongText | None = None
+    tags: Text | None = None
+    min_age: int | None = None
+    risk_notes: LongText | None = None
+    needs_insurance: bool | None = None
+    team: Id | None = None
+    organization: Id | None = None
+
+
+# Fields that may be sent as null to clear them; any other null is refused.
+NULLABLE = ("min_age", "team", "organization", "description", "tags", "risk_notes", "place")
+
+
+@router.patch("/activities/{activity_id}", response=ActivityOut)
+def update_activity(
+    request: HttpRequest, activity_id: Id, payload: ActivityPatch
+) -> dict[str, Any]:
+    """Staff change an activity (only the fields sent). A draft, a filing or one sent back
+    changes freely; a published one is changed with an audit row (before → after) and a
+    notice to everyone signed up. Refused: a finished or cancelled activity (409
+    ``not_editable``), another time or service item once somebody checked in (409
+    ``has_checkins``), fewer places than confirmed signups (409 ``below_signups``)."""
+    actor = caller(request)
+    activity = selectors.get_reachable(actor, activity_id)
+    given = payload.model_dump(exclude_unset=True)
+    for name, value in given.items():
+        if value is None and name not in NULLABLE:
+            raise InvalidInput(_("%(field)s cannot be empty."), field=name, params={"field": name})
+    changes: dict[str, Any] = {}
+    for name, value in given.items():
+        if name == "team":
+            changes[name] = _group(Team, value, "team")
+        elif name == "organization":
+            changes[name] = _group(Organization, value, "organization")
+        elif value is None and name not in ("min_age",):
+            changes[name] = ""
+        else:
+            changes[name] = value
+    services.update_activity(actor=actor, activity=activity.pk, changes=changes)
+    return _detail(actor, activity_id)
+
+
+class CommentIn(Schema):
+    comment: LongText = Field(description="what staff should change (at most 500 characters)")
+
+
+@router.post("/activities/{activity_id}/return", response=ActivityOut)
+def return_activity(request: HttpRequest, activity_id: Id, payload: CommentIn) -> dict[str, Any]:
+    """A reviewer sends a submitted filing back to staff with comments (``returned``);
+    staff fix it (PATCH) and submit it again (``…/submit``)."""
+    actor = caller(request)
+    activity = selectors.get_reachable(actor, activity_id)
+    services.return_activity(actor=actor, activity=activity.pk, comment=payload.comment)
     return _detail(actor, activity_id)
 
 

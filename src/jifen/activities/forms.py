@@ -136,3 +136,12 @@ class PaperForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comments for staff"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What should be changed before the filing can be approved."),
+    )

@@ -1,6 +1,7 @@
 """志愿服务活动: filing (备案), recruitment, attendance, and the hours that become claims.
 
-An activity is filed by staff, approved by a reviewer (which publishes it),
+An activity is filed by staff, approved by a reviewer (which publishes it) or sent
+back to staff with the reviewer's comments (then fixed and submitted again),
 recruits volunteers up to its capacity (then a waitlist), records who came and
 when (by the activity's rotating QR code, by the volunteer's card, or from a paper
 sheet), and on closing turns each attendance into a pending claim verified on site.
@@ -17,10 +18,46 @@ from django.utils.translation import gettext_lazy as _
 class Status(models.TextChoices):
     DRAFT = "draft", _("draft")
     SUBMITTED = "submitted", _("submitted for filing")
+    RETURNED = "returned", _("sent back for changes")
     PUBLISHED = "published", _("published")
     CLOSED = "closed", _("closed")
     SETTLED = "settled", _("settled")
     CANCELLED = "cancelled", _("cancelled")
+
+
+# The steps an activity may take, and the only place that says so: the services look
+# each step up here and refuse any other with 409 ``wrong_status`` naming the status.
+STEPS: dict[str, frozenset[str]] = {
+    Status.DRAFT: frozenset(
+        {
+            Status.SUBMITTED,  # staff submit it for filing (备案)
+            Status.PUBLISHED,  # a reviewer may approve a draft directly (wave 1)
+            Status.CANCELLED,
+        }
+    ),
+    Status.SUBMITTED: frozenset(
+        {
+            Status.PUBLISHED,  # the reviewer approves the filing
+            Status.RETURNED,  # or sends it back with comments (issue 13)
+            Status.CANCELLED,
+        }
+    ),
+    # Staff fix what the reviewer asked for and submit it again; a reviewer does not
+    # approve it before staff have answered the comments.
+    Status.RETURNED: frozenset({Status.SUBMITTED, Status.CANCELLED}),
+    Status.PUBLISHED: frozenset({Status.CLOSED, Status.CANCELLED}),
+    Status.CLOSED: frozenset({Status.SETTLED}),  # jifen tick, once its claims are decided
+    Status.SETTLED: frozenset(),
+    Status.CANCELLED: frozenset(),
+}
+
+# Statuses whose activity staff may still edit: before publication freely, once
+# published with an audited change and a notice to those signed up.
+EDITABLE = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.PUBLISHED)
+
+
+def may_step(status: str, to: str) -> bool:
+    return to in STEPS.get(status, frozenset())
 
 
 def _new_secret() -> str:
@@ -75,6 +112,13 @@ class Activity(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     cancel_reason = models.CharField(max_length=200, blank=True)
+    # The reviewer's comments when the filing was last sent back; kept after the
+    # resubmission so the reviewer sees what was asked (every step is in the audit log).
+    review_comment = models.CharField(_("reviewer's comments"), max_length=500, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    returned_at = models.DateTimeField(null=True, blank=True)
     # The key of the rotating QR code; never leaves the server.
     qr_secret = models.CharField(max_length=32, default=_new_secret, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

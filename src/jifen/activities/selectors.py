@@ -13,15 +13,17 @@ Visibility, in one place for the API and the pages:
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jifen.activities.hours import hours
 from jifen.activities.models import Activity, Attendance, Method, Signup, SignupStatus, Status
+from jifen.audit import labels
+from jifen.audit.models import AuditEvent
 from jifen.claims.models import Claim, Source
 from jifen.lib.errors import NotFound
 from jifen.lib.rawrows import Columns, cache_related
@@ -493,3 +495,107 @@ def flags(activity: Activity) -> list[str]:
             % {"name": attendance.person.name, "n": entry[1], "organiser": organiser}
         )
     return found
+
+
+# --- To-do (待办, read by jifen.inbox) ---------------------------------------------------------
+
+
+def worker_todo(
+    person: Person, now: datetime | None = None
+) -> dict[str, tuple[int, datetime | None]]:
+    """{kind: (count, since when the oldest waits)} in one query whatever the number of
+    activities: ``filings`` — submitted for filing in the regions where the person approves
+    filings (since created; an activity does not record when it was submitted);
+    ``filings_returned`` — sent back by a reviewer in the regions where they organise
+    (since sent back); ``activities_to_close`` — published and ended there (since the end)."""
+    approves = authz.can(person, authz.APPROVE_ACTIVITIES)
+    manages = authz.can(person, authz.MANAGE_ACTIVITIES)
+    if not (approves or manages):
+        return {}
+    now = now or timezone.now()
+    # Sent back for changes (issue 13): the status and its time exist once that step does.
+    returned = getattr(Status, "RETURNED", None)
+    returned_since = "returned_at" if hasattr(Activity, "returned_at") else "created_at"
+    filings = authz.regions_q(person, authz.APPROVE_ACTIVITIES, "region") & Q(
+        status=Status.SUBMITTED
+    )
+    managed = authz.regions_q(person, authz.MANAGE_ACTIVITIES, "region")
+    sent_back = managed & Q(status=returned) if returned else Q(pk__in=[])
+    to_close = managed & Q(status=Status.PUBLISHED, ends_at__lt=now)
+    row = Activity.objects.filter(filings | sent_back | to_close).aggregate(
+        filings_n=Count("pk", filter=filings),
+        filings_at=Min("created_at", filter=filings),
+        returned_n=Count("pk", filter=sent_back),
+        returned_at=Min(returned_since, filter=sent_back),
+        close_n=Count("pk", filter=to_close),
+        close_at=Min("ends_at", filter=to_close),
+    )
+    return {
+        "filings": (row["filings_n"], row["filings_at"]),
+        "filings_returned": (row["returned_n"], row["returned_at"]),
+        "activities_to_close": (row["close_n"], row["close_at"]),
+    }
+
+
+def tomorrow_bounds(today: date | None = None) -> tuple[datetime, datetime]:
+    """Tomorrow in ``JIFEN_TIME_ZONE``, from its midnight to the next."""
+    tomorrow = (today or timezone.localdate()) + timedelta(days=1)
+    starts = timezone.make_aware(datetime.combine(tomorrow, time.min))
+    return starts, timezone.make_aware(datetime.combine(tomorrow + timedelta(days=1), time.min))
+
+
+def tomorrow_of(person: Person, today: date | None = None) -> tuple[int, datetime | None]:
+    """The published activities starting tomorrow that the person has a confirmed place in:
+    (count, the earliest start), in one query."""
+    starts, ends = tomorrow_bounds(today)
+    row = Activity.objects.filter(
+        status=Status.PUBLISHED,
+        starts_at__gte=starts,
+        starts_at__lt=ends,
+        signups__person_id=person.pk,
+        signups__status=SignupStatus.CONFIRMED,
+    ).aggregate(n=Count("pk", distinct=True), at=Min("starts_at"))
+    return row["n"], row["at"]
+
+
+# The steps of an activity's life shown on its page (signups and check-ins have their own).
+LIFE = (
+    "activity.create",
+    "activity.update",
+    "activity.submit",
+    "activity.resubmit",
+    "activity.return",
+    "activity.approve",
+    "activity.cancel",
+    "activity.close",
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    at: datetime
+    who: str
+    action: str
+    name: str
+    changes: str
+
+
+def history(activity: Activity, limit: int = 50) -> list[Step]:
+    """The activity's filing, edits and steps, oldest first, in words (one query)."""
+    events = (
+        AuditEvent.objects.filter(
+            target_type=Activity._meta.label_lower, target_id=activity.pk, action__in=LIFE
+        )
+        .select_related("actor")
+        .order_by("at", "id")[:limit]
+    )
+    return [
+        Step(
+            at=event.at,
+            who=event.actor.name if event.actor else "",
+            action=event.action,
+            name=labels.action_name(event.action),
+            changes=labels.changes_text(event.action, event.before, event.after),
+        )
+        for event in events
+    ]

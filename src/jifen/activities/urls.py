@@ -21,7 +21,9 @@ urlpatterns = [
     path("console/activities/who/", views.who, name="who"),
     path("console/activities/<int:activity_id>/", views.manage, name="manage"),
     path("console/activities/<int:activity_id>/submit/", views.submit, name="submit"),
+    path("console/activities/<int:activity_id>/edit/", views.edit, name="edit"),
     path("console/activities/<int:activity_id>/approve/", views.approve, name="approve"),
+    path("console/activities/<int:activity_id>/return/", views.send_back, name="send_back"),
     path("console/activities/<int:activity_id>/cancel/", views.cancel, name="cancel"),
     path("console/activities/<int:activity_id>/close/", views.close, name="close"),
     path(

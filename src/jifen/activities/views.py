@@ -13,10 +13,11 @@ happened. Buttons only show what the viewer's role allows; the services refuse t
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import segno
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -32,12 +33,21 @@ from jifen.activities.card_pdf import card_pdf
 from jifen.activities.cards import is_volunteer_no, person_from_card
 from jifen.activities.forms import (
     ActivityForm,
+    CommentForm,
     PaperForm,
     ReasonForm,
     SignupForm,
     StatusFilterForm,
 )
-from jifen.activities.models import Activity, Attendance, Method, Signup, SignupStatus, Status
+from jifen.activities.models import (
+    EDITABLE,
+    Activity,
+    Attendance,
+    Method,
+    Signup,
+    SignupStatus,
+    Status,
+)
 from jifen.claims.models import Claim, Source
 from jifen.lib import ical
 from jifen.lib.errors import DomainError, InvalidInput, NotFound
@@ -378,6 +388,9 @@ def console_list(request: HttpRequest) -> HttpResponse:
             region = Region.objects.get(code=form.cleaned_data["region"])
             activities = activities.filter(region__path__startswith=region.path)
             query["region"] = region.code
+    if request.GET.get("ended") == "1":  # the to-do's "activities to close": over, not closed
+        activities = activities.filter(status=Status.PUBLISHED, ends_at__lt=timezone.now())
+        query["ended"] = "1"
     page = paginate(request, activities, per_page=20)
     return render(
         request,
@@ -461,6 +474,127 @@ def create(request: HttpRequest) -> HttpResponse:
     return render(request, "activities/console/form.html", {"form": form})
 
 
+def _may_edit(activity: Activity) -> bool:
+    """Whether the page offers editing; the service decides (``update_activity``)."""
+    return activity.status in EDITABLE and not (
+        activity.status == Status.PUBLISHED and activity.ends_at <= timezone.now()
+    )
+
+
+@console_view
+def edit(request: HttpRequest, activity_id: int) -> HttpResponse:
+    """Staff change an activity: a draft freely, a published one with a notice to those
+    signed up (the page says so)."""
+    actor = person_of(request)
+    activity = _console_one(actor, activity_id)
+    authz.require(actor, authz.MANAGE_ACTIVITIES, activity.region)
+    region = activity.region
+    form = ActivityForm(
+        request.POST or None,
+        initial={
+            "community": region.code,
+            "title": activity.title,
+            "rule_item": str(activity.rule_item_id),
+            "place": activity.place,
+            "starts_at": timezone.localtime(activity.starts_at),
+            "ends_at": timezone.localtime(activity.ends_at),
+            "capacity": activity.capacity,
+            "description": activity.description,
+            "team": str(activity.team_id or ""),
+            "organization": str(activity.organization_id or ""),
+            "tags": activity.tags,
+            "min_age": activity.min_age,
+            "risk_notes": activity.risk_notes,
+            "needs_insurance": activity.needs_insurance,
+        },
+        regions=[(region.code, region.name)],
+        items=_item_choices(region),
+        teams=[(str(t.pk), f"{t.name}（{t.region.name}）") for t in visible_teams(actor)],
+        organizations=[
+            (str(o.pk), f"{o.name}（{o.region.name}）") for o in visible_organizations(actor)
+        ],
+    )
+    # The region stays: another community's residents were not the ones recruited.
+    form.fields["community"].disabled = True
+    # What the activity has stays a choice, even when no longer offered to this actor.
+    for name, value, label in (
+        ("rule_item", activity.rule_item_id, activity.rule_item.code),
+        ("team", activity.team_id, activity.team.name if activity.team else ""),
+        (
+            "organization",
+            activity.organization_id,
+            activity.organization.name if activity.organization else "",
+        ),
+    ):
+        field = cast(forms.ChoiceField, form.fields[name])
+        if value and str(value) not in dict(field.choices):  # type: ignore[arg-type]
+            field.choices = [*field.choices, (str(value), label)]  # type: ignore[misc]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = {
+            name: data[name]
+            for name in (
+                "title",
+                "place",
+                "starts_at",
+                "ends_at",
+                "capacity",
+                "rule_item",
+                "description",
+                "tags",
+                "min_age",
+                "risk_notes",
+                "needs_insurance",
+            )
+        }
+        changes["team"] = (
+            visible_teams(actor).filter(pk=data["team"]).first() if data["team"] else None
+        )
+        changes["organization"] = (
+            visible_organizations(actor).filter(pk=data["organization"]).first()
+            if data["organization"]
+            else None
+        )
+        for name in ("starts_at", "ends_at"):
+            # The form shows minutes: a time left as shown is left as it is.
+            if changes[name] == getattr(activity, name).replace(second=0, microsecond=0):
+                changes.pop(name)
+        if data["team"] and data["team"] == str(activity.team_id):
+            changes["team"] = activity.team
+        if data["organization"] and data["organization"] == str(activity.organization_id):
+            changes["organization"] = activity.organization
+        try:
+            services.update_activity(actor=actor, activity=activity, changes=changes)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The activity is changed; everyone signed up is told.")
+                if activity.status == Status.PUBLISHED
+                else _("The activity is changed."),
+            )
+            return redirect("activities:manage", activity_id=activity.pk)
+    return render(
+        request,
+        "activities/console/edit.html",
+        {"form": form, "activity": activity, "board": selectors.board(activity)},
+    )
+
+
+@console_view
+@require_POST
+def send_back(request: HttpRequest, activity_id: int) -> HttpResponse:
+    return _act(
+        request,
+        activity_id,
+        lambda actor, activity: services.return_activity(
+            actor=actor, activity=activity, comment=request.POST.get("comment", "")
+        ),
+        _("The filing is sent back to staff with your comments."),
+    )
+
+
 @console_view
 def rule_items(request: HttpRequest) -> HttpResponse:
     """The <option>s of the service items serving the community chosen on the form."""
@@ -489,6 +623,9 @@ def manage(request: HttpRequest, activity_id: int) -> HttpResponse:
             "can_approve": authz.can(actor, authz.APPROVE_ACTIVITIES, region),
             "started": timezone.now() >= activity.starts_at,
             "reason_form": ReasonForm(),
+            "comment_form": CommentForm(),
+            "may_edit": _may_edit(activity),
+            "history": selectors.history(activity),
             "signup_form": SignupForm(),
             "flags": selectors.flags(activity),
             "claims_made": selectors.claims_made(activity),

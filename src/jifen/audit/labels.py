@@ -1,0 +1,352 @@
+"""The audit log in words: a name for every action code, a label for every field the
+services record, and values as people read them (statuses by their label, times in the
+local zone, yes and no).
+
+The audit app sits below every domain, so it imports none: a value's label is read
+from the domain's model through Django's app registry when the log is shown, and an
+action or field this table does not know yet is shown by its code rather than lost.
+tests/audit/test_labels.py checks that every action code written in src/jifen has a name.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+# Every action code the services record (``record(action=...)``), by domain.
+ACTIONS: dict[str, str | Promise] = {
+    # Activities
+    "activity.create": _("Activity filed as a draft"),
+    "activity.update": _("Activity edited"),
+    "activity.submit": _("Activity submitted for filing"),
+    "activity.resubmit": _("Activity submitted again"),
+    "activity.return": _("Filing sent back"),
+    "activity.approve": _("Filing approved, activity published"),
+    "activity.cancel": _("Activity cancelled"),
+    "activity.close": _("Activity closed"),
+    "activity.signup": _("Signed up for an activity"),
+    "activity.withdraw": _("Withdrew from an activity"),
+    "activity.promote": _("Moved up from the waiting list"),
+    "activity.checkin": _("Checked in by staff"),
+    "activity.attendance.paper": _("Attendance entered from a paper sheet"),
+    # Claims
+    "claims.claim.create": _("Service declared"),
+    "claims.claim.approve": _("Claim approved"),
+    "claims.claim.reject": _("Claim rejected"),
+    "claims.claim.appeal": _("Claim appealed"),
+    "claims.appeal.uphold": _("Appeal upheld"),
+    "claims.appeal.dismiss": _("Appeal dismissed"),
+    "claims.claim.revoke": _("Claim revoked"),
+    # People, roles, groups
+    "person.register": _("Resident registered"),
+    "person.edit": _("Resident's details edited"),
+    "person.consent": _("Consent to publication given"),
+    "person.password": _("Password changed"),
+    "person.password_reset": _("Password reset by staff"),
+    "role.grant": _("Role given"),
+    "role.revoke": _("Role taken away"),
+    "proxy.add": _("Family proxy recorded"),
+    "proxy.revoke": _("Family proxy ended"),
+    "team.create": _("Volunteer team created"),
+    "team.join": _("Joined a volunteer team"),
+    "team.leave": _("Left a volunteer team"),
+    "organization.create": _("Organisation created"),
+    "organization.join": _("Joined an organisation"),
+    "merchant.create": _("Merchant created"),
+    "region.add": _("Region added"),
+    # Points and rules
+    "points.adjustment.request": _("Points adjustment requested"),
+    "points.adjustment.approve": _("Points adjustment approved"),
+    "points.adjustment.reject": _("Points adjustment rejected"),
+    "rules.item.create": _("Point item created"),
+    "rules.item.change": _("Point item changed"),
+    "rules.item.activate": _("Point item put in use"),
+    "rules.item.retire": _("Point item retired"),
+    "rules.policy.change": _("Bonus and expiry rules changed"),
+    # The points supermarket
+    "shop.item.create": _("Shop item created"),
+    "shop.item.update": _("Shop item changed"),
+    "shop.item.approve": _("Shop item approved"),
+    "shop.item.restock": _("Shop stock changed"),
+    "shop.item.activate": _("Shop item put on sale"),
+    "shop.item.deactivate": _("Shop item taken off sale"),
+    "shop.item.image": _("Shop item's picture changed"),
+    "shop.redeem": _("Points redeemed"),
+    "shop.fulfil": _("Order handed over"),
+    "shop.cancel": _("Order cancelled"),
+    "shop.expire": _("Order expired"),
+    "shop.merchant.settle": _("Merchant settled"),
+    # 公示 and certificates
+    "publicity.draft": _("Monthly announcement drafted"),
+    "publicity.publish": _("Monthly announcement published and sealed"),
+    "publicity.object": _("Objection raised"),
+    "publicity.answer": _("Objection answered"),
+    "publicity.policy": _("Publicity settings changed"),
+    "publicity.certificate.issue": _("Certificate issued"),
+    "publicity.certificate.revoke": _("Certificate revoked"),
+}
+
+# The keys of ``before`` and ``after`` the services record.
+FIELDS: dict[str, str | Promise] = {
+    "title": _("Title"),
+    "description": _("Description"),
+    "place": _("Place"),
+    "starts_at": _("Starts at"),
+    "ends_at": _("Ends at"),
+    "capacity": _("Places"),
+    "item": _("Item"),
+    "rule_item": _("Service item"),
+    "team": _("Volunteer team"),
+    "tags": _("Requirements"),
+    "min_age": _("Minimum age"),
+    "risk_notes": _("Risks and precautions"),
+    "needs_insurance": _("Insurance needed"),
+    "comment": _("Comments"),
+    "status": _("Status"),
+    "claims": _("Claims made"),
+    "auto_checkout": _("Checked out automatically"),
+    "reason": _("Reason"),
+    "volunteer": _("Volunteer number"),
+    "method": _("Recorded by"),
+    "checkin_at": _("Checked in at"),
+    "checkout_at": _("Checked out at"),
+    "note": _("Note"),
+    "organization": _("Organisation"),
+    "version": _("Version"),
+    "quantity": _("Quantity"),
+    "occurred_on": _("Date of service"),
+    "points": _("Points"),
+    "source": _("Source"),
+    "provenance": _("Provenance"),
+    "approvals_needed": _("Approvals needed"),
+    "approvals": _("Approvals"),
+    "needed": _("Approvals needed"),
+    "posted": _("Points posted"),
+    "transfer": _("Transfer"),
+    "reversals": _("Reversals"),
+    "name": _("Name"),
+    "phone": _("Phone"),
+    "volunteer_no": _("Volunteer number"),
+    "community": _("Community"),
+    "household": _("Household"),
+    "is_party_member": _("Party member"),
+    "is_reporting_party_member": _("Party member reporting home"),
+    "employer": _("Employer"),
+    "is_veteran": _("Veteran"),
+    "email": _("Email"),
+    "is_active": _("Active"),
+    "consent_at": _("Consent given at"),
+    "person": _("Person"),
+    "role": _("Role"),
+    "region": _("Region"),
+    "principal": _("Resident"),
+    "agent": _("Proxy"),
+    "relation": _("Relation"),
+    "leader": _("Leader"),
+    "operators": _("Operators"),
+    "amount": _("Amount"),
+    "code": _("Code"),
+    "category": _("Category"),
+    "unit": _("Unit"),
+    "effective_from": _("In force from"),
+    "number": _("Certificate number"),
+    "period": _("Period"),
+    "hours": _("Hours"),
+    "content_hash": _("Content hash"),
+    "star_hours": _("Hours for a star volunteer"),
+    "certificate_issuer": _("Certificate issuer"),
+    "month": _("Month"),
+    "issued": _("Points issued"),
+    "redeemed": _("Points redeemed"),
+    "expired": _("Points expired"),
+    "entries": _("Entries"),
+    "transfers": _("Transfers"),
+    "people": _("People"),
+    "root": _("Hash root"),
+    "seal": _("Seal"),
+    "answer": _("Answer"),
+    "correction": _("Correction"),
+    "level": _("Level"),
+    "parent": _("Parent region"),
+    "kind": _("Kind"),
+    "stock": _("Stock"),
+    "change": _("Change"),
+    "per_person_limit": _("Limit per person"),
+    "limit_period": _("Limit period"),
+    "available_from": _("Available from"),
+    "available_until": _("Available until"),
+    "sponsor": _("Sponsor"),
+    "approved": _("Approved"),
+    "by_proxy": _("By a proxy"),
+    "proof": _("Proof of presence"),
+    "merchant": _("Merchant"),
+    "orders": _("Orders"),
+}
+
+# Fields of settings rows, labelled by the model's own field names: (action, model).
+FIELD_MODELS: dict[str, str] = {
+    "rules.policy.change": "points.CommunityPolicy",
+    "publicity.policy": "publicity.PublicityPolicy",
+}
+
+# Coded values shown by their label: (action prefix, field) -> (model, model field).
+# The longest matching prefix wins.
+VALUE_CHOICES: dict[tuple[str, str], tuple[str, str]] = {
+    ("activity.", "status"): ("activities.Activity", "status"),
+    ("activity.signup", "status"): ("activities.Signup", "status"),
+    ("activity.", "method"): ("activities.Attendance", "method"),
+    ("claims.", "status"): ("claims.Claim", "status"),
+    ("claims.", "source"): ("claims.Claim", "source"),
+    ("claims.", "provenance"): ("claims.Claim", "provenance"),
+    ("role.", "role"): ("people.RoleGrant", "role"),
+    ("region.", "level"): ("regions.Region", "level"),
+    ("rules.", "unit"): ("points.RuleVersion", "unit"),
+    ("shop.item.", "kind"): ("shop.Item", "kind"),
+    ("shop.item.", "limit_period"): ("shop.Item", "limit_period"),
+}
+
+# Values some services write that no model field lists.
+VALUES: dict[str, str | Promise] = {
+    "valid": _("valid"),
+    "revoked": _("revoked"),
+}
+
+LONGEST = 120  # characters of a value shown; the rest is cut
+_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def action_name(code: str) -> str:
+    """The action's name, or its code when this table does not know it yet."""
+    name = ACTIONS.get(code)
+    return str(name) if name is not None else code
+
+
+def action_choices(codes: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(code, name) for a filter's list: the known actions and ``codes`` (those found in
+    the log), by name."""
+    known = {code: action_name(code) for code in (*ACTIONS, *codes)}
+    return sorted(known.items(), key=lambda pair: (pair[1], pair[0]))
+
+
+def _model_field(model: str, name: str) -> Any:
+    try:
+        return apps.get_model(model)._meta.get_field(name)
+    except (LookupError, FieldDoesNotExist):
+        return None
+
+
+def field_label(action: str, key: str) -> str:
+    model = FIELD_MODELS.get(action)
+    if model:
+        field = _model_field(model, key)
+        if field is not None and getattr(field, "verbose_name", None):
+            return str(field.verbose_name)
+    label = FIELDS.get(key)
+    return str(label) if label is not None else key
+
+
+def _choices_for(action: str, key: str) -> dict[str, str]:
+    best: tuple[str, str] | None = None
+    best_length = -1
+    for (prefix, field), source in VALUE_CHOICES.items():
+        if field == key and action.startswith(prefix) and len(prefix) > best_length:
+            best, best_length = source, len(prefix)
+    if best is None:
+        return {}
+    field = _model_field(*best)
+    return {str(value): str(label) for value, label in (field.choices or [])} if field else {}
+
+
+def _list_separator() -> str:
+    # Translators: between the items of a list, e.g. 会使用智能手机、懂急救
+    return gettext(", ")
+
+
+def _separator() -> str:
+    # Translators: between the changes of one event, e.g. 地点：甲 → 乙；名额：20 → 30
+    return gettext("; ")
+
+
+def _pair(label: str, value: str) -> str:
+    return gettext("%(label)s: %(value)s") % {"label": label, "value": value}
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= LONGEST else text[: LONGEST - 1] + "…"
+
+
+def value_text(action: str, key: str, value: Any) -> str:
+    """A recorded value as a person reads it."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, list | tuple):
+        return _cut(_list_separator().join(value_text(action, key, v) for v in value))
+    if isinstance(value, dict):
+        return _cut(
+            _separator().join(
+                _pair(field_label(action, k), value_text(action, k, v)) for k, v in value.items()
+            )
+        )
+    if isinstance(value, str):
+        labels = _choices_for(action, key)
+        if value in labels:
+            return labels[value]
+        if key == "status" and value in VALUES:
+            return str(VALUES[value])
+        if _MOMENT.match(value):
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                return _cut(value)
+            if timezone.is_aware(moment):
+                moment = timezone.localtime(moment)
+            return moment.strftime("%Y-%m-%d %H:%M")
+        return _cut(value)
+    return _cut(str(value))
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str  # the key as recorded
+    label: str
+    before: str | None  # None: the event recorded no value before
+    after: str | None  # None: the event recorded no value after
+
+
+def changes(action: str, before: Any, after: Any) -> list[Change]:
+    """What an event changed, field by field, in the order the service recorded it:
+    a field in both ``before`` and ``after`` reads before → after, one only in ``after``
+    is what was set, one only in ``before`` is what was there."""
+    before = before if isinstance(before, dict) else {}
+    after = after if isinstance(after, dict) else {}
+    keys = list(before) + [k for k in after if k not in before]
+    return [
+        Change(
+            field=key,
+            label=field_label(action, key),
+            before=value_text(action, key, before[key]) if key in before else None,
+            after=value_text(action, key, after[key]) if key in after else None,
+        )
+        for key in keys
+    ]
+
+
+def changes_text(action: str, before: Any, after: Any) -> str:
+    """The changes as one line: ``Place: A → B; Places: 20 → 30``."""
+    parts = []
+    for change in changes(action, before, after):
+        if change.before is not None and change.after is not None:
+            parts.append(_pair(change.label, f"{change.before} → {change.after}"))
+        else:
+            parts.append(_pair(change.label, change.after or change.before or "—"))
+    return _separator().join(parts)
