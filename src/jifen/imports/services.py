@@ -804,7 +804,6 @@ def _post(batch: Batch, actor: Person) -> int:
             accounts[account.person_id] = account  # type: ignore[index]
         for person in Person.objects.filter(pk__in=[i for i in missing if i not in accounts]):
             accounts[person.pk] = ledger.account_for(person)  # refuses: no home community
-    label = str(TransferKind.IMPORTED.label)
 
     def postings() -> Iterable[Posting]:
         for e in sorted(entries, key=lambda e: (accounts[e.person_id].pk, e.pk)):
@@ -816,10 +815,9 @@ def _post(batch: Batch, actor: Person) -> int:
                 key=f"import:{e.pk}",
                 actor=actor,
                 memo=ledger_text(
-                    _("%(item)s × %(quantity)s (%(label)s, import %(batch)s row %(row)s)"),
+                    _("%(item)s × %(quantity)s (imported history, import %(batch)s row %(row)s)"),
                     item=e.rule_version.name,
                     quantity=f"{e.quantity.normalize():f}",
-                    label=label,
                     batch=batch.pk,
                     row=e.row,
                 ),
