@@ -9,6 +9,8 @@ from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from jifen.lib.stored_text import in_reader_language
+
 register = template.Library()
 
 
@@ -29,3 +31,10 @@ def acting_for(name: str, relation: str) -> str:
     if not relation:
         return str(name)
     return _("%(name)s (I am their %(relation)s)") % {"name": name, "relation": relation}
+
+
+@register.filter
+def reader_language(text: str) -> str:
+    """Stored text the code wrote (a ledger memo, a public name such as 志愿者 12) in the
+    reader's language; anything else exactly as stored (``jifen.lib.stored_text``)."""
+    return in_reader_language(str(text or ""))
