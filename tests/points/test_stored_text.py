@@ -15,6 +15,7 @@ from jifen.lib.stored_text import TEMPLATES, in_reader_language
 from jifen.points.ledger import ledger_text
 from jifen.points.models import Transfer
 from jifen.shop import services as shop
+from jifen.shop.models import Redemption
 from tests.conftest import World
 from tests.shop.fixtures import fund
 
@@ -103,3 +104,14 @@ def test_the_statement_page_shows_the_memo_in_english_and_leaves_the_ledger_as_i
     chinese.force_login(world.resident)
     assert stored in html.unescape(chinese.get("/points/").content.decode())
     assert Transfer.objects.get(pk=soap_order.pk).memo == stored
+
+
+def test_an_order_cancelled_by_staff_gives_its_reason_in_the_readers_language(
+    world: World, soap_order: Transfer
+):
+    order = Redemption.objects.get(transfer=soap_order)
+    shop.cancel(actor=world.staff, order=order)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world.resident)
+    page = html.unescape(client.get(f"/shop/orders/{order.pk}/").content.decode())
+    assert f"Order {order.code} cancelled: cancelled by staff" in page
