@@ -191,3 +191,11 @@ def test_a_resident_opens_the_answer_to_their_objection(world, make):
     page = client_of(world.resident).get(line(world.resident, "objections_answered").url)
     assert page.status_code == 200
     assert "已补记" in page.content.decode()
+
+
+def test_staff_open_the_filings_sent_back(world, make):
+    sent_back = make.activity(status=ActivityStatus.RETURNED)
+    make.activity(status=ActivityStatus.SUBMITTED)
+    page = client_of(world.staff).get(line(world.staff, "filings_returned").url).content.decode()
+    assert page.count('<td><a href="/console/activities/') == 1
+    assert f"/console/activities/{sent_back.pk}/" in page

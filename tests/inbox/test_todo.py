@@ -144,13 +144,14 @@ def test_staff_see_activities_to_close(world, make):
     assert todo_for(world.staff)[0].url == "/console/activities/?status=published&ended=1"
 
 
-@pytest.mark.skipif(
-    not hasattr(ActivityStatus, "RETURNED"), reason="filings are sent back once item 4 lands"
-)
 def test_staff_see_filings_sent_back(world, make):
-    make.activity(status=ActivityStatus.RETURNED)
+    sent_back = make.activity(status=ActivityStatus.RETURNED)
+    type(sent_back).objects.filter(pk=sent_back.pk).update(returned_at=ago(days=2))
     assert counts(world.staff) == {"filings_returned": 1}
-    assert todo_for(world.staff)[0].url == "/console/activities/?status=returned"
+    line = todo_for(world.staff)[0]
+    assert line.url == "/console/activities/?status=returned"
+    assert (timezone.now() - line.oldest_at).days == 2
+    assert todo_for(world.other_staff) == []
 
 
 def test_staff_see_people_who_have_not_consented(world, make):

@@ -513,20 +513,17 @@ def worker_todo(
     if not (approves or manages):
         return {}
     now = now or timezone.now()
-    # Sent back for changes (issue 13): the status and its time exist once that step does.
-    returned = getattr(Status, "RETURNED", None)
-    returned_since = "returned_at" if hasattr(Activity, "returned_at") else "created_at"
     filings = authz.regions_q(person, authz.APPROVE_ACTIVITIES, "region") & Q(
         status=Status.SUBMITTED
     )
     managed = authz.regions_q(person, authz.MANAGE_ACTIVITIES, "region")
-    sent_back = managed & Q(status=returned) if returned else Q(pk__in=[])
+    sent_back = managed & Q(status=Status.RETURNED)
     to_close = managed & Q(status=Status.PUBLISHED, ends_at__lt=now)
     row = Activity.objects.filter(filings | sent_back | to_close).aggregate(
         filings_n=Count("pk", filter=filings),
         filings_at=Min("created_at", filter=filings),
         returned_n=Count("pk", filter=sent_back),
-        returned_at=Min(returned_since, filter=sent_back),
+        returned_at=Min("returned_at", filter=sent_back),
         close_n=Count("pk", filter=to_close),
         close_at=Min("ends_at", filter=to_close),
     )

@@ -44,7 +44,7 @@ KINDS: dict[str, tuple[str, Promise]] = {
     "filings_returned": (WORK, _("Filings sent back")),
     "activities_to_close": (WORK, _("Activities to close")),
     "unconsented": (WORK, _("People who have not agreed to publication")),
-    "take_points": (MERCHANT, _("Take points")),
+    "take_points": (MERCHANT, _("Take points at the counter")),
     "merchant_pickups": (MERCHANT, _("Orders to hand over at my shop")),
     "orders_ready": (HOME, _("Orders ready for pickup")),
     "claims_decided": (HOME, _("Claims decided")),
