@@ -309,7 +309,8 @@ def test_staff_set_the_star_levels_and_the_issuer_reviewers_do_not(world, as_per
     assert "50,150,300" in page
 
 
-def test_the_announcements_qr_code_opens_its_public_page(world, monkeypatch) -> None:
+def test_the_announcements_qr_code_opens_its_verify_page(world, monkeypatch) -> None:
+    """The paper 公示's QR leads to what a person holding it can check (issue 13)."""
     from django.urls import NoReverseMatch, reverse
 
     from jifen.publicity import pdf
@@ -322,7 +323,7 @@ def test_the_announcements_qr_code_opens_its_public_page(world, monkeypatch) -> 
     announcement = published_month(world, world.wenchang, [world.resident])
     Client().get(f"/documents/announcements/{announcement.pk}.pdf")
     try:
-        page = reverse("publicity:public_announcement", args=[announcement.pk])
+        page = reverse("publicity:verify_announcement", args=[announcement.pk])
     except NoReverseMatch:  # the public pages are not installed
         page = f"/api/v1/public/announcements/{announcement.pk}"
     assert drawn == [f"http://testserver{page}"]
