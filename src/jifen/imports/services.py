@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -828,14 +828,13 @@ def _post(batch: Batch, actor: Person) -> int:
             )
 
     posted = post_many(postings())
-    ids = dict(
-        Transfer.objects.filter(
-            source_type="import", source_id__in=[e.pk for e in entries]
-        ).values_list("source_id", "pk")
+    # Each entry points at its transfer: one UPDATE over the (source_type, source_id)
+    # index, not one per entry.
+    Entry.objects.filter(batch=batch).update(
+        transfer_id=Subquery(
+            Transfer.objects.filter(source_type="import", source_id=OuterRef("pk")).values("pk")[:1]
+        )
     )
-    for e in entries:
-        e.transfer_id = ids.get(e.pk)
-    Entry.objects.bulk_update(entries, ["transfer"], batch_size=1000)
     return posted
 
 
