@@ -51,3 +51,22 @@ def test_a_reviewer_next_door_gets_nothing(world, make, api, jinyue_reviewer):
 def test_the_openapi_document_names_the_route(api):
     schema = api().get("/openapi.json").json_body
     assert "/api/v1/me/todo" in schema["paths"]
+
+
+def test_the_claims_api_lists_what_each_line_counts(world, make, api):
+    make.claim()
+    cross = make.claim(needed=2)
+    make.approve(cross, world.county_admin)
+    appealed = make.claim(status=ClaimStatus.REJECTED, decided=ago(days=1))
+    make.appeal(appealed)
+    client = api(world.reviewer)
+    todo = {i["kind"]: i["count"] for i in client.get("/me/todo").json_body["items"]}
+    for kind, stage in (
+        ("claims_to_review", "first"),
+        ("cross_checks", "cross"),
+        ("appeals", "appeals"),
+    ):
+        body = client.get(f"/claims?stage={stage}").json_body
+        assert body["count"] == todo[kind] == 1
+    assert client.get("/claims?stage=appeals").json_body["items"][0]["id"] == appealed.pk
+    assert_error(client.get("/claims?stage=all"), 400, "invalid_input")

@@ -199,3 +199,27 @@ def test_staff_open_the_filings_sent_back(world, make):
     page = client_of(world.staff).get(line(world.staff, "filings_returned").url).content.decode()
     assert page.count('<td><a href="/console/activities/') == 1
     assert f"/console/activities/{sent_back.pk}/" in page
+
+
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [
+        ("reviewer", "/console/claims/?stage=everything"),
+        ("reviewer", "/console/claims/?stage=appeals&status=nonsense"),
+        ("resident", "/claims/?recent=forever"),
+        ("staff", "/console/people/?consent=maybe"),
+        ("staff", "/console/shop/orders/?status=reserved&expiring=yes"),
+        ("staff", "/console/activities/?ended=%00"),
+        ("staff", "/console/announcements/?objections=closed"),
+    ],
+)
+def test_odd_filters_answer_a_page_never_an_error(world, make, who, url):
+    make.claim()
+    response = client_of(getattr(world, who)).get(url)
+    assert response.status_code in (200, 400)
+
+
+def test_staff_see_no_review_stage_of_their_own(world, make):
+    make.claim()
+    page = client_of(world.staff).get("/console/claims/?stage=first").content.decode()
+    assert page.count('class="select-cell"') == 0

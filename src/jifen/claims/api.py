@@ -264,6 +264,12 @@ class QueueFilters(Schema):
     provenance: str = Field("", max_length=16, description="on_site or declared")
     person: int | None = Field(None, ge=1, le=MAX_ID)
     older_than_days: int | None = Field(None, ge=0, le=36500)
+    stage: str = Field(
+        "",
+        max_length=16,
+        description="first, cross or appeals: what waits for the caller as a reviewer "
+        "(the to-do's lines, GET /me/todo); any status",
+    )
 
 
 class MyFilters(Schema):
@@ -285,6 +291,7 @@ def list_claims(request: HttpRequest, filters: Query[QueueFilters]) -> _Page:
         provenance=_choice(filters.provenance, list(Provenance.values), "provenance"),
         older_than_days=filters.older_than_days,
         person=filters.person,
+        stage=_choice(filters.stage, ["first", "cross", "appeals"], "stage"),
     )
     return _Page(claims)
 
