@@ -27,8 +27,8 @@ class Notice(models.Model):
         "regions.Region", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=KIND_LENGTH, blank=True)
-    title = models.CharField(_("title"), max_length=TITLE_LENGTH)
-    body = models.TextField(_("text"), max_length=BODY_LENGTH, blank=True)
+    title = models.CharField(_("notice title"), max_length=TITLE_LENGTH)
+    body = models.TextField(_("notice text"), max_length=BODY_LENGTH, blank=True)
     url = models.CharField(_("link"), max_length=URL_LENGTH, blank=True)
     created_at = models.DateTimeField(_("sent at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)

@@ -25,8 +25,8 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("kind", models.CharField(blank=True, max_length=32, verbose_name="kind")),
-                ("title", models.CharField(max_length=200, verbose_name="title")),
-                ("body", models.TextField(blank=True, max_length=2000, verbose_name="text")),
+                ("title", models.CharField(max_length=200, verbose_name="notice title")),
+                ("body", models.TextField(blank=True, max_length=2000, verbose_name="notice text")),
                 ("url", models.CharField(blank=True, max_length=300, verbose_name="link")),
                 (
                     "created_at",
