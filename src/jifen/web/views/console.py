@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jifen.audit.selectors import audit_events
@@ -100,6 +101,13 @@ def people_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"page": page, "q": query})
 
 
+PHONE_TAKEN_FOR_STAFF = gettext_lazy(
+    "Someone is already registered with this mobile number. Search the people list for "
+    "it before registering again: the person may be on the list already, or registered in "
+    "another community."
+)
+
+
 @console_view
 def person_create(request: HttpRequest) -> HttpResponse:
     actor = person_of(request)
@@ -131,7 +139,12 @@ def person_create(request: HttpRequest) -> HttpResponse:
                 email=data["email"],
             )
         except DomainError as exc:
-            add_domain_error(form, exc)
+            if exc.code == "phone_taken":
+                # The service speaks to a resident registering themself ("log in
+                # instead"); staff registering someone need to find that person.
+                form.add_error("phone", PHONE_TAKEN_FOR_STAFF)
+            else:
+                add_domain_error(form, exc)
         else:
             messages.success(
                 request,
