@@ -22,9 +22,9 @@ from jifen.points.models import Transfer
 from jifen.publicity import seal, selectors
 from jifen.publicity.models import Announcement
 
-# The sealed months checked at once, newest first: two years of a community's 公示. Each
-# month rebuilds its tree from the leaves stored at sealing (docs/performance.md).
-MONTHS_CHECKED = 24
+# The sealed months checked at once, newest first: a year of a community's 公示, as many as
+# the verify page lists. Each month rebuilds its tree from the leaves stored at sealing.
+MONTHS_CHECKED = 12
 
 
 @dataclass(frozen=True)
