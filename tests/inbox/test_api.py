@@ -29,7 +29,7 @@ def test_a_reviewer_gets_each_line_with_its_count_age_and_link(world, make, api)
     items = response.json_body["items"]
     assert [(i["kind"], i["count"], i["url"]) for i in items] == [
         ("claims_to_review", 2, "/console/claims/?stage=first"),
-        ("orders_ready", 1, "/shop/orders/"),
+        ("orders_ready", 1, "/shop/orders/?status=reserved"),
     ]
     assert set(items[0]) >= {"kind", "count", "oldest_at", "url"}
     waited = ago() - parse_datetime(items[0]["oldest_at"])

@@ -52,11 +52,11 @@ def test_the_resident_home_shows_their_lines_not_the_works(world, make):
     make.order(world.reviewer)
     make.claim()
     page = client_of(world.reviewer).get("/").content.decode()
-    assert 'href="/shop/orders/"' in page
+    assert 'href="/shop/orders/?status=reserved"' in page
     assert "stage=first" not in page
     console = client_of(world.reviewer).get("/console/").content.decode()
     assert "stage=first" in console
-    assert 'href="/shop/orders/"' not in console
+    assert 'href="/shop/orders/?status=reserved"' not in console
 
 
 def test_a_merchant_operators_home_leads_with_taking_points(world, make, shopkeeper):
@@ -223,3 +223,12 @@ def test_staff_see_no_review_stage_of_their_own(world, make):
     make.claim()
     page = client_of(world.staff).get("/console/claims/?stage=first").content.decode()
     assert page.count('class="select-cell"') == 0
+
+
+def test_a_resident_opens_their_orders_ready_for_pickup(world, make):
+    ready = make.order()
+    done = make.order(status="fulfilled")
+    page = client_of(world.resident).get(line(world.resident, "orders_ready").url).content.decode()
+    assert f'href="/shop/orders/{ready.pk}/"' in page
+    assert ready.code in page
+    assert f'href="/shop/orders/{done.pk}/"' not in page

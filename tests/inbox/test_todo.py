@@ -206,7 +206,7 @@ def test_a_resident_sees_orders_ready_for_pickup(world, make):
     make.order(status=OrderStatus.FULFILLED)
     make.order(world.neighbour)
     assert counts(world.resident) == {"orders_ready": 1}
-    assert todo_for(world.resident)[0].url == "/shop/orders/"
+    assert todo_for(world.resident)[0].url == "/shop/orders/?status=reserved"
 
 
 def test_a_resident_sees_claims_decided_in_the_last_seven_days(world, make):

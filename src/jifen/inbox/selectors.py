@@ -143,7 +143,7 @@ def _merchant(person: Person) -> list[Item]:
 def _home(person: Person, now: datetime) -> list[Item]:
     items: list[Item] = []
     count, at = shop.ready_for(person)
-    items.append(Item("orders_ready", count, at, _url("shop:orders")))
+    items.append(Item("orders_ready", count, at, _url("shop:orders", status="reserved")))
     mine = claims.claimant_todo(person, now)
     count, at = mine["decided"]
     items.append(Item("claims_decided", count, at, _url("claims:mine", recent="decided")))

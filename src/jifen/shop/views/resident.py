@@ -11,6 +11,7 @@ a courtesy to the reader: the services refuse whatever is not allowed.
 import io
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -201,7 +202,13 @@ def orders(request: HttpRequest) -> HttpResponse:
     """My orders, newest first; a family proxy also sees each person they act for."""
     holders = _holders(person_of(request))
     holder = _chosen(holders, request.GET.get("for", ""))
-    page = paginate(request, selectors.orders_of(holder.person), per_page=10)
+    found = selectors.orders_of(holder.person)
+    query = {"for": holder.key} if holder.proxy else {}
+    ready = request.GET.get("status") == OrderStatus.RESERVED  # the to-do's line
+    if ready:
+        found = found.filter(status=OrderStatus.RESERVED)
+        query["status"] = OrderStatus.RESERVED
+    page = paginate(request, found, per_page=10)
     return render(
         request,
         "shop/resident/orders.html",
@@ -209,7 +216,8 @@ def orders(request: HttpRequest) -> HttpResponse:
             "page": page,
             "holder": holder,
             "holders": holders if len(holders) > 1 else [],
-            "query": f"for={holder.key}" if holder.proxy else "",
+            "query": urlencode(query),
+            "ready": ready,
         },
     )
 
