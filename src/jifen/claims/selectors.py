@@ -400,8 +400,13 @@ def reviewer_todo(viewer: Person) -> dict[str, tuple[int, datetime | None]]:
     from its filing."""
     if not authz.can(viewer, authz.REVIEW_CLAIMS):
         return {}
+    # Only pending claims and those with an open appeal are looked at (the status index
+    # finds the first; open appeals are few), never the whole history of the region.
+    open_appeals = Appeal.objects.filter(status=AppealStatus.OPEN).values("claim_id")
     claims = Claim.objects.filter(
-        authz.regions_q(viewer, authz.REVIEW_CLAIMS, "community"), _not_own_q(viewer)
+        authz.regions_q(viewer, authz.REVIEW_CLAIMS, "community"),
+        _not_own_q(viewer),
+        Q(status=Status.PENDING) | Q(pk__in=open_appeals),
     ).annotate(
         approved=Exists(Review.objects.filter(claim=OuterRef("pk"), decision=Decision.APPROVE)),
         mine=Exists(Review.objects.filter(claim=OuterRef("pk"), reviewer_id=viewer.pk)),
