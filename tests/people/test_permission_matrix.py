@@ -32,7 +32,8 @@ EXPECTED: dict[str, set[str]] = {
     "group.manage": {ADMIN, STAFF},
     "role.grant": {ADMIN},
     "region.add": {ADMIN},
-    "audit.view": {ADMIN},
+    # Staff read the log of their own communities (issue 13).
+    "audit.view": {ADMIN, STAFF},
     # The ledger's actions (CONTRACT.md: rules and adjustments are staff's, the ledger is
     # read by staff and reviewers).
     "rules.manage": {ADMIN, STAFF},

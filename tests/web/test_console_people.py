@@ -28,7 +28,11 @@ def test_the_dashboard_counts_the_people_in_the_staffs_reach(world, as_person):
     # 文昌: staff, reviewer, merchant and resident live there.
     assert response.context["people_count"] == 4
     assert response.context["unconsented_count"] == 0
-    assert "recent_events" not in response.context
+    # Staff read the audit log of their own communities (issue 13), none of next door's.
+    assert all(
+        e.region is not None and e.region.code.startswith(world.wenchang.code)
+        for e in response.context["recent_events"]
+    )
     admin = as_person(world.county_admin).get("/console/")
     assert admin.context["people_count"] == Person.objects.count()
     assert len(admin.context["recent_events"]) == 8

@@ -49,6 +49,7 @@ ACTIONS: dict[str, str | Promise] = {
     "person.register": _("Resident registered"),
     "person.edit": _("Resident's details edited"),
     "person.consent": _("Consent to publication given"),
+    "person.consent_withdraw": _("Consent to publication withdrawn"),
     "person.password": _("Password changed"),
     "person.password_reset": _("Password reset by staff"),
     "role.grant": _("Role given"),
@@ -84,6 +85,11 @@ ACTIONS: dict[str, str | Promise] = {
     "shop.cancel": _("Order cancelled"),
     "shop.expire": _("Order expired"),
     "shop.merchant.settle": _("Merchant settled"),
+    # Paper history imported from Excel
+    "imports.people": _("Residents imported from Excel"),
+    "imports.history": _("Service history imported from Excel"),
+    "imports.approve": _("Imported points approved"),
+    "imports.reject": _("Imported points rejected"),
     # 公示 and certificates
     "publicity.draft": _("Monthly announcement drafted"),
     "publicity.publish": _("Monthly announcement published and sealed"),
@@ -189,6 +195,9 @@ FIELDS: dict[str, str | Promise] = {
     "proof": _("Proof of presence"),
     "merchant": _("Merchant"),
     "orders": _("Orders"),
+    "rows": _("Rows"),
+    "created": _("Created"),
+    "skipped": _("Skipped"),
 }
 
 # Fields of settings rows, labelled by the model's own field names: (action, model).

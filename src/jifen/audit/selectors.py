@@ -1,3 +1,7 @@
+"""Reads of the audit log, scoped in one place: admins read the events of their regions
+(a top-level admin also those that carry no region), staff those of their own
+communities; anyone else is refused, and staff next door see nothing of yours."""
+
 from datetime import date
 
 from django.db.models import Q, QuerySet
@@ -5,6 +9,7 @@ from django.db.models import Q, QuerySet
 from jifen.audit.models import AuditEvent
 from jifen.people import authz
 from jifen.people.models import Person
+from jifen.regions.models import Level, Region
 
 
 def audit_events(
@@ -16,7 +21,10 @@ def audit_events(
     since: date | None = None,
     until: date | None = None,
 ) -> QuerySet[AuditEvent]:
-    """Events in the regions where ``viewer`` is an admin, newest first."""
+    """Events in the regions where ``viewer`` may read the log, newest first.
+
+    ``action``: one code (``shop.fulfil``), or a domain ending in a dot (``shop.``);
+    ``actor_query``: a name or volunteer number, of who acted or for whom they acted."""
     authz.require(viewer, authz.VIEW_AUDIT_LOG)
     events = AuditEvent.objects.select_related("actor", "on_behalf_of", "region")
     reach = authz.regions_q(viewer, authz.VIEW_AUDIT_LOG, "region")
@@ -25,10 +33,18 @@ def audit_events(
         reach |= Q(region__isnull=True)
     events = events.filter(reach)
     if action:
-        events = events.filter(action__startswith=action)
+        # A domain ending in a dot takes its every action; a code only itself
+        # (``person.password`` is not ``person.password_reset``).
+        if action.endswith("."):
+            events = events.filter(action__startswith=action)
+        else:
+            events = events.filter(action=action)
     if actor_query:
         events = events.filter(
-            Q(actor__name__contains=actor_query) | Q(actor__volunteer_no=actor_query)
+            Q(actor__name__contains=actor_query)
+            | Q(actor__volunteer_no=actor_query)
+            | Q(on_behalf_of__name__contains=actor_query)
+            | Q(on_behalf_of__volunteer_no=actor_query)
         )
     if region_code:
         events = events.filter(region__path__contains=f"/{region_code}/")
@@ -37,3 +53,11 @@ def audit_events(
     if until:
         events = events.filter(at__date__lte=until)
     return events
+
+
+def audit_regions(viewer: Person) -> QuerySet[Region]:
+    """The regions whose log the viewer reads, in tree order (the filter's choices)."""
+    return Region.objects.filter(
+        authz.regions_q(viewer, authz.VIEW_AUDIT_LOG),
+        level__in=[Level.COUNTY, Level.TOWN, Level.COMMUNITY],
+    ).order_by("path")

@@ -43,7 +43,8 @@ MANAGE_PROXIES = _action("proxy.manage", [A, S], _("record a family proxy"))
 MANAGE_GROUPS = _action("group.manage", [A, S], _("manage teams, organisations and merchants"))
 GRANT_ROLE = _action("role.grant", [A], _("give or take a role"))
 ADD_REGION = _action("region.add", [A], _("add a region"))
-VIEW_AUDIT_LOG = _action("audit.view", [A], _("read the audit log"))
+# Staff read the log of their own communities (issue 13); admins of theirs.
+VIEW_AUDIT_LOG = _action("audit.view", [A, S], _("read the audit log"))
 
 MANAGE_RULES = _action("rules.manage", [A, S], _("change point items and bonus rules"))
 ADJUST_POINTS = _action("points.adjust", [A, S], _("adjust a resident's points"))

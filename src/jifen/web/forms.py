@@ -58,12 +58,18 @@ class RegisterForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
+    # Optional (CONTRACT.md: consent never blocks earning or spending): without it public
+    # pages show the volunteer as 志愿者 and their number. It can be changed at any time.
     agree = forms.BooleanField(
         label=_(
             "I agree that the monthly public notice shows my masked name "
             "(e.g. 王*梅) with my points."
         ),
-        required=True,
+        required=False,
+        help_text=_(
+            "Optional. Without it, public notices show you only as “volunteer” with your "
+            "number. You can change this at any time on your points page."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -216,10 +222,24 @@ class RegionForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.CharField(label=_("Action"), max_length=64, required=False)
+    """The audit log's filters: an action and a region chosen from lists, a person typed."""
+
+    action = forms.ChoiceField(label=_("Action"), choices=(), required=False)
+    region = forms.ChoiceField(label=_("Region"), choices=(), required=False)
     actor = forms.CharField(
-        label=_("Actor (name or volunteer number)"), max_length=50, required=False
+        label=_("Person (name or volunteer number)"), max_length=50, required=False
     )
-    region = forms.CharField(label=_("Region code"), max_length=32, required=False)
     since = forms.DateField(label=_("From"), required=False, widget=DateInput())
     until = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def __init__(
+        self,
+        *args: Any,
+        actions: list[tuple[str, str]],
+        regions: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        every = [("", _("All"))]
+        self.fields["action"].choices = every + actions  # type: ignore[attr-defined]
+        self.fields["region"].choices = every + regions  # type: ignore[attr-defined]

@@ -13,7 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from jifen.audit.selectors import audit_events
+from jifen.audit import labels as audit_labels
+from jifen.audit.selectors import audit_events, audit_regions
+from jifen.inbox.pages import lines_for
+from jifen.inbox.selectors import MERCHANT, WORK
 from jifen.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from jifen.lib.pagination import paginate
 from jifen.people import authz, selectors, services
@@ -76,7 +79,10 @@ def _region_choices(
 @console_view
 def dashboard(request: HttpRequest) -> HttpResponse:
     actor = person_of(request)
-    context: dict[str, Any] = {"grants": selectors.grants_of(actor)}
+    context: dict[str, Any] = {
+        "grants": selectors.grants_of(actor),
+        "todo": lines_for(actor, (WORK, MERCHANT)),
+    }
     if authz.can(actor, authz.VIEW_PERSON):
         people = selectors.visible_people(actor)
         context["people_count"] = people.count()
@@ -96,9 +102,17 @@ def people_list(request: HttpRequest) -> HttpResponse:
     actor = person_of(request)
     authz.require(actor, authz.VIEW_PERSON)
     query = request.GET.get("q", "")
-    page = paginate(request, selectors.search_people(actor, query))
+    people = selectors.search_people(actor, query)
+    unconsented = request.GET.get("consent") == "no"  # the to-do's line
+    if unconsented:
+        people = people.filter(pk__in=selectors.unconsented(actor).values("pk"))
+    page = paginate(request, people)
     template = "console/partials/people_rows.html" if request.htmx else "console/people.html"  # type: ignore[attr-defined]
-    return render(request, template, {"page": page, "q": query})
+    return render(
+        request,
+        template,
+        {"page": page, "q": query, "unconsented": unconsented},
+    )
 
 
 PHONE_TAKEN_FOR_STAFF = gettext_lazy(
@@ -427,8 +441,15 @@ def regions(request: HttpRequest) -> HttpResponse:
 
 @console_view
 def audit_log(request: HttpRequest) -> HttpResponse:
+    """Who changed what, in words: admins read their regions', staff their communities'."""
     actor = person_of(request)
-    form = AuditFilterForm(request.GET or None)
+    authz.require(actor, authz.VIEW_AUDIT_LOG)
+    regions = audit_regions(actor)
+    form = AuditFilterForm(
+        request.GET or None,
+        actions=audit_labels.action_choices(),
+        regions=[(r.code, f"{'　' * (r.path.count('/') - 2)}{r.name}") for r in regions],
+    )
     filters: dict[str, Any] = {}
     if form.is_valid():
         data = form.cleaned_data
