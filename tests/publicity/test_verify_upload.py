@@ -218,3 +218,14 @@ def test_rankings_lead_to_ones_own_community_or_to_the_choice(world, as_person):
     assert anonymous.status_code == 302 and anonymous["Location"] == "/public/?for=rankings"
     page = page_of(Client().get(anonymous["Location"]))
     assert 'data-hint="rankings"' in page
+
+
+def test_from_a_public_announcement_someone_not_logged_in_reaches_its_verify_page(
+    published, drafted
+):
+    response = Client().get(f"/verify/?announcement={published.pk}")
+    assert response.status_code == 302
+    assert response["Location"] == f"/verify/announcements/{published.pk}/"
+    for raw in ("99999999", "9" * 30, "abc"):  # no such month: a login, as before
+        response = Client().get(f"/verify/?announcement={raw}")
+        assert response.status_code == 302 and "/login/" in response["Location"], raw

@@ -22,7 +22,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -112,6 +112,12 @@ def verify(request: HttpRequest) -> HttpResponse:
         file_form, form, document = _checked_form(request)
     elif raw_id:
         if not request.user.is_authenticated:
+            # From a public 公示 page: what anyone can check of that month, with a way to
+            # log in for one's own entries. Anything else asks for a login, as before.
+            readable = raw_id.isdigit() and len(raw_id) <= 18
+            found = selectors.published().filter(pk=int(raw_id)).first() if readable else None
+            if found is not None:
+                return redirect("publicity:verify_announcement", found.pk)
             return redirect_to_login(request.get_full_path())
         try:
             announcement = _announcement(raw_id)
