@@ -108,3 +108,14 @@ def test_the_template_filters_render_an_event(db):
             "{% for c in event|changes %}{{ c.label }}={{ c.before }}>{{ c.after }}{% endfor %}"
         ).render(Context({"event": event}))
     assert html == "Filing approved, activity published|Status=submitted for filing>published"
+
+
+def test_region_codes_read_by_name_when_the_page_knows_them(world):
+    from jifen.audit.selectors import region_names
+
+    event = AuditEvent.objects.filter(action="region.add", region=world.compound).get()
+    names = region_names([event])
+    assert names[world.wenchang.code] == world.wenchang.name
+    rows = {r.field: r.after for r in labels.changes(event.action, None, event.after, names)}
+    assert rows["parent"] == world.wenchang.name
+    assert rows["code"] == world.compound.code  # a code that is the point stays a code

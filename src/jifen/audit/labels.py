@@ -228,6 +228,9 @@ VALUES: dict[str, str | Promise] = {
     "revoked": _("revoked"),
 }
 
+# Keys whose value is a region's code: shown by the region's name when the page knows it.
+REGION_KEYS = ("community", "region", "parent")
+
 LONGEST = 120  # characters of a value shown; the rest is cut
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
@@ -292,10 +295,12 @@ def _cut(text: str) -> str:
     return text if len(text) <= LONGEST else text[: LONGEST - 1] + "…"
 
 
-def value_text(action: str, key: str, value: Any) -> str:
-    """A recorded value as a person reads it."""
+def value_text(action: str, key: str, value: Any, names: dict[str, str] | None = None) -> str:
+    """A recorded value as a person reads it; ``names``: regions' names by code."""
     if value is None or value == "" or value == []:
         return "—"
+    if names and key in REGION_KEYS and isinstance(value, str) and value in names:
+        return names[value]
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     if isinstance(value, list | tuple):
@@ -332,7 +337,20 @@ class Change:
     after: str | None  # None: the event recorded no value after
 
 
-def changes(action: str, before: Any, after: Any) -> list[Change]:
+def region_codes(before: Any, after: Any) -> set[str]:
+    """The region codes an event's values hold (to read their names in one query)."""
+    return {
+        value
+        for values in (before, after)
+        if isinstance(values, dict)
+        for key, value in values.items()
+        if key in REGION_KEYS and isinstance(value, str)
+    }
+
+
+def changes(
+    action: str, before: Any, after: Any, names: dict[str, str] | None = None
+) -> list[Change]:
     """What an event changed, field by field, in the order the service recorded it:
     a field in both ``before`` and ``after`` reads before → after, one only in ``after``
     is what was set, one only in ``before`` is what was there."""
@@ -343,8 +361,8 @@ def changes(action: str, before: Any, after: Any) -> list[Change]:
         Change(
             field=key,
             label=field_label(action, key),
-            before=value_text(action, key, before[key]) if key in before else None,
-            after=value_text(action, key, after[key]) if key in after else None,
+            before=value_text(action, key, before[key], names) if key in before else None,
+            after=value_text(action, key, after[key], names) if key in after else None,
         )
         for key in keys
     ]

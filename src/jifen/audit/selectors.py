@@ -2,10 +2,12 @@
 (a top-level admin also those that carry no region), staff those of their own
 communities; anyone else is refused, and staff next door see nothing of yours."""
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.db.models import Q, QuerySet
 
+from jifen.audit import labels
 from jifen.audit.models import AuditEvent
 from jifen.people import authz
 from jifen.people.models import Person
@@ -61,3 +63,13 @@ def audit_regions(viewer: Person) -> QuerySet[Region]:
         authz.regions_q(viewer, authz.VIEW_AUDIT_LOG),
         level__in=[Level.COUNTY, Level.TOWN, Level.COMMUNITY],
     ).order_by("path")
+
+
+def region_names(events: Iterable[AuditEvent]) -> dict[str, str]:
+    """{code: name} of the regions the events' values name, in one query."""
+    codes: set[str] = set()
+    for event in events:
+        codes |= labels.region_codes(event.before, event.after)
+    if not codes:
+        return {}
+    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))

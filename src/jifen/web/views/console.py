@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jifen.audit import labels as audit_labels
-from jifen.audit.selectors import audit_events, audit_regions
+from jifen.audit.selectors import audit_events, audit_regions, region_names
 from jifen.inbox.pages import lines_for
 from jifen.inbox.selectors import MERCHANT, WORK
 from jifen.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -464,5 +464,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request, "console/audit.html", {"form": form, "page": page, "query": query.urlencode()}
+        request,
+        "console/audit.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "region_names": region_names(page),
+        },
     )
