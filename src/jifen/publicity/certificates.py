@@ -1,8 +1,9 @@
 """志愿服务记录证明: a volunteer's certificate of service, issued by the community's staff.
 
 What it certifies is the volunteer's approved service in a period (claims approved by
-the review group, by service date; organisation points are the organisation's): the
-hours of items counted by the hour, and every service grouped by item. It is copied
+the review group, by service date; organisation points are the organisation's): its
+verified service hours (``activities.hours.verified_hours``, the count the annual
+selection reads too), and every service grouped by item with its times and hours. It is copied
 into the certificate when issued, with the person's name, masked ID number and volunteer
 number, the issuing organisation (the community's name, or the text set for it), and
 the responsible person and handler whom staff name. The record never changes: its
@@ -21,17 +22,18 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jifen.activities.hours import verified_claims, verified_hours
 from jifen.audit.services import record
 from jifen.lib.errors import Conflict, InvalidInput, NotFound
 from jifen.people import authz
 from jifen.people.models import Person
-from jifen.points.models import RuleVersion, Unit
+from jifen.points.models import RuleVersion
 from jifen.publicity.models import Certificate
-from jifen.publicity.selection import ZERO, hours_text, setting, verified_claims
+from jifen.publicity.selection import ZERO, hours_text, setting
 from jifen.regions.models import Level, Region
 
 VERSION = "jifen-certificate-v1"
@@ -55,19 +57,19 @@ def service_in(person: Person, start: date, end: date) -> tuple[Decimal, list[di
     """The person's approved service dated in the period: the verified hours, and each
     item served (by its name in the latest version served) with times and hours, the
     item with most hours first."""
+    claims = verified_claims().filter(person=person, occurred_on__gte=start, occurred_on__lte=end)
     rows = (
-        verified_claims()
-        .filter(person=person, occurred_on__gte=start, occurred_on__lte=end)
-        .values_list("rule_version__item", "rule_version__unit")
-        .annotate(times=Count("pk"), quantity=Sum("quantity"), latest=Max("rule_version"))
+        claims.values_list("rule_version__item")
+        .annotate(times=Count("pk"), latest=Max("rule_version"))
+        .order_by()
     )
+    hours = verified_hours(claims, "rule_version__item")
     items: dict[int, dict[str, Any]] = defaultdict(lambda: {"times": 0, "hours": None})
     latest: dict[int, int] = {}
-    for item_id, unit, times, quantity, version_id in rows:
+    for item_id, times, version_id in rows:
         entry = items[item_id]
         entry["times"] += times
-        if unit == Unit.HOUR:
-            entry["hours"] = (entry["hours"] or ZERO) + (quantity or ZERO)
+        entry["hours"] = hours.get((item_id,))
         latest[item_id] = max(latest.get(item_id, 0), version_id)
     names = dict(RuleVersion.objects.filter(pk__in=latest.values()).values_list("pk", "name"))
     services = [

@@ -1,9 +1,10 @@
 """一年一评选: a community's year in figures, for its annual selection.
 
-- Verified service hours are the hours of approved claims on items counted by the hour
-  (``unit = hour``; a claim's quantity is its hours, corrected by an upheld appeal; a
-  revoked claim no longer counts), by service date. Organisation points are the
-  organisation's, not a member's service, and do not count.
+- Verified service hours are ``activities.hours.verified_hours``, the one count that
+  certificates read too: approved claims on items counted by the hour (a claim's quantity,
+  corrected by an upheld appeal), and the hours served at an activity whose item is
+  counted by the time; a revoked claim no longer counts; by service date. Organisation
+  points are the organisation's, not a member's service, and do not count.
 - Star level (星级志愿者) by cumulative verified hours up to the year's end, against the
   thresholds of the community (``PublicityPolicy``, then the region above, then
   ``DEFAULT_STAR_HOURS``, the national practice: 1★ 100 h … 5★ 1500 h).
@@ -28,7 +29,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -37,15 +38,14 @@ from django.utils.translation import gettext_lazy, pgettext
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from jifen.activities.hours import verified_claims, verified_hours
 from jifen.audit.services import record
-from jifen.claims.models import Claim
 from jifen.claims.models import Source as ClaimSource
-from jifen.claims.models import Status as ClaimStatus
 from jifen.lib.errors import InvalidInput
 from jifen.lib.xlsx import SafeWorkbook, append_row, first_sheet, new_workbook, workbook_bytes
 from jifen.people import authz
 from jifen.people.models import Household, Person
-from jifen.points.models import AccountKind, Transfer, Unit
+from jifen.points.models import AccountKind, Transfer
 from jifen.points.selectors import day_start
 from jifen.publicity.models import PublicityPolicy
 from jifen.regions.models import Region
@@ -176,14 +176,6 @@ def hours_text(hours: Decimal | int | None) -> str:
 # --- The year's figures ---------------------------------------------------------------------
 
 
-def verified_claims() -> QuerySet[Claim]:
-    """Approved service of a person (not an organisation's points)."""
-    return Claim.objects.filter(status=ClaimStatus.APPROVED, organization__isnull=True)
-
-
-HOUR_ITEMS = Q(rule_version__unit=Unit.HOUR)
-
-
 @dataclass
 class VolunteerYear:
     person_id: int
@@ -277,25 +269,21 @@ def year_of(community: Region, year: int) -> Year:
     start, end = date(year, 1, 1), date(year, 12, 31)
     thresholds = star_hours(community)
     claims = verified_claims().filter(person__community=community)
-    in_year = (
-        claims.filter(occurred_on__gte=start, occurred_on__lte=end)
-        .values_list("person")
-        .annotate(hours=Sum("quantity", filter=HOUR_ITEMS), services=Count("pk"))
+    this_year = claims.filter(occurred_on__gte=start, occurred_on__lte=end)
+    in_year = this_year.values_list("person").annotate(services=Count("pk")).order_by()
+    # Hours up to the year's end, the year's apart from those before it: one count.
+    cumulative = claims.filter(occurred_on__lte=end).annotate(
+        in_year=ExpressionWrapper(Q(occurred_on__gte=start), output_field=BooleanField())
     )
-    cumulative = (
-        claims.filter(HOUR_ITEMS, occurred_on__lte=end)
-        .values_list("person")
-        .annotate(
-            total=Sum("quantity"),
-            before=Sum("quantity", filter=Q(occurred_on__lt=start)),
-        )
-    )
+    hours = verified_hours(cumulative, "person", "in_year")
     points = _year_points(community, year)
     figures: dict[int, dict[str, Any]] = defaultdict(dict)
-    for person_id, hours, services in in_year:
-        figures[person_id].update(hours=hours or ZERO, services=services)
-    for person_id, total, before in cumulative:
-        figures[person_id].update(total_hours=total or ZERO, hours_before=before or ZERO)
+    for person_id, services in in_year:
+        figures[person_id]["services"] = services
+    for person_id in {person_id for person_id, _in_year in hours}:
+        served = hours.get((person_id, True), ZERO)
+        earlier = hours.get((person_id, False), ZERO)
+        figures[person_id].update(hours=served, hours_before=earlier, total_hours=earlier + served)
     for person_id, amount in points.items():
         if amount:
             figures[person_id]["points"] = amount
@@ -403,24 +391,27 @@ def party_report(
     # its collation.
     people = sorted(members, key=lambda p: (p.employer, p.name, p.pk))
     start, end = date(year, 1, 1), date(year, 12, 31)
-    monthly = (
+    served = (
         verified_claims()
         .filter(person__in=[p.pk for p in people], occurred_on__gte=start, occurred_on__lte=end)
         .annotate(month=ExtractMonth("occurred_on"))
-        .values_list("person", "month")
+    )
+    monthly = (
+        served.values_list("person", "month")
         .annotate(
-            hours=Sum("quantity", filter=HOUR_ITEMS),
             services=Count("pk"),
             activities=Count("pk", filter=Q(source=ClaimSource.ACTIVITY)),
         )
+        .order_by()
     )
     hours: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * 12)
     services: dict[int, list[int]] = defaultdict(lambda: [0] * 12)
     activities: dict[int, int] = defaultdict(int)
-    for person_id, month, h, n, a in monthly:
-        hours[person_id][month - 1] = h or ZERO
+    for person_id, month, n, a in monthly:
         services[person_id][month - 1] = n
         activities[person_id] += a
+    for (person_id, month), h in verified_hours(served, "person", "month").items():
+        hours[person_id][month - 1] = h
     points = _year_points(community, year) if people else {}
     return [
         PartyMemberYear(
