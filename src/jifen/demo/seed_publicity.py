@@ -1,13 +1,14 @@
 """Demo 公示: 文昌社区's last two months published and sealed (the last one still open to
 objections, with one waiting for the staff's answer), 湾美社区's last month drafted and
-waiting for its review group, and the rankings rolled up as `jifen tick` would."""
+waiting for its review group, the rankings rolled up as `jifen tick` would, and 文昌's
+own star levels."""
 
 from django.utils import timezone
 
 from jifen.lib.months import label, previous_month
 from jifen.people.models import Person
-from jifen.publicity import rankings, services
-from jifen.publicity.models import Announcement, Objection, Status
+from jifen.publicity import rankings, selection, services
+from jifen.publicity.models import Announcement, Objection, PublicityPolicy, Status
 from jifen.regions.models import Region
 
 WENCHANG, WANMEI = "350524100001", "350524106001"
@@ -40,3 +41,12 @@ def seed_demo_publicity() -> None:
             text="我月中参加的江滨花园楼道清扫没有记上，请核实。",
         )
     rankings.roll_up_ended()
+    # A community new to Jifen sets star levels its volunteers can reach in their first
+    # months (the national 100 h for 1★ is years away): the 星级志愿者 list has people on it.
+    if not PublicityPolicy.objects.filter(region=wenchang).exists():
+        selection.save_policy(
+            actor=Person.objects.get(phone="13800000002"),
+            community=wenchang,
+            star_hours="5,10,20,50,100",
+            certificate_issuer="",
+        )
