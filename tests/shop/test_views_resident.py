@@ -384,7 +384,10 @@ def test_a_family_proxy_redeems_for_the_person_they_act_for(shop: Shop, as_perso
     fund(shop.relative, 15)
     client = as_person(shop.relative)
     item_page = page(client.get(f"/shop/items/{shop.rice.pk}/"))
-    assert f'href="?for={world.resident.pk}"' in item_page and "王淑英（女儿）" in item_page
+    assert f'href="?for={world.resident.pk}"' in item_page
+    # The tab names her with the daughter's relation to her, not as if she were the daughter.
+    acting = zh("%(name)s (I am their %(relation)s)") % {"name": "王淑英", "relation": "女儿"}
+    assert html.escape(acting) in item_page and "王淑英（女儿）" not in item_page
     chosen = page(client.get(f"/shop/items/{shop.rice.pk}/?for={world.resident.pk}&quantity=2"))
     assert ">100<" in chosen and ">80<" in chosen  # her points, not the daughter's 15
     assert f'name="for" value="{world.resident.pk}"' in chosen
