@@ -1,0 +1,81 @@
+"""jifen.ops: the tick as a list of jobs and verify as a list of checks, above every
+domain — the commands keep their names, options and output."""
+
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import call_command, get_commands
+from django.core.management.base import CommandError
+
+from jifen.ops import tick, verify
+
+
+def test_the_commands_live_in_ops_under_their_contract_names() -> None:
+    commands = get_commands()
+    assert {name: commands[name] for name in ("tick", "verify", "bench")} == {
+        "tick": "jifen.ops",
+        "verify": "jifen.ops",
+        "bench": "jifen.ops",
+    }
+
+
+def test_every_job_runs_once_in_order_and_the_closing_line_sums_them_up(db) -> None:
+    names = [name for name, _job in tick.JOBS]
+    assert names[0] == "settlement" and len(set(names)) == len(names)
+    lines = list(tick.run(tick.Options(as_of=date(2025, 2, 1))))
+    assert lines[-1] == (
+        "tick as of 2025-02-01: 0 posting(s); 0 review reminder(s) sent; "
+        "0 old failed login(s) pruned"
+    )
+
+
+def test_a_new_job_is_one_entry_in_the_list(db) -> None:
+    seen: list[date] = []
+
+    def prune(options: tick.Options) -> tick.Done:
+        seen.append(options.as_of)
+        return tick.Done(("notices: 2 old notice(s) pruned",), "2 notice(s) pruned")
+
+    jobs = (*tick.JOBS, ("notices", prune))
+    lines = list(tick.run(tick.Options(as_of=date(2025, 2, 1)), jobs))
+    assert seen == [date(2025, 2, 1)]
+    assert lines[-2] == "notices: 2 old notice(s) pruned"
+    assert lines[-1].endswith("; 2 notice(s) pruned")
+
+
+def test_a_job_that_fails_stops_the_tick_before_the_jobs_after_it(db) -> None:
+    after: list[str] = []
+
+    def broken(options: tick.Options) -> tick.Done:
+        raise RuntimeError("disk full")
+
+    def later(options: tick.Options) -> tick.Done:
+        after.append("ran")
+        return tick.Done()
+
+    with pytest.raises(RuntimeError):
+        list(tick.run(tick.Options(as_of=date(2025, 2, 1)), (("broken", broken), ("later", later))))
+    assert after == []
+
+
+def test_verify_runs_every_check_and_a_broken_one_is_a_line(db, monkeypatch) -> None:
+    assert [name for name, _check in verify.CHECKS] == ["ledger", "seals"]
+    assert list(verify.violations()) == []
+
+    def broken(region):
+        raise ValueError("unreadable row")
+
+    monkeypatch.setattr("jifen.ops.verify.check_seals", broken)
+    assert list(verify.violations()) == ["check seals could not finish: ValueError: unreadable row"]
+    out, err = StringIO(), StringIO()
+    with pytest.raises(SystemExit) as exit_code:
+        call_command("verify", stdout=out, stderr=err)
+    assert exit_code.value.code == 1 and "1 violation(s) found" in err.getvalue()
+
+
+def test_the_tick_refuses_a_bad_day_and_workers_as_before(db) -> None:
+    with pytest.raises(CommandError, match="--as-of must be a date like"):
+        call_command("tick", "--as-of", "junk", stdout=StringIO())
+    with pytest.raises(CommandError, match="--workers must be at least 1"):
+        call_command("tick", "--as-of", "2025-02-01", "--workers", "0", stdout=StringIO())
