@@ -120,7 +120,8 @@ def _attendance_days(ids: set[int]) -> dict[int, dict[date, Decimal]]:
             pk__in=ordered[at : at + 1000], checkout_at__isnull=False
         ).values_list("pk", "checkin_at", "checkout_at", "activity__starts_at", "activity__ends_at")
         for pk, checkin, checkout, starts, ends in rows:
-            found[pk] = dict(daily(checkin, checkout, starts, ends, zone))
+            if checkout is not None:  # (filtered above; for the type checker)
+                found[pk] = dict(daily(checkin, checkout, starts, ends, zone))
     return found
 
 

@@ -67,7 +67,7 @@ def _ensure_items(county: Region, start: date) -> list[RuleItem]:
 def _post_checked(
     checked: list[Claim],
     postings: list[Posting],
-    reviewers_of: Callable[[str], tuple[Person, Person]],
+    reviewers_of: Callable[[Region], tuple[Person, Person]],
 ) -> None:
     """The approved claims and the points they posted, linked both ways as approval links
     them (``claims.services``), in a few statements for the whole demo."""
@@ -89,7 +89,7 @@ def _post_checked(
     Review.objects.bulk_create(
         Review(claim=claim, reviewer=reviewer, decision=Decision.APPROVE)
         for claim in checked
-        for reviewer in reviewers_of(claim.community.code)[: claim.approvals_needed]
+        for reviewer in reviewers_of(claim.community)[: claim.approvals_needed]
     )
 
 
@@ -184,7 +184,7 @@ def seed_demo_points(volunteers: dict[str, list[Person]]) -> None:
                             created_at=at,
                         )
                     )
-    _post_checked(checked, postings, lambda c: reviewers.get(c, (admin, staff[c])))
+    _post_checked(checked, postings, lambda c: reviewers.get(c.code, (admin, staff[c.code])))
     for people in volunteers.values():
         for person in people[:32]:
             if person.referrer_id:
