@@ -91,3 +91,23 @@ def test_the_next_publication_masks_them_and_sealed_months_stay(world):
     again = Announcement.objects.get(pk=before.pk)
     assert again.ranking[0]["name"] == mask_name(resident.name)
     assert again.seal == seal_before
+
+
+def test_self_registration_over_the_api_records_the_choice(api, world):
+    body = {
+        "name": "赵小梅",
+        "phone": "13612345671",
+        "password": "spring-rain-7",
+        "community": world.wenchang.code,
+    }
+    agreed = api().post("/people", body)
+    assert agreed.status_code == 201, agreed.content
+    assert agreed.json()["consent_at"] is not None  # the default, as before
+    declined = api().post("/people", {**body, "phone": "13612345672", "consent": False})
+    assert declined.status_code == 201, declined.content
+    assert declined.json()["consent_at"] is None
+    person = Person.objects.get(phone="13612345672")
+    assert not person.has_consented
+    assert AuditEvent.objects.get(action="person.register", target_id=person.pk).actor_id == (
+        person.pk
+    )

@@ -75,6 +75,9 @@ class PersonIn(Schema):
     password: str | None = Field(default=None, max_length=200)
     community: str = Field(max_length=64)
     referrer: Id | None = None
+    # Self-registration only: whether public pages may show the masked name (CONTRACT.md:
+    # self-registration records the choice; without it, 志愿者 and the volunteer number).
+    consent: bool = True
 
 
 def person_out(person: Person, *, full_phone: bool) -> dict[str, object]:
@@ -150,6 +153,7 @@ def register(request: HttpRequest, payload: PersonIn) -> Status[dict[str, object
             password=payload.password or "",
             community=community,
             referrer=referrer,
+            consent=payload.consent,
         )
         return Status(201, person_out(person, full_phone=True))
     if not authz.can(actor, authz.REGISTER_PERSON, community):
