@@ -87,3 +87,24 @@ def test_others_cannot_use_the_pages(world: World) -> None:
     assert logged_in(world.other_staff).get(f"/console/imports/{batch.pk}/").status_code == 404
     assert logged_in(world.staff).get("/console/imports/template/nope/").status_code == 404
     assert logged_in(world.staff).get("/console/imports/template/people/").status_code == 200
+
+
+def test_the_community_chooses_who_approves_imported_history(world: World) -> None:
+    from jifen.points.models import CommunityPolicy, ImportApproval
+    from jifen.points.services import policy_for
+
+    assert policy_for(world.wenchang).import_approval == ImportApproval.REVIEW
+    staff = logged_in(world.staff)
+    page = staff.get("/console/imports/").content.decode()
+    assert 'action="/console/imports/approval/"' in page
+    choice = {"mode-community": world.wenchang.code, "mode-import_approval": "admins"}
+    assert (
+        logged_in(world.other_staff).post("/console/imports/approval/", choice).status_code == 400
+    )
+    assert logged_in(world.reviewer).post("/console/imports/approval/", choice).status_code == 400
+    assert not CommunityPolicy.objects.exists()
+    assert staff.post("/console/imports/approval/", choice).status_code == 302
+    assert policy_for(world.wenchang).import_approval == ImportApproval.ADMINS
+    bad = {**choice, "mode-import_approval": "anyone"}
+    assert staff.post("/console/imports/approval/", bad).status_code == 400
+    assert policy_for(world.wenchang).import_approval == ImportApproval.ADMINS

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from jifen.imports import services
 from jifen.people import authz
 from jifen.people.models import Person
+from jifen.points.models import ImportApproval
 from jifen.regions.models import Level, Region
 
 
@@ -35,6 +36,25 @@ class UploadForm(forms.Form):
         field.choices = choices
         if len(choices) == 1:
             field.initial = choices[0][0]
+
+
+class ApprovalModeForm(forms.Form):
+    """The community's choice (CommunityPolicy.import_approval), set with the rules service."""
+
+    community = forms.ChoiceField(label=_("Community"), choices=())
+    import_approval = forms.ChoiceField(
+        label=_("Imported history is approved by"),
+        choices=ImportApproval.choices,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, actor: Person, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["community"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101
+        field.choices = import_communities(actor)
+        if len(field.choices) == 1:
+            field.initial = field.choices[0][0]
 
 
 class ReasonForm(forms.Form):

@@ -13,13 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jifen.imports import reader, selectors, services, templates
-from jifen.imports.forms import ReasonForm, UploadForm
+from jifen.imports.forms import ApprovalModeForm, ReasonForm, UploadForm, import_communities
 from jifen.imports.models import Batch, BatchStatus, Kind
 from jifen.lib.errors import DomainError, PermissionDenied
 from jifen.lib.pagination import paginate
 from jifen.people import authz
 from jifen.people.models import Person
 from jifen.points.models import ImportApproval
+from jifen.points.services import policy_for, update_policy
+from jifen.regions.models import Region
 from jifen.regions.selectors import get_region
 from jifen.web.forms import add_domain_error
 from jifen.web.views.console import console_view
@@ -57,8 +59,20 @@ def _kind(kind: str) -> str:
     return kind
 
 
+def _modes(actor: Person) -> list[tuple[str, str]]:
+    """How each community the actor imports into approves imported history."""
+    codes = [code for code, _name in import_communities(actor)][:20]
+    out = []
+    for community in Region.objects.filter(code__in=codes).order_by("path"):
+        out.append((community.name, str(policy_for(community).get_import_approval_display())))
+    return out
+
+
 def _index(
-    request: HttpRequest, forms: dict[str, UploadForm] | None = None, status: int = 200
+    request: HttpRequest,
+    forms: dict[str, UploadForm] | None = None,
+    status: int = 200,
+    mode_form: ApprovalModeForm | None = None,
 ) -> HttpResponse:
     actor = person_of(request)
     if not _may_see(actor):
@@ -75,6 +89,9 @@ def _index(
             "people_form": forms[Kind.PEOPLE],
             "history_form": forms[Kind.HISTORY],
             "waiting": selectors.waiting_for(actor)[:50],
+            "modes": _modes(actor) if can_import else [],
+            "mode_form": mode_form or ApprovalModeForm(actor=actor, prefix="mode"),
+            "can_set_mode": authz.can(actor, authz.MANAGE_RULES),
             "page": paginate(request, selectors.batches_for(actor), per_page=20),
         },
         status=status,
@@ -245,3 +262,25 @@ def reject(request: HttpRequest, batch_id: int) -> HttpResponse:
             messages.success(request, _("Rejected: nothing was posted; the importer sees why."))
             return redirect("imports:batch", batch_id=batch_id)
     return _batch_page(request, found, reject_form=form, status=400)
+
+
+@console_view
+@require_POST
+def mode(request: HttpRequest) -> HttpResponse:
+    """The community chooses who approves its imported history (the rules' permission)."""
+    actor = person_of(request)
+    form = ApprovalModeForm(request.POST, actor=actor, prefix="mode")
+    if not form.is_valid():
+        return _index(request, status=400, mode_form=form)
+    community = get_region(form.cleaned_data["community"])
+    try:
+        update_policy(
+            actor=actor,
+            community=community,
+            import_approval=form.cleaned_data["import_approval"],
+        )
+    except DomainError as exc:
+        add_domain_error(form, exc)
+        return _index(request, status=400, mode_form=form)
+    messages.success(request, _("Saved: imported history is approved as chosen."))
+    return redirect("imports:index")
