@@ -83,7 +83,12 @@ def _terms(row: tuple[Any, ...], **changes: object) -> services.ItemTerms:
 
 # A picture for each demo item, drawn here (nothing is downloaded): the kind's colour and
 # the item's first two characters, in the font the PDFs use.
-KIND_COLOURS = {G: (198, 40, 40), SV: (46, 125, 50), H: (191, 144, 0), V: (21, 101, 192)}
+KIND_COLOURS: dict[str, tuple[int, int, int]] = {
+    G: (198, 40, 40),
+    SV: (46, 125, 50),
+    H: (191, 144, 0),
+    V: (21, 101, 192),
+}
 PICTURE_PX = 192
 
 
