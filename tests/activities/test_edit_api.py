@@ -120,3 +120,15 @@ def test_a_filing_of_another_region_cannot_be_sent_back(world, api, upcoming):
     response = api(elsewhere).post(f"/activities/{activity.pk}/return", {"comment": "退回"})
     assert_error(response, 404, "not_found")
     assert Activity.objects.get(pk=activity.pk).status == Status.SUBMITTED
+
+
+@pytest.mark.parametrize("raw", ["[]", "[1, 2]", "42", "null", '"title"', "{"])
+def test_a_body_that_is_not_an_object_never_answers_500(world, api, upcoming, raw):
+    activity = upcoming(status="submitted")
+    for path, who in ((f"/activities/{activity.pk}", world.staff),):
+        response = api(who)._call("patch", path, raw=raw)
+        assert response.status_code == 400, response.content
+    response = api(world.reviewer).post(f"/activities/{activity.pk}/return", raw=raw)
+    assert response.status_code == 400, response.content
+    stored = Activity.objects.get(pk=activity.pk)
+    assert (stored.status, stored.title) == (Status.SUBMITTED, "江滨花园环境整治")

@@ -126,3 +126,13 @@ def test_sending_back_without_a_comment_says_why(world, as_person, upcoming):
     assert response.status_code == 200
     assert list(response.context["messages"])
     assert Activity.objects.get(pk=activity.pk).status == Status.SUBMITTED
+
+
+def test_bad_ids_on_the_edit_and_send_back_pages_are_404(world, as_person):
+    for path in (
+        "/console/activities/999999/edit/",
+        f"/console/activities/{10**20}/edit/",
+    ):
+        assert as_person(world.staff).get(path).status_code == 404
+    assert as_person(world.reviewer).post("/console/activities/999999/return/").status_code == 404
+    assert as_person(world.reviewer).get("/console/activities/1/return/").status_code == 405

@@ -17,7 +17,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import Field
+from ninja.schema import DjangoGetter
+from pydantic import Field, model_validator
 
 from jifen.activities import cards, selectors, services, tokens
 from jifen.activities.models import Activity, Attendance, Signup
@@ -340,7 +341,21 @@ def approve_activity(request: HttpRequest, activity_id: Id) -> dict[str, Any]:
     return _detail(actor, activity_id)
 
 
-class ActivityPatch(Schema):
+class _Object(Schema):
+    """A JSON object: ninja's schemas read any value by attribute, so a string would
+    otherwise pass as an object (``"title"`` gave its ``.title``) and an array as one
+    with every field left out."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        raw = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(raw, dict):
+            raise ValueError("a JSON object is expected")
+        return data
+
+
+class ActivityPatch(_Object):
     """Only the fields sent change; ``null`` clears an optional one."""
 
     title: Text | None = None
@@ -391,7 +406,7 @@ def update_activity(
     return _detail(actor, activity_id)
 
 
-class CommentIn(Schema):
+class CommentIn(_Object):
     comment: LongText = Field(description="what staff should change (at most 500 characters)")
 
 
