@@ -156,3 +156,24 @@ def test_an_empty_workbook_sheet_is_missing_headers(world: World) -> None:
     answer = post(client_for(world.staff), "history", buffer.getvalue(), world.wenchang.code)
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "missing_headers"
+
+
+def test_bad_form_values_and_ids_are_400_or_404_never_500(world: World) -> None:
+    rule(world.wenchang)
+    client = client_for(world.staff)
+    data = xlsx(HISTORY, [[world.resident.phone, "2023-05-01", "XF01", 2, 20, ""]])
+    assert post(client, "history", data, world.wenchang.code, dry_run="maybe").status_code == 400
+    missing = client.post("/api/v1/imports/history", {"community": world.wenchang.code})
+    assert missing.status_code == 400
+    for bad in ("0", "-1", "9223372036854775808", "abc"):
+        answer = client.get(f"/api/v1/imports/batches/{bad}")
+        assert answer.status_code in (400, 404, 422), bad
+        assert answer.status_code != 500
+    assert client.get("/api/v1/imports/batches/12345").status_code == 404
+    # Another community's staff see no batch of this one.
+    batch = post(client, "history", data, world.wenchang.code, dry_run="false").json()["batch"]
+    assert client_for(world.other_staff).get(f"/api/v1/imports/batches/{batch}").status_code == 404
+    approve = client_for(world.other_staff).post(f"/api/v1/imports/batches/{batch}/approve")
+    assert approve.status_code == 404
+    listed = client_for(world.reviewer).get("/api/v1/imports/batches").json()
+    assert [b["id"] for b in listed] == [batch]
