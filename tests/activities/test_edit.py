@@ -324,3 +324,13 @@ def test_the_table_names_every_status_and_nothing_leaves_a_final_one():
     assert all(set(targets) <= set(Status.values) for targets in STEPS.values())
     assert STEPS[Status.SETTLED] == STEPS[Status.CANCELLED] == frozenset()
     assert set(EDITABLE) == {"draft", "submitted", "returned", "published"}
+
+
+def test_settling_is_a_recorded_step_too(make_activity, world):
+    activity = make_activity()
+    Activity.objects.filter(pk=activity.pk).update(status=Status.CLOSED)
+    assert services.settle_closed() == 1
+    assert services.settle_closed() == 0
+    [event] = _events("activity.settle")
+    assert event.actor is None and event.region == world.wenchang
+    assert (event.before, event.after) == ({"status": "closed"}, {"status": "settled"})

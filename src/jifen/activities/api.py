@@ -255,7 +255,7 @@ class ListFilters(Schema):
         "",
         max_length=16,
         description="empty: published ones; staff and reviewers: draft, submitted, "
-        "published, closed, settled or cancelled ones of their regions",
+        "returned, published, closed, settled or cancelled ones of their regions",
     )
 
 

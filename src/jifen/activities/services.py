@@ -972,15 +972,26 @@ def finish_overdue(now: datetime | None = None) -> int:
 def settle_closed() -> int:
     """(From ``jifen tick``.) A closed activity whose claims are all decided is settled."""
     settled = 0
-    for activity in Activity.objects.filter(status=Status.CLOSED):
+    for activity in Activity.objects.filter(status=Status.CLOSED).select_related("region"):
         ids = activity.attendances.values("pk")
-        if not Claim.objects.filter(
+        if Claim.objects.filter(
             source=Source.ACTIVITY, source_id__in=ids, status=ClaimStatus.PENDING
         ).exists():
-            Activity.objects.filter(pk=activity.pk, status=Status.CLOSED).update(
+            continue
+        with transaction.atomic():
+            # Compare-and-set: a tick running twice settles (and records) it once.
+            if Activity.objects.filter(pk=activity.pk, status=Status.CLOSED).update(
                 status=Status.SETTLED
-            )
-            settled += 1
+            ):
+                record(
+                    actor=None,
+                    action="activity.settle",
+                    target=activity,
+                    region=activity.region,
+                    before={"status": Status.CLOSED},
+                    after={"status": Status.SETTLED},
+                )
+                settled += 1
     return settled
 
 

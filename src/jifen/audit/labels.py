@@ -32,6 +32,7 @@ ACTIONS: dict[str, str | Promise] = {
     "activity.approve": _("Filing approved, activity published"),
     "activity.cancel": _("Activity cancelled"),
     "activity.close": _("Activity closed"),
+    "activity.settle": _("Activity settled: its claims are all decided"),
     "activity.signup": _("Signed up for an activity"),
     "activity.withdraw": _("Withdrew from an activity"),
     "activity.promote": _("Moved up from the waiting list"),
