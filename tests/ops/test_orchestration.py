@@ -79,3 +79,8 @@ def test_the_tick_refuses_a_bad_day_and_workers_as_before(db) -> None:
         call_command("tick", "--as-of", "junk", stdout=StringIO())
     with pytest.raises(CommandError, match="--workers must be at least 1"):
         call_command("tick", "--as-of", "2025-02-01", "--workers", "0", stdout=StringIO())
+
+
+def test_bench_names_an_unknown_benchmark_without_running_any() -> None:
+    with pytest.raises(CommandError, match="no benchmark is called 'nosuch'; known: "):
+        call_command("bench", "--only", "nosuch", stdout=StringIO())
