@@ -52,9 +52,7 @@ def _browser(browser: Any, live_server: Any) -> Any:
     return page
 
 
-def test_staff_edit_a_published_activity_on_a_desktop(
-    world: World, desktop, screenshot
-) -> None:
+def test_staff_edit_a_published_activity_on_a_desktop(world: World, desktop, screenshot) -> None:
     activity = _filed(world, "江滨花园楼道清扫")
     services.approve_activity(actor=world.reviewer, activity=activity)
     services.sign_up(actor=world.resident, activity=activity)
@@ -75,7 +73,9 @@ def test_staff_edit_a_published_activity_on_a_desktop(
     )
     expect(desktop.locator("main")).to_contain_text("文昌社区活动中心")
     # The page's history says what changed, in words.
-    expect(desktop.locator(".activity-history")).to_contain_text("江滨花园3栋楼下 → 文昌社区活动中心")
+    expect(desktop.locator(".activity-history")).to_contain_text(
+        "江滨花园3栋楼下 → 文昌社区活动中心"
+    )
     stored = Activity.objects.get(pk=activity.pk)
     assert (stored.place, stored.capacity) == ("文昌社区活动中心", 30)
     event = AuditEvent.objects.get(action="activity.update")
@@ -133,3 +133,19 @@ def test_a_reviewer_sends_a_filing_back_and_staff_see_the_comment(
     reviewer.locator(f"form[action='/console/activities/{activity.pk}/approve/'] button").click()
     reviewer.wait_for_load_state()
     assert Activity.objects.get(pk=activity.pk).status == Status.PUBLISHED
+
+
+def test_the_edit_and_audit_pages_fit_a_phone(world: World, phone, screenshot) -> None:
+    activity = _filed(world, "江滨花园楼道清扫")
+    services.submit_activity(actor=world.staff, activity=activity)
+    services.return_activity(actor=world.reviewer, activity=activity, comment="请补充安全预案。")
+    log_in(phone, world.staff.phone)
+    phone.goto(f"/console/activities/{activity.pk}/edit/")
+    expect(phone.locator(".review-comment")).to_contain_text("请补充安全预案。")
+    screenshot(phone, "activity-edit-returned-phone")
+    assert_fits(phone)
+    phone.goto("/console/audit/")
+    expect(phone.locator("table.audit")).to_contain_text(zh(str(labels.ACTIONS["activity.return"])))
+    expect(phone.locator("table.audit")).to_contain_text("请补充安全预案。")
+    screenshot(phone, "audit-log-phone")
+    assert_fits(phone)
