@@ -1,13 +1,15 @@
 """jifen.ops: the tick as a list of jobs and verify as a list of checks, above every
 domain — the commands keep their names, options and output."""
 
-from datetime import date
+from datetime import date, timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
+from django.utils import timezone
 
+from jifen.notices.models import Notice
 from jifen.ops import tick, verify
 
 
@@ -35,13 +37,22 @@ def test_a_new_job_is_one_entry_in_the_list(db) -> None:
 
     def prune(options: tick.Options) -> tick.Done:
         seen.append(options.as_of)
-        return tick.Done(("notices: 2 old notice(s) pruned",), "2 notice(s) pruned")
+        return tick.Done(("example: 2 old thing(s) pruned",), "2 thing(s) pruned")
 
-    jobs = (*tick.JOBS, ("notices", prune))
+    jobs = (*tick.JOBS, ("example", prune))
     lines = list(tick.run(tick.Options(as_of=date(2025, 2, 1)), jobs))
     assert seen == [date(2025, 2, 1)]
-    assert lines[-2] == "notices: 2 old notice(s) pruned"
-    assert lines[-1].endswith("; 2 notice(s) pruned")
+    assert lines[-2] == "example: 2 old thing(s) pruned"
+    assert lines[-1].endswith("; 2 thing(s) pruned")
+
+
+def test_the_tick_deletes_notices_older_than_a_year(world) -> None:
+    old = Notice.objects.create(person=world.resident, kind="test", title="旧", body="")
+    Notice.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=366))
+    kept = Notice.objects.create(person=world.resident, kind="test", title="新", body="")
+    lines = list(tick.run(tick.Options(as_of=timezone.localdate())))
+    assert "notices: 1 notice(s) older than a year deleted" in lines
+    assert list(Notice.objects.values_list("pk", flat=True)) == [kept.pk]
 
 
 def test_a_job_that_fails_stops_the_tick_before_the_jobs_after_it(db) -> None:

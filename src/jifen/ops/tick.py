@@ -12,6 +12,7 @@ from datetime import date
 
 from jifen.activities.services import finish_overdue, settle_closed
 from jifen.claims.notices import remind_reviewers
+from jifen.notices.services import prune as prune_notices
 from jifen.people.auth import prune_login_failures
 from jifen.points.settlement import settle
 from jifen.publicity.rankings import roll_up_ended
@@ -92,6 +93,11 @@ def pay_codes(options: Options) -> Done:
     return Done(_line_if(cleared, f"shop: {cleared} old pay code(s) and failed guess(es) pruned"))
 
 
+def notices(options: Options) -> Done:
+    pruned = prune_notices()
+    return Done(_line_if(pruned, f"notices: {pruned} notice(s) older than a year deleted"))
+
+
 # In the order they run. Settlement first: the months it closes are the ones the
 # roll-up and the drafts below read.
 JOBS: tuple[tuple[str, Job], ...] = (
@@ -103,6 +109,7 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("review_reminders", review_reminders),
     ("login_failures", login_failures),
     ("pay_codes", pay_codes),
+    ("notices", notices),
 )
 
 
