@@ -96,7 +96,7 @@ def import_history(
     return _run(request, Kind.HISTORY, file, community, dry_run)
 
 
-def _template(request: HttpRequest, kind: str) -> HttpResponse:
+def _template(request: HttpRequest, kind: Kind) -> HttpResponse:
     authz.require(caller(request), services.IMPORT)
     return templates.response(kind)
 

@@ -25,7 +25,7 @@ EXAMPLES = {
 FILE_NAMES = {Kind.PEOPLE: "people-template.xlsx", Kind.HISTORY: "history-template.xlsx"}
 
 
-def workbook(kind: str) -> bytes:
+def workbook(kind: Kind) -> bytes:
     book = new_workbook()
     sheet = first_sheet(book)
     sheet.title = "导入"
@@ -41,7 +41,7 @@ def workbook(kind: str) -> bytes:
     return workbook_bytes(book)
 
 
-def response(kind: str) -> HttpResponse:
+def response(kind: Kind) -> HttpResponse:
     answer = HttpResponse(workbook(kind), content_type=XLSX)
     answer["Content-Disposition"] = f'attachment; filename="{FILE_NAMES[kind]}"'
     return answer

@@ -53,10 +53,10 @@ def _may_see(actor: Person) -> bool:
     return authz.can(actor, services.IMPORT) or authz.can(actor, authz.REVIEW_CLAIMS)
 
 
-def _kind(kind: str) -> str:
+def _kind(kind: str) -> Kind:
     if kind not in (Kind.PEOPLE, Kind.HISTORY):
         raise Http404
-    return kind
+    return Kind(kind)
 
 
 def _modes(actor: Person) -> list[tuple[str, str]]:
@@ -111,7 +111,7 @@ def template(request: HttpRequest, kind: str) -> HttpResponse:
 
 def _preview(
     request: HttpRequest,
-    kind: str,
+    kind: Kind,
     report: services.Report,
     community: Any,
     upload_id: int | None,
@@ -174,7 +174,7 @@ def check(request: HttpRequest, kind: str) -> HttpResponse:
 def confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
     actor = person_of(request)
     upload = services.take_upload(actor=actor, upload_id=upload_id)
-    kind, community = upload.kind, upload.community
+    kind, community = Kind(upload.kind), upload.community
     report = services.confirm_upload(actor=actor, upload=upload)
     if report.errors:  # the roster or the rules changed since the dry run
         return _preview(request, kind, report, community, None, status=409)

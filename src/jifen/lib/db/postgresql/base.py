@@ -23,7 +23,7 @@ from typing import Any
 from django.db.backends.postgresql import base
 
 
-class DatabaseWrapper(base.DatabaseWrapper):  # type: ignore[misc]
+class DatabaseWrapper(base.DatabaseWrapper):
     def is_usable(self) -> bool:
         connection: Any = self.connection
         if connection is None or connection.closed or connection.broken:

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.core.management.base import CommandError
 
@@ -39,5 +39,5 @@ class Command(JifenCommand):
             quick=options["quick"],
             only=options["only"],
             json_path=options["json"],
-            out=self.stdout,
+            out=cast(TextIO, self.stdout),  # writes as a text stream does
         )
