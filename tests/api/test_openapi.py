@@ -1,4 +1,11 @@
+import importlib
+import inspect
+import pkgutil
+
 from django.test import Client
+from ninja import Schema
+
+import jifen
 
 
 def test_the_openapi_document_lists_the_contract_paths(db):
@@ -44,3 +51,25 @@ def test_every_operation_documents_its_error_answers_in_the_error_shape(db):
                 assert {400, 409, 413} <= set(errors), (method, path)
     adjustments = schema["paths"]["/api/v1/adjustments"]["post"]["responses"]
     assert {"400", "401", "403", "404", "409", "413", "429"} <= set(adjustments)
+
+
+def test_no_two_schemas_of_the_api_share_a_name():
+    """The OpenAPI document keys its schemas by class name: two classes of one name (a
+    claims and an imports ``BatchOut``) made one of them describe the other's answers."""
+
+    seen: dict[str, str] = {}
+    clashes = []
+    for module_info in pkgutil.walk_packages(jifen.__path__, "jifen."):
+        if not module_info.name.endswith(".api"):
+            continue
+        module = importlib.import_module(module_info.name)
+        for name, value in vars(module).items():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, Schema)
+                and value.__module__ == module.__name__
+            ):
+                if name in seen and seen[name] != module.__name__:
+                    clashes.append(f"{name}: {seen[name]} and {module.__name__}")
+                seen.setdefault(name, module.__name__)
+    assert not clashes, clashes

@@ -34,6 +34,12 @@ def zh(text: str) -> str:
         return translation.gettext(text)
 
 
+def zh_n(singular: str, plural: str, n: int) -> str:
+    """``zh`` for a message with a plural form."""
+    with translation.override("zh-hans"):
+        return translation.ngettext(singular, plural, n)
+
+
 def assert_chinese(text: str) -> None:
     assert HAN.search(text), f"not Chinese (is the zh_Hans catalogue compiled?): {text!r}"
 

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from jifen.claims.models import Status as ClaimStatus
 from jifen.points.services import save_rule_item
 from jifen.shop.models import Item
-from tests.browser.helpers import assert_fits, log_in, zh
+from tests.browser.helpers import assert_fits, log_in, zh, zh_n
 from tests.conftest import World
 from tests.inbox.conftest import Make, ago
 
@@ -50,7 +50,9 @@ def test_a_reviewer_opens_the_claims_waiting_from_the_console_home(
     expect(todo.locator("h2")).to_have_text(zh("To-do"))
     line = todo.locator("li", has_text=zh("Claims to review"))
     expect(line).to_contain_text(f"{zh('Claims to review')} 2")
-    expect(line).to_contain_text(zh("oldest %(n)s days ago") % {"n": 3})
+    expect(line).to_contain_text(
+        zh_n("oldest %(n)s day ago", "oldest %(n)s days ago", 3) % {"n": 3}
+    )
     # Oldest first: the claims (3 days) before the appeal (1 day).
     kinds = todo.locator("li").evaluate_all("items => items.map(i => i.className)")
     assert kinds == ["todo-line todo-claims_to_review", "todo-line todo-appeals"]
@@ -78,7 +80,9 @@ def test_a_resident_on_a_phone_sees_an_order_ready_for_pickup(
     phone.goto("/")
     line = phone.locator("section.todo li", has_text=zh("Orders ready for pickup"))
     expect(line).to_contain_text(f"{zh('Orders ready for pickup')} 1")
-    expect(line).to_contain_text(zh("oldest %(n)s day ago") % {"n": 1})
+    expect(line).to_contain_text(
+        zh_n("oldest %(n)s day ago", "oldest %(n)s days ago", 1) % {"n": 1}
+    )
     assert_fits(phone)
     screenshot(phone, "inbox-resident-phone")
     line.locator("a").click()

@@ -88,14 +88,16 @@ def test_staff_draft_a_reviewer_publishes_and_a_resident_verifies(
     screenshot(phone, "publicity-verify-phone")
     assert_fits(phone)
 
-    # Someone else, not logged in, pastes a changed proof: it is caught.
+    # Someone else, not logged in, uploads a changed proof file: it is caught.
     stranger = new_page(browser, live_server, PHONE)
     document = phone.locator("#id_document").input_value()
     stranger.goto("/verify/")
     forged = document.replace(',20,\\"award\\"', ',200,\\"award\\"')
     assert forged != document
-    stranger.locator("#id_document").fill(forged)
-    stranger.locator("main form button.primary").click()
+    stranger.locator("#id_proof").set_input_files(
+        files=[{"name": "proof.json", "mimeType": "application/json", "buffer": forged.encode()}]
+    )
+    stranger.locator("#upload form button.primary").click()
     stranger.wait_for_load_state()
     expect(stranger.locator("[data-verdict=failed]")).to_be_visible()
     expect(stranger.locator("[data-entry] .check-bad")).to_have_count(1)

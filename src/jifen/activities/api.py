@@ -23,7 +23,7 @@ from pydantic import Field, model_validator
 from jifen.activities import cards, selectors, services, tokens
 from jifen.activities.models import Activity, Attendance, Signup
 from jifen.activities.models import Status as ActivityStatus
-from jifen.api.fields import Code, DateTime, Id, LongText, Reason, Text
+from jifen.api.fields import Code, DateTime, Id, LongText, Reason, ReasonIn, Text
 from jifen.api.idempotency import idempotent
 from jifen.api.security import caller
 from jifen.lib.errors import InvalidInput, NotFound
@@ -418,10 +418,6 @@ def return_activity(request: HttpRequest, activity_id: Id, payload: CommentIn) -
     activity = selectors.get_reachable(actor, activity_id)
     services.return_activity(actor=actor, activity=activity.pk, comment=payload.comment)
     return _detail(actor, activity_id)
-
-
-class ReasonIn(Schema):
-    reason: Reason
 
 
 @router.post("/activities/{activity_id}/cancel", response=ActivityOut)

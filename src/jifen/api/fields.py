@@ -9,6 +9,7 @@ document the bounds in the OpenAPI.
 from datetime import date, datetime
 from typing import Annotated
 
+from ninja import Schema
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from jifen.lib import text
@@ -82,3 +83,9 @@ Month = Annotated[
     Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description=f"YYYY-MM, {DATES}"),
     AfterValidator(month_in_range),
 ]
+
+
+class ReasonIn(Schema):
+    """The body of a refusal, a return or a rejection: ``{"reason"}``."""
+
+    reason: Reason

@@ -28,26 +28,30 @@ def make_file(rows: int, phones: list[str], path: str) -> None:
     """The history file: rows spread over people, dates and two items."""
     import random
     from datetime import date, timedelta
+    from pathlib import Path
 
-    from openpyxl import Workbook
+    from jifen.lib.xlsx import append_row, first_sheet, new_workbook, workbook_bytes
 
     rng = random.Random(10_000)  # noqa: S311 - synthetic data
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("导入")
-    sheet.append(["手机号", "服务日期", "积分项目", "数量", "积分", "备注"])
+    book = new_workbook()
+    sheet = first_sheet(book)
+    sheet.title = "导入"
+    append_row(sheet, ["手机号", "服务日期", "积分项目", "数量", "积分", "备注"])
     start = date(2021, 1, 1)
     for n in range(rows):
         day = start + timedelta(days=rng.randrange(5 * 365 - 30))
         if n % 3:
             hours = rng.choice((1, 1.5, 2, 3))
             per = 10 if day < date(2024, 1, 1) else 15
-            sheet.append(
-                [phones[n % len(phones)], day.isoformat(), "HJ01", hours, int(hours * per), "台账"]
+            append_row(
+                sheet,
+                [phones[n % len(phones)], day.isoformat(), "HJ01", hours, int(hours * per), "台账"],
             )
         else:
             times = rng.choice((1, 2))
-            sheet.append([phones[n % len(phones)], day.isoformat(), "XC02", times, times * 5, ""])
-    book.save(path)
+            phone = phones[n % len(phones)]
+            append_row(sheet, [phone, day.isoformat(), "XC02", times, times * 5, ""])
+    Path(path).write_bytes(workbook_bytes(book))
 
 
 def prepare(rows: int, volunteers: int, path: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from pydantic import Field
 
-from jifen.api.fields import MAX_ID, Date, Id, LongText, Reason
+from jifen.api.fields import MAX_ID, Date, Id, LongText, ReasonIn
 from jifen.api.idempotency import idempotent
 from jifen.api.security import caller
 from jifen.claims import selectors, services
@@ -436,10 +436,6 @@ def add_photo(
 
 
 # --- Reviewing ----------------------------------------------------------------------------
-
-
-class ReasonIn(Schema):
-    reason: Reason
 
 
 @router.post("/claims/{claim_id}/approve", response=ClaimDetailOut)

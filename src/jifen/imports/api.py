@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from jifen.api.fields import Id, Reason
+from jifen.api.fields import Id, ReasonIn
 from jifen.api.security import caller
 from jifen.imports import reader, selectors, services, templates
 from jifen.imports.models import Batch, Kind
@@ -37,7 +37,7 @@ class ImportOut(Schema):
     status: str | None
 
 
-class BatchOut(Schema):
+class ImportBatchOut(Schema):
     id: int
     community: str
     kind: str
@@ -141,29 +141,25 @@ def _visible(request: HttpRequest, batch_id: int) -> tuple[Any, Batch]:
     return actor, batch
 
 
-@router.get("/imports/batches", response=list[BatchOut])
+@router.get("/imports/batches", response=list[ImportBatchOut])
 def batches(request: HttpRequest) -> list[dict[str, Any]]:
     """The latest imports the caller may see (import or approve), newest first (at most 50)."""
     return [_batch_out(b) for b in selectors.batches_for(caller(request))[:50]]
 
 
-@router.get("/imports/batches/{batch_id}", response=BatchOut)
+@router.get("/imports/batches/{batch_id}", response=ImportBatchOut)
 def batch(request: HttpRequest, batch_id: Id) -> dict[str, Any]:
     return _batch_out(_visible(request, batch_id)[1])
 
 
-@router.post("/imports/batches/{batch_id}/approve", response=BatchOut)
+@router.post("/imports/batches/{batch_id}/approve", response=ImportBatchOut)
 def approve(request: HttpRequest, batch_id: Id) -> dict[str, Any]:
     """One approval by someone other than the importer; the last one needed posts."""
     actor, found = _visible(request, batch_id)
     return _batch_out(services.approve_batch(actor=actor, batch=found))
 
 
-class ReasonIn(Schema):
-    reason: Reason
-
-
-@router.post("/imports/batches/{batch_id}/reject", response=BatchOut)
+@router.post("/imports/batches/{batch_id}/reject", response=ImportBatchOut)
 def reject(request: HttpRequest, batch_id: Id, payload: ReasonIn) -> dict[str, Any]:
     actor, found = _visible(request, batch_id)
     return _batch_out(services.reject_batch(actor=actor, batch=found, reason=payload.reason))

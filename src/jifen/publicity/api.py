@@ -37,7 +37,7 @@ router = Router(tags=["announcements"])
 # --- Output -------------------------------------------------------------------------------
 
 
-class TotalsOut(Schema):
+class MonthTotalsOut(Schema):
     issued: int = Field(description="points issued in the month, less those taken back")
     redeemed: int = Field(description="points spent in the month, less refunds")
     expired: int
@@ -68,7 +68,7 @@ class AnnouncementOut(Schema):
     month: str = Field(description="YYYY-MM")
     status: str = Field(description="draft or published")
     status_label: str
-    totals: TotalsOut
+    totals: MonthTotalsOut
     ranking: list[RankOut]
     drafted_at: datetime
     published_at: datetime | None
