@@ -27,7 +27,7 @@ def test_a_resident_withdraws_consent_over_the_api(api, world):
     assert response.status_code == 200, response.content
     assert response.json()["consent_at"] is None
     person = Person.objects.get(pk=world.resident.pk)
-    assert person.consent_at is None and person.consent_source == ""
+    assert person.consent_at is None and person.consent_source == "declined"
     event = AuditEvent.objects.get(action="person.consent_withdraw", target_id=person.pk)
     assert event.actor_id == person.pk
     assert event.before["consent_at"] and event.after == {"consent_at": None}

@@ -46,7 +46,7 @@ def test_registration_without_agreeing_registers_a_volunteer_shown_by_number(wor
     response = client.post("/register/", _form(world, agree=""))
     assert response.status_code == 302 and response["Location"] == "/"
     person = Person.objects.get(phone="13612345678")
-    assert person.consent_at is None and person.consent_source == ""
+    assert person.consent_at is None and person.consent_source == "declined"
     assert logged_in_as(client) == person.pk
     # They answered in the form: no detour to the consent question right away.
     assert client.get("/").status_code == 200

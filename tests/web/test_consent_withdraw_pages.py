@@ -8,6 +8,7 @@ from django.test import Client
 from jifen.audit.models import AuditEvent
 from jifen.people import services
 from jifen.people.models import Person
+from jifen.people.selectors import unconsented
 from jifen.web.forms import RegisterForm
 from tests.browser.helpers import zh
 
@@ -98,3 +99,42 @@ def test_registering_with_the_box_ticked_records_consent(world):
     )
     assert response.status_code == 302
     assert Person.objects.get(phone="13612345679").has_consented
+
+
+def _asked(client: Client) -> bool:
+    """Whether the first page after logging in is the consent question."""
+    response = client.get("/")
+    return response.status_code == 302 and response["Location"].startswith("/consent/")
+
+
+def test_who_withdrew_is_not_asked_again_at_the_next_login(world, as_person):
+    services.withdraw_consent(person=world.resident)
+    resident = Person.objects.get(pk=world.resident.pk)
+    assert resident.consent_at is None and resident.consent_source == "declined"
+    assert not _asked(as_person(resident))  # a new session: a new login
+
+
+def test_who_registered_without_consent_is_not_asked_at_login(world):
+    person = services.register_self(
+        name="林小青",
+        phone="13712345678",
+        password="correct-horse-42",
+        community=world.wenchang,
+        consent=False,
+    )
+    assert person.consent_at is None and person.consent_source == "declined"
+    client = Client()
+    client.force_login(person)
+    assert not _asked(client)
+
+
+def test_who_staff_registered_is_asked_once_and_not_counted_once_they_said_no(world, as_person):
+    person = services.register_by_staff(
+        actor=world.staff, name="郭大伯", phone="13712345679", community=world.wenchang
+    )
+    assert _asked(as_person(person))
+    assert person in unconsented(world.staff)
+    services.record_consent(person=person)
+    services.withdraw_consent(person=Person.objects.get(pk=person.pk))
+    assert person not in unconsented(world.staff)
+    assert not _asked(as_person(Person.objects.get(pk=person.pk)))

@@ -22,9 +22,14 @@ class Role(models.TextChoices):
 
 
 class ConsentSource(models.TextChoices):
+    """How consent was given; ``DECLINED`` (with no ``consent_at``) records that the
+    person said no — at registration or by withdrawing — so they are not asked again.
+    Blank: never asked (registered by staff, not yet logged in)."""
+
     SELF_REGISTRATION = "self", _("At self-registration")
     COMMAND_LINE = "cli", _("Created from the command line")
     FIRST_LOGIN = "login", _("Confirmed at login")
+    DECLINED = "declined", _("Declined")
 
 
 class PersonManager(BaseUserManager["Person"]):

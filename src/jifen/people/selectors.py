@@ -7,7 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 from jifen.lib.errors import InvalidInput, NotFound
 from jifen.people import authz
-from jifen.people.models import Merchant, Organization, Person, Proxy, RoleGrant, Team
+from jifen.people.models import (
+    ConsentSource,
+    Merchant,
+    Organization,
+    Person,
+    Proxy,
+    RoleGrant,
+    Team,
+)
 
 
 def visible_people(viewer: Person, action: authz.Action = authz.VIEW_PERSON) -> QuerySet[Person]:
@@ -96,10 +104,13 @@ def principals_of(agent: Person) -> QuerySet[Proxy]:
 
 
 def unconsented(viewer: Person) -> QuerySet[Person]:
-    """People of the viewer's regions, still active, who have not agreed to publication
-    of their masked name (public pages show them as 志愿者 + number until they do)."""
-    return visible_people(viewer).filter(
-        consent_at__isnull=True, is_active=True, erased_at__isnull=True
+    """People of the viewer's regions, still active, who have not been asked or not
+    answered whether their masked name may be published (public pages show them as 志愿者
+    + number until they agree); those who said no are not counted: it was their answer."""
+    return (
+        visible_people(viewer)
+        .filter(consent_at__isnull=True, is_active=True, erased_at__isnull=True)
+        .exclude(consent_source=ConsentSource.DECLINED)
     )
 
 

@@ -127,8 +127,9 @@ def _create_person(
     else:
         person.set_unusable_password()
     if consent_source:
-        person.consent_at = timezone.now()
         person.consent_source = consent_source
+        if consent_source != ConsentSource.DECLINED:
+            person.consent_at = timezone.now()
     if household_label.strip():
         if community is None:
             raise InvalidInput(_("A household needs a community."), field="household")
@@ -200,7 +201,7 @@ def register_self(
         referrer=referrer,
         registered_by=None,
         self_registered=True,
-        consent_source=ConsentSource.SELF_REGISTRATION if consent else "",
+        consent_source=ConsentSource.SELF_REGISTRATION if consent else ConsentSource.DECLINED,
     )
 
 
@@ -320,7 +321,7 @@ def withdraw_consent(*, person: Person) -> Person:
             "consent_source": person.consent_source,
         }
         person.consent_at = None
-        person.consent_source = ""
+        person.consent_source = ConsentSource.DECLINED  # answered: not asked again
         person.save(update_fields=["consent_at", "consent_source"])
         record(
             actor=person,

@@ -6,6 +6,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
+from jifen.people.models import ConsentSource
+
 
 class PasswordChangeMiddleware:
     """A person whose password someone else set (a reset, a first password given at the
@@ -66,6 +68,9 @@ class ConsentMiddleware:
             user is not None
             and user.is_authenticated
             and user.consent_at is None
+            # Asked once: whoever said no (at registration, or by withdrawing) is not
+            # asked again; they give consent from their points page when they wish.
+            and user.consent_source != ConsentSource.DECLINED
             # The password someone else chose is changed first (PasswordChangeMiddleware).
             and not user.must_change_password
             and not request.session.get("consent_asked")
