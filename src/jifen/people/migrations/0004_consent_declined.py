@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0003_person_must_change_password'),
+        ("people", "0003_person_must_change_password"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='person',
-            name='consent_source',
-            field=models.CharField(blank=True, choices=[('self', 'At self-registration'), ('cli', 'Created from the command line'), ('login', 'Confirmed at login'), ('declined', 'Declined')], max_length=8),
+            model_name="person",
+            name="consent_source",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("self", "At self-registration"),
+                    ("cli", "Created from the command line"),
+                    ("login", "Confirmed at login"),
+                    ("declined", "Declined"),
+                ],
+                max_length=8,
+            ),
         ),
     ]
