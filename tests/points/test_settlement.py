@@ -493,6 +493,18 @@ def test_a_reversed_new_award_does_not_spend_old_points(history, past):
     assert resident.balance == 50
 
 
+def test_imported_paper_history_counts_as_points_received_when_it_was_posted(history, past):
+    """Imported history posted in 2025 is new points at the end of 2025: it neither
+    expires nor makes the 2024 points look unspent (it was counted as money coming back)."""
+    resident, _thrifty = history
+    post_at(system_account(past.wenchang, K.ISSUER), resident, 50, T.IMPORTED, "2025-04-01")
+    CommunityPolicy.objects.create(region=past.wenchang, expiry_years=1)
+    tick("2026-01-05")
+    assert Transfer.objects.get(kind=T.EXPIRY).amount == 70  # 100 of 2024, less 30 spent
+    resident.refresh_from_db()
+    assert resident.balance == 100  # the 50 of 2025 and the 50 imported in 2025
+
+
 def test_two_years_of_expiry_with_a_longer_window(past):
     CommunityPolicy.objects.create(region=past.wenchang, expiry_years=2)
     issuer = system_account(past.wenchang, K.ISSUER)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jifen.people.models import Team
 from jifen.points.ledger import (
+    EARNING_KINDS,
     Posting,
     account_for,
     account_rows,
@@ -223,7 +224,7 @@ def expiry_postings(
     cutoff = Month(year - policy.expiry_years + 1, 1).start()
     year_end = Month(year + 1, 1).start()
     expiry = system_account(community, AccountKind.EXPIRY)
-    inflow_kinds = (T.AWARD, T.BONUS, T.ADJUSTMENT)
+    inflow_kinds = EARNING_KINDS  # points received, imported paper history included
     accounts = Account.objects.filter(region=community, kind__in=HOLDER_KINDS, balance__gt=0)
     for account in accounts.order_by("pk").iterator(chunk_size=1000):
         old_in = (
