@@ -101,6 +101,9 @@ def test_staff_draft_a_reviewer_publishes_and_a_resident_verifies(
     stranger.wait_for_load_state()
     expect(stranger.locator("[data-verdict=failed]")).to_be_visible()
     expect(stranger.locator("[data-entry] .check-bad")).to_have_count(1)
+    # The file kept the published seal, but its changed entry does not lead to it: no tick.
+    expect(stranger.locator("[data-seal=unreached]")).to_be_visible()
+    expect(stranger.locator(".seal-lines .check-ok")).to_have_count(0)
     screenshot(stranger, "publicity-verify-forged-phone")
     assert_fits(stranger)
 
