@@ -130,3 +130,28 @@ def test_personal_data_stays_masked_on_the_page(world, as_person):
     )
     html = as_person(world.staff).get("/console/audit/").content.decode()
     assert "13612345679" not in html and "136****5679" in html
+
+
+def test_who_acted_reads_as_the_system_or_the_operator_when_nobody_did(world, as_person):
+    """A change nobody made by hand (a tick, a waiting list moved up) is the system's; one
+    from the command line is the operator's — not the same word for both."""
+    AuditEvent.objects.create(
+        actor=None,
+        action="activity.settle",
+        region=world.wenchang,
+        target_type="x",
+        target_id=1,
+        channel="system",
+    )
+    AuditEvent.objects.create(
+        actor=None,
+        action="activity.settle",
+        region=world.wenchang,
+        target_type="x",
+        target_id=2,
+        channel="cli",
+    )
+    client = as_person(world.staff)
+    html = client.get("/console/audit/", {"action": "activity.settle"}).content.decode()
+    assert html.count('data-actor="system"') == 1
+    assert html.count("运维人员") == 1
