@@ -13,8 +13,9 @@ from jifen.activities.models import Activity, Signup, SignupStatus
 from jifen.activities.models import Status as ActivityStatus
 from jifen.claims.models import Appeal, AppealStatus, Claim, Decision, Provenance, Review, Source
 from jifen.claims.models import Status as ClaimStatus
+from jifen.imports.models import Approval, Batch, BatchStatus, Kind
 from jifen.people.models import Merchant, Person, Role, RoleGrant
-from jifen.points.models import RuleVersion
+from jifen.points.models import ImportApproval, RuleVersion
 from jifen.points.services import save_rule_item
 from jifen.publicity.models import Announcement, Objection, ObjectionStatus
 from jifen.regions.models import Region
@@ -178,6 +179,35 @@ class Make:
         if created is not None:
             Objection.objects.filter(pk=objection.pk).update(created_at=created)
         return objection
+
+    def import_batch(
+        self,
+        *,
+        community: Region | None = None,
+        by: Person | None = None,
+        approval: str = ImportApproval.REVIEW,
+        status: str = BatchStatus.PENDING,
+        created: datetime | None = None,
+        approved_by: Person | None = None,
+    ) -> Batch:
+        """A history import waiting for approval (its entries do not matter to the to-do)."""
+        batch = Batch.objects.create(
+            community=community or self.world.wenchang,
+            kind=Kind.HISTORY,
+            rows=3,
+            created=3,
+            points=60,
+            status=status,
+            approval=approval,
+            approvals_needed=2,
+            created_by=by or self.world.staff,
+        )
+        if approved_by is not None:
+            Approval.objects.create(batch=batch, approver=approved_by, approve=True)
+        if created is not None:
+            Batch.objects.filter(pk=batch.pk).update(created_at=created)
+            batch.refresh_from_db()
+        return batch
 
 
 @pytest.fixture

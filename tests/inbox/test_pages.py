@@ -185,12 +185,79 @@ def test_a_merchant_opens_the_orders_waiting_at_their_shop(world, make, shopkeep
     assert other.status_code == 404
 
 
-def test_a_resident_opens_the_answer_to_their_objection(world, make):
+def test_a_resident_opens_the_answers_to_their_objections_of_every_month(world, make):
     january = make.announcement()
     make.objection(january, answered=ago(days=1))
+    february = make.announcement(month="2026-02")
+    answered = make.objection(february, answered=ago(days=2))
+    type(answered).objects.filter(pk=answered.pk).update(answer="二月已更正")
+    make.objection(february)  # not answered yet
+    make.objection(february, world.neighbour, answered=ago(days=1))  # someone else's
     page = client_of(world.resident).get(line(world.resident, "objections_answered").url)
     assert page.status_code == 200
-    assert "已补记" in page.content.decode()
+    text = page.content.decode()
+    assert "已补记" in text and "二月已更正" in text
+    assert text.count('class="entry objection"') == 2
+    assert line(world.resident, "objections_answered").count == 2
+    assert f"/public/announcements/{january.pk}/object/" in text
+    assert f"/public/announcements/{february.pk}/object/" in text
+    everything = client_of(world.resident).get("/objections/").content.decode()
+    assert everything.count('class="entry objection"') == 3
+
+
+def test_a_resident_opens_tomorrows_activities_and_only_those(world, make):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    nine = timezone.make_aware(timezone.datetime.combine(tomorrow, timezone.datetime.min.time()))
+    nine += timedelta(hours=9)
+    tomorrows = make.activity(starts=nine)
+    tomorrows.title = "明天的义诊"
+    tomorrows.save()
+    make.signup(tomorrows)
+    later = make.activity(starts=nine + timedelta(days=2))
+    later.title = "后天以后的巡河"
+    later.save()
+    make.signup(later)
+    waitlisted = make.activity(starts=nine + timedelta(hours=2))
+    waitlisted.title = "候补的讲座"
+    waitlisted.save()
+    make.signup(waitlisted, status="waitlisted")
+    todo = line(world.resident, "activities_tomorrow")
+    page = client_of(world.resident).get(todo.url).content.decode()
+    assert "明天的义诊" in page
+    assert "后天以后的巡河" not in page and "候补的讲座" not in page
+    assert page.count(f'href="/activities/{tomorrows.pk}/"') >= 1
+    assert todo.count == 1
+    everything = client_of(world.resident).get("/activities/mine/").content.decode()
+    assert "后天以后的巡河" in everything
+
+
+@pytest.mark.parametrize("on", ["nonsense", "1999-01-01", "2026-13-40", "%00"])
+def test_an_odd_day_on_my_activities_lists_them_all(world, make, on):
+    response = client_of(world.resident).get(f"/activities/mine/?on={on}")
+    assert response.status_code == 200
+
+
+def test_a_reviewer_opens_the_imports_waiting_for_them(world, make):
+    waiting = make.import_batch()
+    own = make.import_batch(by=world.reviewer)
+    done = make.import_batch(status="posted")
+    todo = line(world.reviewer, "imports_to_approve")
+    page = client_of(world.reviewer).get(todo.url)
+    assert page.status_code == 200
+    text = page.content.decode()
+    listed = set(re.findall(r'href="/console/imports/(\d+)/"', text.split('id="imports"')[1]))
+    assert listed == {str(waiting.pk)}
+    assert len(listed) == todo.count
+    everything = client_of(world.reviewer).get("/console/imports/").content.decode()
+    listed = set(re.findall(r'href="/console/imports/(\d+)/"', everything.split('id="imports"')[1]))
+    assert listed == {str(waiting.pk), str(own.pk), str(done.pk)}
+
+
+def test_the_staff_home_shows_no_age_beside_the_people_who_have_not_consented(world, make):
+    make_person(world.wenchang, "周未同意", consent_at=None)
+    page = client_of(world.staff).get("/console/").content.decode()
+    item = page.split("todo-unconsented")[1].split("</li>")[0]
+    assert "todo-waited" not in item
 
 
 def test_staff_open_the_filings_sent_back(world, make):

@@ -40,6 +40,8 @@ def fill(make: Make, merchant, me: Person, n: int) -> None:
         make.order(volunteer, expires=timezone.now() + timedelta(hours=i))
         make.order(volunteer, merchant=merchant)
         make.objection(january, volunteer)
+        make.import_batch(created=ago(days=i))
+        make.import_batch(approval="admins", approved_by=w.reviewer)
         # The resident's own side.
         make.order(me)
         make.claim(me, status=ClaimStatus.APPROVED, decided=ago(days=1))
@@ -86,3 +88,4 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
     assert counts["claims_to_review"] == 27
     assert counts["orders_ready"] == 27
     assert counts["activities_tomorrow"] == 27
+    assert counts["imports_to_approve"] == 54

@@ -108,6 +108,31 @@ def test_staff_and_merchants_do_not_review(world, make):
     assert todo_for(world.kiosk) == []
 
 
+def test_a_reviewer_sees_imported_history_to_approve_but_never_their_own(world, make):
+    make.import_batch(created=ago(days=2))
+    make.import_batch(by=world.reviewer)  # their own import: a second person approves it
+    make.import_batch(approved_by=world.reviewer)  # approved by them, waits for someone else
+    make.import_batch(status="posted")
+    make.import_batch(community=world.wanmei, by=world.other_staff)
+    assert counts(world.reviewer) == {"imports_to_approve": 1}
+    line = todo_for(world.reviewer)[0]
+    assert line.url == "/console/imports/?waiting=1"
+    assert (timezone.now() - line.oldest_at).days == 2
+    assert counts(world.town_admin)["imports_to_approve"] == 3
+    assert counts(world.county_admin)["imports_to_approve"] == 4
+    # Staff import; they do not approve.
+    assert "imports_to_approve" not in counts(world.staff)
+
+
+def test_in_the_admins_mode_only_administrators_see_the_import(world, make):
+    make.import_batch(approval="admins")
+    assert "imports_to_approve" not in counts(world.reviewer)
+    assert counts(world.town_admin)["imports_to_approve"] == 1
+    make.import_batch(approval="admins", by=world.town_admin)
+    assert counts(world.town_admin)["imports_to_approve"] == 1
+    assert counts(world.county_admin)["imports_to_approve"] == 2
+
+
 # --- Staff ------------------------------------------------------------------------------------
 
 
@@ -160,7 +185,10 @@ def test_staff_see_people_who_have_not_consented(world, make):
     make_person(world.wanmei, "湾美未同意", consent_at=None)
     assert counts(world.staff) == {"unconsented": 1}
     assert counts(world.other_staff) == {"unconsented": 1}
-    assert todo_for(world.staff)[0].url == "/console/people/?consent=no"
+    line = todo_for(world.staff)[0]
+    assert line.url == "/console/people/?consent=no"
+    # Not agreeing is a resident's choice, not a backlog: no "oldest".
+    assert line.oldest_at is None
 
 
 def test_staff_next_door_see_nothing_of_wenchang(world, make):
@@ -234,7 +262,11 @@ def test_a_resident_sees_objections_answered(world, make):
     make.objection(january, answered=ago(days=9))
     make.objection(january, world.neighbour, answered=ago(days=1))
     assert counts(world.resident) == {"objections_answered": 1}
-    assert todo_for(world.resident)[0].url == f"/public/announcements/{january.pk}/object/"
+    make.objection(make.announcement(month="2026-02"), answered=ago(days=1))
+    line = todo_for(world.resident)[0]
+    assert line.count == 2
+    # Not the first month's page: the list of every answered objection of theirs.
+    assert line.url == "/objections/?status=answered"
 
 
 def test_a_resident_sees_tomorrows_activities(world, make):
@@ -249,7 +281,7 @@ def test_a_resident_sees_tomorrows_activities(world, make):
     assert counts(world.resident) == {"activities_tomorrow": 1}
     line = todo_for(world.resident)[0]
     assert line.oldest_at == nine
-    assert line.url == "/activities/mine/"
+    assert line.url == f"/activities/mine/?on={tomorrow.isoformat()}"
 
 
 def test_lines_come_oldest_first(world, make):

@@ -534,24 +534,35 @@ def worker_todo(
     }
 
 
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """A day in ``JIFEN_TIME_ZONE``, from its midnight to the next."""
+    starts = timezone.make_aware(datetime.combine(day, time.min))
+    return starts, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
 def tomorrow_bounds(today: date | None = None) -> tuple[datetime, datetime]:
     """Tomorrow in ``JIFEN_TIME_ZONE``, from its midnight to the next."""
-    tomorrow = (today or timezone.localdate()) + timedelta(days=1)
-    starts = timezone.make_aware(datetime.combine(tomorrow, time.min))
-    return starts, timezone.make_aware(datetime.combine(tomorrow + timedelta(days=1), time.min))
+    return day_bounds((today or timezone.localdate()) + timedelta(days=1))
 
 
-def tomorrow_of(person: Person, today: date | None = None) -> tuple[int, datetime | None]:
-    """The published activities starting tomorrow that the person has a confirmed place in:
-    (count, the earliest start), in one query."""
-    starts, ends = tomorrow_bounds(today)
-    row = Activity.objects.filter(
+def confirmed_on(person: Person, day: date) -> QuerySet[Activity]:
+    """The published activities starting on ``day`` that the person has a confirmed place
+    in: what the to-do's "activities tomorrow" counts and its link lists."""
+    starts, ends = day_bounds(day)
+    return Activity.objects.filter(
         status=Status.PUBLISHED,
         starts_at__gte=starts,
         starts_at__lt=ends,
-        signups__person_id=person.pk,
-        signups__status=SignupStatus.CONFIRMED,
-    ).aggregate(n=Count("pk", distinct=True), at=Min("starts_at"))
+        pk__in=Signup.objects.filter(person_id=person.pk, status=SignupStatus.CONFIRMED).values(
+            "activity_id"
+        ),
+    )
+
+
+def tomorrow_of(person: Person, today: date | None = None) -> tuple[int, datetime | None]:
+    """``confirmed_on`` tomorrow: (count, the earliest start), in one query."""
+    tomorrow = (today or timezone.localdate()) + timedelta(days=1)
+    row = confirmed_on(person, tomorrow).aggregate(n=Count("pk"), at=Min("starts_at"))
     return row["n"], row["at"]
 
 

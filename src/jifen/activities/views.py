@@ -12,7 +12,7 @@ happened. Buttons only show what the viewer's role allows; the services refuse t
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -50,6 +50,7 @@ from jifen.activities.models import (
 )
 from jifen.claims.models import Claim, Source
 from jifen.lib import ical
+from jifen.lib.bounds import date_in_range
 from jifen.lib.errors import DomainError, InvalidInput, NotFound
 from jifen.lib.pagination import paginate
 from jifen.people import authz
@@ -239,11 +240,33 @@ def withdraw(request: HttpRequest, activity_id: int) -> HttpResponse:
     return redirect("activities:detail", activity_id=activity.pk)
 
 
+def _day(raw: str | None) -> date | None:
+    """``?on=YYYY-MM-DD``; anything else is no filter."""
+    try:
+        day = date.fromisoformat(raw or "")
+    except ValueError:
+        return None
+    return day if date_in_range(day) else None
+
+
 @resident_view
 def mine(request: HttpRequest) -> HttpResponse:
+    """My activities; ``?on=YYYY-MM-DD`` (the to-do's "activities tomorrow") lists only the
+    published ones of that day I have a confirmed place in, as the to-do counts them."""
     person = person_of(request)
     history = paginate(request, selectors.my_attendances(person), per_page=10)
-    coming = selectors.my_activities(person).filter(ends_at__gt=timezone.now())
+    day = _day(request.GET.get("on"))
+    if day is None:
+        coming = selectors.my_activities(person).filter(ends_at__gt=timezone.now())
+    else:
+        coming = selectors.my_activities(person).filter(
+            pk__in=selectors.confirmed_on(person, day).values("pk")
+        )
+        messages.info(
+            request,
+            _("Only the activities of %(date)s you have a place in are shown.")
+            % {"date": day.isoformat()},
+        )
     return render(
         request,
         "activities/mine.html",

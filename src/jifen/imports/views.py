@@ -81,6 +81,10 @@ def _index(
     forms = forms or {}
     for kind in (Kind.PEOPLE, Kind.HISTORY):
         forms.setdefault(kind, UploadForm(actor=actor, prefix=kind))
+    # ?waiting=1 (the to-do's link): the list holds only what waits for the actor's approval,
+    # the same rows the to-do counts.
+    only_waiting = request.GET.get("waiting") == "1"
+    listed = selectors.waiting_for(actor) if only_waiting else selectors.batches_for(actor)
     return render(
         request,
         "imports/index.html",
@@ -92,7 +96,8 @@ def _index(
             "modes": _modes(actor) if can_import else [],
             "mode_form": mode_form or ApprovalModeForm(actor=actor, prefix="mode"),
             "can_set_mode": authz.can(actor, authz.MANAGE_RULES),
-            "page": paginate(request, selectors.batches_for(actor), per_page=20),
+            "only_waiting": only_waiting,
+            "page": paginate(request, listed, per_page=20),
         },
         status=status,
     )

@@ -17,7 +17,7 @@ class TodoItemOut(Schema):
     count: int = Field(description="how many wait; a kind with none is left out")
     oldest_at: datetime | None = Field(
         description="since when the oldest waits (for activities_tomorrow: the earliest "
-        "start; for take_points: null)"
+        "start; null for take_points and unconsented, which are not a backlog)"
     )
     url: str = Field(description="the page with the filtered list")
     label: str = Field(description="the line's label in the caller's language")

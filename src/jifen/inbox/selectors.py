@@ -14,7 +14,7 @@ the console home shows ``work`` and ``merchant``, the resident home ``home`` and
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jifen.activities import selectors as activities
 from jifen.claims import selectors as claims
+from jifen.imports import selectors as imports
 from jifen.people import selectors as people
 from jifen.people.models import Person
 from jifen.publicity import selectors as publicity
@@ -38,6 +39,7 @@ KINDS: dict[str, tuple[str, Promise]] = {
     "cross_checks": (WORK, _("Claims to cross-check")),
     "appeals": (WORK, _("Appeals to decide")),
     "filings": (WORK, _("Activity filings to approve")),
+    "imports_to_approve": (WORK, _("Imports to approve")),
     "objections": (WORK, _("Objections to answer")),
     "pickups": (WORK, _("Orders to hand over")),
     "orders_expiring": (WORK, _("Orders about to expire")),
@@ -101,6 +103,10 @@ def _work(person: Person, now: datetime) -> list[Item]:
         items.append(
             Item("activities_to_close", count, at, _url(board, status="published", ended="1"))
         )
+    imported = imports.approval_todo(person)
+    if imported is not None:
+        count, at = imported
+        items.append(Item("imports_to_approve", count, at, _url("imports:index", waiting="1")))
     objections = publicity.objections_to_answer(person)
     if objections is not None:
         if objections.several or objections.announcement is None:
@@ -117,9 +123,10 @@ def _work(person: Person, now: datetime) -> list[Item]:
         items.append(
             Item("orders_expiring", count, at, _url(orders, status="reserved", expiring="1"))
         )
-    waiting = people.unconsented_todo(person)
-    if waiting is not None:
-        items.append(Item("unconsented", waiting[0], waiting[1], _url("web:people", consent="no")))
+    unconsented = people.unconsented_todo(person)
+    if unconsented is not None:
+        # Not agreeing to publication is a resident's choice, not a backlog: no "oldest".
+        items.append(Item("unconsented", unconsented, None, _url("web:people", consent="no")))
     return items
 
 
@@ -151,12 +158,13 @@ def _home(person: Person, now: datetime) -> list[Item]:
     items.append(Item("appeals_answered", count, at, _url("claims:mine", recent="appeals")))
     answered = publicity.objections_answered(person, RECENT_DAYS, now)
     if answered.count:
-        # Answers are read on the page of the month objected to; the first such month when
-        # several were answered.
-        url = _url("publicity:object", answered.announcement)
+        # The person's answered objections, of every month objected to, latest answer first.
+        url = _url("publicity:my_objections", status="answered")
         items.append(Item("objections_answered", answered.count, answered.oldest_at, url))
-    count, at = activities.tomorrow_of(person, timezone.localdate(now))
-    items.append(Item("activities_tomorrow", count, at, _url("activities:mine")))
+    today = timezone.localdate(now)
+    count, at = activities.tomorrow_of(person, today)
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    items.append(Item("activities_tomorrow", count, at, _url("activities:mine", on=tomorrow)))
     return items
 
 

@@ -84,6 +84,7 @@ urlpatterns = [
         objections.object_to,
         name="object",
     ),
+    path("objections/", objections.mine, name="my_objections"),
     path("public/<str:code>/", public.region_page, name="public_region"),
     path("public/<str:code>/announcements/", public.announcement_list, name="public_announcements"),
     path("public/<str:code>/rankings/", public.ranking_page, name="public_rankings"),

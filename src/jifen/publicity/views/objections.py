@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jifen.lib.errors import DomainError
+from jifen.lib.pagination import paginate
 from jifen.people.models import Person
 from jifen.publicity import selectors, services
-from jifen.publicity.models import Objection
+from jifen.publicity.models import Objection, ObjectionStatus
 from jifen.web.views.errors import resident_view
 
 
@@ -77,4 +78,30 @@ def object_to(request: HttpRequest, announcement_id: int) -> HttpResponse:
             ).order_by("-created_at"),
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+@resident_view
+def mine(request: HttpRequest) -> HttpResponse:
+    """Every objection of mine, to any month, with its answer; ``?status=answered`` (the
+    to-do's "objections answered") only the answered ones, the latest answer first."""
+    person: Person = request.user  # type: ignore[assignment]
+    answered = request.GET.get("status") == ObjectionStatus.ANSWERED
+    objections = Objection.objects.filter(person=person).select_related(
+        "announcement", "announcement__community"
+    )
+    if answered:
+        objections = objections.filter(status=ObjectionStatus.ANSWERED).order_by(
+            "-answered_at", "-pk"
+        )
+    else:
+        objections = objections.order_by("-created_at", "-pk")
+    return render(
+        request,
+        "publicity/objections/mine.html",
+        {
+            "page": paginate(request, objections, per_page=20),
+            "answered": answered,
+            "query": "status=answered" if answered else "",
+        },
     )
