@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "jifen.activities",
     "jifen.shop",
     "jifen.publicity",
+    "jifen.requests",
     "jifen.notices",
     "jifen.inbox",
     "jifen.imports",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("jifen.notices.urls")),
     path("", include("jifen.inbox.urls")),
     path("", include("jifen.imports.urls")),
+    path("", include("jifen.requests.urls")),
     path("", include("jifen.web.urls")),
 ]
 

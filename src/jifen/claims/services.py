@@ -37,7 +37,7 @@ from jifen.claims.models import (
     Status,
 )
 from jifen.claims.photos import store_photo
-from jifen.lib.bounds import check_date
+from jifen.lib.bounds import check_date, check_points
 from jifen.lib.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from jifen.lib.text import clean_text
 from jifen.people import authz
@@ -159,11 +159,14 @@ def create_claim(
     organization: Organization | None = None,
     on_behalf_of: Person | None = None,
     check_age: bool = True,
+    fixed_points: int | None = None,
 ) -> Claim:
     """Make a pending claim from any source; the caller has checked who may.
 
     Activities and service requests call this with their record as ``source_id``:
     a record makes at most one claim a day, so closing twice creates nothing more.
+    A service request's claim is worth the points fixed when it was published
+    (``fixed_points``); every other claim is priced by its item's version.
     """
     if source_id is not None:
         existing = Claim.objects.filter(
@@ -186,7 +189,11 @@ def create_claim(
         raise InvalidInput(
             _("Please keep the description under 500 characters."), field="description"
         )
-    worth = points_for(version, amount)
+    worth = (
+        points_for(version, amount)
+        if fixed_points is None
+        else check_points(fixed_points, "points")
+    )
     if worth < 1:
         raise InvalidInput(_("This quantity earns no points."), field="quantity")
     needed, sampled = _approvals_needed(community, worth)
@@ -368,12 +375,19 @@ def _require_pending(claim: Claim) -> None:
 def _post(claim: Claim, actor: Person, amount: int, key: str) -> Transfer:
     """Points for the claim come into being at its community's issuer."""
     version = claim.rule_version
-    memo = ledger_text(
-        _("%(item)s × %(quantity)s (claim %(id)s)"),
-        item=version.name,
-        quantity=_quantity_text(claim.quantity),
-        id=claim.pk,
-    )
+    if claim.source == Source.REQUEST:
+        memo = ledger_text(
+            _("Service for a resident's request: %(title)s (claim %(id)s)"),
+            title=claim.description,
+            id=claim.pk,
+        )
+    else:
+        memo = ledger_text(
+            _("%(item)s × %(quantity)s (claim %(id)s)"),
+            item=version.name,
+            quantity=_quantity_text(claim.quantity),
+            id=claim.pk,
+        )
     if claim.organization is not None:
         return ledger.post(
             Posting(

@@ -74,6 +74,13 @@ PUBLISH_ANNOUNCEMENTS = _action(
 # 志愿服务记录证明: staff issue (and revoke) a volunteer's certificate of service.
 ISSUE_CERTIFICATES = _action("certificate.issue", [A, S], _("issue volunteer service certificates"))
 
+# 居民点单 · 社区派单: staff check, publish and dispatch residents' requests; the review
+# group reads them beside the claims they make.
+VIEW_REQUESTS = _action("requests.view", [A, S, R], _("see residents' service requests"))
+MANAGE_REQUESTS = _action(
+    "requests.manage", [A, S], _("check, publish and dispatch residents' service requests")
+)
+
 ACTIONS: tuple[Action, ...] = (
     OPEN_CONSOLE,
     REGISTER_PERSON,
@@ -98,6 +105,8 @@ ACTIONS: tuple[Action, ...] = (
     DRAFT_ANNOUNCEMENTS,
     PUBLISH_ANNOUNCEMENTS,
     ISSUE_CERTIFICATES,
+    VIEW_REQUESTS,
+    MANAGE_REQUESTS,
 )
 
 

@@ -379,6 +379,13 @@ class CommunityPolicy(models.Model):
         choices=ImportApproval.choices,
         default=ImportApproval.REVIEW,
     )
+    # 点单: a request reported done and left unanswered by the requester is confirmed
+    # automatically (jifen tick) after this many days.
+    request_confirm_days = models.PositiveIntegerField(
+        _("requests are confirmed automatically after (days)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
     # The reference value of a point for the liability dashboard, in fen (分): 10 = 0.10 元.
     point_value_fen = models.PositiveIntegerField(
         _("reference value of one point (fen)"), default=10

@@ -1,0 +1,319 @@
+"""Reads of service requests: who sees which, the menu in force, the lists and counts.
+
+Who sees a request: staff and the review group of its community (everything but
+nothing more than their regions); the requester and their family proxies; the helper,
+and the leader or contact of the group it was given to; while it is open, the
+volunteers who may take it — without the address, which only staff, the requester's
+side and the helper read. The public wishes wall shows a masked name and the title.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
+
+from jifen.lib.masking import mask_name
+from jifen.people import authz
+from jifen.people.models import OrganizationMember, Person, Proxy, Team, TeamMember
+from jifen.regions.models import Region
+from jifen.requests import rules
+from jifen.requests.models import (
+    IN_HAND,
+    Eligibility,
+    Event,
+    Kind,
+    MenuItem,
+    ServiceRequest,
+    Status,
+)
+
+# --- The menu -----------------------------------------------------------------------------------
+
+
+def menu(community: Region, *, active_only: bool = True) -> list[MenuItem]:
+    """The lines in force for ``community``: its own, and those of the regions above it
+    unless a line of the same code lower down replaces them; in menu order."""
+    items = MenuItem.objects.filter(region__code__in=community.ancestor_codes()).select_related(
+        "region", "rule_item"
+    )
+    chosen: dict[str, MenuItem] = {}
+    for item in sorted(items, key=lambda i: i.region.path.count("/")):
+        chosen[item.code] = item
+    lines = [i for i in chosen.values() if i.is_active or not active_only]
+    return sorted(lines, key=lambda i: (i.group, i.position, i.code))
+
+
+def menu_item(community: Region, code: Any) -> MenuItem | None:
+    """The active line of that code for ``community`` (None when there is none)."""
+    if not isinstance(code, str) or not code:
+        return None
+    found = [i for i in menu(community) if i.code == code]
+    return found[0] if found else None
+
+
+# --- Who sees what --------------------------------------------------------------------------
+
+
+def _proxied(person: Person) -> list[int]:
+    return list(
+        Proxy.objects.filter(agent=person, revoked_at__isnull=True).values_list(
+            "principal_id", flat=True
+        )
+    )
+
+
+def _headed(person: Person) -> tuple[list[int], list[int]]:
+    """Teams the person leads, organisations they are a contact of."""
+    teams = list(Team.objects.filter(leader=person).values_list("pk", flat=True))
+    orgs = list(
+        OrganizationMember.objects.filter(person=person, is_contact=True).values_list(
+            "organization_id", flat=True
+        )
+    )
+    return teams, orgs
+
+
+def unit_regions(person: Person) -> list[int]:
+    """Regions of the organisations the person is a member of (驻区单位 serve below them)."""
+    return list(
+        OrganizationMember.objects.filter(person=person).values_list(
+            "organization__region_id", flat=True
+        )
+    )
+
+
+def _own_q(person: Person) -> Q:
+    """Requests the person asked for (or for a resident they act for), was given, or
+    whose group they lead."""
+    teams, orgs = _headed(person)
+    return (
+        Q(requester=person)
+        | Q(requester_id__in=_proxied(person))
+        | Q(assignee=person)
+        | Q(team_id__in=teams, status__in=IN_HAND)
+        | Q(organization_id__in=orgs, status__in=IN_HAND)
+    )
+
+
+def can_see(person: Person, request: ServiceRequest) -> bool:
+    if authz.can(person, authz.VIEW_REQUESTS, request.community):
+        return True
+    if ServiceRequest.objects.filter(_own_q(person), pk=request.pk).exists():
+        return True
+    return request.status == Status.OPEN and rules.may_accept(person, request)
+
+
+def can_see_address(person: Person, request: ServiceRequest) -> bool:
+    """The address is for staff, the requester's side, and the helper once it is theirs."""
+    if authz.can(person, authz.VIEW_REQUESTS, request.community):
+        return True
+    if person.pk == request.requester_id or request.requester_id in _proxied(person):
+        return True
+    return request.assignee_id == person.pk and request.status in IN_HAND
+
+
+def get_visible(person: Person, pk: Any) -> ServiceRequest | None:
+    request = (
+        ServiceRequest.objects.select_related(
+            "community", "menu_item", "requester", "assignee", "team", "organization", "claim"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if request is None or not can_see(person, request):
+        return None
+    return request
+
+
+def history(request: ServiceRequest) -> QuerySet[Event]:
+    return request.events.select_related("actor", "on_behalf_of", "assignee").order_by("at", "id")
+
+
+# --- Lists ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str = ""
+    kind: str = ""
+    category: str = ""
+    community: Region | None = None
+    assignee: Person | None = None
+    overdue: bool = False
+
+
+def _base() -> QuerySet[ServiceRequest]:
+    return ServiceRequest.objects.select_related(
+        "community", "menu_item", "requester", "assignee", "team", "organization"
+    )
+
+
+def _filtered(requests: QuerySet[ServiceRequest], filters: Filters) -> QuerySet[ServiceRequest]:
+    if filters.status:
+        requests = requests.filter(status=filters.status)
+    if filters.kind:
+        requests = requests.filter(kind=filters.kind)
+    if filters.category:
+        requests = requests.filter(menu_item__code=filters.category)
+    if filters.community is not None:
+        requests = requests.filter(community__path__startswith=filters.community.path)
+    if filters.assignee is not None:
+        requests = requests.filter(assignee=filters.assignee)
+    if filters.overdue:
+        requests = requests.filter(overdue_q())
+    return requests
+
+
+def overdue_q(today: Any = None) -> Q:
+    today = today or timezone.localdate()
+    return Q(status=Status.ASSIGNED, due_on__lt=today)
+
+
+def for_staff(viewer: Person, filters: Filters = Filters()) -> QuerySet[ServiceRequest]:
+    """Every request in the viewer's regions, newest first."""
+    return _filtered(
+        _base().filter(authz.regions_q(viewer, authz.VIEW_REQUESTS, "community")), filters
+    )
+
+
+def _eligibility_q(person: Person) -> Q:
+    """The menu rules the person meets (computed once, not per request)."""
+    today = timezone.localdate()
+    rules = [Eligibility.ANYONE]
+    if person.is_party_member:
+        rules.append(Eligibility.PARTY)
+    in_team = (
+        TeamMember.objects.filter(person=person, joined_on__lte=today)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=today))
+        .exists()
+        or Team.objects.filter(leader=person).exists()
+    )
+    if in_team:
+        rules.append(Eligibility.TEAM)
+    if OrganizationMember.objects.filter(person=person).exists():
+        rules.append(Eligibility.ORGANIZATION)
+    return Q(menu_item__eligibility__in=rules)
+
+
+def open_for(person: Person, filters: Filters = Filters()) -> QuerySet[ServiceRequest]:
+    """可接的单: open requests of the person's community (and of communities below the
+    units they belong to) that the menu lets them take, not their own; oldest first."""
+    where = Q(community_id=person.community_id) if person.community_id else Q(pk__in=[])
+    for region_id in unit_regions(person):
+        region = Region.objects.filter(pk=region_id).first()
+        if region is not None:
+            where |= Q(community__path__startswith=region.path)
+    return (
+        _filtered(_base().filter(where, _eligibility_q(person), status=Status.OPEN), filters)
+        .exclude(requester=person)
+        .exclude(requester_id__in=_proxied(person))
+        .order_by("created_at", "id")
+    )
+
+
+def mine(person: Person, filters: Filters = Filters()) -> QuerySet[ServiceRequest]:
+    """我的: what the person asked for (or for a resident they act for), was given, or
+    whose group they lead; newest first."""
+    return _filtered(_base().filter(_own_q(person)), filters)
+
+
+def asked_by(person: Person) -> QuerySet[ServiceRequest]:
+    return _base().filter(Q(requester=person) | Q(requester_id__in=_proxied(person)))
+
+
+def taken_by(person: Person) -> QuerySet[ServiceRequest]:
+    teams, orgs = _headed(person)
+    return _base().filter(
+        Q(assignee=person)
+        | Q(team_id__in=teams, assignee__isnull=True, status=Status.ASSIGNED)
+        | Q(organization_id__in=orgs, assignee__isnull=True, status=Status.ASSIGNED)
+    )
+
+
+# --- The public wishes wall -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WallLine:
+    id: int
+    title: str
+    requester: str  # masked
+    status: str
+    status_label: str
+    category: str
+    created_at: datetime
+    closed_at: datetime | None
+
+
+def wishes_wall(community: Region, *, limit: int = 200) -> list[WallLine]:
+    """Open wishes, those being fulfilled, and those fulfilled this month (挂牌销号):
+    masked requester and the title only."""
+    month_start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    wishes = (
+        ServiceRequest.objects.filter(kind=Kind.WISH, community=community)
+        .filter(
+            Q(status__in=[Status.OPEN, Status.ASSIGNED, Status.DONE])
+            | Q(status=Status.COMPLETED, closed_at__gte=month_start)
+        )
+        .select_related("requester", "menu_item")
+        .order_by("created_at", "id")[:limit]
+    )
+    return [
+        WallLine(
+            id=w.pk,
+            title=w.title,
+            requester=mask_name(w.requester.name),
+            status=w.status,
+            status_label=str(w.get_status_display()),
+            category=w.menu_item.name,
+            created_at=w.created_at,
+            closed_at=w.closed_at,
+        )
+        for w in wishes
+    ]
+
+
+# --- To-do counts (fixed queries whatever the data size) ------------------------------------
+
+
+@dataclass(frozen=True)
+class Waiting:
+    count: int
+    oldest_at: datetime | None
+
+
+def _waiting(requests: QuerySet[ServiceRequest], field: str) -> Waiting:
+    row = requests.aggregate(count=Count("id"), oldest=Min(field))
+    return Waiting(row["count"], row["oldest"])
+
+
+def to_check(viewer: Person) -> Waiting:
+    """Staff: requests waiting for the community's check."""
+    return _waiting(
+        ServiceRequest.objects.filter(
+            authz.regions_q(viewer, authz.MANAGE_REQUESTS, "community"), status=Status.SUBMITTED
+        ),
+        "created_at",
+    )
+
+
+def overdue(viewer: Person) -> Waiting:
+    """Staff: requests whose helper is past the deadline."""
+    return _waiting(
+        ServiceRequest.objects.filter(
+            authz.regions_q(viewer, authz.MANAGE_REQUESTS, "community"), overdue_q()
+        ),
+        "assigned_at",
+    )
+
+
+def to_confirm(person: Person) -> Waiting:
+    """Residents: requests reported done, waiting for their confirmation."""
+    return _waiting(asked_by(person).filter(status=Status.DONE), "done_at")
+
+
+def in_hand(person: Person) -> Waiting:
+    """Volunteers: requests given to them (or to their group, to name who goes)."""
+    return _waiting(taken_by(person).filter(status=Status.ASSIGNED), "assigned_at")
