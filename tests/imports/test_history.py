@@ -4,7 +4,7 @@ file twice, points as the item's version in force on the date gave them, approva
 from datetime import date, timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jifen.imports import services
 from jifen.imports.models import Batch, BatchStatus, Entry
@@ -109,6 +109,25 @@ def test_points_are_those_of_the_version_in_force_on_the_service_date(world: Wor
     # Before the first version: the first version prices it (as claims are priced).
     early = run(world, history(world, [[phone, "2019-03-01", "XF01", 2, 20, ""]]))
     assert early.errors == []
+
+
+def test_a_wrong_row_before_the_first_version_is_told_which_terms_price_it(
+    world: World,
+) -> None:
+    rule(world.wenchang, points=10)  # from 2020-01-01
+    phone = world.resident.phone
+    with translation.override("en"):
+        wrong = run(world, history(world, [[phone, "2019-03-01", "XF01", 2, 30, ""]]))
+        in_force = run(world, history(world, [[phone, "2021-03-01", "XF01", 2, 30, ""]]))
+    [error] = wrong.errors
+    # Nothing was "in force" on 2019-03-01: the first version prices it, and says so.
+    assert "2019-03-01 is worth" not in error.message
+    assert error.message == (
+        "环境整治 had no terms yet on 2019-03-01, so its first version (from 2020-01-01) "
+        "prices it: 10 points per hour; 2 gives 20 points, the file says 30."
+    )
+    [error] = in_force.errors
+    assert error.message.startswith("环境整治 on 2021-03-01 is worth 10 points")
 
 
 def test_a_future_date_is_refused(world: World) -> None:

@@ -96,21 +96,25 @@ def import_history(
     return _run(request, Kind.HISTORY, file, community, dry_run)
 
 
-def _template(request: HttpRequest, kind: Kind) -> HttpResponse:
-    authz.require(caller(request), services.IMPORT)
-    return templates.response(kind)
+def _template(request: HttpRequest, kind: Kind, community: str | None) -> HttpResponse:
+    actor = caller(request)
+    authz.require(actor, services.IMPORT)
+    return templates.response(kind, templates.community_for(actor, community))
 
 
 @router.get("/imports/people/template", response={200: None})
-def people_template(request: HttpRequest) -> HttpResponse:
-    """The roster template: headers and an example row."""
-    return _template(request, Kind.PEOPLE)
+def people_template(request: HttpRequest, community: str | None = None) -> HttpResponse:
+    """The roster template: headers and an example row; for a community (``community``, or
+    the caller's only one) a second sheet 志愿服务队 lists its teams."""
+    return _template(request, Kind.PEOPLE, community)
 
 
 @router.get("/imports/history/template", response={200: None})
-def history_template(request: HttpRequest) -> HttpResponse:
-    """The history template: headers and an example row."""
-    return _template(request, Kind.HISTORY)
+def history_template(request: HttpRequest, community: str | None = None) -> HttpResponse:
+    """The history template: headers and an example row; for a community (``community``, or
+    the caller's only one) the example uses one of its item codes and a second sheet 积分项目
+    lists the codes, names, units and points of the items it may import."""
+    return _template(request, Kind.HISTORY, community)
 
 
 def _batch_out(batch: Batch) -> dict[str, Any]:

@@ -482,10 +482,18 @@ def import_history(
                 rows.error(
                     r.number,
                     POINTS,
+                    # Before its first version an item has no terms in force; that version
+                    # prices such service all the same (CONTRACT), and the message says so.
                     _(
                         "%(item)s on %(date)s is worth %(per)s points %(unit)s (version "
                         "%(version)s, from %(from)s): %(quantity)s gives %(due)s points, "
                         "the file says %(written)s."
+                    )
+                    if version.effective_from <= on
+                    else _(
+                        "%(item)s had no terms yet on %(date)s, so its first version (from "
+                        "%(from)s) prices it: %(per)s points %(unit)s; %(quantity)s gives "
+                        "%(due)s points, the file says %(written)s."
                     ),
                     item=version.name,
                     date=on.isoformat(),

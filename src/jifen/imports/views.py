@@ -94,6 +94,7 @@ def _index(
             "history_form": forms[Kind.HISTORY],
             "waiting": selectors.waiting_for(actor)[:50],
             "modes": _modes(actor) if can_import else [],
+            "communities": import_communities(actor) if can_import else [],
             "mode_form": mode_form or ApprovalModeForm(actor=actor, prefix="mode"),
             "can_set_mode": authz.can(actor, authz.MANAGE_RULES),
             "only_waiting": only_waiting,
@@ -110,8 +111,12 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @console_view
 def template(request: HttpRequest, kind: str) -> HttpResponse:
-    authz.require(person_of(request), services.IMPORT)
-    return templates.response(_kind(kind))
+    """The template, for ``?community=<code>`` or the only community the actor imports into:
+    the example and the lists of items or teams are that community's."""
+    actor = person_of(request)
+    authz.require(actor, services.IMPORT)
+    kind = _kind(kind)
+    return templates.response(kind, templates.community_for(actor, request.GET.get("community")))
 
 
 def _preview(
