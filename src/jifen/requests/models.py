@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jifen.lib.bounds import MAX_POINTS
 
@@ -26,28 +27,31 @@ class Kind(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    SUBMITTED = "submitted", _("being checked")
-    OPEN = "open", _("open to take")
-    REJECTED = "rejected", _("rejected")
-    ASSIGNED = "assigned", _("in service")
-    DONE = "done", _("done, to confirm")
-    COMPLETED = "completed", _("completed")
-    CANCELLED = "cancelled", _("cancelled")
+    SUBMITTED = "submitted", pgettext_lazy("request status", "being checked")
+    OPEN = "open", pgettext_lazy("request status", "open to take")
+    REJECTED = "rejected", pgettext_lazy("request status", "rejected")
+    ASSIGNED = "assigned", pgettext_lazy("request status", "in service")
+    DONE = "done", pgettext_lazy("request status", "done, to confirm")
+    COMPLETED = "completed", pgettext_lazy("request status", "completed")
+    CANCELLED = "cancelled", pgettext_lazy("request status", "cancelled")
 
 
 @dataclass(frozen=True)
 class Step:
-    """One step of the workflow: from which statuses, to which, and its name in the
-    history. Who may take it is the service's business (``services.STEP_RULES``)."""
+    """One step of the workflow: from which statuses, to which. Who may take it is
+    decided in ``services``."""
 
     name: str
     sources: frozenset[str]
     target: str
-    label: str | Promise
+
+    @property
+    def label(self) -> str | Promise:
+        return STEP_LABELS[self.name]
 
 
-def _step(name: str, sources: tuple[str, ...], target: str, label: str | Promise) -> Step:
-    return Step(name, frozenset(sources), target, label)
+def _step(name: str, sources: tuple[str, ...], target: str) -> Step:
+    return Step(name, frozenset(sources), target)
 
 
 S = Status
@@ -56,21 +60,36 @@ S = Status
 # straight from the check (派单) and reassign an overdue one; a team's leader or an
 # organisation's contact names the member who goes; the assignee may hand it back
 # before doing it; a requester who says it was not done sends it back to the assignee.
-STEPS: dict[str, Step] = {
-    step.name: step
-    for step in (
-        _step("publish", (S.SUBMITTED,), S.OPEN, _("published for volunteers to take")),
-        _step("reject", (S.SUBMITTED,), S.REJECTED, _("rejected")),
-        _step("dispatch", (S.SUBMITTED, S.OPEN, S.ASSIGNED), S.ASSIGNED, _("dispatched")),
-        _step("accept", (S.OPEN,), S.ASSIGNED, _("taken by a volunteer")),
-        _step("assign_member", (S.ASSIGNED,), S.ASSIGNED, _("member named")),
-        _step("hand_back", (S.ASSIGNED,), S.OPEN, _("handed back")),
-        _step("done", (S.ASSIGNED,), S.DONE, _("reported done")),
-        _step("dispute", (S.DONE,), S.ASSIGNED, _("not done, sent back")),
-        _step("confirm", (S.DONE,), S.COMPLETED, _("confirmed")),
-        _step("auto_confirm", (S.DONE,), S.COMPLETED, _("confirmed automatically")),
-        _step("cancel", (S.SUBMITTED, S.OPEN, S.ASSIGNED), S.CANCELLED, _("cancelled")),
-    )
+# fmt: off
+STEPS: dict[str, Step] = {step.name: step for step in (
+    #     step             from                                to
+    _step("publish",       (S.SUBMITTED,),                     S.OPEN),
+    _step("reject",        (S.SUBMITTED,),                     S.REJECTED),
+    _step("dispatch",      (S.SUBMITTED, S.OPEN, S.ASSIGNED),  S.ASSIGNED),
+    _step("accept",        (S.OPEN,),                          S.ASSIGNED),
+    _step("assign_member", (S.ASSIGNED,),                      S.ASSIGNED),
+    _step("hand_back",     (S.ASSIGNED,),                      S.OPEN),
+    _step("done",          (S.ASSIGNED,),                      S.DONE),
+    _step("dispute",       (S.DONE,),                          S.ASSIGNED),
+    _step("confirm",       (S.DONE,),                          S.COMPLETED),
+    _step("auto_confirm",  (S.DONE,),                          S.COMPLETED),
+    _step("cancel",        (S.SUBMITTED, S.OPEN, S.ASSIGNED),  S.CANCELLED),
+)}
+# fmt: on
+# How each step reads in the request's history (``submit`` is the request's creation).
+STEP_LABELS: dict[str, str | Promise] = {
+    "submit": pgettext_lazy("request step", "submitted"),
+    "publish": pgettext_lazy("request step", "published for volunteers to take"),
+    "reject": pgettext_lazy("request step", "rejected"),
+    "dispatch": pgettext_lazy("request step", "dispatched"),
+    "accept": pgettext_lazy("request step", "taken by a volunteer"),
+    "assign_member": pgettext_lazy("request step", "member named"),
+    "hand_back": pgettext_lazy("request step", "handed back"),
+    "done": pgettext_lazy("request step", "reported done"),
+    "dispute": pgettext_lazy("request step", "not done, sent back"),
+    "confirm": pgettext_lazy("request step", "confirmed"),
+    "auto_confirm": pgettext_lazy("request step", "confirmed automatically"),
+    "cancel": pgettext_lazy("request step", "cancelled"),
 }
 # Status → the statuses one step reaches (for documentation and the property test).
 ALLOWED: dict[str, frozenset[str]] = {
@@ -290,6 +309,4 @@ class Event(models.Model):
 
     @property
     def label(self) -> str | Promise:
-        if self.step == "submit":
-            return _("submitted")
-        return STEPS[self.step].label
+        return STEP_LABELS[self.step]
