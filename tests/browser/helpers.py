@@ -104,3 +104,11 @@ def log_in(page: Any, phone_number: str, password: str = PASSWORD) -> None:
     page.locator("#id_password").fill(password)
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
+
+
+def open_menu(page: Any) -> None:
+    """Unfold the header's menu, as a person on a phone taps 菜单 (nothing on a big screen,
+    where the links are in the header already)."""
+    button = page.locator("header button[aria-controls=site-menu]")
+    if button.count() and button.is_visible() and button.get_attribute("aria-expanded") != "true":
+        button.click()

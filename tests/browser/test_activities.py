@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from jifen.activities import services, tokens
 from jifen.activities.models import Activity, Attendance, Method, Signup, SignupStatus
 from jifen.points.services import save_rule_item
-from tests.browser.helpers import DESKTOP, PHONE, assert_fits, log_in, zh
+from tests.browser.helpers import DESKTOP, PHONE, assert_fits, log_in, open_menu, zh
 from tests.conftest import PASSWORD, World, make_person
 
 
@@ -54,6 +54,7 @@ def test_a_volunteer_finds_an_activity_on_a_phone_and_signs_up(
 ) -> None:
     activity = _activity(world, "江滨花园楼道清扫", timedelta(days=2))
     log_in(phone, world.resident.phone)
+    open_menu(phone)
     phone.locator("header nav a[href='/activities/']").click()
     expect(phone.locator("main h1")).to_have_text(zh("Volunteer activities"))
     card = phone.locator("article.activity-card", has_text=activity.title)
@@ -71,6 +72,7 @@ def test_a_volunteer_finds_an_activity_on_a_phone_and_signs_up(
     assert_fits(phone)
     assert Signup.objects.get(person=world.resident).status == SignupStatus.CONFIRMED
 
+    open_menu(phone)
     phone.locator("header nav a[href='/activities/mine/']").click()
     expect(phone.locator("main")).to_contain_text(activity.title)
     expect(phone.locator("main")).to_contain_text(zh("I am signed up"))

@@ -16,7 +16,7 @@ from jifen.claims.models import AppealStatus, Claim, Status
 from jifen.people.models import Person, Role, RoleGrant
 from jifen.points.selectors import balance_of
 from jifen.points.services import save_rule_item
-from tests.browser.helpers import DESKTOP, PHONE, assert_fits, log_in, zh
+from tests.browser.helpers import DESKTOP, PHONE, assert_fits, log_in, open_menu, zh
 from tests.conftest import World, make_person
 
 
@@ -85,6 +85,7 @@ def test_a_large_claim_declared_on_a_phone_is_approved_by_two_reviewers(
     expect(phone.locator("main .photos img")).to_have_count(1)
     assert phone.locator("main .photos img").evaluate("img => img.naturalWidth") > 0
 
+    open_menu(phone)
     phone.locator(".topnav a[href='/claims/']").click()
     expect(phone.locator("main h1")).to_have_text(zh("My claims"))
     card = phone.locator(".claim-card").first
@@ -149,9 +150,11 @@ def test_a_large_claim_declared_on_a_phone_is_approved_by_two_reviewers(
 
     # (c) The volunteer sees the points and the claim approved.
     phone.goto("/")
+    open_menu(phone)
     phone.locator(".topnav a[href='/points/']").click()
     expect(phone.locator("main .big-number").first).to_contain_text("60")
     expect(phone.locator(".entry").first).to_contain_text("义诊服务")
+    open_menu(phone)
     phone.locator(".topnav a[href='/claims/']").click()
     expect(phone.locator(".claim-card .badge.status-approved")).to_have_text(zh("approved"))
     phone.locator(".claim-card a").first.click()

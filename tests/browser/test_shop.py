@@ -16,7 +16,7 @@ from jifen.points.services import award_points
 from jifen.shop import services
 from jifen.shop.models import Item, Redemption, Status
 from jifen.shop.views import public
-from tests.browser.helpers import assert_fits, log_in, zh
+from tests.browser.helpers import assert_fits, log_in, open_menu, zh
 from tests.conftest import World
 from tests.shop.fixtures import set_policy
 
@@ -78,6 +78,7 @@ def test_a_volunteer_redeems_on_a_phone_and_gets_the_pickup_code(
     set_policy(world.wenchang, redemption_months=str(timezone.localdate().month))
     award_points(person=world.resident, amount=180, key="shop-browser:1", actor=None)
     log_in(phone, world.resident.phone)
+    open_menu(phone)
     phone.locator("header nav a[href='/shop/']").click()
     expect(phone.locator("main h1")).to_contain_text(zh("Points supermarket"))
     expect(phone.locator("main h1")).to_contain_text("文昌社区")

@@ -8,7 +8,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from jifen.people.models import Person
-from tests.browser.helpers import assert_fits, log_in, zh
+from tests.browser.helpers import assert_fits, log_in, open_menu, zh
 from tests.conftest import World
 from tests.publicity.public_data import published_month
 
@@ -38,6 +38,7 @@ def test_a_resident_finds_the_notices_and_verifies_their_points_on_a_phone(
     phone.locator("header a[data-link=public]").click()
     expect(phone.locator("main h1")).to_have_text(zh("Public notices"))
 
+    open_menu(phone)
     phone.locator("header a[href='/points/']").click()
     expect(phone.locator("main h1").first).to_have_text(zh("My points"))
     expect(phone.locator("#transparency [data-consent=given]")).to_be_visible()
