@@ -18,7 +18,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 # Every action code the services record (``record(action=...)``), by domain.
@@ -100,6 +100,20 @@ ACTIONS: dict[str, str | Promise] = {
     "publicity.certificate.issue": _("Certificate issued"),
     "publicity.certificate.revoke": _("Certificate revoked"),
 }
+
+# The areas the filter groups the actions by (an <optgroup> each), in this order: a key,
+# its name, and the prefixes of its action codes. ``area:<key>`` filters the whole area.
+AREAS: tuple[tuple[str, str | Promise, tuple[str, ...]], ...] = (
+    ("points", _("Points"), ("points.", "rules.")),
+    ("claims", _("Claims review"), ("claims.",)),
+    ("activities", _("Activities"), ("activity.",)),
+    ("shop", _("Points supermarket"), ("shop.",)),
+    ("publicity", _("Announcements and certificates"), ("publicity.",)),
+    ("people", pgettext_lazy("audit log area", "People"), ("person.", "role.", "proxy.")),
+    ("groups", _("Teams, organisations, merchants"), ("team.", "organization.", "merchant.")),
+    ("imports", _("Import from Excel"), ("imports.",)),
+    ("regions", _("Regions"), ("region.",)),
+)
 
 # The keys of ``before`` and ``after`` the services record.
 FIELDS: dict[str, str | Promise] = {
@@ -199,6 +213,7 @@ FIELDS: dict[str, str | Promise] = {
     "rows": _("Rows"),
     "created": _("Created"),
     "skipped": _("Skipped"),
+    "consent_source": _("How consent was given"),
 }
 
 # Fields of settings rows, labelled by the model's own field names: (action, model).
@@ -221,18 +236,31 @@ VALUE_CHOICES: dict[tuple[str, str], tuple[str, str]] = {
     ("rules.", "unit"): ("points.RuleVersion", "unit"),
     ("shop.item.", "kind"): ("shop.Item", "kind"),
     ("shop.item.", "limit_period"): ("shop.Item", "limit_period"),
+    ("person.", "consent_source"): ("people.Person", "consent_source"),
+    ("requests.", "status"): ("requests.ServiceRequest", "status"),
+    ("requests.", "kind"): ("requests.ServiceRequest", "kind"),
+    ("requests.", "entered_as"): ("requests.ServiceRequest", "entered_as"),
+    ("requests.menu.", "eligibility"): ("requests.MenuItem", "eligibility"),
 }
 
-# Values some services write that no model field lists.
-VALUES: dict[str, str | Promise] = {
-    "valid": _("valid"),
-    "revoked": _("revoked"),
+# Coded values no model field lists, by (action prefix, field) as above: how the holder of
+# an order was named at the counter (shop.services._acting) is a word the service writes.
+VALUE_WORDS: dict[tuple[str, str], dict[str, str | Promise]] = {
+    ("shop.redeem", "proof"): {
+        "self": _("by the resident themself"),
+        "proxy": _("by a family proxy"),
+        "staff": _("named by staff"),
+        "card": _("volunteer card shown"),
+        "paycode": _("pay code shown"),
+    },
+    ("publicity.certificate.", "status"): {"valid": _("valid"), "revoked": _("revoked")},
 }
 
 # Keys whose value is a region's code: shown by the region's name when the page knows it.
 REGION_KEYS = ("community", "region", "parent")
 
 LONGEST = 120  # characters of a value shown; the rest is cut
+EMPTY = "—"  # a value recorded as nothing
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
@@ -247,6 +275,40 @@ def action_choices(codes: Iterable[str] = ()) -> list[tuple[str, str]]:
     the log), by name."""
     known = {code: action_name(code) for code in (*ACTIONS, *codes)}
     return sorted(known.items(), key=lambda pair: (pair[1], pair[0]))
+
+
+AREA = "area:"  # a filter's value for a whole area: area:points
+
+
+def area_prefixes(scope: str) -> tuple[str, ...]:
+    """The action prefixes of the area a filter names (``area:points``: ``points.`` and
+    ``rules.``); none for an area that does not exist."""
+    for key, _name, prefixes in AREAS:
+        if scope == f"{AREA}{key}":
+            return prefixes
+    return ()
+
+
+def action_groups(codes: Iterable[str] = ()) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The filter's actions grouped by area, for a <select> with an <optgroup> each:
+    [(area name, [("area:<key>", "area: all"), (code, name), …]), …], names sorted within
+    an area; codes no area knows (found in the log) under "Other"."""
+    grouped: dict[str, list[tuple[str, str]]] = {key: [] for key, _name, _p in AREAS}
+    other: list[tuple[str, str]] = []
+    for code, name in action_choices(codes):
+        area = next((key for key, _n, prefixes in AREAS if code.startswith(prefixes)), None)
+        (grouped[area] if area else other).append((code, name))
+    groups = [
+        (
+            str(name),
+            [(f"{AREA}{key}", gettext("%(area)s: all") % {"area": name}), *grouped[key]],
+        )
+        for key, name, prefixes in AREAS
+        if grouped[key]
+    ]
+    if other:
+        groups.append((gettext("Other"), other))
+    return groups
 
 
 def _model_field(model: str, name: str) -> Any:
@@ -266,16 +328,25 @@ def field_label(action: str, key: str) -> str:
     return str(label) if label is not None else key
 
 
-def _choices_for(action: str, key: str) -> dict[str, str]:
-    best: tuple[str, str] | None = None
+def _longest(table: dict[tuple[str, str], Any], action: str, key: str) -> Any:
+    best: Any = None
     best_length = -1
-    for (prefix, field), source in VALUE_CHOICES.items():
+    for (prefix, field), source in table.items():
         if field == key and action.startswith(prefix) and len(prefix) > best_length:
             best, best_length = source, len(prefix)
-    if best is None:
-        return {}
-    field = _model_field(*best)
-    return {str(value): str(label) for value, label in (field.choices or [])} if field else {}
+    return best
+
+
+def _choices_for(action: str, key: str) -> dict[str, str]:
+    """{code: label} of a coded field: a settings row's by its model, the others by
+    VALUE_CHOICES, then VALUE_WORDS."""
+    source = (FIELD_MODELS[action], key) if action in FIELD_MODELS else None
+    source = source or _longest(VALUE_CHOICES, action, key)
+    field = _model_field(*source) if source else None
+    if field is not None and field.choices:
+        return {str(value): str(label) for value, label in field.choices}
+    words = _longest(VALUE_WORDS, action, key)
+    return {code: str(label) for code, label in words.items()} if words else {}
 
 
 def _list_separator() -> str:
@@ -299,7 +370,7 @@ def _cut(text: str) -> str:
 def value_text(action: str, key: str, value: Any, names: dict[str, str] | None = None) -> str:
     """A recorded value as a person reads it; ``names``: regions' names by code."""
     if value is None or value == "" or value == []:
-        return "—"
+        return EMPTY
     if names and key in REGION_KEYS and isinstance(value, str) and value in names:
         return names[value]
     if isinstance(value, bool):
@@ -316,8 +387,6 @@ def value_text(action: str, key: str, value: Any, names: dict[str, str] | None =
         labels = _choices_for(action, key)
         if value in labels:
             return labels[value]
-        if key == "status" and value in VALUES:
-            return str(VALUES[value])
         if _MOMENT.match(value):
             try:
                 moment = datetime.fromisoformat(value)
@@ -358,7 +427,7 @@ def changes(
     before = before if isinstance(before, dict) else {}
     after = after if isinstance(after, dict) else {}
     keys = list(before) + [k for k in after if k not in before]
-    return [
+    rows = [
         Change(
             field=key,
             label=field_label(action, key),
@@ -367,6 +436,15 @@ def changes(
         )
         for key in keys
     ]
+    return [row for row in rows if _tells(row)]
+
+
+def _tells(change: Change) -> bool:
+    """Whether a line says anything: not "— → —", not "甲 → 甲", not "—" alone."""
+    values = {change.before, change.after} - {None}
+    return values != {EMPTY} and not (
+        change.before is not None and change.before == change.after
+    )
 
 
 def changes_text(action: str, before: Any, after: Any) -> str:

@@ -25,7 +25,8 @@ def audit_events(
 ) -> QuerySet[AuditEvent]:
     """Events in the regions where ``viewer`` may read the log, newest first.
 
-    ``action``: one code (``shop.fulfil``), or a domain ending in a dot (``shop.``);
+    ``action``: one code (``shop.fulfil``), a domain ending in a dot (``shop.``), or an
+    area of the filter's groups (``area:people``, see ``labels.AREAS``);
     ``actor_query``: a name or volunteer number, of who acted or for whom they acted."""
     authz.require(viewer, authz.VIEW_AUDIT_LOG)
     events = AuditEvent.objects.select_related("actor", "on_behalf_of", "region")
@@ -37,7 +38,14 @@ def audit_events(
     if action:
         # A domain ending in a dot takes its every action; a code only itself
         # (``person.password`` is not ``person.password_reset``).
-        if action.endswith("."):
+        if action.startswith(labels.AREA):
+            # An area of the filter's groups may cover several prefixes (``points.``,
+            # ``rules.``); one that does not exist takes nothing.
+            within = Q(pk__in=[])
+            for prefix in labels.area_prefixes(action):
+                within |= Q(action__startswith=prefix)
+            events = events.filter(within)
+        elif action.endswith("."):
             events = events.filter(action__startswith=action)
         else:
             events = events.filter(action=action)

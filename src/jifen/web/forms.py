@@ -235,7 +235,7 @@ class AuditFilterForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        actions: list[tuple[str, str]],
+        actions: list[tuple[str, Any]],  # (code, name), or (area, [(code, name), …])
         regions: list[tuple[str, str]],
         **kwargs: Any,
     ) -> None:

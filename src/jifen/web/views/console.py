@@ -447,7 +447,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     regions = audit_regions(actor)
     form = AuditFilterForm(
         request.GET or None,
-        actions=audit_labels.action_choices(),
+        actions=audit_labels.action_groups(),
         regions=[(r.code, f"{'　' * (r.path.count('/') - 2)}{r.name}") for r in regions],
     )
     filters: dict[str, Any] = {}
