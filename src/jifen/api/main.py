@@ -17,6 +17,7 @@ from jifen.people.api import router as people_router
 from jifen.points.api import router as points_router
 from jifen.publicity.api import router as publicity_router
 from jifen.regions.api import router as regions_router
+from jifen.requests.api import router as requests_router
 from jifen.shop.api import router as shop_router
 
 
@@ -51,3 +52,4 @@ api.add_router("/", publicity_router)
 api.add_router("/", notices_router)
 api.add_router("/", inbox_router)
 api.add_router("/", imports_router)
+api.add_router("/", requests_router)

@@ -7,12 +7,14 @@ volunteers who may take it — without the address, which only staff, the reques
 side and the helper read. The public wishes wall shows a masked name and the title.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jifen.lib.masking import mask_name
 from jifen.people import authz
@@ -107,11 +109,27 @@ def can_see(person: Person, request: ServiceRequest) -> bool:
 
 def can_see_address(person: Person, request: ServiceRequest) -> bool:
     """The address is for staff, the requester's side, and the helper once it is theirs."""
-    if authz.can(person, authz.VIEW_REQUESTS, request.community):
-        return True
-    if person.pk == request.requester_id or request.requester_id in _proxied(person):
-        return True
-    return request.assignee_id == person.pk and request.status in IN_HAND
+    return address_reader(person)(request)
+
+
+def address_reader(person: Person) -> Callable[[ServiceRequest], bool]:
+    """``can_see_address`` for many requests read by one person: what the person is
+    (their grants, the residents they act for) is read once, not once per request."""
+    principals: list[int] | None = None
+
+    def reads(request: ServiceRequest) -> bool:
+        nonlocal principals
+        if authz.can(person, authz.VIEW_REQUESTS, request.community):
+            return True
+        if person.pk == request.requester_id:
+            return True
+        if principals is None:
+            principals = _proxied(person)
+        if request.requester_id in principals:
+            return True
+        return request.assignee_id == person.pk and request.status in IN_HAND
+
+    return reads
 
 
 def get_visible(person: Person, pk: Any) -> ServiceRequest | None:
@@ -125,6 +143,23 @@ def get_visible(person: Person, pk: Any) -> ServiceRequest | None:
     if request is None or not can_see(person, request):
         return None
     return request
+
+
+def get_takeable(person: Person, pk: Any) -> ServiceRequest | None:
+    """The request a volunteer tries to take (抢单): one they may see, or one of their
+    community (or of one their unit serves) that they could have seen while it was open.
+    So the racers who lose hear ``already_taken`` and a volunteer the menu does not admit
+    hears ``not_eligible`` from the service, while a stranger learns nothing (None)."""
+    request = (
+        ServiceRequest.objects.select_related("community", "menu_item", "requester")
+        .filter(pk=pk)
+        .first()
+    )
+    if request is None:
+        return None
+    if request.community_id == person.community_id or can_see(person, request):
+        return request
+    return request if rules.unit_member(person, request) else None
 
 
 def history(request: ServiceRequest) -> QuerySet[Event]:
@@ -247,6 +282,14 @@ class WallLine:
     closed_at: datetime | None
 
 
+def public_name(person: Person) -> str:
+    """A name on a public page (CONTRACT): masked (王*梅), or, until the person agrees to
+    publication, only 志愿者 and their volunteer number (as publicity's pages do)."""
+    if not person.has_consented:
+        return _("Volunteer %(number)s") % {"number": person.volunteer_no or ""}
+    return mask_name(person.name)
+
+
 def wishes_wall(community: Region, *, limit: int = 200) -> list[WallLine]:
     """Open wishes, those being fulfilled, and those fulfilled this month (挂牌销号):
     masked requester and the title only."""
@@ -264,7 +307,7 @@ def wishes_wall(community: Region, *, limit: int = 200) -> list[WallLine]:
         WallLine(
             id=w.pk,
             title=w.title,
-            requester=mask_name(w.requester.name),
+            requester=public_name(w.requester),
             status=w.status,
             status_label=str(w.get_status_display()),
             category=w.menu_item.name,

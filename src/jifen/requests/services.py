@@ -549,9 +549,10 @@ def dispatch(
         rules.check_helper(request, person)
         if not (person.community_id == request.community_id or rules.unit_member(person, request)):
             raise InvalidInput(
-                _("%(name)s is not a volunteer of %(community)s."),
+                # Not named: the id may be anyone's, and their name is not the caller's to read.
+                _("This person is not a volunteer of %(community)s."),
                 field="person",
-                params={"name": person.name, "community": request.community.name},
+                params={"community": request.community.name},
             )
     for group in (team, organization):
         if group is not None and not _serves(group.region, request.community):
@@ -686,9 +687,10 @@ def assign_member(
         ).exists()
     if not member:
         raise InvalidInput(
-            _("%(name)s is not a member of %(group)s."),
+            # Not named: the id may be anyone's, and their name is not the caller's to read.
+            _("This person is not a member of %(group)s."),
             field="person",
-            params={"name": person.name, "group": group.name},
+            params={"group": group.name},
         )
     rules.check_helper(request, person)
     request.assignee = person
