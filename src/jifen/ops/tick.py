@@ -17,6 +17,7 @@ from jifen.people.auth import prune_login_failures
 from jifen.points.settlement import settle
 from jifen.publicity.rankings import roll_up_ended
 from jifen.publicity.services import draft_due
+from jifen.requests.services import confirm_unanswered
 from jifen.shop.presence import prune as prune_presence
 from jifen.shop.services import expire_overdue
 
@@ -98,6 +99,15 @@ def notices(options: Options) -> Done:
     return Done(_line_if(pruned, f"notices: {pruned} notice(s) older than a year deleted"))
 
 
+def requests_confirm(options: Options) -> Done:
+    """Service requests reported done that the requester left unanswered for the
+    community's ``request_confirm_days`` are confirmed, marked automatic."""
+    confirmed = confirm_unanswered()
+    return Done(
+        _line_if(confirmed, f"requests: {confirmed} unanswered request(s) confirmed automatically")
+    )
+
+
 # In the order they run. Settlement first: the months it closes are the ones the
 # roll-up and the drafts below read.
 JOBS: tuple[tuple[str, Job], ...] = (
@@ -105,6 +115,7 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("activities", activities),
     ("rankings", rankings),
     ("shop_orders", shop_orders),
+    ("requests_confirm", requests_confirm),
     ("announcements", announcements),
     ("review_reminders", review_reminders),
     ("login_failures", login_failures),

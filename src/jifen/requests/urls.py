@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jifen.requests.views import public, resident, volunteer
+from jifen.requests.views import console, public, resident, volunteer
 
 app_name = "requests"
 
@@ -24,5 +24,25 @@ urlpatterns = [
     # Anyone, no login: the wishes wall (心愿墙)
     path("wishes/<str:code>/", public.wall, name="wall"),
     # console (req_staff) — staff pages under /console/requests/, added here by req_staff
+    path("console/requests/", console.console_list, name="console_list"),
+    path("console/requests/export.xlsx", console.console_export, name="console_export"),
+    path("console/requests/menu/", console.console_menu, name="console_menu"),
+    path("console/requests/menu/edit/", console.console_menu_edit, name="console_menu_edit"),
+    path("console/requests/stats/", console.console_stats, name="console_stats"),
+    path(
+        "console/requests/stats.xlsx", console.console_stats_export, name="console_stats_export"
+    ),
+    path("console/requests/<int:pk>/", console.console_detail, name="console_detail"),
+    path("console/requests/<int:pk>/publish/", console.console_publish, name="console_publish"),
+    path("console/requests/<int:pk>/reject/", console.console_reject, name="console_reject"),
+    path(
+        "console/requests/<int:pk>/dispatch/", console.console_dispatch, name="console_dispatch"
+    ),
+    path(
+        "console/requests/<int:pk>/member/",
+        console.console_assign_member,
+        name="console_assign_member",
+    ),
+    path("console/requests/<int:pk>/cancel/", console.console_cancel, name="console_cancel"),
     # end console (req_staff)
 ]
