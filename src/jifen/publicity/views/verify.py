@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -187,8 +186,10 @@ def verify_announcement(request: HttpRequest, announcement_id: int) -> HttpRespo
     )
 
 
-# docs/verification.md, from the source tree Jifen runs from (src/jifen/../../docs).
-METHOD_DOC = Path(settings.PACKAGE_DIR).parents[1] / "docs" / "verification.md"
+# docs/verification.md, shipped inside the package (a link beside the templates, which an
+# installed package holds as the file itself): /verify/method/ works wherever Jifen is
+# installed, not only from a source checkout.
+METHOD_DOC = Path(__file__).resolve().parents[1] / "templates/publicity/verify/verification.md"
 
 
 def verify_method(request: HttpRequest) -> HttpResponse:

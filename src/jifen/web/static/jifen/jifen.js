@@ -135,3 +135,24 @@ function addCounters(root) {
 document.addEventListener("input", function (event) { showCount(event.target); });
 document.addEventListener("DOMContentLoaded", function () { addCounters(document); });
 document.addEventListener("htmx:load", function (event) { addCounters(event.target); });
+
+// A file chosen through a labelled button (<input type=file data-file-input> hidden in its
+// label, e.g. the proof on /verify/): its name is shown beside it in the page's language,
+// instead of the browser's own "No file chosen". Without this script the name stays hidden.
+function showFileName(input) {
+  var row = input.closest(".file-field") || input.parentNode;
+  var name = row && row.querySelector("[data-file-name]");
+  if (!name) { return; }
+  name.hidden = false;
+  name.textContent = input.files && input.files.length ? input.files[0].name : name.getAttribute("data-empty");
+  name.classList.toggle("chosen", !!(input.files && input.files.length));
+}
+document.addEventListener("change", function (event) {
+  if (event.target.hasAttribute && event.target.hasAttribute("data-file-input")) {
+    showFileName(event.target);
+  }
+});
+document.addEventListener("DOMContentLoaded", function () {
+  // Back to the page, a browser may keep the file it had: name it.
+  document.querySelectorAll("input[data-file-input]").forEach(showFileName);
+});
