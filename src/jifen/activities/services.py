@@ -10,10 +10,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +39,7 @@ from jifen.lib.bounds import check_date
 from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from jifen.lib.text import clean_field
 from jifen.notices import services as notices
+from jifen.notices.texts import say
 from jifen.people import authz
 from jifen.people.models import Organization, Person, Team
 from jifen.points.models import RuleItem, Unit
@@ -226,12 +226,9 @@ def _tell(
     people: list[Person], subject: Any, body: Any, *, kind: str = "", url: str = "", **params: Any
 ) -> None:
     # Kept as each person's notice in this transaction; the backend hears after commit.
-    with translation.override(settings.LANGUAGE_CODE):
-        messages = [
-            notify.Message(p, str(subject) % params, str(body) % params, kind=kind, url=url)
-            for p in people
-        ]
-    notices.send(messages)
+    # Said with message ids (notices.texts): each reader reads it in their language.
+    title, text = say(subject, **params), say(body, **params)
+    notices.send([notify.Message(p, title, text, kind=kind, url=url) for p in people])
 
 
 @transaction.atomic

@@ -8,11 +8,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
-from jifen.claims.models import Appeal, Claim, Reminder, Status
+from jifen.claims.models import Appeal, AppealStatus, Claim, Reminder, Status
 from jifen.lib import notify
 from jifen.notices import services as notices
+from jifen.notices.texts import lines, say, words
 from jifen.people import authz
 from jifen.people.models import OrganizationMember, Person, Proxy, Role, RoleGrant
 
@@ -26,21 +27,24 @@ def decision(claim: Claim) -> None:
     """After the transaction commits, tell the claimant what became of their claim."""
 
     def message() -> notify.Message:
+        # Said with message ids (notices.texts): each reader reads it in their language.
         if claim.status == Status.APPROVED:
-            subject = _("Your claim %(id)s is approved") % {"id": claim.pk}
-            body = _("%(points)s points for %(item)s on %(date)s.") % {
-                "points": claim.points,
-                "item": claim.rule_version.name,
-                "date": claim.occurred_on.isoformat(),
-            }
+            subject = say(_("Your claim %(id)s is approved"), id=claim.pk)
+            body = say(
+                _("%(points)s points for %(item)s on %(date)s."),
+                points=claim.points,
+                item=claim.rule_version.name,
+                date=claim.occurred_on.isoformat(),
+            )
         else:
-            subject = _("Your claim %(id)s is %(status)s") % {
-                "id": claim.pk,
-                "status": claim.get_status_display(),
-            }
-            body = _("Reason: %(reason)s.") % {"reason": claim.reason}
+            subject = say(
+                _("Your claim %(id)s is %(status)s"),
+                id=claim.pk,
+                status=Status(claim.status).label,
+            )
+            body = say(_("Reason: %(reason)s."), reason=claim.reason)
             if claim.status == Status.REJECTED:
-                body += "\n" + _("You may appeal within the time shown on the claim.")
+                body = lines(body, _("You may appeal within the time shown on the claim."))
         return notify.Message(
             claim.person,
             subject,
@@ -56,15 +60,16 @@ def appeal_decided(appeal: Appeal) -> None:
     """After the transaction commits, tell the appellant the decision and its note."""
 
     def message() -> notify.Message:
-        subject = _("Your appeal on claim %(id)s is %(status)s") % {
-            "id": appeal.claim_id,
-            "status": appeal.get_status_display(),
-        }
-        body = appeal.note
+        subject = say(
+            _("Your appeal on claim %(id)s is %(status)s"),
+            id=appeal.claim_id,
+            status=AppealStatus(appeal.status).label,
+        )
+        body = words(appeal.note)
         if appeal.points_added:
-            body += "\n" + _("%(points)s more points were posted.") % {
-                "points": appeal.points_added
-            }
+            body = lines(
+                body, say(_("%(points)s more points were posted."), points=appeal.points_added)
+            )
         return notify.Message(
             appeal.claim.person,
             subject,
@@ -129,11 +134,10 @@ def remind_reviewers(as_of: date) -> int:
         except IntegrityError:  # another tick sent it at this moment
             continue
         days = max(0, (as_of - timezone.localtime(oldest).date()).days) if oldest else 0
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = _("%(count)s claims wait for your review") % {"count": count}
-            body = _("The oldest has waited %(days)s days. Please review them this week.") % {
-                "days": days
-            }
+        subject = say(_("%(count)s claims wait for your review"), count=count)
+        body = say(
+            _("The oldest has waited %(days)s days. Please review them this week."), days=days
+        )
         messages.append(
             notify.Message(
                 reviewer, subject, body, kind="review_reminder", url=reverse("claims:queue")

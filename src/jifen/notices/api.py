@@ -5,7 +5,6 @@ one that does not exist, so an id tells nothing.
 """
 
 from datetime import datetime
-from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -25,11 +24,21 @@ router = Router(tags=["notices"])
 class NoticeOut(Schema):
     id: int
     kind: str = Field(description="what it is about, e.g. claim_decided, order_cancelled")
-    title: str
+    title: str = Field(description="in the caller's language (Accept-Language)")
     body: str
     url: str = Field(description="the page of the site it is about (a path); may be empty")
     created_at: datetime
     read_at: datetime | None
+
+    # The words in the caller's active language (notices kept before they were said so
+    # read as stored).
+    @staticmethod
+    def resolve_title(notice: Notice) -> str:
+        return notice.shown_title
+
+    @staticmethod
+    def resolve_body(notice: Notice) -> str:
+        return notice.shown_body
 
 
 class NoticeFilters(Schema):
@@ -38,18 +47,6 @@ class NoticeFilters(Schema):
 
 class ReadAllOut(Schema):
     read: int = Field(description="how many notices were marked read")
-
-
-def _out(notice: Notice) -> dict[str, Any]:
-    return {
-        "id": notice.pk,
-        "kind": notice.kind,
-        "title": notice.title,
-        "body": notice.body,
-        "url": notice.url,
-        "created_at": notice.created_at,
-        "read_at": notice.read_at,
-    }
 
 
 @router.get("/me/notices", response=list[NoticeOut])
@@ -67,6 +64,6 @@ def read_all(request: HttpRequest) -> dict[str, int]:
 
 
 @router.post("/me/notices/{notice_id}/read", response=NoticeOut)
-def read(request: HttpRequest, notice_id: Id) -> dict[str, Any]:
+def read(request: HttpRequest, notice_id: Id) -> Notice:
     """Mark one of the caller's notices read; reading it again keeps the first time."""
-    return _out(services.mark_read(person=caller(request), notice=notice_id))
+    return services.mark_read(person=caller(request), notice=notice_id)

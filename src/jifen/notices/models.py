@@ -8,7 +8,7 @@ something that did not happen, nor a change whose notice was lost.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 TITLE_LENGTH = 200
@@ -30,6 +30,11 @@ class Notice(models.Model):
     title = models.CharField(_("notice title"), max_length=TITLE_LENGTH)
     body = models.TextField(_("notice text"), max_length=BODY_LENGTH, blank=True)
     url = models.CharField(_("link"), max_length=URL_LENGTH, blank=True)
+    # How to say the subject and body in any language (notices.texts: message ids and their
+    # parameters), rendered in the reader's language; title and body above keep them in the
+    # deployment's language, as the backends sent them. None for notices kept before (they
+    # read as stored) and for callers that sent plain text.
+    texts = models.JSONField(_("texts"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("sent at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -57,3 +62,33 @@ class Notice(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    def _shown(self) -> tuple[str, str]:
+        from jifen.notices.texts import split, texts_of
+
+        language = translation.get_language()
+        cached = getattr(self, "_shown_cache", None)
+        if cached is None or cached[0] != language:
+            rendered = texts_of(self.texts)
+            if rendered is None:
+                shown = (self.title, self.body)
+            else:
+                title, body = split(*rendered)
+                shown = (clip(title, TITLE_LENGTH), clip(body, BODY_LENGTH))
+            cached = (language, shown)
+            self._shown_cache = cached
+        return cached[1]
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's active language (the stored one for old notices)."""
+        return self._shown()[0]
+
+    @property
+    def shown_body(self) -> str:
+        """The body in the reader's active language (the stored one for old notices)."""
+        return self._shown()[1]
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -16,16 +16,13 @@ from django.utils.translation import gettext_lazy as _
 
 from jifen.lib import notify
 from jifen.lib.errors import NotFound
-from jifen.notices.models import BODY_LENGTH, KIND_LENGTH, TITLE_LENGTH, URL_LENGTH, Notice
+from jifen.notices import texts
+from jifen.notices.models import BODY_LENGTH, KIND_LENGTH, TITLE_LENGTH, URL_LENGTH, Notice, clip
 from jifen.people.models import Person
 
 # Kept for a year (issue 13), then ``prune`` (from ``jifen tick``) deletes them.
 KEEP = timedelta(days=365)
 PRUNE_BATCH = 5000
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _local_url(url: str) -> str:
@@ -39,17 +36,16 @@ def _local_url(url: str) -> str:
 
 def _notice(message: notify.Message, now: datetime) -> Notice:
     person = message.person
-    title, _sep, rest = str(message.subject).strip().partition("\n")
-    body = str(message.body).strip()
-    if rest.strip():
-        body = f"{rest.strip()}\n{body}" if body else rest.strip()
+    title, body = texts.split(str(message.subject), str(message.body))
     return Notice(
         person_id=person.pk,
         region_id=getattr(person, "community_id", None),
         kind=str(message.kind)[:KIND_LENGTH],
-        title=_clip(title, TITLE_LENGTH),
-        body=_clip(body, BODY_LENGTH),
+        title=clip(title, TITLE_LENGTH),
+        body=clip(body, BODY_LENGTH),
         url=_local_url(message.url),
+        # Said with notices.texts: rendered again in each reader's language.
+        texts=texts.as_texts(message.subject, message.body),
         created_at=now,
     )
 

@@ -1,12 +1,12 @@
 """What people are told about their own account: a password someone else set."""
 
-from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from jifen.lib import notify
 from jifen.notices import services as notices
+from jifen.notices.texts import say
 from jifen.people.models import Person
 
 
@@ -16,13 +16,18 @@ def password_reset(*, person: Person, actor: Person) -> None:
     at = timezone.localtime()
 
     def message() -> notify.Message:
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = _("Your password was reset")
-            body = _(
+        # Said with message ids (notices.texts): each reader reads it in their language.
+        subject = say(_("Your password was reset"))
+        body = say(
+            _(
                 "%(actor)s set a new password for your account on %(date)s at %(time)s. "
                 "You will be asked to choose your own when you next log in. If you did not "
                 "ask for this, tell your community office at once."
-            ) % {"actor": actor.name, "date": at.date().isoformat(), "time": f"{at:%H:%M}"}
+            ),
+            actor=actor.name,
+            date=at.date().isoformat(),
+            time=f"{at:%H:%M}",
+        )
         return notify.Message(
             person, subject, body, kind="password_reset", url=reverse("web:password")
         )

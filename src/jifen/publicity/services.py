@@ -23,6 +23,7 @@ from jifen.lib import notify
 from jifen.lib.errors import Conflict, InvalidInput, NotFound
 from jifen.lib.months import label, month_bounds, parse_month, previous_month, this_month
 from jifen.notices import services as notices
+from jifen.notices import texts
 from jifen.people import authz
 from jifen.people.models import Person
 from jifen.points.models import Adjustment, AdjustmentStatus, Transfer
@@ -356,19 +357,22 @@ def answer(
         after={"answer": text, "correction": correction_id},
     )
     # The objector hears the answer (站内消息 and the notify backend), on their objection's page.
-    with translation.override(settings.LANGUAGE_CODE):
-        params = {"month": locked.announcement.month, "community": locked.announcement.community}
-        body = text
-        if locked.correction_id is not None:
-            body += "\n" + str(_("A correction was made in a later month."))
-        subject = _("Your objection to the %(month)s announcement of %(community)s is answered")
-        message = notify.Message(
-            locked.person,
-            str(subject) % params,
-            body,
-            kind="objection_answered",
-            url=reverse("publicity:object", args=[locked.announcement_id]),
-        )
+    # Said with message ids (notices.texts): each reader reads it in their language.
+    body = texts.words(text)
+    if locked.correction_id is not None:
+        body = texts.lines(body, _("A correction was made in a later month."))
+    subject = texts.say(
+        _("Your objection to the %(month)s announcement of %(community)s is answered"),
+        month=locked.announcement.month,
+        community=locked.announcement.community.name,
+    )
+    message = notify.Message(
+        locked.person,
+        subject,
+        body,
+        kind="objection_answered",
+        url=reverse("publicity:object", args=[locked.announcement_id]),
+    )
     notices.send([message])
     return locked
 
