@@ -9,6 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from jifen.requests.models import Eligibility, Kind, Status
 
 
+def _choices(form: forms.Form, name: str, choices: Any) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared so below
+    field.choices = choices
+
+
 class FilterForm(forms.Form):
     """The list's filters (``?status=&kind=&category=&community=&assignee=&overdue=1``)."""
 
@@ -33,10 +39,10 @@ class FilterForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         every = [("", _("All"))]
-        self.fields["status"].choices = every + list(Status.choices)
-        self.fields["kind"].choices = every + list(Kind.choices)
-        self.fields["category"].choices = every + categories
-        self.fields["community"].choices = every + communities
+        _choices(self, "status", every + list(Status.choices))
+        _choices(self, "kind", every + list(Kind.choices))
+        _choices(self, "category", every + categories)
+        _choices(self, "community", every + communities)
         if len(communities) <= 1:
             del self.fields["community"]
 
@@ -48,7 +54,8 @@ class PublishForm(forms.Form):
     )
 
     def __init__(self, *args: Any, suggested: int, most: int, **kwargs: Any) -> None:
-        super().__init__(*args, initial={"points": suggested}, **kwargs)
+        kwargs.setdefault("initial", {"points": suggested})
+        super().__init__(*args, **kwargs)
         self.fields["points"].help_text = _(
             "Suggested by the service menu: %(points)s; at most %(most)s."
         ) % {"points": suggested, "most": most}
@@ -90,10 +97,11 @@ class DispatchForm(forms.Form):
         most: int,
         **kwargs: Any,
     ) -> None:
-        super().__init__(*args, initial={"points": suggested}, **kwargs)
+        kwargs.setdefault("initial", {"points": suggested})
+        super().__init__(*args, **kwargs)
         none = [("", "—")]
-        self.fields["team"].choices = none + teams
-        self.fields["organization"].choices = none + organizations
+        _choices(self, "team", none + teams)
+        _choices(self, "organization", none + organizations)
         self.fields["points"].help_text = _(
             "Suggested by the service menu: %(points)s; at most %(most)s."
         ) % {"points": suggested, "most": most}
@@ -114,7 +122,7 @@ class MemberForm(forms.Form):
 
     def __init__(self, *args: Any, members: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].choices = [("", "—"), *members]
+        _choices(self, "person", [("", "—"), *members])
 
 
 class MenuRegionForm(forms.Form):
@@ -122,7 +130,7 @@ class MenuRegionForm(forms.Form):
 
     def __init__(self, *args: Any, regions: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = regions
+        _choices(self, "region", regions)
 
 
 class MenuItemForm(forms.Form):
@@ -185,8 +193,8 @@ class MenuItemForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = regions
-        self.fields["rule_item"].choices = [("", "—"), *rule_items]
+        _choices(self, "region", regions)
+        _choices(self, "rule_item", [("", "—"), *rule_items])
 
 
 class StatsForm(forms.Form):
@@ -195,6 +203,6 @@ class StatsForm(forms.Form):
 
     def __init__(self, *args: Any, communities: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["community"].choices = [("", _("All")), *communities]
+        _choices(self, "community", [("", _("All")), *communities])
         if len(communities) <= 1:
             del self.fields["community"]

@@ -117,9 +117,9 @@ def is_late(row: dict[str, Any], today: date) -> bool:
     if due is None:
         return False
     if row["status"] == Status.ASSIGNED:
-        return due < today
+        return bool(due < today)
     if row["status"] in REACHED_DONE and row["done_at"] is not None:
-        return timezone.localdate(row["done_at"]) > due
+        return bool(timezone.localdate(row["done_at"]) > due)
     return False
 
 
@@ -146,8 +146,9 @@ def monthly(viewer: Person, year: int, community: Region | None = None) -> list[
     )
     if community is not None:
         requests = requests.filter(community__path__startswith=community.path)
-    rows = list(
-        requests.values(
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in requests.values(
             "id",
             "kind",
             "status",
@@ -160,7 +161,7 @@ def monthly(viewer: Person, year: int, community: Region | None = None) -> list[
             "community__name",
             "community__path",
         )
-    )
+    ]
     first_assigned = dict(
         Event.objects.filter(request__in=requests, to_status=Status.ASSIGNED)
         .values("request_id")

@@ -29,15 +29,11 @@ urlpatterns = [
     path("console/requests/menu/", console.console_menu, name="console_menu"),
     path("console/requests/menu/edit/", console.console_menu_edit, name="console_menu_edit"),
     path("console/requests/stats/", console.console_stats, name="console_stats"),
-    path(
-        "console/requests/stats.xlsx", console.console_stats_export, name="console_stats_export"
-    ),
+    path("console/requests/stats.xlsx", console.console_stats_export, name="console_stats_export"),
     path("console/requests/<int:pk>/", console.console_detail, name="console_detail"),
     path("console/requests/<int:pk>/publish/", console.console_publish, name="console_publish"),
     path("console/requests/<int:pk>/reject/", console.console_reject, name="console_reject"),
-    path(
-        "console/requests/<int:pk>/dispatch/", console.console_dispatch, name="console_dispatch"
-    ),
+    path("console/requests/<int:pk>/dispatch/", console.console_dispatch, name="console_dispatch"),
     path(
         "console/requests/<int:pk>/member/",
         console.console_assign_member,

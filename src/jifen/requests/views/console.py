@@ -124,7 +124,7 @@ def console_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, found, per_page=PER_PAGE)
     today = timezone.localdate()
     for item in page:
-        item.late_days = _late_days(item, today)  # type: ignore[attr-defined]
+        item.late_days = _late_days(item, today)
     query = request.GET.copy()
     query.pop("page", None)
     tab_query = query.copy()
@@ -449,8 +449,8 @@ def _chosen_region(request: HttpRequest, regions: list[Region], actor: Person) -
         if chosen is None:
             raise NotFound(_("There is no such region, or you may not see it."))
         return chosen
-    if actor.community in regions:
-        return actor.community  # type: ignore[return-value]
+    if actor.community is not None and actor.community in regions:
+        return actor.community
     if not regions:
         raise NotFound(_("You hold no role over a community."))
     return regions[0]
