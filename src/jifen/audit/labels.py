@@ -442,9 +442,7 @@ def changes(
 def _tells(change: Change) -> bool:
     """Whether a line says anything: not "— → —", not "甲 → 甲", not "—" alone."""
     values = {change.before, change.after} - {None}
-    return values != {EMPTY} and not (
-        change.before is not None and change.before == change.after
-    )
+    return values != {EMPTY} and not (change.before is not None and change.before == change.after)
 
 
 def changes_text(action: str, before: Any, after: Any) -> str:
