@@ -150,7 +150,7 @@ def test_overdue_requests_are_marked_with_the_working_days_late(
     late = page.context["page"][0].late_days
     assert 10 <= late <= 16
     assert f'data-late="{late}"' in page.content.decode()
-    assert client.get(LIST, {"overdue": "on", "status": "open"}).context["page"].object_list == []
+    assert list(client.get(LIST, {"overdue": "on", "status": "open"}).context["page"]) == []
     # The detail page says it, and offers to reassign.
     html = client.get(detail(asked)).content.decode()
     assert f'data-late="{late}"' in html and "dispatch-person" in html
@@ -427,3 +427,18 @@ def test_the_list_in_excel_keeps_a_formula_as_text_and_masks_names(world, menu, 
     # Another community's staff get an empty file (headers only).
     theirs = as_person(world.other_staff).get("/console/requests/export.xlsx")
     assert load_workbook(BytesIO(theirs.content)).active.max_row == 1
+
+
+def test_staff_reassign_an_overdue_request(world, menu, asked, helper, as_person):
+    services.dispatch(actor=world.staff, request=asked, person=helper)
+    ServiceRequest.objects.filter(pk=asked.pk).update(
+        due_on=timezone.localdate() - timedelta(days=10)
+    )
+    other = make_person(world.wenchang, "吴热心")
+    client = as_person(world.staff)
+    answer = client.post(detail(asked, "dispatch"), {"dispatch-person": other.volunteer_no})
+    assert answer.status_code == 302
+    asked.refresh_from_db()
+    assert asked.assignee == other and asked.due_on > timezone.localdate()
+    assert steps_of(asked) == ["submit", "dispatch", "dispatch"]
+    assert list(client.get(LIST, {"overdue": "on"}).context["page"]) == []
