@@ -588,3 +588,11 @@ def test_a_volunteer_takes_a_wish_from_the_wall(world, wishes, as_person):
     assert wishes["waiting"].assignee == volunteer
     # Another community's volunteer sees the wall but no button.
     assert "/accept/" not in text(as_person(world.neighbour).get(wall))
+
+
+def test_staff_are_sent_to_the_console_for_their_steps(world, published, helper, as_person):
+    page = text(as_person(world.staff).get(f"/requests/{published.pk}/"))
+    assert f'href="/console/requests/{published.pk}/"' in page
+    assert f"/console/requests/{published.pk}/" not in text(
+        as_person(helper).get(f"/requests/{published.pk}/")
+    )
