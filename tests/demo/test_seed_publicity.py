@@ -1,5 +1,5 @@
 """The demo's 公示: 文昌's last two months published and sealed (an objection waiting for
-an answer), 湾美's last month drafted for its reviewers, the rankings rolled up — once
+an answer, one answered), 湾美's last month drafted for its reviewers, the rankings rolled up — once
 however often `jifen seed demo` runs, every seal holding."""
 
 from io import StringIO
@@ -37,7 +37,10 @@ def test_the_demo_has_sealed_months_a_draft_and_an_open_objection(seeded):
     latest = Announcement.objects.get(community__code="350524100001", month=label(last))
     assert latest.previous_seal == Announcement.objects.get(month=label(before)).seal
     assert latest.leaf_count and latest.leaf_count > 0
-    assert Objection.objects.get().status == ObjectionStatus.OPEN
+    # One waits for the staff's answer (last month), one was answered (the month before).
+    assert Objection.objects.get(announcement=latest).status == ObjectionStatus.OPEN
+    answered = Objection.objects.get(announcement__month=label(before))
+    assert answered.status == ObjectionStatus.ANSWERED and answered.answer
     assert MonthlyPoints.objects.exists()
     assert list(check_seals()) == []
 

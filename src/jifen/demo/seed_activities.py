@@ -1,5 +1,5 @@
 """Demo activities through the real services: one in progress with people checked in,
-one tomorrow recruiting (with a waiting list), one filed and waiting for approval,
+one tomorrow morning recruiting (with a waiting list), one filed and waiting for approval,
 and one that took place and was closed into claims in the review queue.
 
 Times are relative to the moment of seeding, so the demo always has an activity
@@ -7,7 +7,7 @@ going on when it starts; a past activity is made by moving its clock back, as a
 paper sign-in sheet recorded afterwards would leave it.
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -58,10 +58,14 @@ def seed_demo_activities(volunteers: dict[str, list[Person]]) -> None:
     for person in people[14:19]:
         services.check_in(actor=staff, activity=going, person=person, card=True)
 
+    # Tomorrow at 09:30, whatever the hour of seeding: it is on the demo volunteer's to-do.
+    tomorrow_morning = timezone.make_aware(
+        datetime.combine(timezone.localdate() + timedelta(days=1), time(9, 30))
+    )
     tomorrow = publish(
         "关爱独居老人上门探访",
         "BF01",
-        timedelta(days=1, hours=2),
+        tomorrow_morning - now,
         2,
         6,
         place="文昌社区党群服务中心集合",

@@ -15,6 +15,7 @@ from jifen.demo.seed_claims import seed_demo_claims
 from jifen.demo.seed_points import seed_demo_points
 from jifen.demo.seed_publicity import seed_demo_publicity
 from jifen.demo.seed_shop import seed_demo_shop
+from jifen.demo.seed_todo import seed_demo_todo
 from jifen.people import services
 from jifen.people.models import Merchant, Organization, Person, Proxy, Role, Team
 from jifen.regions.models import Region
@@ -244,4 +245,5 @@ def seed_demo() -> list[Login]:
     seed_demo_activities(volunteers)
     seed_demo_shop(volunteers)
     seed_demo_publicity()
+    seed_demo_todo(volunteers)
     return LOGINS
