@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl.styles import Font
 
 from jifen.lib.masking import mask_name
@@ -43,15 +44,15 @@ def requests_workbook(requests: Iterable[ServiceRequest]) -> bytes:
             _("Kind"),
             _("Community"),
             _("Service"),
-            _("Title"),
+            pgettext("request", "Title"),
             _("Requester"),
             _("Status"),
             _("Submitted"),
             _("Points"),
             _("Helper"),
             _("Due on"),
-            _("Done"),
-            _("Closed"),
+            _("Reported done"),
+            _("Closed at"),
             _("Rating"),
             _("Confirmed automatically"),
         ]

@@ -26,7 +26,9 @@ class FilterForm(forms.Form):
         label=_("Helper"),
         required=False,
         max_length=50,
-        help_text=_("Name or volunteer number, or a team or unit name."),
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Name or volunteer number, or a team or unit name.")}
+        ),
     )
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)
 
