@@ -18,7 +18,9 @@ SOURCE = Path(jifen.__file__).parent
 # other — a region's services check authz, authz reads regions, every write is audited,
 # a password reset is a notice — and to nothing above.
 FOUNDATION = frozenset({"lib", "regions", "people", "audit", "notices"})
-DOMAINS = frozenset({"points", "claims", "activities", "shop", "publicity", "imports", "inbox"})
+DOMAINS = frozenset(
+    {"points", "claims", "activities", "shop", "publicity", "requests", "imports", "inbox"}
+)
 EDGES = frozenset({"api", "web"})  # the shared HTTP edges: routers and pages of every domain
 TOP = frozenset({"demo", "bench", "ops"})  # seeding, benchmarks, orchestration: above all
 EVERYTHING = FOUNDATION | DOMAINS | EDGES | TOP
@@ -41,11 +43,15 @@ ALLOWED: dict[str, frozenset[str]] = {
     # The shop reads the volunteer card (activities) and re-encodes photos (claims).
     "shop": FOUNDATION | {"points", "claims", "activities"},
     # 公示, rankings, certificates and selection read what was earned and served.
-    "publicity": FOUNDATION | {"points", "claims", "activities"},
+    "publicity": FOUNDATION | {"points", "claims", "activities", "requests"},
+    # 点单: a completed request becomes the helper's claim; the public wall and the
+    # kiosk's wishes panel (publicity) read it.
+    "requests": FOUNDATION | {"points", "claims"},
     # Paper history enters as people, claims and ledger transfers.
     "imports": FOUNDATION | {"points", "claims", "activities"},
     # The to-do list counts what waits in every domain.
-    "inbox": FOUNDATION | {"points", "claims", "activities", "shop", "publicity", "imports"},
+    "inbox": FOUNDATION
+    | {"points", "claims", "activities", "shop", "publicity", "requests", "imports"},
     "api": FOUNDATION | DOMAINS | EDGES,
     "web": FOUNDATION | DOMAINS | EDGES,
     "demo": FOUNDATION | DOMAINS | EDGES,
