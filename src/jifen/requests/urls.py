@@ -23,7 +23,7 @@ urlpatterns = [
     path("requests/<int:pk>/assign/", volunteer.assign_member, name="assign_member"),
     # Anyone, no login: the wishes wall (心愿墙)
     path("wishes/<str:code>/", public.wall, name="wall"),
-    # console (req_staff) — staff pages under /console/requests/, added here by req_staff
+    # Staff (desktop): the list, one request and its steps, the service menu, the figures
     path("console/requests/", console.console_list, name="console_list"),
     path("console/requests/export.xlsx", console.console_export, name="console_export"),
     path("console/requests/menu/", console.console_menu, name="console_menu"),
@@ -40,5 +40,4 @@ urlpatterns = [
         name="console_assign_member",
     ),
     path("console/requests/<int:pk>/cancel/", console.console_cancel, name="console_cancel"),
-    # end console (req_staff)
 ]
