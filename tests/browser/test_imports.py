@@ -94,8 +94,15 @@ def test_staff_import_a_history_file_after_fixing_the_row_the_dry_run_showed(
     # The reviewer approves on a phone; the points are posted with their service dates.
     reviewer = new_page(browser, live_server, PHONE)
     log_in(reviewer, world.reviewer.phone)
-    reviewer.goto("/console/imports/")
-    reviewer.locator(f"#waiting a[href='/console/imports/{batch.pk}/']").click()
+    # The import is on the reviewer's to-do; its line opens the imports waiting for them.
+    reviewer.goto("/console/")
+    line = reviewer.locator(".todo-imports_to_approve a")
+    expect(line).to_contain_text(zh("Imports to approve"))
+    expect(line.locator(".todo-count")).to_have_text("1")
+    line.click()
+    reviewer.wait_for_load_state()
+    expect(reviewer.locator("#imports h2")).to_have_text(zh("Imports waiting for your approval"))
+    reviewer.locator(f"#imports a[href='/console/imports/{batch.pk}/']").click()
     expect(reviewer.locator("main table").last).to_contain_text("纸质台账第3页")
     assert_fits(reviewer)
     reviewer.locator(f"form[action='/console/imports/{batch.pk}/approve/'] button").click()
