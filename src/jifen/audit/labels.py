@@ -91,6 +91,20 @@ ACTIONS: dict[str, str | Promise] = {
     "imports.history": _("Service history imported from Excel"),
     "imports.approve": _("Imported points approved"),
     "imports.reject": _("Imported points rejected"),
+    # 居民点单 and 微心愿
+    "requests.submit": _("Request submitted"),
+    "requests.publish": _("Request published for volunteers"),
+    "requests.reject": _("Request not taken on"),
+    "requests.dispatch": _("Request dispatched"),
+    "requests.accept": _("Request taken by a volunteer"),
+    "requests.assign_member": _("Member named for a request"),
+    "requests.hand_back": _("Request handed back"),
+    "requests.done": _("Request reported done"),
+    "requests.dispute": _("Request sent back as not done"),
+    "requests.confirm": _("Request confirmed"),
+    "requests.auto_confirm": _("Request confirmed automatically"),
+    "requests.cancel": _("Request cancelled"),
+    "requests.menu.save": _("Service menu changed"),
     # 公示 and certificates
     "publicity.draft": _("Monthly announcement drafted"),
     "publicity.publish": _("Monthly announcement published and sealed"),
@@ -111,6 +125,7 @@ AREAS: tuple[tuple[str, str | Promise, tuple[str, ...]], ...] = (
     ("publicity", _("Announcements and certificates"), ("publicity.",)),
     ("people", pgettext_lazy("audit log area", "People"), ("person.", "role.", "proxy.")),
     ("groups", _("Teams, organisations, merchants"), ("team.", "organization.", "merchant.")),
+    ("requests", _("Service requests and wishes"), ("requests.",)),
     ("imports", _("Import from Excel"), ("imports.",)),
     ("regions", _("Regions"), ("region.",)),
 )
@@ -214,6 +229,16 @@ FIELDS: dict[str, str | Promise] = {
     "created": _("Created"),
     "skipped": _("Skipped"),
     "consent_source": _("How consent was given"),
+    "entered_as": _("Entered"),
+    "assignee": _("Helper"),
+    "due_on": _("Due on"),
+    "group": _("Group"),
+    "max_points": _("Most points"),
+    "eligibility": _("Who may take it"),
+    "deadline_days": _("Working days to do it"),
+    "rating": _("Rating"),
+    "claim": _("Claim"),
+    "previous": _("Previous helper"),
 }
 
 # Fields of settings rows, labelled by the model's own field names: (action, model).
