@@ -29,7 +29,7 @@ def test_the_screen_needs_no_login_and_holds_three_panels(world: World, month: M
     response = Client().get(reverse("publicity:kiosk", args=[world.wenchang.code]))
     assert response.status_code == 200
     html = response.content.decode()
-    assert panels_of(html) == ["ranking", "announcement", "activities"]
+    assert panels_of(html) == ["ranking", "announcement", "activities", "wishes"]
     assert (
         f'data-panels-url="{reverse("publicity:kiosk_panels", args=[world.wenchang.code])}"' in html
     )
@@ -48,7 +48,7 @@ def test_the_panels_fragment_is_fresh_every_time(world: World, month: Month) -> 
     html = response.content.decode()
     assert html.lstrip().startswith('<div class="kiosk-deck"')
     assert re.search(r'data-updated="\d\d:\d\d"', html)
-    assert panels_of(html) == ["ranking", "announcement", "activities"]
+    assert panels_of(html) == ["ranking", "announcement", "activities", "wishes"]
     assert "<html" not in html
 
 
@@ -67,7 +67,7 @@ def test_the_screen_shows_public_names_the_latest_announcement_and_what_is_comin
     shy = month.shy
     assert public_name(shy.name, False, shy.volunteer_no) in html  # in the announcement's top
     assert "重阳节慰问" in html
-    assert html.count("<svg") == 2  # the QR codes: every line of the month, and sign-up
+    assert html.count("<svg") == 3  # the QR codes: every line of the month, sign-up, wishes
     for person in Person.objects.all():
         assert person.phone not in html
         assert len(person.name) < 2 or person.name not in html
@@ -84,7 +84,7 @@ def test_an_empty_month_shows_last_months_leaders(world: World, month: Month) ->
 
 def test_a_community_with_nothing_yet_still_has_a_screen(world: World) -> None:
     html = Client().get(reverse("publicity:kiosk_panels", args=[world.wanmei.code])).content
-    assert panels_of(html.decode()) == ["ranking", "announcement", "activities"]
+    assert panels_of(html.decode()) == ["ranking", "announcement", "activities", "wishes"]
 
 
 def test_only_a_community_has_a_screen(world: World) -> None:

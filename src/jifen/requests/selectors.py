@@ -318,6 +318,35 @@ def wishes_wall(community: Region, *, limit: int = 200) -> list[WallLine]:
     ]
 
 
+def wall_sections(community: Region) -> dict[str, list[WallLine]]:
+    """The wall's three lists: waiting, being fulfilled, fulfilled this month (latest first)."""
+    lines = wishes_wall(community)
+    return {
+        "waiting": [w for w in lines if w.status == Status.OPEN],
+        "underway": [w for w in lines if w.status in (Status.ASSIGNED, Status.DONE)],
+        "fulfilled": sorted(
+            (w for w in lines if w.status == Status.COMPLETED),
+            key=lambda w: w.closed_at or w.created_at,
+            reverse=True,
+        ),
+    }
+
+
+# A big screen shows this many of each list; a phone scrolls through them all.
+PANEL_SIZE = 6
+
+
+def wall_panel(community: Region) -> dict[str, Any]:
+    """For the community's big screen (the kiosk's wishes panel): the lists, shortened."""
+    sections = wall_sections(community)
+    return {
+        "wishes_waiting": sections["waiting"][:PANEL_SIZE],
+        "wishes_underway": sections["underway"][:PANEL_SIZE],
+        "wishes_fulfilled": sections["fulfilled"][:PANEL_SIZE],
+        "wishes_fulfilled_count": len(sections["fulfilled"]),
+    }
+
+
 # --- To-do counts (fixed queries whatever the data size) ------------------------------------
 
 

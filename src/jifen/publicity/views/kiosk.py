@@ -23,6 +23,7 @@ from jifen.lib.months import label, previous_month, this_month
 from jifen.publicity import rankings, selectors
 from jifen.publicity.views.public import activity_news
 from jifen.regions.models import Level, Region
+from jifen.requests import selectors as wishes
 
 RANKING_SIZE = 10  # two columns of five, each name large enough for three metres
 LEADERS_ON_ANNOUNCEMENT = 5
@@ -83,6 +84,10 @@ def panels_context(request: HttpRequest, community: Region) -> dict[str, Any]:
         reverse("publicity:public_activities", args=[community.code])
     )
     context["activities_qr"] = _qr(activities_url, _("Scan to see the activities and sign up"))
+    # 心愿墙: the community's open and fulfilled wishes, and the wall on a phone.
+    context.update(wishes.wall_panel(community))
+    wall_url = request.build_absolute_uri(reverse("requests:wall", args=[community.code]))
+    context["wishes_qr"] = _qr(wall_url, _("Scan to see the wishes wall"))
     return context
 
 
