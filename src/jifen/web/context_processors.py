@@ -24,6 +24,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         or authz.can(user, authz.PUBLISH_ANNOUNCEMENTS),
         "can_certificates": authz.can(user, authz.ISSUE_CERTIFICATES),
         "can_shop": authz.can(user, authz.MANAGE_SHOP),
+        "can_requests": authz.can(user, authz.VIEW_REQUESTS),
         # The merchant pages belong to a merchant's operators; the role shows the way there.
         "can_merchant": Role.MERCHANT in authz.roles(user),
     }
