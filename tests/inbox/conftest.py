@@ -19,6 +19,8 @@ from jifen.points.models import ImportApproval, RuleVersion
 from jifen.points.services import save_rule_item
 from jifen.publicity.models import Announcement, Objection, ObjectionStatus
 from jifen.regions.models import Region
+from jifen.requests.models import MenuItem, ServiceRequest
+from jifen.requests.models import Status as RequestStatus
 from jifen.shop.models import Item, Redemption
 from jifen.shop.models import Status as OrderStatus
 from tests.api.conftest import api  # noqa: F401 - the API client fixture, shared
@@ -36,6 +38,7 @@ class Make:
     world: World
     version: RuleVersion
     item: Item
+    menu_item: MenuItem
 
     def claim(
         self,
@@ -210,6 +213,31 @@ class Make:
         return batch
 
 
+    def request(
+        self,
+        requester: Person,
+        *,
+        status: str = RequestStatus.SUBMITTED,
+        assignee: Person | None = None,
+        due_on: date | None = None,
+        done_at: datetime | None = None,
+    ) -> ServiceRequest:
+        """A service request of 文昌 in that status (the steps do not matter to the to-do)."""
+        return ServiceRequest.objects.create(
+            community=self.world.wenchang,
+            menu_item=self.menu_item,
+            title="修水龙头",
+            requester=requester,
+            entered_by=requester,
+            status=status,
+            points=10 if status != RequestStatus.SUBMITTED else None,
+            assignee=assignee,
+            assigned_at=timezone.now() if assignee else None,
+            due_on=due_on,
+            done_at=done_at,
+        )
+
+
 @pytest.fixture
 def make(world: World) -> Make:
     version = save_rule_item(
@@ -227,7 +255,16 @@ def make(world: World) -> Make:
     )
     # Everybody of the world agreed to publication but the people a test registers.
     Person.objects.update(consent_at=timezone.now())
-    return Make(world=world, version=version, item=item)
+    menu_item = MenuItem.objects.create(
+        region=world.county,
+        code="REPAIR",
+        name="家电维修",
+        group="生活帮扶",
+        rule_item=version.item,
+        points=10,
+        max_points=30,
+    )
+    return Make(world=world, version=version, item=item, menu_item=menu_item)
 
 
 @pytest.fixture

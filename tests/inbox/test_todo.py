@@ -302,3 +302,25 @@ def test_a_worker_is_a_resident_too(world, make):
     assert counts(world.reviewer) == {"claims_to_review": 1, "orders_ready": 1}
     assert counts(world.reviewer, (WORK,)) == {"claims_to_review": 1}
     assert counts(world.reviewer, (HOME,)) == {"orders_ready": 1}
+
+
+# --- Service requests ------------------------------------------------------------------------
+
+
+def test_requests_wait_for_staff_the_requester_and_the_helper(world, make, client):
+    helper = make_person(world.wenchang, "周志愿")
+    make.request(world.resident)
+    make.request(world.resident, status="assigned", assignee=helper, due_on=ago(days=3).date())
+    done = make.request(world.resident, status="done", assignee=helper, done_at=ago(days=1))
+    assert counts(world.staff) == {"requests_to_check": 1, "requests_overdue": 1}
+    assert counts(world.other_staff) == {}  # another community's requests
+    assert counts(world.reviewer) == {}  # the review group reads them, staff act on them
+    assert counts(world.resident) == {"requests_to_confirm": 1}
+    assert counts(helper) == {"requests_in_hand": 1}
+    line = next(i for i in todo_for(world.resident) if i.kind == "requests_to_confirm")
+    client.force_login(world.resident)
+    page = client.get(line.url)
+    assert page.status_code == 200 and done.title in page.content.decode()
+    staff_line = next(i for i in todo_for(world.staff) if i.kind == "requests_overdue")
+    client.force_login(world.staff)
+    assert client.get(staff_line.url).status_code == 200

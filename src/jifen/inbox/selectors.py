@@ -25,9 +25,11 @@ from django.utils.translation import gettext_lazy as _
 from jifen.activities import selectors as activities
 from jifen.claims import selectors as claims
 from jifen.imports import selectors as imports
+from jifen.people import authz
 from jifen.people import selectors as people
 from jifen.people.models import Person
 from jifen.publicity import selectors as publicity
+from jifen.requests import selectors as requests
 from jifen.shop import selectors as shop
 
 WORK, MERCHANT, HOME = "work", "merchant", "home"
@@ -46,6 +48,8 @@ KINDS: dict[str, tuple[str, Promise]] = {
     "filings_returned": (WORK, _("Filings sent back")),
     "activities_to_close": (WORK, _("Activities to close")),
     "unconsented": (WORK, _("People who have not agreed to publication")),
+    "requests_to_check": (WORK, _("Requests to check")),
+    "requests_overdue": (WORK, _("Requests past their deadline")),
     "take_points": (MERCHANT, _("Take points at the counter")),
     "merchant_pickups": (MERCHANT, _("Orders to hand over at my shop")),
     "orders_ready": (HOME, _("Orders ready for pickup")),
@@ -53,6 +57,8 @@ KINDS: dict[str, tuple[str, Promise]] = {
     "appeals_answered": (HOME, _("Appeals answered")),
     "objections_answered": (HOME, _("Objections answered")),
     "activities_tomorrow": (HOME, _("Activities tomorrow")),
+    "requests_to_confirm": (HOME, _("Requests to confirm")),
+    "requests_in_hand": (HOME, _("Requests I am to do")),
 }
 
 # How long a decided claim, an answered appeal or objection stays on a resident's to-do.
@@ -123,6 +129,21 @@ def _work(person: Person, now: datetime) -> list[Item]:
         items.append(
             Item("orders_expiring", count, at, _url(orders, status="reserved", expiring="1"))
         )
+    if authz.can(person, authz.MANAGE_REQUESTS):
+        board = "requests:console_list"
+        waiting = requests.to_check(person)
+        items.append(
+            Item(
+                "requests_to_check",
+                waiting.count,
+                waiting.oldest_at,
+                _url(board, status="submitted"),
+            )
+        )
+        late = requests.overdue(person)
+        items.append(
+            Item("requests_overdue", late.count, late.oldest_at, _url(board, overdue="on"))
+        )
     unconsented = people.unconsented_todo(person)
     if unconsented is not None:
         # Not agreeing to publication is a resident's choice, not a backlog: no "oldest".
@@ -165,6 +186,17 @@ def _home(person: Person, now: datetime) -> list[Item]:
     count, at = activities.tomorrow_of(person, today)
     tomorrow = (today + timedelta(days=1)).isoformat()
     items.append(Item("activities_tomorrow", count, at, _url("activities:mine", on=tomorrow)))
+    confirm = requests.to_confirm(person)
+    items.append(
+        Item(
+            "requests_to_confirm",
+            confirm.count,
+            confirm.oldest_at,
+            _url("requests:mine", status="done"),
+        )
+    )
+    doing = requests.in_hand(person)
+    items.append(Item("requests_in_hand", doing.count, doing.oldest_at, _url("requests:taken")))
     return items
 
 

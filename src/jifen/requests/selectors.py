@@ -58,21 +58,18 @@ def menu_item(community: Region, code: Any) -> MenuItem | None:
 # --- Who sees what --------------------------------------------------------------------------
 
 
-def _proxied(person: Person) -> list[int]:
-    return list(
-        Proxy.objects.filter(agent=person, revoked_at__isnull=True).values_list(
-            "principal_id", flat=True
-        )
+def _proxied(person: Person) -> QuerySet[Proxy, int]:
+    """The residents the person acts for, as a subquery (no query of its own)."""
+    return Proxy.objects.filter(agent=person, revoked_at__isnull=True).values_list(
+        "principal_id", flat=True
     )
 
 
-def _headed(person: Person) -> tuple[list[int], list[int]]:
-    """Teams the person leads, organisations they are a contact of."""
-    teams = list(Team.objects.filter(leader=person).values_list("pk", flat=True))
-    orgs = list(
-        OrganizationMember.objects.filter(person=person, is_contact=True).values_list(
-            "organization_id", flat=True
-        )
+def _headed(person: Person) -> tuple[QuerySet[Team, int], QuerySet[OrganizationMember, int]]:
+    """Teams the person leads, organisations they are a contact of (subqueries)."""
+    teams = Team.objects.filter(leader=person).values_list("pk", flat=True)
+    orgs = OrganizationMember.objects.filter(person=person, is_contact=True).values_list(
+        "organization_id", flat=True
     )
     return teams, orgs
 
@@ -124,7 +121,7 @@ def address_reader(person: Person) -> Callable[[ServiceRequest], bool]:
         if person.pk == request.requester_id:
             return True
         if principals is None:
-            principals = _proxied(person)
+            principals = list(_proxied(person))
         if request.requester_id in principals:
             return True
         return request.assignee_id == person.pk and request.status in IN_HAND
