@@ -253,7 +253,7 @@ def test_dispatch_to_a_person_a_team_or_an_organisation(world, menu, api, helper
     "payload",
     [
         {},
-        {"person": "1"},
+        {"person": "abc"},
         {"person": MAX_ID + 1},
         {"team": -3},
         {"points": "10"},

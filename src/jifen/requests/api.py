@@ -262,7 +262,9 @@ class _Page(Sequence[dict[str, Any]]):
     """Requests shaped for the answer only once the paginator has sliced them: counted in
     SQL, the page built from one query."""
 
-    def __init__(self, requests: QuerySet[ServiceRequest], shape: Callable[..., Any]) -> None:
+    def __init__(
+        self, requests: QuerySet[ServiceRequest], shape: Callable[[ServiceRequest], dict[str, Any]]
+    ) -> None:
         self.requests = requests
         self.shape = shape
 
