@@ -17,6 +17,11 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model, signals
 from django.db.models.base import ModelState
 
+try:  # psycopg 3's client-side binding cursor, which Django uses by default
+    from psycopg import ClientCursor as _CLIENT_CURSOR
+except ImportError:  # pragma: no cover - psycopg 3 is a dependency
+    _CLIENT_CURSOR = None  # type: ignore[assignment,misc]
+
 Converter = Callable[[Any, Any, Any], Any]
 _M = TypeVar("_M", bound=Model)
 
@@ -104,6 +109,70 @@ class Columns:
         return instance(self.model, dict(zip(self.attnames, values, strict=True)), using)
 
 
+def in_one_message(cursor: Any) -> bool:
+    """Whether statements joined by ``;`` go to the server as one message, one round trip:
+    PostgreSQL through psycopg's client-side binding cursor (Django's default), which
+    sends them by the simple query protocol. Outside a transaction the message is one
+    implicit transaction of its own. The cursor stands on the first statement's result
+    (``nextset`` for the next)."""
+    return _CLIENT_CURSOR is not None and isinstance(cursor.cursor, _CLIENT_CURSOR)
+
+
 def cache_related(obj: Model, field_name: str, value: Model | None) -> None:
     """Set a loaded foreign key, as ``select_related`` does, so reading it costs no query."""
     obj._meta.get_field(field_name).set_cached_value(obj, value)  # type: ignore[union-attr]
+
+
+class Insert:
+    """``model``'s INSERT of one row, written once: every concrete field but an automatic
+    primary key, its parameters prepared as ``Model.save`` prepares them (``pre_save``:
+    ``auto_now_add`` set on the instance; ``get_db_prep_save``), the new id returned. No
+    ``pre_save``/``post_save`` signal is sent: only for models nothing listens to."""
+
+    def __init__(self, model: type[Model], *, skip_on_conflict: str = "") -> None:
+        """``skip_on_conflict``: a unique column; a row clashing on it is not inserted and
+        no id comes back (``ON CONFLICT … DO NOTHING``), for the caller to try again."""
+        self.model = model
+        pk = model._meta.pk
+        self.fields = [
+            field
+            for field in model._meta.concrete_fields
+            if not (field.primary_key and field is pk and getattr(field, "db_returning", False))
+        ]
+        self.skip_on_conflict = skip_on_conflict
+        self._sql: dict[str, str] = {}
+
+    def sql(self, db: Any) -> str:
+        if db.vendor not in self._sql:
+            quote = db.ops.quote_name
+            pk = self.model._meta.pk
+            assert pk is not None  # noqa: S101 - every model has one
+            text = (
+                f"INSERT INTO {quote(self.model._meta.db_table)} "  # noqa: S608 - names from the model
+                f"({', '.join(quote(str(field.column)) for field in self.fields)}) "
+                f"VALUES ({', '.join(['%s'] * len(self.fields))})"
+            )
+            if self.skip_on_conflict:
+                text += f" ON CONFLICT ({quote(self.skip_on_conflict)}) DO NOTHING"
+            if db.features.can_return_columns_from_insert:
+                text += f" RETURNING {quote(str(pk.column))}"
+            self._sql[db.vendor] = text
+        return self._sql[db.vendor]
+
+    def params(self, obj: Model, db: Any) -> list[Any]:
+        return [field.get_db_prep_save(field.pre_save(obj, True), db) for field in self.fields]
+
+    def saved(self, obj: _M, pk: Any, db: Any) -> _M:
+        """``obj`` as ``save`` leaves it once its row is in with id ``pk``."""
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = db.alias
+        return obj
+
+    def new_id(self, cursor: Any, db: Any) -> Any:
+        """The id of the row the statement inserted (after ``sql``), or ``None`` when it
+        skipped a clash."""
+        if db.features.can_return_columns_from_insert:
+            row = cursor.fetchone()
+            return None if row is None else row[0]
+        return cursor.lastrowid if cursor.rowcount == 1 else None

@@ -595,7 +595,9 @@ def _run_direct(cursor: Any, statements: list[tuple[str, list[Any]]], debits: li
     return pk
 
 
-def _post_direct(db: Any, raw: Any, posting: Posting, values: dict[str, Any]) -> int:
+def _post_direct(
+    db: Any, raw: Any, posting: Posting, values: dict[str, Any], *, savepoint: bool = True
+) -> int:
     """A posting through SQLite's own connection (``_direct``), in one transaction.
 
     On its own (autocommit, no atomic block) the transaction is the one Django's
@@ -606,7 +608,7 @@ def _post_direct(db: Any, raw: Any, posting: Posting, values: dict[str, Any]) ->
     statements, debits = _statements(posting, values, db=db, direct=True)
     cursor = raw.cursor()
     if db.in_atomic_block or not db.get_autocommit():
-        with transaction.atomic(using=db.alias), db.wrap_database_errors:
+        with transaction.atomic(using=db.alias, savepoint=savepoint), db.wrap_database_errors:
             return _run_direct(cursor, statements, debits)
     with db.wrap_database_errors:
         cursor.execute(f"BEGIN {db.transaction_mode}" if db.transaction_mode else "BEGIN")
@@ -723,27 +725,35 @@ def _replay(posting: Posting) -> Transfer:
     return existing
 
 
-def post(posting: Posting) -> Transfer:
-    """Post one transfer, or return the one already posted under its key."""
+def post(posting: Posting, *, savepoint: bool = True) -> Transfer:
+    """Post one transfer, or return the one already posted under its key.
+
+    Inside a transaction the posting takes a savepoint, so that a refusal undoes it alone
+    and a key already posted is answered with its transfer. ``savepoint=False`` is for a
+    caller whose transaction rolls back whole on any error raised here and whose key is
+    new in it (a redemption's, named after the order it has just written): two
+    statements less; such a key found posted all the same is an error, not a replay."""
     posting.check()
     values = posting.values()
     db = connections[DEFAULT_DB_ALIAS]
     try:
         raw = _direct(db)
         if raw is not None:
-            pk = _post_direct(db, raw, posting, values)
+            pk = _post_direct(db, raw, posting, values, savepoint=savepoint)
         else:
             with db.cursor() as cursor:
                 if _on_its_own(cursor):
                     pk = _run_alone(cursor, posting, values)
                 else:
-                    with transaction.atomic(using=db.alias):
+                    with transaction.atomic(using=db.alias, savepoint=savepoint):
                         pk = _run(cursor, *_statements(posting, values, db=db))
         values["id"] = pk
         return posting._transfer(values, db.alias)
     except IntegrityError as exc:
         if _overdrawn(exc):
             raise _insufficient(posting.amount) from None
+        if not savepoint:  # the caller's transaction can read nothing more: it rolls back
+            raise
         if Transfer.objects.filter(idempotency_key=posting.key).exists():
             return _replay(posting)
         if (
