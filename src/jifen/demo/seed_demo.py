@@ -14,6 +14,7 @@ from jifen.demo.seed_activities import seed_demo_activities
 from jifen.demo.seed_claims import seed_demo_claims
 from jifen.demo.seed_points import seed_demo_points
 from jifen.demo.seed_publicity import seed_demo_publicity
+from jifen.demo.seed_requests import seed_demo_requests
 from jifen.demo.seed_shop import seed_demo_shop
 from jifen.demo.seed_todo import seed_demo_todo
 from jifen.people import services
@@ -246,4 +247,5 @@ def seed_demo() -> list[Login]:
     seed_demo_shop(volunteers)
     seed_demo_publicity()
     seed_demo_todo(volunteers)
+    seed_demo_requests(volunteers)
     return LOGINS

@@ -1,0 +1,48 @@
+"""The demo's 点单 and 微心愿: every state a community sees, the to-do lines they make for
+the printed logins, the wall — once however often `jifen seed demo` runs."""
+
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from jifen.claims.models import Status as ClaimStatus
+from jifen.inbox.selectors import todo_for
+from jifen.people.models import Person
+from jifen.regions.models import Region
+from jifen.requests import selectors
+from jifen.requests.models import ServiceRequest, Status
+
+STAFF, VOLUNTEER = "13800000002", "13900000001"
+
+
+@pytest.fixture
+def seeded(db) -> None:
+    call_command("seed", "demo", stdout=StringIO())
+
+
+def kinds(phone: str) -> set[str]:
+    return {item.kind for item in todo_for(Person.objects.get(phone=phone))}
+
+
+def test_every_state_and_the_lines_it_makes(seeded) -> None:
+    states = Counter(ServiceRequest.objects.values_list("status", flat=True))
+    for status in (Status.SUBMITTED, Status.OPEN, Status.ASSIGNED, Status.DONE, Status.COMPLETED):
+        assert states[status] >= 1, status
+    assert {"requests_to_check", "requests_overdue"} <= kinds(STAFF)
+    assert "requests_to_confirm" in kinds(VOLUNTEER)
+    rated = ServiceRequest.objects.get(rating=5)
+    assert rated.claim is not None and rated.claim.status == ClaimStatus.APPROVED
+    assert ServiceRequest.objects.filter(auto_confirmed=True).count() == 1
+    wenchang = Region.objects.get(code="350524100001")
+    wall = selectors.wishes_wall(wenchang)
+    assert {line.status for line in wall} >= {Status.OPEN, Status.ASSIGNED}
+    # 文昌 prices repairs its own way: its line replaces the county's.
+    assert selectors.menu_item(wenchang, "JD01").points == 25
+
+
+def test_seeding_again_adds_nothing(seeded) -> None:
+    before = ServiceRequest.objects.count()
+    call_command("seed", "demo", stdout=StringIO())
+    assert ServiceRequest.objects.count() == before
