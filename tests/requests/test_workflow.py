@@ -251,3 +251,19 @@ def test_address_is_for_staff_the_requester_and_the_helper(world, menu, asked, h
     asked.refresh_from_db()
     assert selectors.can_see_address(helper, asked)
     assert not selectors.can_see(other, asked)
+
+
+def test_a_request_read_as_taken_is_refused_without_waiting_for_its_lock(
+    world, menu, asked, helper, django_assert_max_num_queries
+):
+    services.publish(actor=world.staff, request=asked)
+    services.accept(actor=helper, request=asked)
+    seen = ServiceRequest.objects.select_related("community", "menu_item").get(pk=asked.pk)
+    late = make_person(world.wenchang, "吴热心")
+    with django_assert_max_num_queries(1):  # who they are acting for; no lock, no write
+        with pytest.raises(Conflict) as refused:
+            services.accept(actor=late, request=seen)
+    assert refused.value.code == "already_taken"
+    with pytest.raises(PermissionDenied):  # the ineligible hear why, not that it is taken
+        services.accept(actor=world.resident, request=seen)
+    assert steps_of(asked) == ["submit", "publish", "accept"]

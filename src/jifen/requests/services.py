@@ -20,12 +20,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +37,7 @@ from jifen.lib.bounds import check_date, check_points
 from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from jifen.lib.text import clean_field
 from jifen.notices import services as notices
+from jifen.notices.texts import say
 from jifen.people import authz
 from jifen.people.models import (
     Organization,
@@ -285,8 +285,8 @@ def _tell(
     kind: str,
     **params: Any,
 ) -> None:
-    """A notice to each person (once each, never to the actor's own step twice), kept
-    in their notices in this transaction; the backend hears after commit."""
+    """A notice to each person (once each), kept in their notices in this transaction
+    and read in each reader's language; the backend hears after commit."""
     seen: set[int] = set()
     targets = []
     for person in people:
@@ -296,17 +296,16 @@ def _tell(
     if not targets:
         return
     params = {"title": request.title, "id": request.pk, **params}
-    with translation.override(settings.LANGUAGE_CODE):
-        messages = [
-            notify.Message(
-                person,
-                str(subject) % params,
-                str(body) % params,
-                kind=kind,
-                url=detail_url(request),
-            )
-            for person in targets
-        ]
+    messages = [
+        notify.Message(
+            person,
+            say(subject, **params),
+            say(body, **params),
+            kind=kind,
+            url=detail_url(request),
+        )
+        for person in targets
+    ]
     notices.send(messages)
 
 
@@ -623,16 +622,36 @@ def _tell_assigned(request: ServiceRequest) -> None:
 # --- Volunteers: take, name a member, hand back, report done ------------------------------
 
 
-@transaction.atomic
+def _taken() -> Conflict:
+    return Conflict(_("Someone else has just taken this request."), code="already_taken")
+
+
 def accept(*, actor: Person, request: ServiceRequest | int) -> ServiceRequest:
     """抢单: the first eligible volunteer to take it has it; the rest hear 409
-    ``already_taken``. The row lock makes the check and the write one step."""
+    ``already_taken``. The row lock makes the check and the write one step.
+
+    A request read a moment ago as already someone else's is refused at once: in a rush
+    most takers arrive after the first one, and need not queue for the row's lock to
+    hear what they would hear behind it (a request is handed back rarely; then the
+    volunteer taps again)."""
+    if (
+        isinstance(request, ServiceRequest)
+        and request.status == Status.ASSIGNED
+        and request.assignee_id not in (None, actor.pk)
+    ):
+        rules.check_eligible(actor, request)
+        raise _taken()
+    return _accept(actor, request)
+
+
+@transaction.atomic
+def _accept(actor: Person, request: ServiceRequest | int) -> ServiceRequest:
     request = _locked(request)
     rules.check_eligible(actor, request)
     if request.status == Status.ASSIGNED:
         if request.assignee_id == actor.pk:
             return request  # the same volunteer's second tap
-        raise Conflict(_("Someone else has just taken this request."), code="already_taken")
+        raise _taken()
     _require_step(request, "accept")
     request.assignee, request.team, request.organization = actor, None, None
     request.assigned_at = timezone.now()
@@ -783,14 +802,12 @@ def _claim_for(request: ServiceRequest, actor: Person | None) -> None:
     assert helper is not None  # noqa: S101 - done requests have a helper (a CHECK)
     if helper.community is None or request.points is None:
         return  # an account without a ledger (staff made for a screen) earns nothing
-    with translation.override(settings.LANGUAGE_CODE):
-        text = request.title
     request.claim = claims.create_claim(
         person=helper,
         rule_item=request.menu_item.rule_item,
         quantity=1,
         occurred_on=timezone.localtime(request.done_at).date(),
-        description=text[:500],
+        description=request.title,
         source=Source.REQUEST,
         source_id=request.pk,
         provenance=Provenance.ON_SITE,
