@@ -30,7 +30,8 @@ EVERYTHING = FOUNDATION | DOMAINS | EDGES | TOP
 ALLOWED: dict[str, frozenset[str]] = {
     # lib.commands tags a command's audit rows with its channel (audit.context): lib's one
     # look upward, a context variable that belongs in lib.
-    "lib": frozenset({"audit"}),
+    # lib.workdays: only a top-level administrator corrects the calendar (people.authz).
+    "lib": frozenset({"audit", "people"}),
     "regions": FOUNDATION,
     "people": FOUNDATION,
     "audit": FOUNDATION,

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "ninja",
+    "jifen.lib",
     "jifen.api",
     "jifen.regions",
     "jifen.people",

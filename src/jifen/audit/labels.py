@@ -91,6 +91,8 @@ ACTIONS: dict[str, str | Promise] = {
     "imports.history": _("Service history imported from Excel"),
     "imports.approve": _("Imported points approved"),
     "imports.reject": _("Imported points rejected"),
+    # The working-day calendar
+    "calendar.day": _("Calendar day corrected"),
     # 居民点单 and 微心愿
     "requests.submit": _("Request submitted"),
     "requests.publish": _("Request published for volunteers"),
@@ -127,7 +129,7 @@ AREAS: tuple[tuple[str, str | Promise, tuple[str, ...]], ...] = (
     ("groups", _("Teams, organisations, merchants"), ("team.", "organization.", "merchant.")),
     ("requests", _("Service requests and wishes"), ("requests.",)),
     ("imports", _("Import from Excel"), ("imports.",)),
-    ("regions", _("Regions"), ("region.",)),
+    ("regions", _("Regions and the calendar"), ("region.", "calendar.")),
 )
 
 # The keys of ``before`` and ``after`` the services record.
@@ -239,6 +241,8 @@ FIELDS: dict[str, str | Promise] = {
     "rating": _("Rating"),
     "claim": _("Claim"),
     "previous": _("Previous helper"),
+    "day": _("Day"),
+    "is_working": _("Working day"),
 }
 
 # Fields of settings rows, labelled by the model's own field names: (action, model).
