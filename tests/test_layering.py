@@ -19,7 +19,17 @@ SOURCE = Path(jifen.__file__).parent
 # a password reset is a notice — and to nothing above.
 FOUNDATION = frozenset({"lib", "regions", "people", "audit", "notices"})
 DOMAINS = frozenset(
-    {"points", "claims", "activities", "shop", "publicity", "requests", "imports", "inbox"}
+    {
+        "points",
+        "claims",
+        "activities",
+        "shop",
+        "publicity",
+        "requests",
+        "incidents",
+        "imports",
+        "inbox",
+    }
 )
 EDGES = frozenset({"api", "web"})  # the shared HTTP edges: routers and pages of every domain
 TOP = frozenset({"demo", "bench", "ops"})  # seeding, benchmarks, orchestration: above all
@@ -48,11 +58,13 @@ ALLOWED: dict[str, frozenset[str]] = {
     # 点单: a completed request becomes the helper's claim; the public wall and the
     # kiosk's wishes panel (publicity) read it.
     "requests": FOUNDATION | {"points", "claims"},
+    # 网格事件: grid workers' points are claims.
+    "incidents": FOUNDATION | {"points", "claims"},
     # Paper history enters as people, claims and ledger transfers.
     "imports": FOUNDATION | {"points", "claims", "activities"},
     # The to-do list counts what waits in every domain.
     "inbox": FOUNDATION
-    | {"points", "claims", "activities", "shop", "publicity", "requests", "imports"},
+    | {"points", "claims", "activities", "shop", "publicity", "requests", "incidents", "imports"},
     "api": FOUNDATION | DOMAINS | EDGES,
     "web": FOUNDATION | DOMAINS | EDGES,
     "demo": FOUNDATION | DOMAINS | EDGES,

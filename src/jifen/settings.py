@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "jifen.shop",
     "jifen.publicity",
     "jifen.requests",
+    "jifen.incidents",
     "jifen.notices",
     "jifen.inbox",
     "jifen.imports",

@@ -18,10 +18,11 @@ from jifen.regions.services import add_region
 from tests.conftest import make_person
 
 ADMIN, STAFF, REVIEWER, MERCHANT, KIOSK = "admin", "staff", "reviewer", "merchant", "kiosk"
+GRID = "grid"
 
 # action name -> the roles that may do it over their own region and below.
 EXPECTED: dict[str, set[str]] = {
-    "console.open": {ADMIN, STAFF, REVIEWER, MERCHANT, KIOSK},
+    "console.open": {ADMIN, STAFF, REVIEWER, MERCHANT, KIOSK, GRID},
     "person.register": {ADMIN, STAFF},
     "person.view": {ADMIN, STAFF},
     "person.edit": {ADMIN, STAFF},
@@ -55,9 +56,18 @@ EXPECTED: dict[str, set[str]] = {
     "announcement.publish": {ADMIN, REVIEWER},
     # Certificates of service (志愿服务记录证明) are issued by the community's staff.
     "certificate.issue": {ADMIN, STAFF},
+    # 居民点单: staff check, publish and dispatch; the review group reads them beside
+    # the claims they make.
+    "requests.view": {ADMIN, STAFF, REVIEWER},
+    "requests.manage": {ADMIN, STAFF},
+    # 网格事件: grid workers report and handle in their grids; only staff close without a
+    # fix; the review group reads (inspection).
+    "incidents.view": {ADMIN, STAFF, REVIEWER, GRID},
+    "incidents.handle": {ADMIN, STAFF, GRID},
+    "incidents.close": {ADMIN, STAFF},
 }
 
-ROLES = [ADMIN, STAFF, REVIEWER, MERCHANT, KIOSK]
+ROLES = [ADMIN, STAFF, REVIEWER, MERCHANT, KIOSK, GRID]
 
 
 def test_the_table_names_every_action_and_every_action_is_listed():

@@ -91,6 +91,18 @@ ACTIONS: dict[str, str | Promise] = {
     "imports.history": _("Service history imported from Excel"),
     "imports.approve": _("Imported points approved"),
     "imports.reject": _("Imported points rejected"),
+    # 网格事件
+    "incidents.report": _("Incident reported"),
+    "incidents.accept": _("Incident accepted"),
+    "incidents.assign": _("Incident assigned"),
+    "incidents.resolve": _("Incident resolved"),
+    "incidents.verify_ok": _("Incident verified fixed"),
+    "incidents.verify_not": _("Incident sent back as not fixed"),
+    "incidents.escalate": _("Incident escalated"),
+    "incidents.close": _("Incident closed without a fix"),
+    "incidents.reopen": _("Incident reopened"),
+    "incidents.rate": _("Incident rated"),
+    "incidents.category.save": _("Incident category saved"),
     # The working-day calendar
     "calendar.day": _("Calendar day corrected"),
     # 居民点单 and 微心愿
@@ -128,6 +140,7 @@ AREAS: tuple[tuple[str, str | Promise, tuple[str, ...]], ...] = (
     ("people", pgettext_lazy("audit log area", "People"), ("person.", "role.", "proxy.")),
     ("groups", _("Teams, organisations, merchants"), ("team.", "organization.", "merchant.")),
     ("requests", _("Service requests and wishes"), ("requests.",)),
+    ("incidents", _("Grid incidents"), ("incidents.",)),
     ("imports", _("Import from Excel"), ("imports.",)),
     ("regions", _("Regions and the calendar"), ("region.", "calendar.")),
 )
@@ -242,6 +255,11 @@ FIELDS: dict[str, str | Promise] = {
     "claim": _("Claim"),
     "previous": _("Previous helper"),
     "day": _("Day"),
+    "tier": _("Tier"),
+    "from_tier": _("From tier"),
+    "due_at": _("Due"),
+    "on_time": _("On time"),
+    "duplicate_of": _("Duplicate of"),
     "is_working": _("Working day"),
 }
 
@@ -270,6 +288,11 @@ VALUE_CHOICES: dict[tuple[str, str], tuple[str, str]] = {
     ("requests.", "kind"): ("requests.ServiceRequest", "kind"),
     ("requests.", "entered_as"): ("requests.ServiceRequest", "entered_as"),
     ("requests.menu.", "eligibility"): ("requests.MenuItem", "eligibility"),
+    ("incidents.", "status"): ("incidents.Incident", "status"),
+    ("incidents.", "tier"): ("incidents.Incident", "tier"),
+    ("incidents.", "from_tier"): ("incidents.Incident", "tier"),
+    ("incidents.", "source"): ("incidents.Incident", "source"),
+    ("incidents.", "reason"): ("incidents.Incident", "close_reason"),
 }
 
 # Coded values no model field lists, by (action prefix, field) as above: how the holder of

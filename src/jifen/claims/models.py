@@ -15,14 +15,15 @@ from django.utils.translation import gettext_lazy as _
 
 class Source(models.TextChoices):
     """What created the claim. Sources other than a declaration name their record
-    (``source_id``) and make at most one claim a day from it (an attendance of several
-    days, one per day)."""
+    (``source_id``: an attendance, a request, an incident's step) and make at most one
+    claim a day from it (an attendance of several days, one per day)."""
 
     DECLARED = "declared", _("self-declared")
     STAFF = "staff", _("entered by staff")
     ORGANIZATION = "organization", _("organisation points")
     ACTIVITY = "activity", _("activity attendance")
     REQUEST = "request", _("service request")
+    INCIDENT = "incident", _("grid incident")
 
 
 class Provenance(models.TextChoices):

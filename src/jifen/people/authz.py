@@ -29,11 +29,11 @@ def _action(name: str, roles: Iterable[str], label: str | Promise) -> Action:
     return Action(name, frozenset(roles), label)
 
 
-A, S, R, M, K = Role.ADMIN, Role.STAFF, Role.REVIEWER, Role.MERCHANT, Role.KIOSK
+A, S, R, M, K, G = Role.ADMIN, Role.STAFF, Role.REVIEWER, Role.MERCHANT, Role.KIOSK, Role.GRID
 
 # Every role-bound action in the system. tests/people/test_permission_matrix.py
 # walks all of them for every role, inside and outside the role's region.
-OPEN_CONSOLE = _action("console.open", [A, S, R, M, K], _("open the work console"))
+OPEN_CONSOLE = _action("console.open", [A, S, R, M, K, G], _("open the work console"))
 REGISTER_PERSON = _action("person.register", [A, S], _("register a resident"))
 VIEW_PERSON = _action("person.view", [A, S], _("see a resident's profile"))
 EDIT_PERSON = _action("person.edit", [A, S], _("edit a resident's profile"))
@@ -81,6 +81,14 @@ MANAGE_REQUESTS = _action(
     "requests.manage", [A, S], _("check, publish and dispatch residents' service requests")
 )
 
+# 网格事件: grid workers (网格员) report and handle incidents of their grids; staff run the
+# community's queue and close without a fix; the review group reads them (inspection).
+VIEW_INCIDENTS = _action("incidents.view", [A, S, R, G], _("see the grid incidents"))
+HANDLE_INCIDENTS = _action(
+    "incidents.handle", [A, S, G], _("accept, assign, escalate and verify grid incidents")
+)
+CLOSE_INCIDENTS = _action("incidents.close", [A, S], _("close a grid incident without a fix"))
+
 ACTIONS: tuple[Action, ...] = (
     OPEN_CONSOLE,
     REGISTER_PERSON,
@@ -107,6 +115,9 @@ ACTIONS: tuple[Action, ...] = (
     ISSUE_CERTIFICATES,
     VIEW_REQUESTS,
     MANAGE_REQUESTS,
+    VIEW_INCIDENTS,
+    HANDLE_INCIDENTS,
+    CLOSE_INCIDENTS,
 )
 
 

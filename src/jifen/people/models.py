@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", _("Review group member")
     MERCHANT = "merchant", _("Merchant")
     KIOSK = "kiosk", _("Public screen")
+    GRID = "grid", _("Grid worker")
 
 
 class ConsentSource(models.TextChoices):
