@@ -93,16 +93,16 @@ STEPS: dict[str, Step] = {step.name: step for step in (
 # fmt: on
 STEP_LABELS: dict[str, str | Promise] = {
     "report": pgettext_lazy("incident step", "reported"),
-    "accept": pgettext_lazy("incident step", "accepted (立案)"),
-    "assign": pgettext_lazy("incident step", "assigned (派遣)"),
-    "resolve": pgettext_lazy("incident step", "resolved (处置)"),
-    "verify_ok": pgettext_lazy("incident step", "verified fixed (核查通过)"),
+    "accept": pgettext_lazy("incident step", "accepted"),
+    "assign": pgettext_lazy("incident step", "assigned"),
+    "resolve": pgettext_lazy("incident step", "resolved"),
+    "verify_ok": pgettext_lazy("incident step", "verified fixed"),
     "verify_not": pgettext_lazy("incident step", "not fixed, sent back"),
     "escalate": pgettext_lazy("incident step", "escalated"),
     "close": pgettext_lazy("incident step", "closed without a fix"),
     "reopen": pgettext_lazy("incident step", "reopened"),
-    "rate": pgettext_lazy("incident step", "rated (回访评价)"),
-    "remind": pgettext_lazy("incident step", "overdue reminder (督办)"),
+    "rate": pgettext_lazy("incident step", "rated"),
+    "remind": pgettext_lazy("incident step", "overdue reminder"),
 }
 ALLOWED: dict[str, frozenset[str]] = {
     status: frozenset(

@@ -862,7 +862,7 @@ def remind_overdue(now: datetime | None = None) -> int:
             _tell(
                 [*_handlers(incident), *_supervisors(incident)],
                 incident,
-                _("Overdue: %(category)s (督办)"),
+                _("Overdue: %(category)s"),
                 _("Incident %(id)s was due by %(due)s and is not resolved. Please see to it."),
                 kind="incident.overdue",
                 due=timezone.localtime(incident.due_at).strftime("%Y-%m-%d %H:%M"),
