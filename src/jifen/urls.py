@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("jifen.inbox.urls")),
     path("", include("jifen.imports.urls")),
     path("", include("jifen.requests.urls")),
+    path("", include("jifen.incidents.urls")),
     path("", include("jifen.web.urls")),
 ]
 
