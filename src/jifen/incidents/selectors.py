@@ -70,6 +70,13 @@ def visible(person: Person) -> QuerySet[Incident]:
     ).select_related("category", "region", "community", "handling_region", "assignee")
 
 
+def mine(person: Person) -> QuerySet[Incident]:
+    """What the person reported or handles (themselves, or through their organisation)."""
+    return Incident.objects.filter(
+        Q(reporter=person) | Q(assignee=person) | Q(organization_id__in=_member_of(person))
+    ).select_related("category", "region", "community", "handling_region", "assignee")
+
+
 def get_visible(person: Person, pk: Any) -> Incident | None:
     return visible(person).filter(pk=pk).first()
 
@@ -96,6 +103,11 @@ def for_handlers(person: Person, filters: Filters = Filters()) -> QuerySet[Incid
     rows = Incident.objects.filter(
         authz.regions_q(person, authz.VIEW_INCIDENTS, "region")
     ).select_related("category", "region", "community", "handling_region", "assignee")
+    return filtered(rows, filters)
+
+
+def filtered(rows: QuerySet[Incident], filters: Filters) -> QuerySet[Incident]:
+    """``rows`` narrowed by ``filters`` (status ``open``: every status before closed)."""
     if filters.status == "open":
         rows = rows.filter(status__in=OPEN)
     elif filters.status:

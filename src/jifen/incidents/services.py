@@ -312,6 +312,11 @@ def _point(lat: Any, lng: Any) -> tuple[Decimal | None, Decimal | None]:
     return a.quantize(Decimal("0.000001")), b.quantize(Decimal("0.000001"))
 
 
+def community_of(region: Region) -> Region:
+    """The community a place lies in (400 for a town or a county: not a place)."""
+    return _community_of(region)
+
+
 def _community_of(region: Region) -> Region:
     if region.level in (Level.COUNTY, Level.TOWN):
         raise InvalidInput(_("Choose the community, grid or building where it is."), field="region")
