@@ -4,6 +4,7 @@ from jifen.api.main import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("open311/v2/", include("jifen.incidents.open311_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("jifen.points.urls")),
     path("", include("jifen.claims.urls")),
