@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jifen.incidents.views import detail, field, reporting, resident
+from jifen.incidents.views import console, detail, field, reporting, resident
 
 app_name = "incidents"
 
@@ -25,4 +25,26 @@ urlpatterns = [
     path("incidents/<int:pk>/reopen/", detail.reopen, name="reopen"),
     path("incidents/photos/<int:photo_id>/", detail.photo, name="photo"),
     # Staff (desktop): the queue, categories, dashboards
+    path("console/incidents/", console.console_list, name="console_list"),
+    path("console/incidents/export.xlsx", console.console_export, name="console_export"),
+    path("console/incidents/new/", console.console_intake, name="console_intake"),
+    path("console/incidents/categories/", console.console_categories, name="console_categories"),
+    path(
+        "console/incidents/categories/edit/",
+        console.console_category_edit,
+        name="console_category_edit",
+    ),
+    path("console/incidents/dashboard/", console.console_dashboard, name="console_dashboard"),
+    path(
+        "console/incidents/dashboard.xlsx",
+        console.console_dashboard_export,
+        name="console_dashboard_export",
+    ),
+    path("console/calendar/", console.console_calendar, name="console_calendar"),
+    path("console/incidents/<int:pk>/", console.console_detail, name="console_detail"),
+    path("console/incidents/<int:pk>/accept/", console.console_accept, name="console_accept"),
+    path("console/incidents/<int:pk>/assign/", console.console_assign, name="console_assign"),
+    path("console/incidents/<int:pk>/escalate/", console.console_escalate, name="console_escalate"),
+    path("console/incidents/<int:pk>/close/", console.console_close, name="console_close"),
+    path("console/incidents/<int:pk>/verify/", console.console_verify, name="console_verify"),
 ]

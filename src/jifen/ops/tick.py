@@ -8,10 +8,13 @@ twice, or on two machines at once, does nothing more the second time.
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
+
+from django.utils import timezone
 
 from jifen.activities.services import finish_overdue, settle_closed
 from jifen.claims.notices import remind_reviewers
+from jifen.incidents.services import escalate_stale, remind_overdue
 from jifen.notices.services import prune as prune_notices
 from jifen.people.auth import prune_login_failures
 from jifen.points.settlement import settle
@@ -108,6 +111,28 @@ def requests_confirm(options: Options) -> Done:
     )
 
 
+def _moment(as_of: date) -> datetime:
+    """The moment a tick as of ``as_of`` judges deadlines at: now for today, else the
+    end of that day (what was due by then is late)."""
+    if as_of == timezone.localdate():
+        return timezone.now()
+    return datetime.combine(as_of, time(23, 59, 59), tzinfo=timezone.get_current_timezone())
+
+
+def incidents_overdue(options: Options) -> Done:
+    """督办: grid incidents past their deadline remind their handler and supervisor, once
+    per deadline."""
+    reminded = remind_overdue(_moment(options.as_of))
+    return Done(_line_if(reminded, f"incidents: {reminded} overdue reminder(s) sent (督办)"))
+
+
+def incidents_escalate(options: Options) -> Done:
+    """Grid incidents unresolved at three times their deadline go up a tier by themselves
+    (a new deadline there, so the next tick leaves them be)."""
+    escalated = escalate_stale(_moment(options.as_of))
+    return Done(_line_if(escalated, f"incidents: {escalated} stale incident(s) escalated"))
+
+
 # In the order they run. Settlement first: the months it closes are the ones the
 # roll-up and the drafts below read.
 JOBS: tuple[tuple[str, Job], ...] = (
@@ -116,6 +141,8 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("rankings", rankings),
     ("shop_orders", shop_orders),
     ("requests_confirm", requests_confirm),
+    ("incidents_escalate", incidents_escalate),
+    ("incidents_overdue", incidents_overdue),
     ("announcements", announcements),
     ("review_reminders", review_reminders),
     ("login_failures", login_failures),
