@@ -60,10 +60,10 @@ def mark_lateness(items: list[Incident], now: datetime | None = None) -> list[In
     if not late:
         return items
     today = timezone.localdate(now)
-    first = min(timezone.localdate(i.due_at) for i in late)  # type: ignore[arg-type]
+    first = min(timezone.localdate(i.due_at) for i in late)
     corrections = workdays.overrides(first, today)
     for item in late:
-        day: date = timezone.localdate(item.due_at)  # type: ignore[arg-type]
+        day: date = timezone.localdate(item.due_at)
         count = 0
         while day < today:
             day += timedelta(days=1)
@@ -135,7 +135,7 @@ def _timeline(item: Incident, viewer: Person, inside: bool) -> list[Line]:
                 label=str(event.label),
                 who=who,
                 note=event.note,
-                tier=Tier(event.tier).label if event.tier in Tier.values else "",
+                tier=str(Tier(event.tier).label) if event.tier in Tier.values else "",
                 photos=list(event.photos.all()),
             )
         )

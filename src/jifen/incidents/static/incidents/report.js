@@ -275,7 +275,7 @@
         var metres = Math.round(position.coords.accuracy || 0);
         help.textContent = "";
         located(help.getAttribute("data-found") + " " + lat.value + ", " + lng.value +
-          (metres ? " (" + help.getAttribute("data-metres").replace("%(n)s", metres) + ")" : ""));
+          (metres ? " (" + help.getAttribute("data-metres").replace("{n}", metres) + ")" : ""));
       }, function () {
         button.disabled = false;
         help.textContent = help.getAttribute("data-failed");
