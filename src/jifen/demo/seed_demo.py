@@ -12,6 +12,7 @@ from django.db import transaction
 from jifen.demo.names import invented_names
 from jifen.demo.seed_activities import seed_demo_activities
 from jifen.demo.seed_claims import seed_demo_claims
+from jifen.demo.seed_incidents import seed_demo_incidents
 from jifen.demo.seed_points import seed_demo_points
 from jifen.demo.seed_publicity import seed_demo_publicity
 from jifen.demo.seed_requests import seed_demo_requests
@@ -32,6 +33,8 @@ REGIONS = [
     ("350524100001001", "江滨花园小区", "compound", "350524100001"),
     ("350524100001001001", "江滨花园第一网格", "grid", "350524100001001"),
     ("350524100001001002", "江滨花园第二网格", "grid", "350524100001001"),
+    ("350524100001901", "东片网格", "grid", "350524100001"),
+    ("350524100001902", "西片网格", "grid", "350524100001"),
     ("350524100002", "金悦社区", "community", "350524100"),
     ("350524100002001", "金悦花园小区", "compound", "350524100002"),
     ("350524100002001001", "金悦第一网格", "grid", "350524100002001"),
@@ -39,6 +42,7 @@ REGIONS = [
     ("350524106001", "湾美社区", "community", "350524106"),
     ("350524106001001", "睦邻小区", "compound", "350524106001"),
     ("350524106001001001", "睦邻第一网格", "grid", "350524106001001"),
+    ("350524106001901", "南片网格", "grid", "350524106001"),
     ("350524106002", "华阳社区", "community", "350524106"),
     ("350524106002001", "华阳新村", "compound", "350524106002"),
 ]
@@ -91,6 +95,9 @@ LOGINS = [
     Login("13800000006", "大屏幕", "kiosk · 文昌社区", None, Role.KIOSK, "350524100001"),
     Login("13800000007", "李湾美", "staff · 湾美社区", "350524106001", Role.STAFF, "350524106001"),
     Login("13800000008", "吴凤城", "admin · 凤城镇", None, Role.ADMIN, "350524100"),
+    Login(
+        "13800000009", "郑网格", "grid · 文昌东片网格", "350524100001", Role.GRID, "350524100001901"
+    ),
     Login("13900000001", "蔡雅琴", "volunteer · 文昌社区", "350524100001"),
 ]
 
@@ -248,4 +255,5 @@ def seed_demo() -> list[Login]:
     seed_demo_publicity()
     seed_demo_todo(volunteers)
     seed_demo_requests(volunteers)
+    seed_demo_incidents(volunteers)
     return LOGINS

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -296,3 +297,202 @@ def seed_scale(
         last_month=last,
         seconds=time.monotonic() - started,
     )
+
+
+# --- Grid incidents at scale (``--incidents N``) ------
+
+INCIDENT_CATEGORIES = (
+    # code, name, tier, working days (about 1.4 calendar days each), urgent hours
+    ("S-HJWS", "环境卫生", "grid", 3, 0),
+    ("S-AQYH", "安全隐患", "community", 1, 24),
+    ("S-SSSH", "设施损坏", "grid", 5, 0),
+    ("S-LLJF", "邻里纠纷", "community", 5, 0),
+    ("S-WZTC", "违章停车", "grid", 2, 0),
+    ("S-ZYRM", "噪音扰民", "grid", 3, 0),
+    ("S-WYFW", "物业服务", "grid", 5, 0),
+    ("S-QT", "其他", "community", 5, 0),
+)
+GRIDS_PER_COMMUNITY = 4
+INCIDENT_COLUMNS = (
+    "region_id",
+    "community_id",
+    "category_id",
+    "description",
+    "address",
+    "source",
+    "client_key",
+    "status",
+    "tier",
+    "handling_region_id",
+    "accepted_at",
+    "due_at",
+    "resolved_at",
+    "closed_at",
+    "close_reason",
+    "closed_on_time",
+    "rating",
+    "escalations",
+    "created_at",
+    "updated_at",
+)
+
+
+def _incident_places(county: Region) -> list[tuple[int, int, list[int]]]:
+    """(community id, its town id, its grids' ids): grids made where there are none."""
+    communities = list(Region.objects.filter(path__startswith=county.path, level=Level.COMMUNITY))
+    places = []
+    for community in communities:
+        grids = list(
+            Region.objects.filter(path__startswith=community.path, level=Level.GRID).values_list(
+                "pk", flat=True
+            )
+        )
+        if not grids:
+            grids = [
+                add_region(
+                    actor=None,
+                    code=f"{community.code}-G{n}",
+                    name=f"第{n}网格",
+                    level=Level.GRID,
+                    parent_code=community.code,
+                ).pk
+                for n in range(1, GRIDS_PER_COMMUNITY + 1)
+            ]
+        places.append((community.pk, community.parent_id or community.pk, grids))
+    return places
+
+
+def _incident_rows(
+    count: int,
+    places: list[tuple[int, int, list[int]]],
+    categories: list[Any],
+    now: datetime,
+    years: int,
+    rng: random.Random,
+) -> Iterator[tuple[Any, ...]]:
+    """Incidents spread evenly over the last ``years`` years: nearly all of the older ones
+    closed (most on time, some late, a few without a fix), a few left overdue; the last
+    month's in every state."""
+    span = timedelta(days=365 * years).total_seconds()
+    for _n in range(count):
+        community, _town, grids = places[rng.randrange(len(places))]
+        grid = grids[rng.randrange(len(grids))]
+        pk, tier, days, hours = categories[rng.randrange(len(categories))]
+        created = now - timedelta(seconds=rng.random() * span)
+        age_days = (now - created).days
+        accepted = created + timedelta(minutes=30 + rng.randrange(600))
+        allowed = timedelta(hours=hours) if hours else timedelta(days=days * 1.4)
+        due = accepted + allowed
+        handling = grid if tier == "grid" else community
+        roll = rng.random()
+        resolved = closed = None
+        reason, on_time, rating = "", None, None
+        if age_days > 30 and roll < 0.95 or age_days <= 30 and roll < 0.4:
+            status = "closed"
+            if rng.random() < 0.05:
+                reason = "no_action"
+                closed = accepted + timedelta(hours=rng.randrange(1, 48))
+            else:
+                late = rng.random() < 0.12
+                took = allowed * (1 + rng.random()) if late else allowed * rng.random()
+                resolved = accepted + took
+                closed = resolved + timedelta(hours=rng.randrange(1, 72))
+                reason, on_time = "fixed", not late
+                rating = rng.choice((3, 4, 5, 5, 5)) if rng.random() < 0.6 else None
+        elif roll < 0.97 or age_days <= 30:
+            status = rng.choice(("reported", "accepted", "assigned", "assigned", "resolved"))
+            if status == "resolved":
+                resolved = accepted + allowed * rng.random()
+        else:
+            status = "assigned"  # left to rot: overdue for months
+        if status == "reported":
+            accepted = due = None  # type: ignore[assignment]
+        yield (
+            grid,
+            community,
+            pk,
+            "规模测试事件",
+            "",
+            "grid",
+            "",
+            status,
+            tier,
+            handling,
+            accepted,
+            due,
+            resolved,
+            closed,
+            reason,
+            on_time,
+            rating,
+            0,
+            created,
+            closed or resolved or accepted or created,
+        )
+
+
+def seed_incidents(
+    count: int,
+    *,
+    county_code: str = COUNTY_CODE,
+    years: int = 3,
+    now: datetime | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> int:
+    """``count`` synthetic grid incidents over the last ``years`` years in the county's
+    communities (grids made where there are none), in batches of 100,000 each in its
+    own transaction: PostgreSQL by COPY, SQLite by bulk inserts. No history, no photos,
+    no claims: they are for the dashboards' figures."""
+    from jifen.incidents.models import Category, Incident
+
+    county = Region.objects.filter(code=county_code).first()
+    if county is None:
+        raise CommandError(f"no county {county_code}: seed the SCALE county first")
+    now = now or timezone.now()
+    started = time.monotonic()
+    with transaction.atomic():
+        places = _incident_places(county)
+        if not places:
+            raise CommandError(f"the county {county_code} has no communities")
+        categories = []
+        for position, (code, name, tier, days, hours) in enumerate(INCIDENT_CATEGORIES):
+            row, _created = Category.objects.get_or_create(
+                region=county,
+                code=code,
+                defaults={
+                    "name": name,
+                    "tier": tier,
+                    "deadline_days": days,
+                    "deadline_hours": hours,
+                    "position": position,
+                },
+            )
+            categories.append((row.pk, tier, days, hours))
+    rng = random.Random(f"{county_code}:incidents:{count}")  # noqa: S311 - synthetic data
+    rows = _incident_rows(count, places, categories, now, years, rng)
+    table = Incident._meta.db_table
+    done, batch = 0, 100_000
+    while done < count:
+        size = min(batch, count - done)
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    columns = ", ".join(INCIDENT_COLUMNS)
+                    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                        for _i in range(size):
+                            copy.write_row(next(rows))
+            else:
+                Incident.objects.bulk_create(
+                    (
+                        Incident(**dict(zip(INCIDENT_COLUMNS, next(rows), strict=True)))
+                        for _i in range(size)
+                    ),
+                    batch_size=2000,
+                )
+        done += size
+        if progress:
+            progress(f"  {done}/{count} incidents, {time.monotonic() - started:.1f} s")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
+    return done

@@ -1,7 +1,7 @@
 from typing import Any
 
 from jifen.demo.seed_demo import DEMO_PASSWORD, seed_demo
-from jifen.demo.seed_scale import default_communities, seed_scale
+from jifen.demo.seed_scale import default_communities, seed_incidents, seed_scale
 from jifen.lib.commands import JifenCommand
 
 
@@ -27,6 +27,12 @@ class Command(JifenCommand):
             type=int,
             default=None,
             help="number of communities (default: one per ~473 volunteers, 300 for 142,000)",
+        )
+        scale.add_argument(
+            "--incidents",
+            type=int,
+            default=0,
+            help="also N grid incidents over the last three years (the dashboards' benchmark)",
         )
 
     def handle_jifen(self, *args: Any, **options: Any) -> None:
@@ -57,3 +63,6 @@ class Command(JifenCommand):
             f"{report.first_month}…{report.last_month} in {report.seconds:.1f} s. "
             f"`jifen tick` settles those months."
         )
+        if options["incidents"] > 0:
+            made = seed_incidents(options["incidents"], progress=self.stdout.write)
+            self.stdout.write(f"Seeded {made} grid incidents over three years.")
