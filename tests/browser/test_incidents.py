@@ -20,6 +20,17 @@ from tests.incidents.conftest import Grids
 from tests.incidents.conftest import grids as wenchang_grids  # noqa: F401 - a fixture
 
 SPOT = {"latitude": 24.98761, "longitude": 118.12342}
+# Runs before any script of the page: keeps every Content-Security-Policy violation.
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
+});
+"""
+
+
+def violations(page: Any) -> list[str]:
+    return page.evaluate("window.__cspViolations || []")
 
 
 @pytest.fixture
@@ -44,6 +55,7 @@ def browser_page(browser: Any, live_server: Any, **extra: Any) -> Any:
     """Another person's phone; they say yes to every 'are you sure?'."""
     context = browser.new_context(base_url=live_server.url, **PHONE, **extra)
     context.set_default_timeout(10_000)
+    context.add_init_script(RECORD_VIOLATIONS)
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
     return page
@@ -164,6 +176,7 @@ def test_a_report_at_the_same_spot_suggests_the_open_one(
     )
     screenshot(worker, "incident-duplicate-phone")
     assert_fits(worker)
+    assert not violations(worker)  # htmx and the page's script live under the policy
     # It is something else after all: the report still goes.
     worker.locator("#id_description").fill("垃圾桶旁边有大件家具堆放")
     worker.locator("main form[data-incident-form] button[type=submit]").click()
@@ -191,6 +204,7 @@ def test_a_report_written_offline_is_sent_once_when_the_network_returns(
     expect(worker.locator("#id_description")).to_have_value("")  # ready for the next one
     screenshot(worker, "incident-offline-queued-phone")
     assert_fits(worker)
+    assert not violations(worker)
     assert not Incident.objects.exists()
 
     # The network returns: the report goes by itself, once.
@@ -218,3 +232,28 @@ def test_a_report_written_offline_is_sent_once_when_the_network_returns(
         [incident.client_key, grids.east.code],
     )
     assert answer["id"] == incident.pk and Incident.objects.count() == 1
+
+
+def test_a_resident_reports_on_a_phone_and_finds_it_among_my_reports(
+    world: World, grids, browser, live_server, screenshot
+) -> None:
+    resident = browser_page(browser, live_server)
+    log_in(resident, world.resident.phone)
+    resident.goto("/incidents/")
+    expect(resident.locator("main .empty-state")).to_be_visible()
+    assert_fits(resident)
+    resident.locator("main .empty-state a.button").click()
+    expect(resident.locator("main h1")).to_have_text(zh("Report a problem"))
+    resident.locator("#id_category").select_option("HJWS")
+    resident.locator("#id_description").fill("楼下路灯坏了一个星期")
+    resident.locator("#id_place").select_option(grids.east.code)
+    screenshot(resident, "incident-resident-report-phone")
+    assert_fits(resident)
+    resident.locator("main form[data-incident-form] button[type=submit]").click()
+    resident.wait_for_load_state()
+    incident = Incident.objects.get()
+    assert (incident.source, incident.region_id) == ("resident", grids.east.pk)
+    resident.goto("/incidents/")
+    expect(resident.locator(".incident-card")).to_contain_text("楼下路灯坏了一个星期")
+    assert_fits(resident)
+    assert not violations(resident)

@@ -312,7 +312,11 @@
       keep(form, false);
       // A fresh form for the next report, with a key of its own.
       ["description", "address", "lat", "lng"].forEach(function (name) {
-        if (form.elements[name]) { form.elements[name].value = ""; }
+        var input = form.elements[name];
+        if (input) {
+          input.value = "";
+          input.dispatchEvent(new Event("input", { bubbles: true })); // its counter
+        }
       });
       form.querySelectorAll("input[type=file]").forEach(function (input) { input.value = ""; });
       var preview = form.querySelector("[data-photo-preview]");
