@@ -143,6 +143,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "checkin_burst_p99_ms": ("<", 200),
     "announcement_50k_s": ("<", 5),
     "county_ranking_5m_s": ("<", 1),
+    "incident_dashboard_1m_s": ("<", 1),
     "checkin_burst_errors": ("==", 0),
     "checkin_burst_duplicates": ("==", 0),
     # redeem_race_winners (== the stock) and redeem_race_losers_out_of_stock (== the
@@ -162,6 +163,7 @@ TARGETS: dict[str, tuple[str, float]] = {
 UNITS = {
     "announcement_50k_s": "s",
     "county_ranking_5m_s": "s",
+    "incident_dashboard_1m_s": "s",
     "county_ranking_5m_ledger_s": "s",
     "county_group_by_5m_s": "s",
     "county_roll_up_s": "s",
@@ -252,6 +254,7 @@ def _benchmarks() -> list[Benchmark]:
         checkin,
         debit,
         imports,
+        incidents,
         pgbench,
         publicity,
         redeem,
@@ -291,6 +294,7 @@ def _benchmarks() -> list[Benchmark]:
         Benchmark("bonus_pg", ("bonus_142k_pg_s", "bonus_142k_pg_peak_mb"), bonus.run_pg),
         Benchmark("announcement", ("announcement_50k_s",), publicity.run_announcement),
         Benchmark("county_ranking", COUNTY_RANKING_NAMES, publicity.run_county),
+        Benchmark("incident_dashboard", ("incident_dashboard_1m_s",), incidents.run),
         Benchmark(
             "import_10k_rows",
             ("import_10k_rows_s", "import_10k_rows_sqlite_s", "import_10k_rows_pg_s"),
@@ -327,6 +331,7 @@ TABLE_ORDER = (
     *ACCEPT_RACE_NAMES,
     "announcement_50k_s",
     *COUNTY_RANKING_NAMES,
+    "incident_dashboard_1m_s",
 )
 
 

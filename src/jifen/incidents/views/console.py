@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from jifen.incidents import exports, selectors, services, stats
@@ -149,8 +150,8 @@ def console_list(request: HttpRequest) -> HttpResponse:
         resolved=Count("id", filter=Q(status=Status.RESOLVED)),
     )
     tabs = [
-        ("open", _("Open"), counts["open"]),
-        ("overdue", _("Overdue"), counts["overdue"]),
+        ("open", pgettext("incidents", "Open"), counts["open"]),
+        ("overdue", pgettext("incidents", "Overdue"), counts["overdue"]),
         (Status.REPORTED.value, _("To accept"), counts["reported"]),
         (Status.RESOLVED.value, _("To verify"), counts["resolved"]),
         ("", _("All"), None),
