@@ -463,3 +463,16 @@ def test_the_reporter_reopens_within_30_days_only(world, grids, reported, as_per
     assert client.post(f"/incidents/{reported.pk}/reopen/", {"note": "又坏了"}).status_code == 302
     reported.refresh_from_db()
     assert reported.status == Status.REOPENED
+
+
+def test_a_step_without_the_csrf_token_is_refused(world, grids, reported, as_person):
+    client = as_person(grids.worker, enforce_csrf_checks=True)
+    assert client.post(f"/incidents/{reported.pk}/accept/").status_code == 403
+    reported.refresh_from_db()
+    assert reported.status == Status.REPORTED
+
+
+def test_a_photo_that_does_not_exist_is_not_found(world, grids, as_person):
+    client = as_person(grids.worker)
+    assert client.get("/incidents/photos/123/").status_code == 404
+    assert client.get("/incidents/photos/99999999999999999999/").status_code == 404
