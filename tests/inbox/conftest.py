@@ -18,6 +18,8 @@ from jifen.people.models import Merchant, Person, Role, RoleGrant
 from jifen.points.models import ImportApproval, RuleVersion
 from jifen.points.services import save_rule_item
 from jifen.publicity.models import Announcement, Objection, ObjectionStatus
+from jifen.incidents.models import Category, Incident
+from jifen.incidents.models import Status as IncidentStatus
 from jifen.regions.models import Region
 from jifen.requests.models import MenuItem, ServiceRequest
 from jifen.requests.models import Status as RequestStatus
@@ -39,6 +41,7 @@ class Make:
     version: RuleVersion
     item: Item
     menu_item: MenuItem
+    incident_category: Category
 
     def claim(
         self,
@@ -237,6 +240,32 @@ class Make:
             done_at=done_at,
         )
 
+    def incident(
+        self,
+        *,
+        status: str = IncidentStatus.REPORTED,
+        reporter: Person | None = None,
+        assignee: Person | None = None,
+        due_at: datetime | None = None,
+    ) -> Incident:
+        """An incident of 文昌 in that status (the steps do not matter to the to-do)."""
+        w = self.world
+        return Incident.objects.create(
+            region=w.wenchang,
+            community=w.wenchang,
+            category=self.incident_category,
+            description="路灯不亮",
+            source="resident",
+            reporter=reporter,
+            status=status,
+            tier="community",
+            handling_region=w.wenchang,
+            assignee=assignee,
+            accepted_at=timezone.now() - timedelta(days=5) if due_at else None,
+            due_at=due_at,
+            resolved_at=timezone.now() if status == IncidentStatus.RESOLVED else None,
+        )
+
 
 @pytest.fixture
 def make(world: World) -> Make:
@@ -264,7 +293,14 @@ def make(world: World) -> Make:
         points=10,
         max_points=30,
     )
-    return Make(world=world, version=version, item=item, menu_item=menu_item)
+    category = Category.objects.create(region=world.county, code="HJWS", name="环境卫生")
+    return Make(
+        world=world,
+        version=version,
+        item=item,
+        menu_item=menu_item,
+        incident_category=category,
+    )
 
 
 @pytest.fixture

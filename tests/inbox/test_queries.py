@@ -53,6 +53,10 @@ def fill(make: Make, merchant, me: Person, n: int) -> None:
         make.request(volunteer, status="assigned", assignee=volunteer, due_on=date(2026, 1, 5))
         make.request(me, status="done", assignee=volunteer, done_at=ago(days=1))
         make.request(volunteer, status="assigned", assignee=me, due_on=tomorrow)
+        make.incident()
+        make.incident(status="accepted", due_at=ago(days=1))
+        make.incident(status="assigned", assignee=me, due_at=timezone.now() + timedelta(days=2))
+        make.incident(status="resolved", reporter=me)
 
 
 def queries_of(person: Person) -> int:
@@ -87,7 +91,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
         assert lines
     large = {person.name: queries_of(person) for person in everyone}
     assert large == small
-    assert small[operator.name] <= 17
+    assert small[operator.name] <= 19
     counts = {line.kind: line.count for line in todo_for(operator)}
     assert counts["claims_to_review"] == 27
     assert counts["orders_ready"] == 27
@@ -97,3 +101,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
     assert counts["requests_overdue"] == 27
     assert counts["requests_to_confirm"] == 27
     assert counts["requests_in_hand"] == 27
+    assert counts["incidents_to_accept"] == 27
+    assert counts["incidents_overdue"] == 27
+    assert counts["incidents_to_handle"] == 27
+    assert counts["incidents_to_verify"] == 27

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from jifen.activities import selectors as activities
 from jifen.claims import selectors as claims
 from jifen.imports import selectors as imports
+from jifen.incidents import selectors as incidents
 from jifen.people import authz
 from jifen.people import selectors as people
 from jifen.people.models import Person
@@ -50,6 +51,8 @@ KINDS: dict[str, tuple[str, Promise]] = {
     "unconsented": (WORK, _("People who have not agreed to publication")),
     "requests_to_check": (WORK, _("Requests to check")),
     "requests_overdue": (WORK, _("Requests past their deadline")),
+    "incidents_to_accept": (WORK, _("Incidents to accept")),
+    "incidents_overdue": (WORK, _("Incidents past their deadline")),
     "take_points": (MERCHANT, _("Take points at the counter")),
     "merchant_pickups": (MERCHANT, _("Orders to hand over at my shop")),
     "orders_ready": (HOME, _("Orders ready for pickup")),
@@ -59,6 +62,8 @@ KINDS: dict[str, tuple[str, Promise]] = {
     "activities_tomorrow": (HOME, _("Activities tomorrow")),
     "requests_to_confirm": (HOME, _("Requests to confirm")),
     "requests_in_hand": (HOME, _("Requests I am to do")),
+    "incidents_to_handle": (HOME, _("Incidents for me to handle")),
+    "incidents_to_verify": (HOME, _("My reports to check")),
 }
 
 # How long a decided claim, an answered appeal or objection stays on a resident's to-do.
@@ -144,6 +149,17 @@ def _work(person: Person, now: datetime) -> list[Item]:
         items.append(
             Item("requests_overdue", late.count, late.oldest_at, _url(board, overdue="on"))
         )
+    if authz.can(person, authz.HANDLE_INCIDENTS):
+        grid = incidents.handler_todo(person, now)
+        # Staff work the console's queue; grid workers their phone's 我的网格.
+        staff = authz.can(person, authz.CLOSE_INCIDENTS)
+        queue = "incidents:console_list" if staff else "incidents:grid"
+        key = "status" if staff else "show"
+        for kind, line, value in (
+            ("incidents_to_accept", grid["to_accept"], "reported"),
+            ("incidents_overdue", grid["overdue"], "overdue"),
+        ):
+            items.append(Item(kind, line.count, line.oldest_at, _url(queue, **{key: value})))
     unconsented = people.unconsented_todo(person)
     if unconsented is not None:
         # Not agreeing to publication is a resident's choice, not a backlog: no "oldest".
@@ -197,6 +213,20 @@ def _home(person: Person, now: datetime) -> list[Item]:
     )
     doing = requests.in_hand(person)
     items.append(Item("requests_in_hand", doing.count, doing.oldest_at, _url("requests:taken")))
+    mine_ = incidents.person_todo(person)
+    handle = mine_["to_handle"]
+    items.append(
+        Item("incidents_to_handle", handle.count, handle.oldest_at, _url("incidents:handling"))
+    )
+    check = mine_["to_verify"]
+    items.append(
+        Item(
+            "incidents_to_verify",
+            check.count,
+            check.oldest_at,
+            _url("incidents:mine", show="resolved"),
+        )
+    )
     return items
 
 

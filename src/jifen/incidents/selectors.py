@@ -11,10 +11,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
-from jifen.incidents.models import OPEN, RUNNING, Category, Event, Incident
+from jifen.incidents.models import OPEN, RUNNING, Category, Event, Incident, Status
 from jifen.people import authz
 from jifen.people.models import OrganizationMember, Person, RoleGrant
 from jifen.regions.models import Region
@@ -158,3 +158,46 @@ def possible_duplicates(
         and _metres(here[0], here[1], i.lat, i.lng) <= NEARBY_METRES
     ]
     return found[:limit]
+
+
+# --- To-do counts (one aggregate query each, whatever the data size) -------------------------
+
+
+@dataclass(frozen=True)
+class Waiting:
+    count: int
+    oldest_at: datetime | None
+
+
+def handler_todo(person: Person, now: datetime | None = None) -> dict[str, Waiting]:
+    """Grid workers and staff: reported incidents to accept and running ones past their
+    deadline, where the person handles (one query)."""
+    now = now or timezone.now()
+    row = Incident.objects.filter(
+        authz.regions_q(person, authz.HANDLE_INCIDENTS, "handling_region")
+    ).aggregate(
+        to_accept=Count("pk", filter=Q(status=Status.REPORTED)),
+        oldest_reported=Min("created_at", filter=Q(status=Status.REPORTED)),
+        overdue=Count("pk", filter=overdue_q(now)),
+        oldest_due=Min("due_at", filter=overdue_q(now)),
+    )
+    return {
+        "to_accept": Waiting(row["to_accept"], row["oldest_reported"]),
+        "overdue": Waiting(row["overdue"], row["oldest_due"]),
+    }
+
+
+def person_todo(person: Person) -> dict[str, Waiting]:
+    """Anyone: incidents given to them (or their organisation) to handle, and their own
+    reports resolved and waiting for their check (one query)."""
+    mine = Q(assignee=person) | Q(assignee__isnull=True, organization_id__in=_member_of(person))
+    row = Incident.objects.filter(mine | Q(reporter=person)).aggregate(
+        to_handle=Count("pk", filter=mine & Q(status=Status.ASSIGNED)),
+        oldest_assigned=Min("updated_at", filter=mine & Q(status=Status.ASSIGNED)),
+        to_verify=Count("pk", filter=Q(reporter=person, status=Status.RESOLVED)),
+        oldest_resolved=Min("resolved_at", filter=Q(reporter=person, status=Status.RESOLVED)),
+    )
+    return {
+        "to_handle": Waiting(row["to_handle"], row["oldest_assigned"]),
+        "to_verify": Waiting(row["to_verify"], row["oldest_resolved"]),
+    }
