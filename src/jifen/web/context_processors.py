@@ -25,6 +25,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "can_certificates": authz.can(user, authz.ISSUE_CERTIFICATES),
         "can_shop": authz.can(user, authz.MANAGE_SHOP),
         "can_requests": authz.can(user, authz.VIEW_REQUESTS),
+        "can_incidents": authz.can(user, authz.VIEW_INCIDENTS),
+        "can_handle_incidents": authz.can(user, authz.HANDLE_INCIDENTS),
+        "can_calendar": authz.is_global_admin(user),
         # The merchant pages belong to a merchant's operators; the role shows the way there.
         "can_merchant": Role.MERCHANT in authz.roles(user),
     }
