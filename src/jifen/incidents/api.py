@@ -45,7 +45,7 @@ from jifen.regions.selectors import get_region
 router = Router(tags=["incidents"])
 
 
-class Body(Schema):
+class IncidentBody(Schema):
     """A JSON object: ninja's schemas read any value by attribute, so an array, a string or
     a number would otherwise pass as an object with every field left out."""
 
@@ -72,7 +72,7 @@ CategoryCode = Annotated[str, Field(max_length=32)]
 # replay validates that JSON against the same schema.
 
 
-class PhotoOut(Schema):
+class IncidentPhotoOut(Schema):
     id: int
     url: str = Field(description="the stored picture, for whoever may see the incident")
     width: int
@@ -121,10 +121,10 @@ class IncidentOut(Schema):
     escalations: int
     created_at: datetime
     updated_at: datetime
-    photos: list[PhotoOut]
+    photos: list[IncidentPhotoOut]
 
 
-class EventOut(Schema):
+class IncidentEventOut(Schema):
     step: str = Field(description="report, accept, assign, resolve, verify_ok, verify_not, …")
     label: str
     from_status: str
@@ -134,14 +134,14 @@ class EventOut(Schema):
     note: str
     due_at: datetime | None
     at: datetime
-    photos: list[PhotoOut]
+    photos: list[IncidentPhotoOut]
 
 
 class IncidentDetailOut(IncidentOut):
-    history: list[EventOut]
+    history: list[IncidentEventOut]
 
 
-class CategoryOut(Schema):
+class IncidentCategoryOut(Schema):
     code: str
     name: str
     description: str
@@ -151,7 +151,7 @@ class CategoryOut(Schema):
     photo_required: bool = Field(description="a grid worker's report needs a photo")
 
 
-class DuplicateOut(Schema):
+class IncidentDuplicateOut(Schema):
     id: int
     status: str
     status_label: str
@@ -401,12 +401,14 @@ def _body_doc(schema: type[Schema]) -> dict[str, Any]:
 # --- Reading ------------------------------------------------------------------------------
 
 
-class CategoryFilters(Schema):
+class IncidentCategoryFilters(Schema):
     region: RegionCode = Field("", description="a community, grid or building; default: yours")
 
 
-@router.get("/incidents/categories", response=list[CategoryOut])
-def categories(request: HttpRequest, filters: Query[CategoryFilters]) -> list[dict[str, Any]]:
+@router.get("/incidents/categories", response=list[IncidentCategoryOut])
+def categories(
+    request: HttpRequest, filters: Query[IncidentCategoryFilters]
+) -> list[dict[str, Any]]:
     """The categories in force where the place lies: the county's, and the community's
     own that replace them there; ``category`` in ``POST /incidents`` is one of these."""
     community = services.community_of(_place(caller(request), filters.region))
@@ -424,15 +426,17 @@ def categories(request: HttpRequest, filters: Query[CategoryFilters]) -> list[di
     ]
 
 
-class DuplicateFilters(Schema):
+class IncidentDuplicateFilters(Schema):
     region: RegionCode = Field(description="the place: a community, grid or building")
     category: CategoryCode
     lat: Annotated[float, Field(allow_inf_nan=False, ge=-90, le=90)] | None = None
     lng: Coordinate | None = None
 
 
-@router.get("/incidents/duplicates", response=list[DuplicateOut])
-def duplicates(request: HttpRequest, filters: Query[DuplicateFilters]) -> list[dict[str, Any]]:
+@router.get("/incidents/duplicates", response=list[IncidentDuplicateOut])
+def duplicates(
+    request: HttpRequest, filters: Query[IncidentDuplicateFilters]
+) -> list[dict[str, Any]]:
     """Before a report is sent: open incidents of the same category within 50 m of the
     map point (or, without one, at the same place) — perhaps it is reported already."""
     caller(request)
@@ -464,7 +468,7 @@ def duplicates(request: HttpRequest, filters: Query[DuplicateFilters]) -> list[d
     ]
 
 
-class StatsFilters(Schema):
+class IncidentStatsFilters(Schema):
     region: RegionCode = Field(description="the region whose incidents are counted")
     start: Date | None = Field(
         None, alias="from", description="reported on or after (default: since the start)"
@@ -473,7 +477,7 @@ class StatsFilters(Schema):
 
 
 @router.get("/incidents/stats", response=dict[str, Any])
-def stats(request: HttpRequest, filters: Query[StatsFilters]) -> Any:
+def stats(request: HttpRequest, filters: Query[IncidentStatsFilters]) -> Any:
     """Staff and inspectors: counts by status and by category, the on-time rate (closed on
     time ÷ (closed + open overdue)) of a region's incidents reported in the period."""
     from jifen.incidents import stats as incident_stats  # noqa: PLC0415 - the dashboards' module
@@ -490,7 +494,7 @@ def stats(request: HttpRequest, filters: Query[StatsFilters]) -> Any:
     return asdict(result) if is_dataclass(result) and not isinstance(result, type) else result
 
 
-class ListFilters(Schema):
+class IncidentListFilters(Schema):
     region: RegionCode = Field("", description="a region's code: incidents at places under it")
     status: str = Field(
         "", max_length=16, description="one status, or open (any before closed); empty: all"
@@ -503,7 +507,7 @@ class ListFilters(Schema):
 
 @router.get("/incidents", response=list[IncidentOut])
 @paginate(Paging)
-def list_incidents(request: HttpRequest, filters: Query[ListFilters]) -> _Page:
+def list_incidents(request: HttpRequest, filters: Query[IncidentListFilters]) -> _Page:
     """Grid workers, staff and inspectors: the incidents of their regions, newest first.
     Anyone else (and with ``mine=true``): those they reported or handle."""
     viewer = caller(request)
@@ -546,7 +550,7 @@ def photo_file(request: HttpRequest, incident_id: Id, photo_id: Id) -> FileRespo
 # --- Reporting ----------------------------------------------------------------------------
 
 
-class ReportIn(Body):
+class IncidentReportIn(IncidentBody):
     region: RegionCode = Field(description="where: a community, grid or building, by code")
     category: CategoryCode = Field(description="a code from GET /incidents/categories")
     description: LongText
@@ -564,7 +568,7 @@ class ReportIn(Body):
 @router.post(
     "/incidents",
     response={200: IncidentDetailOut, 201: IncidentDetailOut},
-    openapi_extra=_body_doc(ReportIn),
+    openapi_extra=_body_doc(IncidentReportIn),
 )
 @idempotent
 def report(request: HttpRequest) -> Status[dict[str, Any]]:
@@ -572,7 +576,7 @@ def report(request: HttpRequest) -> Status[dict[str, Any]]:
     a form with ``photos``. 201 with the new incident (``reported``); 200 with the same
     incident when this ``client_key`` was sent before."""
     actor = caller(request)
-    payload, photos = _form_or_json(request, ReportIn)
+    payload, photos = _form_or_json(request, IncidentReportIn)
     key = payload.client_key.strip()
     if key and Incident.objects.filter(reporter=actor, client_key=key).exists():
         sent = Incident.objects.get(reporter=actor, client_key=key)
@@ -603,7 +607,7 @@ def accept(request: HttpRequest, incident_id: Id) -> dict[str, Any]:
     return _after(actor, incident_id)
 
 
-class AssignIn(Body):
+class IncidentAssignIn(IncidentBody):
     person: Id | None = Field(default=None, description="a person who handles it")
     organization: Id | None = Field(
         default=None, description="an organisation (物业, a utility): its contacts act"
@@ -611,7 +615,7 @@ class AssignIn(Body):
 
 
 @router.post("/incidents/{incident_id}/assign", response=IncidentDetailOut)
-def assign(request: HttpRequest, incident_id: Id, payload: AssignIn) -> dict[str, Any]:
+def assign(request: HttpRequest, incident_id: Id, payload: IncidentAssignIn) -> dict[str, Any]:
     """派遣: to one person or one organisation (also to reassign)."""
     actor = caller(request)
     target = _visible(actor, incident_id)
@@ -633,36 +637,36 @@ def assign(request: HttpRequest, incident_id: Id, payload: AssignIn) -> dict[str
     return _after(actor, incident_id)
 
 
-class NoteIn(Body):
+class IncidentNoteIn(IncidentBody):
     note: LongText = ""
 
 
-class ResolveIn(Body):
+class IncidentResolveIn(IncidentBody):
     note: LongText = Field("", description="what was done")
 
 
 @router.post(
     "/incidents/{incident_id}/resolve",
     response=IncidentDetailOut,
-    openapi_extra=_body_doc(ResolveIn),
+    openapi_extra=_body_doc(IncidentResolveIn),
 )
 def resolve(request: HttpRequest, incident_id: Id) -> dict[str, Any]:
     """处置: the person or organisation it was assigned to says what was done, with photos
     of the fix (JSON, or a form with ``photos``)."""
     actor = caller(request)
     target = _visible(actor, incident_id)
-    payload, photos = _form_or_json(request, ResolveIn)
+    payload, photos = _form_or_json(request, IncidentResolveIn)
     services.resolve(actor=actor, incident=target, note=payload.note, photos=photos)
     return _after(actor, incident_id)
 
 
-class VerifyIn(Body):
+class IncidentVerifyIn(IncidentBody):
     ok: bool = Field(strict=True, description="true: fixed, closed; false: back to the handler")
     note: LongText = Field("", description="required when not fixed")
 
 
 @router.post("/incidents/{incident_id}/verify", response=IncidentDetailOut)
-def verify(request: HttpRequest, incident_id: Id, payload: VerifyIn) -> dict[str, Any]:
+def verify(request: HttpRequest, incident_id: Id, payload: IncidentVerifyIn) -> dict[str, Any]:
     """核查: the reporter, or the grid or staff of its place, checks the fix."""
     actor = caller(request)
     services.verify(
@@ -672,7 +676,7 @@ def verify(request: HttpRequest, incident_id: Id, payload: VerifyIn) -> dict[str
 
 
 @router.post("/incidents/{incident_id}/escalate", response=IncidentDetailOut)
-def escalate(request: HttpRequest, incident_id: Id, payload: NoteIn) -> dict[str, Any]:
+def escalate(request: HttpRequest, incident_id: Id, payload: IncidentNoteIn) -> dict[str, Any]:
     """分级处置: the next tier up (grid → community → town) takes it, with a new ``due_at``;
     409 ``top_tier`` at the town."""
     actor = caller(request)
@@ -680,7 +684,7 @@ def escalate(request: HttpRequest, incident_id: Id, payload: NoteIn) -> dict[str
     return _after(actor, incident_id)
 
 
-class CloseIn(Body):
+class IncidentCloseIn(IncidentBody):
     reason: str = Field(
         max_length=16, description="duplicate, not_responsible or no_action: seen by the reporter"
     )
@@ -689,7 +693,7 @@ class CloseIn(Body):
 
 
 @router.post("/incidents/{incident_id}/close", response=IncidentDetailOut)
-def close(request: HttpRequest, incident_id: Id, payload: CloseIn) -> dict[str, Any]:
+def close(request: HttpRequest, incident_id: Id, payload: IncidentCloseIn) -> dict[str, Any]:
     """Staff close it without a fix, for a reason the reporter sees."""
     actor = caller(request)
     target = _visible(actor, incident_id)
@@ -714,7 +718,7 @@ def close(request: HttpRequest, incident_id: Id, payload: CloseIn) -> dict[str, 
 
 
 @router.post("/incidents/{incident_id}/reopen", response=IncidentDetailOut)
-def reopen(request: HttpRequest, incident_id: Id, payload: NoteIn) -> dict[str, Any]:
+def reopen(request: HttpRequest, incident_id: Id, payload: IncidentNoteIn) -> dict[str, Any]:
     """The reporter, within 30 days of closing: handled again as accepted, with a new
     deadline; 409 ``reopen_too_late`` after."""
     actor = caller(request)
@@ -722,13 +726,13 @@ def reopen(request: HttpRequest, incident_id: Id, payload: NoteIn) -> dict[str, 
     return _after(actor, incident_id)
 
 
-class RateIn(Body):
+class IncidentRateIn(IncidentBody):
     rating: Whole = Field(description="1 to 5 stars")
     note: LongText = ""
 
 
 @router.post("/incidents/{incident_id}/rate", response=IncidentDetailOut)
-def rate(request: HttpRequest, incident_id: Id, payload: RateIn) -> dict[str, Any]:
+def rate(request: HttpRequest, incident_id: Id, payload: IncidentRateIn) -> dict[str, Any]:
     """回访评价: the reporter rates how it was handled, once, after it is closed (409
     ``already_rated`` the second time)."""
     actor = caller(request)
