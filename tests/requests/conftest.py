@@ -8,7 +8,7 @@ import pytest
 from jifen.people.models import Person, Proxy
 from jifen.points.services import save_rule_item
 from jifen.requests import services
-from jifen.requests.models import Eligibility, MenuItem, ServiceRequest
+from jifen.requests.models import Eligibility, Kind, MenuItem, ServiceRequest
 from tests.api.conftest import api  # noqa: F401 - the API client fixture, shared
 from tests.conftest import make_person
 
@@ -17,7 +17,7 @@ from tests.conftest import make_person
 class Menu:
     repair: MenuItem  # 家电维修, anyone, 10 points (≤ 30), 3 working days
     escort: MenuItem  # 陪诊, party members only, 60 points (cross-checked)
-    wish: MenuItem  # 微心愿, anyone, 5 points
+    wish: MenuItem  # 微心愿, anyone, 5 points: the one line serving wishes
 
 
 @pytest.fixture
@@ -33,7 +33,14 @@ def menu(world) -> Menu:
         effective_from=date(2020, 1, 1),
     ).item
 
-    def line(code: str, name: str, points: int, most: int, who: str = Eligibility.ANYONE):
+    def line(
+        code: str,
+        name: str,
+        points: int,
+        most: int,
+        who: str = Eligibility.ANYONE,
+        kind=Kind.REQUEST,
+    ):
         return services.save_menu_item(
             actor=None,
             region=world.county,
@@ -45,12 +52,13 @@ def menu(world) -> Menu:
             max_points=most,
             eligibility=who,
             deadline_days=3,
+            kind=kind,
         )
 
     return Menu(
         repair=line("REPAIR", "家电维修", 10, 30),
         escort=line("ESCORT", "陪诊", 60, 80, Eligibility.PARTY),
-        wish=line("WISH", "微心愿", 5, 20),
+        wish=line("WISH", "微心愿", 5, 20, kind=Kind.WISH),
     )
 
 
@@ -64,7 +72,10 @@ def daughter(world) -> Person:
     """王淑英's daughter, her registered family proxy."""
     agent = make_person(world.wenchang, "杜荣军")
     Proxy.objects.create(
-        principal=world.resident, agent=agent, relation="女儿", region=world.wenchang,
+        principal=world.resident,
+        agent=agent,
+        relation="女儿",
+        region=world.wenchang,
         created_by=world.staff,
     )
     return agent

@@ -108,6 +108,11 @@ def test_a_proxy_and_staff_ask_for_a_resident(world, menu, api, daughter):
         ),
         ({"address": "一\n二"}, "address"),
         ({"title": "nul\x00"}, "title"),
+        # a time window already over
+        ({"wanted_until": (timezone.now() - timedelta(hours=1)).isoformat()}, "wanted_until"),
+        # a wish of the service menu, a request of the wishes' line
+        ({"kind": "wish"}, "category"),
+        ({"category": "WISH"}, "category"),
     ],
 )
 def test_bad_input_is_refused_naming_the_field_and_writes_nothing(world, menu, api, changes, field):
@@ -163,6 +168,35 @@ def test_the_menu_of_a_community(world, menu, api):
         api(world.resident).get("/requests/categories?community=NOPE"), 404, "unknown_region"
     )
     assert_error(api().get("/requests/categories"), 401, "not_authenticated")
+
+
+def test_the_menu_offers_wishes_their_lines_and_requests_theirs(world, menu, api):
+    client = api(world.resident)
+    wishes = client.get("/requests/categories?kind=wish").json()
+    assert [(line["code"], line["kind"]) for line in wishes] == [("WISH", "wish")]
+    requests = client.get("/requests/categories?kind=request").json()
+    assert {line["code"] for line in requests} == {"REPAIR", "ESCORT"}
+    assert_error(client.get("/requests/categories?kind=favour"), 400, "invalid_input")
+
+
+def test_a_wish_of_a_service_line_is_refused_in_words(world, menu, api):
+    refused = api(world.resident).post("/requests", body(kind="wish", category="REPAIR"))
+    error = assert_error(refused, 400, "unknown_category")
+    assert error["field"] == "category"
+    assert error["message"] in {"请选择微心愿类的项目。", "Please choose a small-wish item."}
+    refused = api(world.resident).post("/requests", body(category="WISH"))
+    assert assert_error(refused, 400, "unknown_category")["message"] in {
+        "请选择服务菜单中的项目。",
+        "Please choose an item of the service menu.",
+    }
+    assert ServiceRequest.objects.count() == 0
+
+
+def test_a_time_window_still_to_come_is_kept(world, menu, api):
+    later = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    response = api(world.resident).post("/requests", body(wanted_until=later.isoformat()))
+    assert response.status_code == 201, response.content
+    assert ServiceRequest.objects.get(pk=response.json()["id"]).wanted_until == later
 
 
 # --- The whole way, over HTTP ---------------------------------------------------------------

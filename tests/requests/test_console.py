@@ -440,5 +440,5 @@ def test_staff_reassign_an_overdue_request(world, menu, asked, helper, as_person
     assert answer.status_code == 302
     asked.refresh_from_db()
     assert asked.assignee == other and asked.due_on > timezone.localdate()
-    assert steps_of(asked) == ["submit", "dispatch", "dispatch"]
+    assert steps_of(asked) == ["submit", "dispatch", "reassign"]
     assert list(client.get(LIST, {"overdue": "on"}).context["page"]) == []

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from jifen.audit.models import AuditEvent
 from jifen.claims import services as claims
 from jifen.claims.models import Claim, Source
 from jifen.claims.models import Status as ClaimStatus
@@ -20,11 +21,14 @@ def steps_of(request: ServiceRequest) -> list[str]:
 
 
 def test_the_table_is_the_contract(db):
-    assert ALLOWED[Status.SUBMITTED] == {Status.OPEN, Status.REJECTED, Status.ASSIGNED,
-                                         Status.CANCELLED}
+    assert ALLOWED[Status.SUBMITTED] == {
+        Status.OPEN,
+        Status.REJECTED,
+        Status.ASSIGNED,
+        Status.CANCELLED,
+    }
     assert ALLOWED[Status.OPEN] == {Status.ASSIGNED, Status.CANCELLED}
-    assert ALLOWED[Status.ASSIGNED] == {Status.ASSIGNED, Status.OPEN, Status.DONE,
-                                        Status.CANCELLED}
+    assert ALLOWED[Status.ASSIGNED] == {Status.ASSIGNED, Status.OPEN, Status.DONE, Status.CANCELLED}
     assert ALLOWED[Status.DONE] == {Status.COMPLETED, Status.ASSIGNED}
     for final in (Status.COMPLETED, Status.REJECTED, Status.CANCELLED):
         assert ALLOWED[final] == set()
@@ -267,3 +271,75 @@ def test_a_request_read_as_taken_is_refused_without_waiting_for_its_lock(
     with pytest.raises(PermissionDenied):  # the ineligible hear why, not that it is taken
         services.accept(actor=world.resident, request=seen)
     assert steps_of(asked) == ["submit", "publish", "accept"]
+
+
+# --- Reassigning, the to-do's lateness, the time wanted ----------------------------------------
+
+
+def test_dispatch_and_reassign_are_two_steps_of_the_table(db):
+    assert STEPS["dispatch"].sources == {Status.SUBMITTED, Status.OPEN}
+    assert STEPS["reassign"].sources == {Status.ASSIGNED}
+    assert STEPS["reassign"].target == Status.ASSIGNED
+    assert str(STEPS["reassign"].label) != str(STEPS["dispatch"].label)
+
+
+def test_staff_giving_an_assigned_request_to_another_is_a_reassignment(world, menu, asked, helper):
+    services.dispatch(actor=world.staff, request=asked, person=helper)
+    other = make_person(world.wenchang, "吴热心")
+    services.dispatch(actor=world.staff, request=asked, person=other)
+    assert steps_of(asked) == ["submit", "dispatch", "reassign"]
+    last = Event.objects.filter(request=asked).last()
+    assert (last.from_status, last.to_status, last.assignee) == (
+        Status.ASSIGNED,
+        Status.ASSIGNED,
+        other,
+    )
+    assert AuditEvent.objects.filter(action="requests.reassign").count() == 1
+    services.mark_done(actor=other, request=asked)
+    with pytest.raises(Conflict) as wrong:  # done: neither dispatched nor reassigned
+        services.dispatch(actor=world.staff, request=asked, person=helper)
+    assert wrong.value.code == "invalid_transition"
+
+
+def test_the_overdue_line_says_since_when_it_is_late(world, menu, asked, helper):
+    services.dispatch(actor=world.staff, request=asked, person=helper)
+    today = timezone.localdate()
+    ServiceRequest.objects.filter(pk=asked.pk).update(
+        assigned_at=timezone.now() - timedelta(days=30), due_on=today - timedelta(days=3)
+    )
+    late = selectors.overdue(world.staff)
+    assert late.count == 1
+    local = timezone.localtime(late.oldest_at)
+    assert (local.date(), local.hour, local.minute) == (today - timedelta(days=2), 0, 0)
+
+
+def test_a_time_wanted_already_over_is_refused(world, menu):
+    with pytest.raises(InvalidInput) as refused:
+        services.submit_request(
+            actor=world.resident,
+            community=world.wenchang,
+            category="REPAIR",
+            title="电饭煲坏了",
+            wanted_until=timezone.now() - timedelta(minutes=5),
+        )
+    assert refused.value.field == "wanted_until"
+    assert not ServiceRequest.objects.exists()
+
+
+def test_a_wish_takes_a_wish_line_and_a_request_a_service_line(world, menu):
+    for kind, category in ((Kind.WISH, "REPAIR"), (Kind.REQUEST, "WISH")):
+        with pytest.raises(InvalidInput) as refused:
+            services.submit_request(
+                actor=world.resident,
+                community=world.wenchang,
+                category=category,
+                title="想要一本书",
+                kind=kind,
+            )
+        assert refused.value.field == "category"
+    assert [i.code for i in selectors.menu(world.wenchang, kind=Kind.WISH)] == ["WISH"]
+    assert {i.code for i in selectors.menu(world.wenchang, kind=Kind.REQUEST)} == {
+        "REPAIR",
+        "ESCORT",
+    }
+    assert len(selectors.menu(world.wenchang)) == 3

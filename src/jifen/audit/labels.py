@@ -110,6 +110,7 @@ ACTIONS: dict[str, str | Promise] = {
     "requests.publish": _("Request published for volunteers"),
     "requests.reject": _("Request not taken on"),
     "requests.dispatch": _("Request dispatched"),
+    "requests.reassign": _("Request reassigned"),
     "requests.accept": _("Request taken by a volunteer"),
     "requests.assign_member": _("Member named for a request"),
     "requests.hand_back": _("Request handed back"),

@@ -29,6 +29,9 @@ class Source(models.TextChoices):
 class Provenance(models.TextChoices):
     ON_SITE = "on_site", _("verified on site")
     DECLARED = "declared", _("self-declared")
+    # A service request's claim: the resident it was done for confirmed it (or, unanswered,
+    # jifen tick did); nobody verified it on site.
+    CONFIRMED = "confirmed", _("confirmed by the resident")
 
 
 class Status(models.TextChoices):
@@ -71,7 +74,7 @@ class Claim(models.Model):
     points = models.PositiveIntegerField(_("points"))
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     source_id = models.BigIntegerField(null=True, blank=True)
-    provenance = models.CharField(_("provenance"), max_length=8, choices=Provenance.choices)
+    provenance = models.CharField(_("provenance"), max_length=16, choices=Provenance.choices)
     approvals_needed = models.PositiveSmallIntegerField(default=1)
     sampled = models.BooleanField(
         default=False, help_text="sent to cross-check by the community's random share"

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jifen.audit.models import AuditEvent
-from jifen.claims import selectors, services
+from jifen.claims import origins, selectors, services
 from jifen.claims.forms import (
     AppealDecisionForm,
     AppealForm,
@@ -144,6 +144,7 @@ def _claim_context(claim: Claim, viewer: Person, *, staff: bool) -> dict[str, An
         "reviews": list(selectors.reviews_of(claim)),
         "timeline": _timeline(claim, names=staff),
         "appeal": _appeal_of(claim),
+        "origin": origins.origin_of(claim),
         "waits_for_second": claim.status == Status.PENDING
         and claim.approvals_needed > 1
         and claim.approvals >= 1,  # type: ignore[attr-defined]

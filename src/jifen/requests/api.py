@@ -6,9 +6,11 @@ shapes the answer. Asking (``POST /requests``) and confirming (which makes the h
 claim) take an ``Idempotency-Key``: a replay answers the first answer and makes nothing
 more.
 
-What a caller reads of a request follows ``selectors``: the address only when
-``can_see_address``; a volunteer who may take an open request, but is not part of it,
-reads the requester's name masked and the history without names or notes.
+What a caller reads of a request follows ``selectors``: the names, notes and history
+when the caller is part of it (``party_reader``: staff, the review group, the requester's
+side, the helper); the address only when ``can_see_address``, the phones only when
+``contact_for`` gives them; a volunteer who may take an open request, but is not part of
+it, reads the requester's name masked and the history without names or notes.
 """
 
 from collections.abc import Callable, Sequence
@@ -86,8 +88,8 @@ class RequestOut(Schema):
     requester_name: str = Field(description="masked unless the caller is part of the request")
     entered_as: str = Field(description="self, proxy or staff: who put it in")
     address: str | None = Field(
-        description="staff, the requester's side and, once it is theirs, the helper; null for "
-        "anyone else"
+        description="staff who manage requests, the requester's side and, while it is in "
+        "hand, the helper; null for anyone else (the review group too)"
     )
     wanted_from: datetime | None
     wanted_until: datetime | None
@@ -125,7 +127,18 @@ class EventOut(Schema):
     automatic: bool
 
 
+class ContactOut(Schema):
+    name: str
+    phone: str
+
+
 class RequestDetailOut(RequestOut):
+    contacts: list[ContactOut] = Field(
+        [],
+        description="how to reach the resident (and the family proxy who asked for them): "
+        "for staff who manage requests, and for the helper while it is in hand; empty "
+        "for anyone else",
+    )
     history: list[EventOut]
 
 
@@ -135,6 +148,7 @@ class CategoryOut(Schema):
     points: int = Field(description="the suggested points")
     max_points: int = Field(description="the most staff may fix")
     group: str
+    kind: str = Field(description="request or wish: what the line serves")
     description: str
     eligibility: str = Field(description="anyone, party, team or organization")
     eligibility_label: str
@@ -158,7 +172,8 @@ class _Reader:
 
     def __init__(self, viewer: Person) -> None:
         self.viewer = viewer
-        self.involved = selectors.address_reader(viewer)
+        self.involved = selectors.party_reader(viewer)
+        self.reads_address = selectors.address_reader(viewer)
 
 
 def _name(person: Person | None) -> str | None:
@@ -185,7 +200,7 @@ def _request_out(reader: _Reader, request: ServiceRequest) -> dict[str, Any]:
             request.requester.name if involved else mask_name(request.requester.name)
         ),
         "entered_as": request.entered_as,
-        "address": request.address if involved else None,
+        "address": request.address if reader.reads_address(request) else None,
         "wanted_from": request.wanted_from,
         "wanted_until": request.wanted_until,
         "assignee": request.assignee_id if involved else None,
@@ -241,6 +256,9 @@ def _detail(viewer: Person, request_id: int) -> dict[str, Any]:
     involved = reader.involved(request)
     return {
         **_request_out(reader, request),
+        "contacts": [
+            {"name": name, "phone": phone} for name, phone in selectors.contact_for(viewer, request)
+        ],
         "history": [_event_out(e, involved) for e in selectors.history(request)],
     }
 
@@ -255,7 +273,7 @@ def _after(viewer: Person, request_id: int) -> dict[str, Any]:
         "community", "menu_item", "requester", "assignee", "team", "organization"
     ).get(pk=request_id)
     reader = _Reader(viewer)
-    return {**_request_out(reader, request), "history": []}
+    return {**_request_out(reader, request), "contacts": [], "history": []}
 
 
 class _Page(Sequence[dict[str, Any]]):
@@ -308,13 +326,18 @@ def _community(viewer: Person | None, code: str) -> Region:
 
 class CategoryFilters(Schema):
     community: RegionCode = Field("", description="a community's code; default: yours")
+    kind: str = Field(
+        "", max_length=16, description="request or wish: the lines serving it; empty: all"
+    )
 
 
 @router.get("/requests/categories", response=list[CategoryOut])
 def categories(request: HttpRequest, filters: Query[CategoryFilters]) -> list[dict[str, Any]]:
     """The service menu (菜单服务) of a community: the county's and town's lines and its
-    own; ``category`` in ``POST /requests`` is one of these codes."""
+    own; ``category`` in ``POST /requests`` is one of these codes, of a line serving its
+    ``kind``."""
     community = _community(caller(request), filters.community)
+    kind = _choice(filters.kind, list(Kind.values), "kind")
     return [
         {
             "code": item.code,
@@ -322,12 +345,13 @@ def categories(request: HttpRequest, filters: Query[CategoryFilters]) -> list[di
             "points": item.points,
             "max_points": item.max_points,
             "group": item.group,
+            "kind": item.kind,
             "description": item.description,
             "eligibility": item.eligibility,
             "eligibility_label": str(item.get_eligibility_display()),
             "deadline_days": item.deadline_days,
         }
-        for item in selectors.menu(community)
+        for item in selectors.menu(community, kind=kind)
     ]
 
 

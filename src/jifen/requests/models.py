@@ -57,7 +57,8 @@ def _step(name: str, sources: tuple[str, ...], target: str) -> Step:
 S = Status
 # The workflow, whole. CONTRACT: submitted → open or rejected → assigned → done →
 # completed; cancelled from any state before done. Staff may also dispatch a request
-# straight from the check (派单) and reassign an overdue one; a team's leader or an
+# straight from the check (派单) and reassign one in hand (改派, an overdue helper: its
+# own step, so the history says so); a team's leader or an
 # organisation's contact names the member who goes; the assignee may hand it back
 # before doing it; a requester who says it was not done sends it back to the assignee.
 # fmt: off
@@ -65,7 +66,8 @@ STEPS: dict[str, Step] = {step.name: step for step in (
     #     step             from                                to
     _step("publish",       (S.SUBMITTED,),                     S.OPEN),
     _step("reject",        (S.SUBMITTED,),                     S.REJECTED),
-    _step("dispatch",      (S.SUBMITTED, S.OPEN, S.ASSIGNED),  S.ASSIGNED),
+    _step("dispatch",      (S.SUBMITTED, S.OPEN),              S.ASSIGNED),
+    _step("reassign",      (S.ASSIGNED,),                      S.ASSIGNED),
     _step("accept",        (S.OPEN,),                          S.ASSIGNED),
     _step("assign_member", (S.ASSIGNED,),                      S.ASSIGNED),
     _step("hand_back",     (S.ASSIGNED,),                      S.OPEN),
@@ -82,6 +84,7 @@ STEP_LABELS: dict[str, str | Promise] = {
     "publish": pgettext_lazy("request step", "published for volunteers to take"),
     "reject": pgettext_lazy("request step", "rejected"),
     "dispatch": pgettext_lazy("request step", "dispatched"),
+    "reassign": pgettext_lazy("request step", "reassigned"),
     "accept": pgettext_lazy("request step", "taken by a volunteer"),
     "assign_member": pgettext_lazy("request step", "member named"),
     "hand_back": pgettext_lazy("request step", "handed back"),
@@ -116,7 +119,9 @@ class Eligibility(models.TextChoices):
 
 class MenuItem(models.Model):
     """A line of the service menu (菜单服务). A county's or town's items serve every
-    community below it; a community item of the same code replaces it there."""
+    community below it; a community item of the same code replaces it there. A line
+    serves either requests or wishes (``kind``): a wish is not offered 家电维修, nor a
+    request 微心愿."""
 
     region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
@@ -124,6 +129,7 @@ class MenuItem(models.Model):
     code = models.CharField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=50)
     group = models.CharField(_("category"), max_length=30)
+    kind = models.CharField(_("serves"), max_length=8, choices=Kind.choices, default=Kind.REQUEST)
     description = models.CharField(_("description"), max_length=300, blank=True)
     # The points item the helper's claim is made of; the points are the request's own.
     rule_item = models.ForeignKey(
@@ -153,6 +159,7 @@ class MenuItem(models.Model):
                 condition=Q(deadline_days__gte=1, deadline_days__lte=60),
                 name="menu_item_deadline_bounded",
             ),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="menu_item_kind_known"),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,6 @@
 """Who may help with a request: the one rule the list of 可接的单 and the write share."""
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,11 +15,40 @@ def is_proxy(agent: Person, principal_id: int) -> bool:
     ).exists()
 
 
-def check_helper(request: ServiceRequest, person: Person) -> None:
-    """Nobody helps with their own request, nor with one of a resident they act for."""
-    if person.pk == request.requester_id or is_proxy(person, request.requester_id):
+def is_family(person: Person, request: ServiceRequest) -> bool:
+    """The requester's side in the wide sense: the requester, a proxy of theirs, a
+    resident they act for, or a member of their household (户). One query."""
+    if person.pk == request.requester_id:
+        return True
+    proxies = Proxy.objects.filter(
+        Q(principal_id=OuterRef("pk"), agent_id=person.pk)
+        | Q(principal_id=person.pk, agent_id=OuterRef("pk")),
+        revoked_at__isnull=True,
+    )
+    related = Q(Exists(proxies))
+    if person.household_id is not None:
+        related |= Q(household_id=person.household_id)
+    return Person.objects.filter(related, pk=request.requester_id).exists()
+
+
+def check_helper(request: ServiceRequest, person: Person, *, by_staff: bool = False) -> None:
+    """Nobody earns points from their own family's request: not the requester, their
+    proxy, a resident they act for, nor a member of their household. ``by_staff``: the
+    refusal reads as staff's (派单 / naming a member), not a volunteer's."""
+    if is_family(person, request):
+        if by_staff:
+            raise PermissionDenied(
+                _(
+                    "A request cannot be given to the requester, their proxy or a member of "
+                    "their household."
+                ),
+                code="own_request",
+            )
         raise PermissionDenied(
-            _("A resident cannot take their own request, nor one they asked for as proxy."),
+            _(
+                "You cannot take a request of your own family: yours, your proxy's, that of "
+                "a resident you act for, or your household's."
+            ),
             code="own_request",
         )
     if not person.is_active:

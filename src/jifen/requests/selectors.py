@@ -3,27 +3,33 @@
 Who sees a request: staff and the review group of its community (everything but
 nothing more than their regions); the requester and their family proxies; the helper,
 and the leader or contact of the group it was given to; while it is open, the
-volunteers who may take it — without the address, which only staff, the requester's
-side and the helper read. The public wishes wall shows a masked name and the title.
+volunteers who may take it. The address and the phones are for those who go or send
+someone: staff who manage requests, the requester's side, and the helper while it is in
+hand — not the review group, which checks and reads names only. The public wishes wall
+shows a masked name and the title.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, Min, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jifen.claims.models import Claim
+from jifen.claims.origins import Origin
 from jifen.lib.masking import mask_name
 from jifen.people import authz
-from jifen.people.models import OrganizationMember, Person, Proxy, Team, TeamMember
+from jifen.people.models import OrganizationMember, Person, Proxy, RoleGrant, Team, TeamMember
 from jifen.regions.models import Region
 from jifen.requests import rules
 from jifen.requests.models import (
     IN_HAND,
     Eligibility,
+    EnteredAs,
     Event,
     Kind,
     MenuItem,
@@ -34,16 +40,21 @@ from jifen.requests.models import (
 # --- The menu -----------------------------------------------------------------------------------
 
 
-def menu(community: Region, *, active_only: bool = True) -> list[MenuItem]:
+def menu(community: Region, *, kind: str = "", active_only: bool = True) -> list[MenuItem]:
     """The lines in force for ``community``: its own, and those of the regions above it
-    unless a line of the same code lower down replaces them; in menu order."""
+    unless a line of the same code lower down replaces them; in menu order. ``kind``
+    (request or wish): only the lines that serve it."""
     items = MenuItem.objects.filter(region__code__in=community.ancestor_codes()).select_related(
         "region", "rule_item"
     )
     chosen: dict[str, MenuItem] = {}
     for item in sorted(items, key=lambda i: i.region.path.count("/")):
         chosen[item.code] = item
-    lines = [i for i in chosen.values() if i.is_active or not active_only]
+    lines = [
+        i
+        for i in chosen.values()
+        if (i.is_active or not active_only) and (not kind or i.kind == kind)
+    ]
     return sorted(lines, key=lambda i: (i.group, i.position, i.code))
 
 
@@ -63,6 +74,19 @@ def _proxied(person: Person) -> QuerySet[Proxy, int]:
     return Proxy.objects.filter(agent=person, revoked_at__isnull=True).values_list(
         "principal_id", flat=True
     )
+
+
+def _proxies_of(person: Person) -> QuerySet[Proxy, int]:
+    """The family proxies who act for the person, as a subquery."""
+    return Proxy.objects.filter(principal=person, revoked_at__isnull=True).values_list(
+        "agent_id", flat=True
+    )
+
+
+def _household_q(person: Person) -> Q:
+    if person.household_id is None:
+        return Q(pk__in=[])
+    return Q(requester__household_id=person.household_id)
 
 
 def _headed(person: Person) -> tuple[QuerySet[Team, int], QuerySet[OrganizationMember, int]]:
@@ -105,34 +129,84 @@ def can_see(person: Person, request: ServiceRequest) -> bool:
 
 
 def can_see_address(person: Person, request: ServiceRequest) -> bool:
-    """The address is for staff, the requester's side, and the helper once it is theirs."""
+    """The address is for staff who manage requests, the requester's side, and the helper
+    while it is in hand; not for the review group."""
     return address_reader(person)(request)
+
+
+def _reader(
+    person: Person, *, staff: authz.Action, helper_in_hand: bool
+) -> Callable[[ServiceRequest], bool]:
+    principals: list[int] | None = None
+
+    def reads(request: ServiceRequest) -> bool:
+        nonlocal principals
+        if authz.can(person, staff, request.community):
+            return True
+        if person.pk == request.requester_id:
+            return True
+        if request.assignee_id == person.pk and (not helper_in_hand or request.status in IN_HAND):
+            return True
+        if principals is None:
+            principals = list(_proxied(person))
+        return request.requester_id in principals
+
+    return reads
 
 
 def address_reader(person: Person) -> Callable[[ServiceRequest], bool]:
     """``can_see_address`` for many requests read by one person: what the person is
     (their grants, the residents they act for) is read once, not once per request."""
-    principals: list[int] | None = None
+    return _reader(person, staff=authz.MANAGE_REQUESTS, helper_in_hand=True)
 
-    def reads(request: ServiceRequest) -> bool:
-        nonlocal principals
-        if authz.can(person, authz.VIEW_REQUESTS, request.community):
-            return True
-        if person.pk == request.requester_id:
-            return True
-        if principals is None:
-            principals = list(_proxied(person))
-        if request.requester_id in principals:
-            return True
-        return request.assignee_id == person.pk and request.status in IN_HAND
 
-    return reads
+def party_reader(person: Person) -> Callable[[ServiceRequest], bool]:
+    """Who reads the names, notes and reasons of a request: staff and the review group,
+    the requester's side, and its helper (also once it is completed: they see themselves
+    on what they did). A volunteer who only may take it reads the requester masked."""
+    return _reader(person, staff=authz.VIEW_REQUESTS, helper_in_hand=False)
+
+
+def contact_for(viewer: Person, request: ServiceRequest) -> list[tuple[str, str]]:
+    """How to reach the resident — (name, phone) of the requester and, when a family proxy
+    entered the request, of the proxy: for staff who manage requests always, for the
+    helper while it is in hand (to agree a time, to find the door), for nobody else."""
+    staff = authz.can(viewer, authz.MANAGE_REQUESTS, request.community)
+    helper = request.assignee_id == viewer.pk and request.status in IN_HAND
+    if not (staff or helper):
+        return []
+    people = [request.requester]
+    if request.entered_as == EnteredAs.PROXY and request.entered_by_id != request.requester_id:
+        people.append(request.entered_by)
+    return [(p.name, p.phone) for p in people if p.phone]
+
+
+def managers(community: Region) -> list[Person]:
+    """Who manages the community's requests, nearest level first found (its own staff,
+    else the town's, else the county's): told when a request goes wrong (handed back,
+    disputed)."""
+    grants = RoleGrant.objects.filter(
+        role__in=authz.MANAGE_REQUESTS.roles,
+        region__code__in=community.ancestor_codes(),
+        person__is_active=True,
+    ).select_related("person", "region")
+    by_depth: dict[int, list[Person]] = {}
+    for grant in grants:
+        by_depth.setdefault(grant.region.path.count("/"), []).append(grant.person)
+    return by_depth[max(by_depth)] if by_depth else []
 
 
 def get_visible(person: Person, pk: Any) -> ServiceRequest | None:
     request = (
         ServiceRequest.objects.select_related(
-            "community", "menu_item", "requester", "assignee", "team", "organization", "claim"
+            "community",
+            "menu_item",
+            "requester",
+            "entered_by",
+            "assignee",
+            "team",
+            "organization",
+            "claim",
         )
         .filter(pk=pk)
         .first()
@@ -161,6 +235,28 @@ def get_takeable(person: Person, pk: Any) -> ServiceRequest | None:
 
 def history(request: ServiceRequest) -> QuerySet[Event]:
     return request.events.select_related("actor", "on_behalf_of", "assignee").order_by("at", "id")
+
+
+def claim_origin(claim: Claim) -> Origin | None:
+    """How a helper's claim (source ``request``) tells where it came from: the request,
+    its number and the resident's rating (registered with ``claims.origins``)."""
+    found = (
+        ServiceRequest.objects.filter(claim_id=claim.pk).values_list("pk", "rating", "kind").first()
+    )
+    if found is None:
+        return None
+    pk, rating, kind = found
+    text = (
+        _("From a resident's wish #%(id)s")
+        if kind == Kind.WISH
+        else _("From a resident's request #%(id)s")
+    ) % {"id": pk}
+    return Origin(
+        text=text,
+        console_url=reverse("requests:console_detail", args=[pk]),
+        url=reverse("requests:detail", args=[pk]),
+        rating=rating,
+    )
 
 
 # --- Lists ---------------------------------------------------------------------------------------
@@ -231,7 +327,8 @@ def _eligibility_q(person: Person) -> Q:
 
 def open_for(person: Person, filters: Filters = Filters()) -> QuerySet[ServiceRequest]:
     """可接的单: open requests of the person's community (and of communities below the
-    units they belong to) that the menu lets them take, not their own; oldest first."""
+    units they belong to) that the menu lets them take, not their own family's
+    (``rules.is_family``); oldest first."""
     where = Q(community_id=person.community_id) if person.community_id else Q(pk__in=[])
     for region_id in unit_regions(person):
         region = Region.objects.filter(pk=region_id).first()
@@ -241,6 +338,8 @@ def open_for(person: Person, filters: Filters = Filters()) -> QuerySet[ServiceRe
         _filtered(_base().filter(where, _eligibility_q(person), status=Status.OPEN), filters)
         .exclude(requester=person)
         .exclude(requester_id__in=_proxied(person))
+        .exclude(requester_id__in=_proxies_of(person))
+        .exclude(_household_q(person))
         .order_by("created_at", "id")
     )
 
@@ -369,13 +468,16 @@ def to_check(viewer: Person) -> Waiting:
 
 
 def overdue(viewer: Person) -> Waiting:
-    """Staff: requests whose helper is past the deadline."""
-    return _waiting(
-        ServiceRequest.objects.filter(
-            authz.regions_q(viewer, authz.MANAGE_REQUESTS, "community"), overdue_q()
-        ),
-        "assigned_at",
-    )
+    """Staff: requests whose helper is past the deadline; ``oldest_at`` is when the
+    longest-overdue one became late (the start of the day after its due day), so the
+    line says how late, not how long ago it was assigned."""
+    row = ServiceRequest.objects.filter(
+        authz.regions_q(viewer, authz.MANAGE_REQUESTS, "community"), overdue_q()
+    ).aggregate(count=Count("id"), due=Min("due_on"))
+    late = None
+    if row["due"] is not None:
+        late = timezone.make_aware(datetime.combine(row["due"] + timedelta(days=1), time.min))
+    return Waiting(row["count"], late)
 
 
 def to_confirm(person: Person) -> Waiting:

@@ -82,6 +82,7 @@ def save_menu_item(
     group: str,
     rule_item: RuleItem | int | str | None,
     points: Any,
+    kind: str = Kind.REQUEST,
     max_points: Any = None,
     eligibility: str = Eligibility.ANYONE,
     deadline_days: Any = 3,
@@ -91,7 +92,7 @@ def save_menu_item(
 ) -> MenuItem:
     """Add a line to a region's menu, or change the line of that code (a county's or
     town's line serves every community below; a community's line of the same code
-    replaces it there)."""
+    replaces it there). ``kind``: whether the line serves requests or wishes."""
     if actor is not None:
         authz.require(actor, authz.MANAGE_RULES, region)
     if region.level not in (Level.COUNTY, Level.TOWN, Level.COMMUNITY):
@@ -118,6 +119,8 @@ def save_menu_item(
         raise InvalidInput(
             _("The most points cannot be below the suggested points."), field="max_points"
         )
+    if kind not in Kind.values:
+        raise InvalidInput(_("A menu line serves requests or wishes."), field="kind")
     if eligibility not in Eligibility.values:
         raise InvalidInput(_("Choose who may take it from the list."), field="eligibility")
     if isinstance(deadline_days, bool) or not isinstance(deadline_days, int):
@@ -127,6 +130,7 @@ def save_menu_item(
     values = {
         "name": name,
         "group": group,
+        "kind": kind,
         "description": description,
         "rule_item": rule_item,
         "points": points,
@@ -161,6 +165,7 @@ def _menu_terms(item: MenuItem) -> dict[str, Any]:
         "code": item.code,
         "name": item.name,
         "group": item.group,
+        "kind": item.kind,
         "item": item.rule_item.code,
         "points": item.points,
         "max_points": item.max_points,
@@ -283,10 +288,12 @@ def _tell(
     body: str | Promise,
     *,
     kind: str,
+    url: str | None = None,
     **params: Any,
 ) -> None:
     """A notice to each person (once each), kept in their notices in this transaction
-    and read in each reader's language; the backend hears after commit."""
+    and read in each reader's language; the backend hears after commit. ``url``: where
+    the notice leads (the request's page by default)."""
     seen: set[int] = set()
     targets = []
     for person in people:
@@ -302,22 +309,25 @@ def _tell(
             say(subject, **params),
             say(body, **params),
             kind=kind,
-            url=detail_url(request),
+            url=url or detail_url(request),
         )
         for person in targets
     ]
     notices.send(messages)
 
 
-def _requester_side(request: ServiceRequest) -> list[Person]:
-    """The requester and their active proxies: whoever may confirm."""
+def _requester_side(request: ServiceRequest, *, but: Person | None = None) -> list[Person]:
+    """The requester and their active proxies: whoever may confirm, and who hears every
+    step (an elderly resident's daughter learns what happened as they do); ``but``: the
+    one who took the step, who need not be told."""
     agents = [
         p.agent
         for p in Proxy.objects.filter(
             principal_id=request.requester_id, revoked_at__isnull=True
         ).select_related("agent")
     ]
-    return [request.requester, *agents]
+    side = [request.requester, *agents]
+    return [p for p in side if but is None or p.pk != but.pk]
 
 
 def _group_heads(request: ServiceRequest) -> list[Person]:
@@ -385,6 +395,14 @@ def submit_request(
             field="category",
             params={"community": community.name},
         )
+    if item.kind != kind:
+        raise InvalidInput(
+            _("Please choose a small-wish item.")
+            if kind == Kind.WISH
+            else _("Please choose an item of the service menu."),
+            code="unknown_category",
+            field="category",
+        )
     title = _text(title, "title", TITLE_MAX)
     description = _text(description, "description", DESCRIPTION_MAX, required=False, lines=True)
     address = _text(address, "address", 200, required=False)
@@ -394,6 +412,8 @@ def submit_request(
             if timezone.is_naive(value):
                 raise InvalidInput(_("Times need a time zone."), field=field)
             check_date(value, field)
+    if wanted_until is not None and wanted_until <= timezone.now():
+        raise InvalidInput(_("The time wanted is already over."), field="wanted_until")
     if wanted_from and wanted_until and wanted_until <= wanted_from:
         raise InvalidInput(_("The time wanted must end after it starts."), field="wanted_until")
     if len(photos) > MAX_PHOTOS:
@@ -449,6 +469,18 @@ def submit_request(
             kind="request.submitted",
             by=actor.name,
         )
+    _tell(
+        [p for p in _requester_side(request, but=actor) if p.pk != requester.pk],
+        request,
+        _("A request was made for %(name)s: %(title)s"),
+        _(
+            "%(by)s asked the community for help for %(name)s: %(title)s. We will tell you "
+            "each step."
+        ),
+        kind="request.submitted",
+        by=actor.name,
+        name=requester.name,
+    )
     return request
 
 
@@ -479,7 +511,7 @@ def publish(*, actor: Person, request: ServiceRequest | int, points: Any = None)
     request.points = _fixed_points(request, points)
     _step(request, "publish", actor, fields=["points"], audit={"points": request.points})
     _tell(
-        [request.requester],
+        _requester_side(request),
         request,
         _("Your request is published: %(title)s"),
         _(
@@ -536,16 +568,18 @@ def dispatch(
     points: Any = None,
 ) -> ServiceRequest:
     """派单: staff give the request to a volunteer, or to a team or an organisation whose
-    leader or contact then names the member who goes. Also reassigns an assigned one."""
+    leader or contact then names the member who goes. From ``assigned`` it reassigns
+    (改派: the step ``reassign``, so the history tells the two apart)."""
     request = _locked(request)
     _require_staff(actor, request)
-    _require_step(request, "dispatch")
+    step = "reassign" if request.status == Status.ASSIGNED else "dispatch"
+    _require_step(request, step)
     if sum(x is not None for x in (person, team, organization)) != 1:
         raise InvalidInput(
             _("Dispatch to one volunteer, one team or one organisation."), field="person"
         )
     if person is not None:
-        rules.check_helper(request, person)
+        rules.check_helper(request, person, by_staff=True)
         if not (person.community_id == request.community_id or rules.unit_member(person, request)):
             raise InvalidInput(
                 # Not named: the id may be anyone's, and their name is not the caller's to read.
@@ -567,7 +601,7 @@ def dispatch(
     request.due_on = _deadline(request)
     _step(
         request,
-        "dispatch",
+        step,
         actor,
         fields=["points", "assignee", "team", "organization", "assigned_at", "due_on"],
         audit={
@@ -599,7 +633,7 @@ def dispatch(
             kind="request.reassigned",
         )
     _tell(
-        [request.requester],
+        _requester_side(request),
         request,
         _("Your request has a helper: %(title)s"),
         _("The community arranged help for “%(title)s”. We will tell you when it is done."),
@@ -711,7 +745,7 @@ def assign_member(
             field="person",
             params={"group": group.name},
         )
-    rules.check_helper(request, person)
+    rules.check_helper(request, person, by_staff=True)
     request.assignee = person
     _step(
         request,
@@ -747,11 +781,21 @@ def hand_back(*, actor: Person, request: ServiceRequest | int, reason: str) -> S
         audit={"previous": previous.volunteer_no if previous else None, "reason": reason},
     )
     _tell(
-        [request.requester],
+        _requester_side(request),
         request,
         _("Your request is looking for a new helper: %(title)s"),
         _("The volunteer could not help with “%(title)s”; the community is finding another."),
         kind="request.handed_back",
+    )
+    _tell(
+        selectors.managers(request.community),
+        request,
+        _("A request was handed back: %(title)s"),
+        _("%(name)s handed back “%(title)s”: %(reason)s. It is open again for volunteers."),
+        kind="request.handed_back_staff",
+        name=actor.name,
+        reason=reason,
+        url=reverse("requests:console_detail", args=[request.pk]),
     )
     return request
 
@@ -796,7 +840,7 @@ def _clean_rating(rating: Any) -> int:
     return rating
 
 
-def _claim_for(request: ServiceRequest, actor: Person | None) -> None:
+def _claim_for(request: ServiceRequest) -> None:
     """The helper's claim, once: it waits for the review group like any other."""
     helper = request.assignee
     assert helper is not None  # noqa: S101 - done requests have a helper (a CHECK)
@@ -810,8 +854,10 @@ def _claim_for(request: ServiceRequest, actor: Person | None) -> None:
         description=request.title,
         source=Source.REQUEST,
         source_id=request.pk,
-        provenance=Provenance.ON_SITE,
-        created_by=actor,
+        # Made by the system on the resident's confirmation: nobody entered it, and the
+        # confirmer is in the request's history.
+        provenance=Provenance.CONFIRMED,
+        created_by=None,
         check_age=False,
         fixed_points=request.points,
     )
@@ -836,7 +882,7 @@ def _complete(
 ) -> ServiceRequest:
     request.closed_at = timezone.now()
     request.auto_confirmed = step == "auto_confirm"
-    _claim_for(request, actor)
+    _claim_for(request)
     _step(
         request,
         step,
@@ -887,6 +933,16 @@ def dispute(*, actor: Person, request: ServiceRequest | int, note: str) -> Servi
         kind="request.disputed",
         note=note,
     )
+    _tell(
+        selectors.managers(request.community),
+        request,
+        _("A resident says a request is not done: %(title)s"),
+        _("The resident says “%(title)s” is not done: %(note)s. It is back with %(name)s."),
+        kind="request.disputed_staff",
+        note=note,
+        name=request.assignee.name if request.assignee else "—",
+        url=reverse("requests:console_detail", args=[request.pk]),
+    )
     return request
 
 
@@ -918,9 +974,11 @@ def cancel(*, actor: Person, request: ServiceRequest | int, reason: str) -> Serv
         fields=["reason", "closed_at"],
         audit={"reason": request.reason},
     )
+    # The helper and the group who had it, and the requester's side but the one who
+    # cancelled: a proxy's cancelling is told to the resident, staff's to them all.
     others = [helper, *_group_heads(request)] if staff else [helper]
     _tell(
-        [*others, *([request.requester] if staff else [])],
+        [*others, *_requester_side(request, but=actor)],
         request,
         _("Request cancelled: %(title)s"),
         _("“%(title)s” was cancelled: %(reason)s"),
