@@ -377,3 +377,15 @@ def test_stats_count_by_status_and_category_for_staff_and_inspectors(world, grid
     for bad in ("from=2026-13-01", "from=1999-12-31", f"from={today}&to=2020-01-01"):
         response = api(world.staff).get(f"/incidents/stats?region={world.wenchang.code}&{bad}")
         assert_error(response, 400, "invalid_input")
+
+
+def test_a_page_of_the_list_costs_the_same_few_queries(
+    world, grids, api, media, django_assert_max_num_queries
+):
+    worker = api(grids.worker)
+    for i in range(8):
+        worker.post("/incidents", {**BODY, "description": f"第{i}件"})
+    staff = api(world.staff)
+    with django_assert_max_num_queries(8):
+        page = staff.get("/incidents?limit=50")
+    assert page.json()["count"] == 8

@@ -257,3 +257,17 @@ def test_an_open311_client_library_reads_what_was_filed(world, grids, live_serve
     assert [r["service_request_id"] for r in listed] == [pk]
     services.accept(actor=grids.worker, incident=int(pk))
     assert client.get_service_request(pk)["expected_datetime"]
+
+
+def test_a_search_costs_the_same_few_queries_however_many_it_finds(
+    world, grids, client, django_assert_max_num_queries
+):
+    for _ in range(6):
+        pk = int(file(client, world.resident).json()[0]["service_request_id"])
+        services.close(actor=world.staff, incident=pk, reason="no_action", note="无需处理")
+    token = issue_token(person=world.staff)
+    # the county, the token (and its touch), the page, the grants, what they see, the notes
+    with django_assert_max_num_queries(7):
+        found = client.get(f"{BASE}/requests.json?jurisdiction_id={COUNTY}&api_key={token}")
+    assert len(found.json()) == 6
+    assert all("无需处理" in r["status_notes"] and "description" in r for r in found.json())
