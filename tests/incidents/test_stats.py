@@ -138,6 +138,11 @@ def test_the_county_by_town_in_a_fixed_number_of_queries(world, grids, september
     )
     assert {r.label: r.total for r in board.by_area} == {"凤城镇": 6, "参内镇": 3}
     assert board.by_handler == []  # a county's handlers are too many to list
+    # PostgreSQL takes the medians from the hours' histogram: exact here.
+    assert board.total.median_hours == 96.0
+    assert board.total.on_time_rate == pytest.approx(1 / 3)
+    assert {r.key: r.total for r in board.by_month} == {"2026-09": 9}
+    assert {r.label: r.total for r in board.by_category} == {"环境卫生": 9}
 
 
 def test_days_over_skip_the_national_day(world, grids):
