@@ -3,6 +3,7 @@ publishes it, a volunteer takes it on their phone and reports it done, the resid
 confirms with five stars, the review group approves the claim and the points show on the
 volunteer's page; and a volunteer fulfils a wish from the public wishes wall."""
 
+import re
 from datetime import date
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from jifen.claims.models import Claim
+from jifen.people.models import Proxy
 from jifen.points.services import save_rule_item
 from jifen.requests import services
 from jifen.requests.models import Kind, ServiceRequest, Status
@@ -29,10 +31,10 @@ def menu(world: World) -> None:
         points=10,
         effective_from=date(2020, 1, 1),
     ).item
-    for code, name, group in (
-        ("REPAIR", "家电维修", "生活帮扶"),
-        ("ESCORT", "陪同就医", "助老助残"),
-        ("WISH", "微心愿", "微心愿"),
+    for code, name, group, kind in (
+        ("REPAIR", "家电维修", "生活帮扶", Kind.REQUEST),
+        ("ESCORT", "陪同就医", "助老助残", Kind.REQUEST),
+        ("WISH", "微心愿", "微心愿", Kind.WISH),
     ):
         services.save_menu_item(
             actor=None,
@@ -43,6 +45,7 @@ def menu(world: World) -> None:
             rule_item=item,
             points=10,
             max_points=30,
+            kind=kind,
         )
 
 
@@ -190,3 +193,128 @@ def test_a_volunteer_fulfils_a_wish_from_the_wall(
     expect(phone.locator("main .facts .address")).to_have_text("江滨花园 3 栋 201")
     phone.goto(wall)
     expect(phone.locator(".wish-underway")).to_contain_text("想要一副老花镜")
+
+
+def test_a_proxy_switches_whom_it_is_for_without_losing_the_words(
+    world: World, menu, browser, live_server, screenshot
+) -> None:
+    daughter = make_person(world.wenchang, "杜荣军")
+    Proxy.objects.create(
+        principal=world.resident,
+        agent=daughter,
+        relation="女儿",
+        region=world.wenchang,
+        created_by=world.staff,
+    )
+    page = browser_page(browser, live_server, PHONE)
+    log_in(page, daughter.phone)
+    page.goto("/requests/wish/")
+    # A wish: no service to choose (the one wish line is chosen), a sentence and send.
+    expect(page.locator("select#id_category")).to_have_count(0)
+    expect(page.locator("label[for=id_for]")).to_contain_text(zh("Make the wish for"))
+    page.locator("#id_title").fill("想要一副老花镜")
+    url = page.url
+    page.locator("#id_for").select_option(str(world.resident.pk))
+    page.wait_for_timeout(300)
+    assert page.url == url  # no reload
+    expect(page.locator("#id_title")).to_have_value("想要一副老花镜")
+    screenshot(page, "request-wish-proxy-phone")
+    assert_fits(page)
+    page.locator("main form button[type=submit].primary").click()
+    page.wait_for_load_state()
+    wish = ServiceRequest.objects.get()
+    assert (wish.kind, wish.requester_id, wish.entered_by_id) == (
+        Kind.WISH,
+        world.resident.pk,
+        daughter.pk,
+    )
+
+
+def test_the_helper_calls_the_resident_and_the_progress_is_true(
+    world: World, menu, browser, live_server, screenshot
+) -> None:
+    request = services.submit_request(
+        actor=world.resident, community=world.wenchang, category="REPAIR", title="门锁坏了"
+    )
+    services.publish(actor=world.staff, request=request)
+    volunteer = make_person(world.wenchang, "周志愿")
+    services.accept(actor=volunteer, request=request)
+    page = browser_page(browser, live_server, PHONE)
+    log_in(page, volunteer.phone)
+    page.goto(f"/requests/{request.pk}/")
+    call = page.locator(f"main a[href='tel:{world.resident.phone}']")
+    expect(call).to_be_visible()
+    expect(page.locator("main .facts .address")).to_have_text(
+        zh("No address given: please phone the resident.")
+    )
+    box = call.bounding_box()
+    assert box is not None and box["height"] >= 44
+    assert_fits(page)
+    screenshot(page, "request-helper-call-phone")
+    colours = page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('ol.progress li')]
+             .map(li => [li.className, getComputedStyle(li).color]))"""
+    )
+    reached = colours["stage-done status-submitted"]
+    assert colours["stage-done status-open"] == reached
+    # 待确认 has not happened: it looks like the stages ahead, not like those reached.
+    assert colours["stage-later status-done"] == colours["stage-later status-completed"]
+    assert colours["stage-later status-done"] != reached
+    assert colours["stage-now status-assigned"] not in (reached, colours["stage-later status-done"])
+    page.goto("/requests/taken/")
+    expect(page.locator(f".request-card a[href='tel:{world.resident.phone}']")).to_be_visible()
+    assert_fits(page)
+
+
+def test_the_big_screen_shows_the_wishes_being_fulfilled(
+    world: World, menu, browser, live_server, screenshot
+) -> None:
+    volunteer = make_person(world.wenchang, "郑好心")
+
+    def wish(title: str):  # type: ignore[no-untyped-def]
+        made = services.submit_request(
+            actor=world.resident,
+            community=world.wenchang,
+            category="WISH",
+            kind=Kind.WISH,
+            title=title,
+        )
+        return services.publish(actor=world.staff, request=made)
+
+    wish("想要一副老花镜")
+    long = wish("想请志愿者每周陪我去江滨公园散步聊天，顺便教我用智能手机和孙子视频通话")
+    services.accept(actor=volunteer, request=long)
+    done = wish("想有人陪下棋")
+    services.accept(actor=volunteer, request=done)
+    services.mark_done(actor=volunteer, request=done)
+    services.confirm(actor=world.resident, request=done, rating=5)
+    screen = browser_page(
+        browser, live_server, {**DESKTOP, "viewport": {"width": 1920, "height": 1080}}
+    )
+    screen.goto(f"/kiosk/{world.wenchang.code}/?turn=3")
+    panel = screen.locator(".kiosk-panel[data-panel='wishes']")
+    expect(panel).to_have_class(re.compile(r"\bis-active\b"), timeout=20_000)
+    screen.wait_for_function(
+        "() => getComputedStyle(document.querySelector('.kiosk-panel.is-active')).opacity === '1'"
+    )
+    underway = panel.locator("[data-wishes=underway]")
+    expect(underway).to_contain_text("想请志愿者")
+    boxes = [s.bounding_box() for s in panel.locator("[data-wishes]").all()]
+    assert len(boxes) == 3 and len({round(b["y"]) for b in boxes}) == 1  # side by side
+    title = underway.locator(".title").first
+    lines = title.evaluate(
+        "el => Math.round(el.getBoundingClientRect().height"
+        " / parseFloat(getComputedStyle(el).lineHeight))"
+    )
+    assert lines == 2  # a long wish wraps to two lines, not one cut short nor five
+    found = screen.evaluate(
+        """() => ({w: document.documentElement.scrollWidth,
+                  h: document.documentElement.scrollHeight,
+                  tiny: [...document.querySelectorAll('.kiosk-panel.is-active *')]
+                    .filter(el => el.getClientRects().length
+                      && [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+                    .filter(el => parseFloat(getComputedStyle(el).fontSize) < 32)
+                    .map(el => el.className)})"""
+    )
+    assert found["w"] <= 1920 and found["h"] <= 1080 and not found["tiny"], found
+    screenshot(screen, "kiosk-wishes-1920")

@@ -2,10 +2,11 @@
 publishing one with the points they choose, dispatching another to a volunteer, and the
 phone-sized page still readable."""
 
+from django.utils import translation
 from playwright.sync_api import expect
 
 from jifen.requests import services
-from jifen.requests.models import ServiceRequest, Status
+from jifen.requests.models import STEP_LABELS, ServiceRequest, Status
 from tests.browser.helpers import PHONE, assert_fits, log_in, zh
 from tests.requests.conftest import asked, helper, menu  # noqa: F401 - fixtures
 
@@ -48,7 +49,9 @@ def test_staff_publish_one_request_and_dispatch_another(
     assert len(questions) == 1
     asked.refresh_from_db()
     assert asked.status == Status.OPEN and asked.points == 20
-    expect(desktop.locator("main .badge[data-status]")).to_have_text(zh("open to take"))
+    with translation.override("zh-hans"):
+        open_label, dispatched = str(Status.OPEN.label), str(STEP_LABELS["dispatch"])
+    expect(desktop.locator("main .badge[data-status]")).to_have_text(open_label)
     expect(desktop.locator("#publish")).to_have_count(0)
 
     # Dispatch the second to 周志愿, found by name.
@@ -61,7 +64,7 @@ def test_staff_publish_one_request_and_dispatch_another(
     assert second.status == Status.ASSIGNED and second.assignee == helper
     assert second.points == 10 and second.due_on is not None
     expect(desktop.locator("main .facts")).to_contain_text(helper.volunteer_no)
-    expect(desktop.locator("ol.timeline")).to_contain_text(zh("dispatched"))
+    expect(desktop.locator("ol.timeline")).to_contain_text(dispatched)
     screenshot(desktop, "requests-console-dispatched-desktop")
 
     # Back on the list: nothing left to check.
@@ -80,3 +83,28 @@ def test_the_request_page_fits_a_phone(world, menu, asked, browser, live_server)
     page.goto("/console/requests/")
     assert_fits(page)
     context.close()
+
+
+def test_dispatching_to_the_requester_is_refused_on_the_form(
+    world,
+    menu,  # noqa: F811
+    asked,  # noqa: F811
+    desktop,
+    screenshot,
+) -> None:
+    desktop.on("dialog", lambda dialog: dialog.accept())
+    log_in(desktop, world.staff.phone)
+    desktop.goto(f"/console/requests/{asked.pk}/")
+    desktop.locator("#id_dispatch-person").fill(world.resident.volunteer_no)
+    desktop.locator("#id_dispatch-points").fill("17")
+    desktop.locator("#dispatch button[type=submit]").click()
+    desktop.wait_for_load_state()
+    # The request's page still, the reason on the dispatch form, what was typed kept.
+    expect(desktop.locator("main h1")).to_contain_text(asked.title)
+    expect(desktop.locator("#dispatch .has-error .error")).to_be_visible()
+    expect(desktop.locator("#id_dispatch-person")).to_have_value(world.resident.volunteer_no)
+    expect(desktop.locator("#id_dispatch-points")).to_have_value("17")
+    expect(desktop.locator("main")).not_to_contain_text(zh("Not allowed"))
+    screenshot(desktop, "requests-console-dispatch-refused-desktop")
+    asked.refresh_from_db()
+    assert asked.status == Status.SUBMITTED

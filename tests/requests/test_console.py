@@ -9,13 +9,13 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from jifen.audit.models import AuditEvent
 from jifen.people.models import Organization, Person, Team, TeamMember
 from jifen.requests import services
-from jifen.requests.models import Event, MenuItem, ServiceRequest, Status
+from jifen.requests.models import STEP_LABELS, Event, MenuItem, ServiceRequest, Status
 from tests.browser.helpers import zh
 from tests.conftest import make_person
 
@@ -78,12 +78,15 @@ def test_the_reviewer_reads_but_takes_no_step(world, menu, asked, as_person):
     page = client.get(detail(asked))
     assert page.status_code == 200
     html = page.content.decode()
-    assert asked.title in html and "江滨花园 3 栋 201" in html
+    # The address is for those who go or send someone, not the review group.
+    assert asked.title in html and "江滨花园 3 栋 201" not in html
+    assert "江滨花园 3 栋 201" in as_person(world.staff).get(detail(asked)).content.decode()
     assert "publish-points" not in html and "dispatch-person" not in html
     # Their phone is masked for a reviewer; staff read it whole.
     assert world.resident.phone not in html
     assert world.resident.phone[-4:] in html
-    assert world.resident.phone in as_person(world.staff).get(detail(asked)).content.decode()
+    staff_page = as_person(world.staff).get(detail(asked)).content.decode()
+    assert f'href="tel:{world.resident.phone}"' in staff_page  # a tap calls the resident
     refused = client.post(detail(asked, "publish"), {"publish-points": 10})
     assert refused.status_code == 403
     asked.refresh_from_db()
@@ -242,8 +245,16 @@ def test_dispatch_to_a_person_by_number_or_name(world, menu, asked, helper, as_p
         detail(asked, "dispatch"), {"dispatch-person": world.stranger.volunteer_no}
     )
     assert stranger.status_code == 400  # not a volunteer of 文昌
-    own = client.post(detail(asked, "dispatch"), {"dispatch-person": world.resident.volunteer_no})
-    assert own.status_code == 403  # nobody helps with their own request
+    own = client.post(
+        detail(asked, "dispatch"),
+        {"dispatch-person": world.resident.volunteer_no, "dispatch-points": "17"},
+    )
+    # Nobody helps with their own request: said on the form, with what was typed.
+    assert own.status_code == 400
+    form = own.context["dispatch_form"]
+    assert form.errors["person"] and form["points"].value() == "17"
+    assert form["person"].value() == world.resident.volunteer_no
+    assert zh("Not allowed") not in own.content.decode()
     neither = client.post(detail(asked, "dispatch"), {"dispatch-points": "10"})
     assert neither.status_code == 400
     asked.refresh_from_db()
@@ -329,8 +340,10 @@ def test_the_history_shows_every_step(world, menu, asked, helper, as_person):
     services.publish(actor=world.staff, request=asked, points=12)
     services.accept(actor=helper, request=asked)
     html = as_person(world.staff).get(detail(asked)).content.decode()
-    for label in ("submitted", "published for volunteers to take", "taken by a volunteer"):
-        assert zh(label) in html
+    with translation.override("zh-hans"):
+        labels = [str(STEP_LABELS[step]) for step in ("submit", "publish", "accept")]
+    for label in labels:
+        assert f"<strong>{label}</strong>" in html
 
 
 # --- The menu ---------------------------------------------------------------------------------
@@ -442,3 +455,55 @@ def test_staff_reassign_an_overdue_request(world, menu, asked, helper, as_person
     assert asked.assignee == other and asked.due_on > timezone.localdate()
     assert steps_of(asked) == ["submit", "dispatch", "reassign"]
     assert list(client.get(LIST, {"overdue": "on"}).context["page"]) == []
+
+
+# --- Walk-through fixes -----------------------------------------------------------------------
+
+
+def test_naming_the_requester_from_the_group_is_refused_on_the_form(
+    world, menu, asked, helper, as_person
+):
+    team = Team.objects.create(region=world.wenchang, name="红马甲服务队", leader=helper)
+    TeamMember.objects.create(team=team, person=world.resident, joined_on=timezone.localdate())
+    services.dispatch(actor=world.staff, request=asked, team=team)
+    response = as_person(world.staff).post(
+        detail(asked, "assign_member"), {"member-person": str(world.resident.pk)}
+    )
+    assert response.status_code == 400
+    form = response.context["member_form"]
+    assert form.errors["person"] and form["person"].value() == str(world.resident.pk)
+    asked.refresh_from_db()
+    assert asked.assignee is None
+
+
+def test_the_menu_names_the_points_item_and_what_a_line_serves(world, menu, as_person):
+    page = as_person(world.staff).get("/console/requests/menu/", {"region": world.wenchang.code})
+    html = page.content.decode()
+    assert "为民服务" in html  # the points item by its name, the code small beside it
+    assert 'data-kind="wish"' in html and 'data-kind="request"' in html
+
+
+def test_the_menu_form_speaks_jifens_words_and_saves_a_wish_line(world, menu, as_person):
+    client = as_person(world.staff)
+    url = "/console/requests/menu/edit/"
+    form = {
+        "region": world.wenchang.code,
+        "code": "BOOKS",
+        "name": "图书心愿",
+        "group": "微心愿",
+        "kind": "wish",
+        "rule_item": str(menu.repair.rule_item_id),
+        "points": "5",
+        "eligibility": "anyone",
+        "deadline_days": "5",
+        "position": "-1",
+        "is_active": "on",
+    }
+    refused = client.post(url, {**form, "eligibility": "everyone", "name": ""})
+    html = refused.content.decode()
+    assert refused.status_code == 400
+    for stock in ("确保该值", "这个字段是必填项", "选择一个有效的选项"):
+        assert stock not in html
+    assert zh("Choose from the list.") in html and zh("Please fill in this field.") in html
+    assert client.post(url, {**form, "position": "0"}).status_code == 302
+    assert MenuItem.objects.get(code="BOOKS").kind == "wish"

@@ -21,7 +21,9 @@ from tests.browser.helpers import zh
 from tests.conftest import make_person
 
 ADDRESS = "江滨花园 3 栋 201"
-REQUIRED = "这个字段是必填项。"  # Django's own Chinese: a bad form is refused in Chinese
+# Jifen's own words, not Django's stock 这个字段是必填项。 (requests.forms.WORDS).
+REQUIRED = zh("Please fill in this field.")
+STOCK = ("这个字段是必填项", "选择一个有效的选项", "确保该值", "不在可用的选项中")
 
 
 @pytest.fixture
@@ -596,3 +598,191 @@ def test_staff_are_sent_to_the_console_for_their_steps(world, published, helper,
     assert f"/console/requests/{published.pk}/" not in text(
         as_person(helper).get(f"/requests/{published.pk}/")
     )
+
+
+# --- Walk-through fixes: the forms ------------------------------------------------------------
+
+
+def test_a_wish_offers_only_the_wish_line_already_chosen(world, menu, as_person):
+    client = as_person(world.resident)
+    page = client.get("/requests/wish/")
+    form = page.context["form"]
+    assert form.single == menu.wish and form["category"].value() == "WISH"
+    assert "家电维修" not in text(page)
+    # A wish is a sentence and the button.
+    response = client.post("/requests/wish/", {"category": "WISH", "title": "想要一副老花镜"})
+    assert response.status_code == 302
+    assert ServiceRequest.objects.get().kind == Kind.WISH
+    # The request form offers the services, not the wish line.
+    choices = str(client.get("/requests/new/").context["form"].fields["category"].choices)
+    assert "REPAIR" in choices and "WISH" not in choices
+    refused = client.post("/requests/new/", {"category": "WISH", "title": "老花镜"})
+    assert refused.status_code == 400 and ServiceRequest.objects.count() == 1
+
+
+def test_the_proxy_chooses_for_whom_in_the_form_and_keeps_what_was_typed(
+    world, menu, daughter, as_person
+):
+    client = as_person(daughter)
+    page = client.get("/requests/wish/")
+    html = text(page)
+    assert "data-autosubmit" not in html and 'method="get"' not in html.split("<main", 1)[1]
+    assert zh("Make the wish for") in html and zh("Ask for") not in html
+    form_html = html.split('enctype="multipart/form-data"', 1)[1].split("</form>", 1)[0]
+    assert '<select name="for"' in form_html
+    assert zh("Ask for") in text(client.get("/requests/new/"))
+    response = client.post(
+        "/requests/new/",
+        {"for": str(world.resident.pk), "category": "REPAIR", "title": "", "description": "门铃"},
+    )
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form["for"].value() == str(world.resident.pk)
+    assert form["description"].value() == "门铃" and form["category"].value() == "REPAIR"
+    assert REQUIRED in text(response)
+    assert not ServiceRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("/requests/new/", {"category": "NOPE", "title": ""}),
+        ("/requests/new/", {"category": "REPAIR", "title": "坏了", "wanted_from": "明天"}),
+    ],
+)
+def test_the_request_form_speaks_jifens_words(world, menu, as_person, url, data):
+    response = as_person(world.resident).post(url, data)
+    assert response.status_code == 400
+    html = text(response)
+    assert not [stock for stock in STOCK if stock in html]
+    assert (
+        zh("Choose from the list.") in html
+        or zh("Write the date and time as 2026-05-01 09:00.") in html
+    )
+
+
+def test_a_rating_out_of_range_speaks_jifens_words(world, reported, as_person):
+    response = as_person(world.resident).post(f"/requests/{reported.pk}/confirm/", {"rating": "9"})
+    assert response.status_code == 400
+    assert zh("Choose from the list.") in text(response)
+    assert not [stock for stock in STOCK if stock in text(response)]
+
+
+def test_every_requests_form_field_has_jifens_words():
+    from django import forms
+
+    from jifen.requests import forms as page_forms
+    from jifen.requests import forms_console
+
+    checked = 0
+    for module in (page_forms, forms_console):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, forms.Form) and value != forms.Form:
+                for name, field in value.base_fields.items():
+                    if field.required and name != "rating":
+                        assert field.error_messages["required"] == page_forms.WORDS["required"]
+                    if isinstance(field, forms.ChoiceField):
+                        assert (
+                            field.error_messages["invalid_choice"]
+                            == page_forms.WORDS["invalid_choice"]
+                        ), (value, name)
+                    checked += 1
+    assert checked >= 30
+
+
+# --- Walk-through fixes: the request's page ---------------------------------------------------
+
+
+def test_the_helper_reaches_the_resident_by_phone(world, menu, helper, daughter, as_person):
+    made = services.submit_request(
+        actor=daughter,
+        person=world.resident,
+        community=world.wenchang,
+        category="REPAIR",
+        title="门锁坏了",
+    )
+    services.publish(actor=world.staff, request=made)
+    # A volunteer who may take it does not read the phones.
+    assert "tel:" not in text(as_person(helper).get(f"/requests/{made.pk}/"))
+    services.accept(actor=helper, request=made)
+    for url in (f"/requests/{made.pk}/", "/requests/taken/"):
+        html = text(as_person(helper).get(url))
+        assert f'href="tel:{world.resident.phone}"' in html, url
+        assert f'href="tel:{daughter.phone}"' in html, url
+        assert zh("(family proxy)") in html
+        assert zh("No address given: please phone the resident.") in html
+    services.mark_done(actor=helper, request=made)
+    services.confirm(actor=world.resident, request=made, rating=5)
+    assert "tel:" not in text(as_person(helper).get(f"/requests/{made.pk}/"))
+
+
+def test_the_progress_marks_a_stage_reached_only_once_it_is(world, taken, as_person):
+    html = text(as_person(world.resident).get(f"/requests/{taken.pk}/"))
+    progress = html.split('<ol class="progress"', 1)[1].split("</ol>", 1)[0]
+    assert 'class="stage-later status-done"' in progress
+    assert 'class="stage-now status-assigned"' in progress
+    assert "stage-done status-done" not in progress and "stage-done stage-" not in progress
+
+
+def test_labels_start_with_a_capital_in_english(world, reported, as_person):
+    client = as_person(world.resident, HTTP_ACCEPT_LANGUAGE="en")
+    html = text(client.get(f"/requests/{reported.pk}/"))
+    import re
+
+    badges = re.findall(r'<span class="badge request-done">([^<]+)<', html)
+    labels = re.findall(r"<strong>([^<]+)</strong> · ", html)
+    stages = re.findall(r'<li class="stage-[a-z]+ status-[a-z]+"[^>]*>([^<]+)<', html)
+    assert badges and labels and stages
+    for word in badges + labels + stages:
+        assert word[0].isupper(), word
+
+
+def test_a_wish_is_said_a_wish_and_staff_by_their_role(world, menu, as_person):
+    wish = services.submit_request(
+        actor=world.resident,
+        community=world.wenchang,
+        category="WISH",
+        kind=Kind.WISH,
+        title="想要一副老花镜",
+    )
+    html = text(as_person(world.resident).get(f"/requests/{wish.pk}/"))
+    assert (
+        zh(
+            "The community is checking your wish. You will be told when it is on the wall or "
+            "given to a volunteer."
+        )
+        in html
+    )
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        made = translation.pgettext("request step", "wish made")
+        staff = translation.gettext("community staff (%(name)s)") % {"name": world.staff.name}
+    assert f"<strong>{made[0].upper()}{made[1:]}</strong>" in html
+    services.publish(actor=world.staff, request=wish)
+    for viewer in (world.resident, world.staff):
+        html = text(as_person(viewer).get(f"/requests/{wish.pk}/"))
+        assert staff in html
+
+
+def test_the_resident_reads_who_reported_it_done(world, reported, helper, as_person):
+    html = text(as_person(world.resident).get(f"/requests/{reported.pk}/"))
+    words = zh(
+        "%(name)s has reported it done. Please confirm and rate the help; the volunteer's "
+        "points then go to the review group."
+    ) % {"name": helper.name}
+    assert words in html
+
+
+def test_the_kiosk_shows_the_wishes_being_fulfilled(world, wishes):
+    from django.template.loader import render_to_string
+
+    from jifen.requests import selectors
+
+    html = render_to_string(
+        "requests/partials/kiosk_panel.html", selectors.wall_panel(world.wenchang)
+    )
+    underway = html.split('data-wishes="underway"', 1)[1].split("</section>", 1)[0]
+    assert "想学用智能手机" in underway
+    assert "想要一副老花镜" in html.split('data-wishes="waiting"', 1)[1].split("</section>", 1)[0]
+    assert "想有人陪下棋" in html.split('data-wishes="fulfilled"', 1)[1]

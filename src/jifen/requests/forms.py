@@ -1,8 +1,13 @@
 """Forms of the request pages: they parse input; the services decide, and their errors
-land on the field they name (``web.forms.add_domain_error``)."""
+land on the field they name (``web.forms.add_domain_error``).
+
+Every field of these forms (and of ``forms_console``) refuses in Jifen's own words, not
+Django's stock 这个字段是必填项。 / 选择一个有效的选项。 / 确保该值大于或等于0。: see
+``own_words``.
+"""
 
 from itertools import groupby
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +16,50 @@ from jifen.claims.forms import PHOTO_TYPES, MultiplePhotoInput
 from jifen.lib.widgets import DateTimeInput
 from jifen.requests.models import MenuItem
 from jifen.requests.services import DESCRIPTION_MAX, MAX_PHOTOS, TITLE_MAX
+
+# Jifen's words for what Django says in its own (``lib.formwords`` does ``max_length``).
+WORDS: dict[str, Any] = {
+    "required": _("Please fill in this field."),
+    "invalid_choice": _("Choose from the list."),
+    "min_value": _("At least %(limit_value)s here."),
+    "max_value": _("At most %(limit_value)s here."),
+}
+# ``invalid`` says what a field of that kind wants.
+INVALID: list[tuple[type[forms.Field], Any]] = [
+    (forms.IntegerField, _("Write a whole number here.")),
+    (forms.DateTimeField, _("Write the date and time as 2026-05-01 09:00.")),
+]
+
+F = TypeVar("F", bound=type[forms.BaseForm])
+
+
+def _stock(field: forms.Field, key: str) -> Any:
+    """Django's message for ``key`` on a field of this class (None when it has none)."""
+    for klass in type(field).__mro__:
+        found = getattr(klass, "default_error_messages", {}).get(key)
+        if found is not None:
+            return found
+    return None
+
+
+def speak_jifen(field: forms.Field) -> None:
+    """Jifen's words on ``field`` wherever it would say Django's; a message the field
+    was given (``error_messages=``) stays."""
+    for key, words in WORDS.items():
+        if field.error_messages.get(key) is _stock(field, key):
+            field.error_messages[key] = words
+    for klass, words in INVALID:
+        if isinstance(field, klass) and field.error_messages.get("invalid") is _stock(
+            field, "invalid"
+        ):
+            field.error_messages["invalid"] = words
+
+
+def own_words(form_class: F) -> F:
+    """Class decorator: every declared field of the form speaks Jifen's words."""
+    for field in cast(Any, form_class).base_fields.values():
+        speak_jifen(field)
+    return form_class
 
 
 class PhotosField(forms.FileField):
@@ -45,6 +94,7 @@ def menu_choices(menu: list[MenuItem]) -> list[tuple[str, Any]]:
     return choices
 
 
+@own_words
 class RequestForm(forms.Form):
     """我要点单 / 许个微心愿: a service, one sentence; the rest is optional."""
 
@@ -78,9 +128,30 @@ class RequestForm(forms.Form):
         help_text=_("Take a photo or choose from the album. Location data is removed."),
     )
 
-    def __init__(self, *args: Any, menu: list[MenuItem], wish: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        menu: list[MenuItem],
+        wish: bool = False,
+        askers: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["category"]).choices = menu_choices(menu)
+        if askers and len(askers) > 1:
+            # A family proxy chooses whom it is for in the same form: switching keeps
+            # what was typed (the view reads the choice before the rest).
+            field = forms.ChoiceField(
+                label=_("Make the wish for") if wish else _("Ask for"), choices=askers
+            )
+            speak_jifen(field)
+            self.fields["for"] = field
+            self.order_fields(["for"])
+        # One line to choose from (a wish's 微心愿): chosen already, not asked.
+        self.single = menu[0] if len(menu) == 1 else None
+        if self.single is not None:
+            self.initial["category"] = self.single.code
+            self.fields["category"].widget = forms.HiddenInput()
         if wish:
             self.fields["category"].label = _("What kind of wish?")
             self.fields["title"].label = _("My wish, in one sentence")
@@ -92,6 +163,7 @@ class RequestForm(forms.Form):
 STARS = [(n, "★" * n) for n in range(5, 0, -1)]
 
 
+@own_words
 class ConfirmForm(forms.Form):
     rating = forms.TypedChoiceField(
         label=_("How was the help?"),
@@ -108,6 +180,7 @@ class ConfirmForm(forms.Form):
     )
 
 
+@own_words
 class DisputeForm(forms.Form):
     note = forms.CharField(
         label=_("What is not done yet?"),
@@ -116,6 +189,7 @@ class DisputeForm(forms.Form):
     )
 
 
+@own_words
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label=_("Why cancel?"),
@@ -124,6 +198,7 @@ class CancelForm(forms.Form):
     )
 
 
+@own_words
 class DoneForm(forms.Form):
     note = forms.CharField(
         label=_("What you did (optional)"),
@@ -133,6 +208,7 @@ class DoneForm(forms.Form):
     )
 
 
+@own_words
 class HandBackForm(forms.Form):
     reason = forms.CharField(
         label=_("Why can you not do it?"),
@@ -141,6 +217,7 @@ class HandBackForm(forms.Form):
     )
 
 
+@own_words
 class AssignForm(forms.Form):
     person = forms.TypedChoiceField(label=_("Who goes"), choices=(), coerce=int)
 

@@ -21,11 +21,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jifen.lib import workdays
-from jifen.lib.errors import DomainError, InvalidInput, NotFound
+from jifen.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from jifen.lib.masking import mask_phone
 from jifen.lib.pagination import paginate
 from jifen.people import authz
 from jifen.people.models import Organization, OrganizationMember, Person, Team, TeamMember
+from jifen.points.models import RuleVersion
 from jifen.points.selectors import catalogue, visible_communities
 from jifen.regions.models import Level, Region
 from jifen.requests import exports, selectors, services, stats
@@ -39,7 +40,8 @@ from jifen.requests.forms_console import (
     ReasonForm,
     StatsForm,
 )
-from jifen.requests.models import MenuItem, ServiceRequest, Status, may_take
+from jifen.requests.models import STEPS, Kind, MenuItem, ServiceRequest, Status, may_take
+from jifen.requests.views.resident import contacts
 from jifen.web.forms import add_domain_error
 from jifen.web.views.console import console_view
 from jifen.web.views.errors import person_of
@@ -235,6 +237,12 @@ def _forms(request: ServiceRequest, data: Any = None, **bound: Any) -> dict[str,
     return forms
 
 
+def _may(step: str, status: str) -> bool:
+    """The dispatch form also reassigns a request in hand (改派, a step of its own)."""
+    steps = ("dispatch", "reassign") if step == "dispatch" else (step,)
+    return any(name in STEPS and may_take(name, status) for name in steps)
+
+
 def _render_detail(
     request: HttpRequest, item: ServiceRequest, status: int = 200, **bound: Any
 ) -> HttpResponse:
@@ -243,16 +251,21 @@ def _render_detail(
     phone = item.requester.phone or ""
     if not authz.can(actor, authz.VIEW_PERSON, item.community):
         phone = mask_phone(phone)
+    # The address, the photos and the phones to call are for those who go or send
+    # someone (``selectors.can_see_address``): not the review group, which reads names.
+    full = selectors.can_see_address(actor, item)
     today = timezone.localdate()
     context: dict[str, Any] = {
         "item": item,
-        "photos": list(item.photos.all()),
+        "full": full,
+        "contacts": contacts(actor, item),
+        "photos": list(item.photos.all()) if full else [],
         "history": list(selectors.history(item)),
         "phone": phone,
         "late_days": _late_days(item, today),
         "can_manage": manage,
         "may": {
-            step: manage and may_take(step, item.status)
+            step: manage and _may(step, item.status)
             for step in ("publish", "reject", "dispatch", "cancel", "assign_member")
         },
         "group": item.team or item.organization,
@@ -273,14 +286,28 @@ def _after(request: HttpRequest, item: ServiceRequest, text: str) -> HttpRespons
 
 
 def _refused(
-    request: HttpRequest, item: ServiceRequest, form: Any, name: str, exc: DomainError
+    request: HttpRequest,
+    item: ServiceRequest,
+    form: Any,
+    name: str,
+    exc: DomainError,
+    about_person: bool = False,
 ) -> HttpResponse:
-    """The service said no: on the form that asked, the request as it still is."""
-    if exc.status in (403, 404):
+    """The service said no: on the form that asked, the request as it still is.
+
+    ``about_person``: the actor's own right was checked before the call, so a 403 is
+    about the person chosen (the requester, their proxy or household: nobody helps their
+    own family) — said on the form with what was typed, not as a page of its own."""
+    status = exc.status
+    if isinstance(exc, PermissionDenied) and about_person:
+        if exc.field is None:
+            exc.field = "person"
+        status = 400
+    elif exc.status in (403, 404):
         raise exc
     add_domain_error(form, exc)
     item.refresh_from_db()
-    return _render_detail(request, item, status=exc.status, **{name: form})
+    return _render_detail(request, item, status=status, **{name: form})
 
 
 def _person_in(item: ServiceRequest, text: str) -> Person:
@@ -362,6 +389,7 @@ def console_reject(request: HttpRequest, pk: int) -> HttpResponse:
 def console_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
     actor = person_of(request)
     item = _get(actor, pk)
+    authz.require(actor, authz.MANAGE_REQUESTS, item.community)
     form = DispatchForm(
         request.POST,
         teams=_teams(item),
@@ -384,7 +412,7 @@ def console_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
             points=data["points"],
         )
     except DomainError as exc:
-        return _refused(request, item, form, "dispatch_form", exc)
+        return _refused(request, item, form, "dispatch_form", exc, about_person=True)
     whom = item.assignee.name if item.assignee else (item.team or item.organization).name  # type: ignore[union-attr]
     return _after(
         request,
@@ -399,6 +427,7 @@ def console_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
 def console_assign_member(request: HttpRequest, pk: int) -> HttpResponse:
     actor = person_of(request)
     item = _get(actor, pk)
+    authz.require(actor, authz.MANAGE_REQUESTS, item.community)
     form = MemberForm(request.POST, members=_members(item), prefix="member")
     if not form.is_valid():
         return _render_detail(request, item, status=400, member_form=form)
@@ -406,7 +435,7 @@ def console_assign_member(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         item = services.assign_member(actor=actor, request=item, person=person)
     except DomainError as exc:
-        return _refused(request, item, form, "member_form", exc)
+        return _refused(request, item, form, "member_form", exc, about_person=True)
     return _after(request, item, _("%(name)s goes.") % {"name": person.name})
 
 
@@ -456,6 +485,18 @@ def _chosen_region(request: HttpRequest, regions: list[Region], actor: Person) -
     return regions[0]
 
 
+def _rule_names(region: Region, lines: list[MenuItem]) -> dict[int, str]:
+    """The points items' names as the region's catalogue says them today; an item no
+    longer in it by its latest version's name."""
+    names = {entry.item.pk: entry.current.name for entry in catalogue(region)}
+    missing = {line.rule_item_id for line in lines} - names.keys()
+    for version in RuleVersion.objects.filter(item_id__in=missing).order_by(
+        "effective_from", "version"
+    ):
+        names[version.item_id] = version.name
+    return names
+
+
 @console_view
 def console_menu(request: HttpRequest) -> HttpResponse:
     """The menu in force for a region: a community sees the county's and town's lines and
@@ -470,9 +511,11 @@ def console_menu(request: HttpRequest) -> HttpResponse:
         .exclude(region=region)
         .values_list("code", flat=True)
     )
+    rule_names = _rule_names(region, lines)
     rows = [
         {
             "item": line,
+            "rule_name": rule_names.get(line.rule_item_id, ""),
             "own": line.region_id == region.pk,
             "overrides": line.region_id == region.pk and line.code in below,
         }
@@ -512,6 +555,7 @@ def console_menu_edit(request: HttpRequest) -> HttpResponse:
             code=current.code,
             name=current.name,
             group=current.group,
+            kind=current.kind,
             description=current.description,
             rule_item=str(current.rule_item_id),
             points=current.points,
@@ -537,6 +581,7 @@ def console_menu_edit(request: HttpRequest) -> HttpResponse:
                 code=data["code"],
                 name=data["name"],
                 group=data["group"],
+                kind=data["kind"] or Kind.REQUEST,
                 description=data["description"],
                 rule_item=data["rule_item"],
                 points=data["points"],

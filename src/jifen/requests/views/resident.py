@@ -39,8 +39,17 @@ from jifen.requests.forms import (
     HandBackForm,
     RequestForm,
 )
-from jifen.requests.models import IN_HAND, Event, Kind, Photo, ServiceRequest, Status
+from jifen.requests.models import (
+    IN_HAND,
+    EnteredAs,
+    Event,
+    Kind,
+    Photo,
+    ServiceRequest,
+    Status,
+)
 from jifen.web.forms import add_domain_error
+from jifen.web.templatetags.jifen_text import acting_for
 from jifen.web.views.errors import person_of, resident_view
 
 # --- For whom --------------------------------------------------------------------------------
@@ -75,20 +84,35 @@ def _chosen(askers: list[Asker], key: str) -> Asker:
 # --- 我要点单 / 许个微心愿 -----------------------------------------------------------------------
 
 
+def _asker_choices(askers: list[Asker]) -> list[tuple[str, str]]:
+    return [
+        (
+            a.key,
+            acting_for(a.person.name, a.proxy.relation)
+            if a.proxy
+            else _("Myself (%(name)s)") % {"name": a.person.name},
+        )
+        for a in askers
+    ]
+
+
 def _ask(request: HttpRequest, kind: str) -> HttpResponse:
     actor = person_of(request)
     askers = _askers(actor)
     key = request.POST.get("for") if request.method == "POST" else request.GET.get("for")
     asker = _chosen(askers, key or "")
     community = asker.person.community
-    menu = selectors.menu(community) if community is not None else []
     wish = kind == Kind.WISH
+    # The wish form offers the wish lines (微心愿), the request form the services.
+    menu = selectors.menu(community, kind=kind) if community is not None else []
+    service = request.GET.get("service", "")
     form = RequestForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
         menu=menu,
         wish=wish,
-        initial={"category": request.GET.get("service", "")},
+        askers=_asker_choices(askers),
+        initial={"for": asker.key, **({"category": service} if service else {})},
     )
     status = 200
     if request.method == "POST" and community is not None:
@@ -195,29 +219,60 @@ class Line:
     note: str
 
 
-def _who(event: Event, item: ServiceRequest, staff: bool) -> str:
+# Steps only staff take; ``cancel``, ``submit`` and ``assign_member`` are staff's when
+# nobody of the request's own people took them.
+STAFF_STEPS = {"publish", "reject", "dispatch", "reassign"}
+
+
+def _by_staff(event: Event, item: ServiceRequest, heads: set[int]) -> bool:
+    actor_id = event.actor_id
+    if event.step in STAFF_STEPS:
+        return True
+    if event.step == "submit":
+        return item.entered_as == EnteredAs.STAFF
+    if event.step == "cancel":
+        return actor_id != item.requester_id and event.on_behalf_of_id is None
+    if event.step == "assign_member":
+        return actor_id not in heads
+    return False
+
+
+def _who(event: Event, item: ServiceRequest, heads: set[int]) -> str:
+    """Who took the step, the same way on every resident's page: staff as their role with
+    their name (社区工作者（陈文昌）, as the API names them), everyone else by name."""
     actor = event.actor
     if actor is None:
         return _("the system")
+    if _by_staff(event, item, heads):
+        name = _("community staff (%(name)s)") % {"name": actor.name}
+    else:
+        name = actor.name
     if event.on_behalf_of is not None and event.on_behalf_of_id != actor.pk:
-        return _("%(actor)s for %(person)s") % {
-            "actor": actor.name,
-            "person": event.on_behalf_of.name,
-        }
-    if staff or actor.pk in (item.requester_id, item.assignee_id, event.assignee_id):
-        return actor.name
-    if event.step in ("publish", "reject", "dispatch", "cancel"):
-        return _("community staff")
-    return actor.name  # a team's leader naming the member, a helper who handed it back
+        return _("%(actor)s for %(person)s") % {"actor": name, "person": event.on_behalf_of.name}
+    return name
 
 
-def _history(item: ServiceRequest, staff: bool) -> list[Line]:
+def _heads(item: ServiceRequest) -> set[int]:
+    """The team's leader or the organisation's contacts: they name a member as themselves."""
+    if item.team is not None:
+        return {item.team.leader_id}
+    if item.organization is not None:
+        return set(
+            item.organization.organizationmember_set.filter(is_contact=True).values_list(
+                "person_id", flat=True
+            )
+        )
+    return set()
+
+
+def _history(item: ServiceRequest) -> list[Line]:
+    heads = _heads(item)
     return [
         Line(
             at=event.at,
             step=event.step,
             label=str(event.label),
-            who=_who(event, item, staff),
+            who=_who(event, item, heads),
             note=event.note,
         )
         for event in selectors.history(item)
@@ -281,6 +336,23 @@ def _is_group_head(viewer: Person, item: ServiceRequest) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class Contact:
+    """A person to phone about the request: the requester, or the proxy who entered it."""
+
+    name: str
+    phone: str
+    proxy: bool
+
+
+def contacts(viewer: Person, item: ServiceRequest) -> list[Contact]:
+    """Whom the helper (or staff) may phone, as ``selectors.contact_for`` allows."""
+    found = selectors.contact_for(viewer, item)
+    by_proxy = item.entered_as == EnteredAs.PROXY and item.entered_by_id != item.requester_id
+    proxy_phone = item.entered_by.phone if by_proxy and found else None
+    return [Contact(name, phone, proxy=phone == proxy_phone) for name, phone in found]
+
+
 def _overdue(item: ServiceRequest, today: date) -> bool:
     return item.status == Status.ASSIGNED and item.due_on is not None and item.due_on < today
 
@@ -303,9 +375,10 @@ def detail_page(
         "requester_side": requester_side,
         "is_helper": is_helper,
         "requester_name": item.requester.name if full else mask_name(item.requester.name),
-        "history": _history(item, staff) if full else [],
+        "history": _history(item) if full else [],
         "progress": _progress(item),
         "photos": list(item.photos.all()) if full else [],
+        "contacts": contacts(viewer, item),
         "overdue": _overdue(item, today),
         # What the viewer may do now (the services check again).
         "may_cancel": requester_side and item.status in (Status.SUBMITTED, Status.OPEN),

@@ -21,7 +21,14 @@ from jifen.people.models import Person
 from jifen.requests import rules, selectors, services
 from jifen.requests.forms import AssignForm, DoneForm, HandBackForm
 from jifen.requests.models import IN_HAND, Kind, ServiceRequest, Status
-from jifen.requests.views.resident import detail_page, group_members, real_id, step, visible
+from jifen.requests.views.resident import (
+    contacts,
+    detail_page,
+    group_members,
+    real_id,
+    step,
+    visible,
+)
 from jifen.web.forms import add_domain_error
 from jifen.web.views.errors import person_of, resident_view
 
@@ -57,7 +64,9 @@ def taken(request: HttpRequest) -> HttpResponse:
     else:
         # What is in hand: the nearest deadline first, then those waiting for confirmation.
         requests = requests.filter(status__in=IN_HAND).order_by("status", "due_on", "id")
-    page = paginate(request, requests, per_page=20)
+    page = paginate(request, requests.select_related("entered_by"), per_page=20)
+    for item in page:
+        item.contacts = contacts(actor, item) if not closed else []
     return render(
         request,
         "requests/taken.html",
