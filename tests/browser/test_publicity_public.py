@@ -134,17 +134,17 @@ def test_the_big_screen_turns_refreshes_and_survives_losing_the_network(
     screen = context.new_page()
     screen.goto(f"/kiosk/{world.wenchang.code}/?turn=3&refresh=2")
     panels = screen.locator(".kiosk-panel")
-    expect(panels).to_have_count(3)
+    expect(panels).to_have_count(4)
 
-    # It turns by itself: ranking, 公示, activities, and round again.
+    # It turns by itself: ranking, 公示, activities, the wishes wall, and round again.
     seen = []
-    for name in ("ranking", "announcement", "activities"):
+    for name in ("ranking", "announcement", "activities", "wishes"):
         panel = screen.locator(f".kiosk-panel[data-panel='{name}']")
         expect(panel).to_have_class(re.compile(r"\bis-active\b"), timeout=15_000)
         expect(screen.locator(f"[data-dot='{name}']")).to_have_class(re.compile(r"\bis-active\b"))
         seen.append(_assert_readable(screen))
         screenshot(screen, f"kiosk-{name}-1920")
-    assert seen == ["ranking", "announcement", "activities"]
+    assert seen == ["ranking", "announcement", "activities", "wishes"]
     ranking = screen.locator(".kiosk-panel[data-panel='ranking']")
     expect(ranking.locator("li")).to_have_count(10)
     expect(ranking).to_contain_text(mask_name(world.resident.name))
@@ -166,7 +166,7 @@ def test_the_big_screen_turns_refreshes_and_survives_losing_the_network(
     expect(offline).to_be_visible(timeout=15_000)
     expect(offline).to_contain_text(updated)
     expect(ranking).to_contain_text(mask_name(newcomer.name))
-    expect(screen.locator(".kiosk-panel")).to_have_count(3)
+    expect(screen.locator(".kiosk-panel")).to_have_count(4)
     # ... and it goes on turning, readable.
     current = screen.locator(".kiosk-panel.is-active").get_attribute("data-panel")
     expect(screen.locator(".kiosk-panel.is-active")).not_to_have_attribute(
