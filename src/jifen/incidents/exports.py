@@ -5,6 +5,7 @@ dashboard. Made with ``lib.xlsx``, so a description a resident typed as
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -86,12 +87,12 @@ def incidents_workbook(incidents: Iterable[Incident]) -> bytes:
     return workbook_bytes(book)
 
 
-def _figures(sheet: object, title: str, rows: Iterable[Row]) -> None:
-    append_row(sheet, [])  # type: ignore[arg-type]
-    append_row(sheet, [title])  # type: ignore[arg-type]
+def _figures(sheet: Any, title: str, rows: Iterable[Row]) -> None:
+    append_row(sheet, [])
+    append_row(sheet, [title])
     for r in rows:
         append_row(
-            sheet,  # type: ignore[arg-type]
+            sheet,
             [
                 r.label,
                 r.total,

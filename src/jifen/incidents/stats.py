@@ -206,8 +206,8 @@ def _medians(rows: QuerySet[Incident], key: Any) -> dict[Any, float | None]:
 
 def _grouped(rows: QuerySet[Incident], key: Any, now: datetime) -> dict[Any, dict[str, Any]]:
     """One aggregate query per grouping (two on SQLite): ``{key: figures}``."""
-    found = {
-        r["_k"]: r
+    found: dict[Any, dict[str, Any]] = {
+        r["_k"]: dict(r)
         for r in rows.annotate(_k=key).order_by().values("_k").annotate(**_aggregates(now))
     }
     if not _pg():
@@ -338,7 +338,7 @@ def _one_pass(
         "total": {},
     }
     buckets: dict[tuple[str, Any], list[tuple[float, int, float]]] = defaultdict(list)
-    params = {
+    params: dict[str, Any] = {
         "open": list(OPEN),
         "running": list(RUNNING),
         "now": now,

@@ -664,11 +664,12 @@ def console_dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _area_title(level: str) -> str:
-    return {
+    titles: dict[str, str] = {
         Level.TOWN: _("By town"),
         Level.COMMUNITY: _("By community"),
         Level.GRID: _("By grid"),
-    }.get(level, _("By place"))
+    }
+    return titles.get(level, _("By place"))
 
 
 @console_view
