@@ -30,6 +30,7 @@ from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from jifen.lib.rawrows import Columns, Insert, cache_related, in_one_message
 from jifen.lib.text import clean_field
 from jifen.notices import services as notices
+from jifen.notices.texts import say
 from jifen.people import authz
 from jifen.people.models import Merchant, Person, Proxy
 from jifen.points import ledger
@@ -612,10 +613,13 @@ def redeem(
     quantity: Any,
     person: Person | None = None,
     presence: Presence | None = None,
+    tell_holder: bool = True,
 ) -> Redemption:
     """Order ``quantity`` of the item for the holder (the actor, the person they act for,
     or the resident whose card or pay code they present): the points leave at once, the
     stock is reserved, the order gets its pickup code; a pay code is used up with it.
+    When someone else orders for the holder (staff at the counter, a family proxy), the
+    holder is told, with the pickup code.
     Refusals, in this order: ``forbidden``/``presence_required``/``own_merchant`` (who
     may), ``paycode_used``/``paycode_expired``, ``not_found`` (not offered to the
     holder), ``not_available`` (off sale or not approved), ``window_closed``,
@@ -636,7 +640,20 @@ def redeem(
         if seen.item.stock < count:
             _check(actor, person, None, seen, count, today)  # refuses: out_of_stock or before
     with transaction.atomic():
-        return _place(actor, _item_row(item_id, lock=True), person, presence, count, today)
+        order = _place(actor, _item_row(item_id, lock=True), person, presence, count, today)
+        if tell_holder and order.person_id != actor.pk:
+            _tell(
+                order,
+                _("An order was placed for you: %(item)s"),
+                _(
+                    "%(actor)s ordered %(item)s × %(n)s for you (%(points)s points). "
+                    "Pickup code: %(code)s."
+                ),
+                kind="order_ready",
+                actor=actor.name,
+                n=order.quantity,
+            )
+        return order
 
 
 def _place(
@@ -917,7 +934,7 @@ def cancel(*, actor: Person, order: Redemption | int, reason: str = "") -> Redem
             _("Your order %(code)s was cancelled"),
             _("%(points)s points are back. Reason: %(reason)s."),
             kind="order_cancelled",
-            reason=memo,
+            reason=reason or (_("cancelled by the holder") if own else _("cancelled by staff")),
         )
     return locked
 
@@ -954,16 +971,16 @@ def expire_overdue(now: datetime | None = None) -> int:
 
 
 def _tell(order: Redemption, subject: Any, body: Any, *, kind: str = "", **extra: Any) -> None:
+    """The holder's notice, kept in this transaction and read in the reader's language;
+    the backend hears after commit."""
     params = {"code": order.code, "points": order.points, "item": order.item.name, **extra}
-    # Kept as the holder's notice in this transaction; the backend hears after commit.
-    with translation.override(settings.LANGUAGE_CODE):
-        message = notify.Message(
-            order.person,
-            str(subject) % params,
-            str(body) % params,
-            kind=kind,
-            url=reverse("shop:order", args=[order.pk]),
-        )
+    message = notify.Message(
+        order.person,
+        say(subject, **params),
+        say(body, **params),
+        kind=kind,
+        url=reverse("shop:order", args=[order.pk]),
+    )
     notices.send([message])
 
 
@@ -980,9 +997,22 @@ def take_points(
     locked = _item_row(item.pk if isinstance(item, Item) else item, lock=True).item
     if locked.merchant is None or not is_operator(actor, locked.merchant):
         raise PermissionDenied(_("Only the merchant's operators take points for its offers."))
-    order = redeem(actor=actor, item=locked, quantity=quantity, presence=presence)
+    order = redeem(
+        actor=actor, item=locked, quantity=quantity, presence=presence, tell_holder=False
+    )
     # The resident's card or pay code was just shown for this very order.
-    return fulfil(actor=actor, order=order, code=order.code)
+    order = fulfil(actor=actor, order=order, code=order.code)
+    # The resident hears at once what left their balance, and where: a card shown to the
+    # wrong counter is noticed the same day.
+    _tell(
+        order,
+        _("%(points)s points paid at %(merchant)s"),
+        _("%(merchant)s took %(points)s points for %(item)s × %(n)s."),
+        kind="points_taken",
+        merchant=locked.merchant.name,
+        n=order.quantity,
+    )
+    return order
 
 
 def merchant_orders(merchant: Merchant, month: str) -> Any:
