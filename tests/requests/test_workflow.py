@@ -343,3 +343,22 @@ def test_a_wish_takes_a_wish_line_and_a_request_a_service_line(world, menu):
         "ESCORT",
     }
     assert len(selectors.menu(world.wenchang)) == 3
+
+
+def test_the_resident_who_vouched_for_the_service_does_not_review_its_claim(
+    world, menu, helper
+):
+    from jifen.people.models import Role, RoleGrant
+
+    # A reviewer who is also a resident asks for help and confirms it.
+    RoleGrant.objects.create(person=world.resident, role=Role.REVIEWER, region=world.wenchang)
+    request = services.submit_request(
+        actor=world.resident, community=world.wenchang, category="REPAIR", title="修窗户"
+    )
+    services.dispatch(actor=world.staff, request=request, person=helper)
+    services.mark_done(actor=helper, request=request)
+    request = services.confirm(actor=world.resident, request=request, rating=5)
+    with pytest.raises(Conflict) as refused:
+        claims.approve_claim(claim=request.claim, reviewer=world.resident)
+    assert refused.value.code == "self_review"
+    claims.approve_claim(claim=request.claim, reviewer=world.reviewer)

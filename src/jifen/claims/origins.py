@@ -20,6 +20,9 @@ class Origin:
     console_url: str  # the record on the staff console (staff and the review group)
     url: str  # the record's own page (its people: the helper, the resident)
     rating: int | None = None  # 1–5 stars the resident gave, when they rated it
+    # Who vouched for the service in the record (the resident who confirmed it, who asked
+    # for them): none of them reviews the claim, as nobody reviews what they entered.
+    parties: frozenset[int] = frozenset()
 
 
 Describer = Callable[[Claim], Origin | None]

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jifen.audit.services import record
-from jifen.claims import notices
+from jifen.claims import notices, origins
 from jifen.claims.models import (
     Appeal,
     AppealStatus,
@@ -351,6 +351,10 @@ def refuse_own(claim: Claim, reviewer: Person) -> None:
         own = OrganizationMember.objects.filter(
             organization_id=claim.organization_id, person=reviewer
         ).exists()
+    if not own and claim.source_id is not None:
+        # Who vouched for it in its record (the resident who confirmed a request).
+        origin = origins.origin_of(claim)
+        own = origin is not None and reviewer.pk in origin.parties
     if not own:
         # A family proxy (代办) acts for the claimant as close family does.
         own = Proxy.objects.filter(

@@ -241,11 +241,16 @@ def claim_origin(claim: Claim) -> Origin | None:
     """How a helper's claim (source ``request``) tells where it came from: the request,
     its number and the resident's rating (registered with ``claims.origins``)."""
     found = (
-        ServiceRequest.objects.filter(claim_id=claim.pk).values_list("pk", "rating", "kind").first()
+        ServiceRequest.objects.filter(claim_id=claim.pk)
+        .values_list("pk", "rating", "kind", "requester_id", "entered_by_id")
+        .first()
     )
     if found is None:
         return None
-    pk, rating, kind = found
+    pk, rating, kind, requester, entered_by = found
+    confirmers = Event.objects.filter(
+        request_id=pk, step__in=("confirm", "dispute"), actor__isnull=False
+    ).values_list("actor_id", flat=True)
     text = (
         _("From a resident's wish #%(id)s")
         if kind == Kind.WISH
@@ -256,6 +261,7 @@ def claim_origin(claim: Claim) -> Origin | None:
         console_url=reverse("requests:console_detail", args=[pk]),
         url=reverse("requests:detail", args=[pk]),
         rating=rating,
+        parties=frozenset({requester, entered_by, *confirmers}),
     )
 
 
