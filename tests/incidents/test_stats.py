@@ -160,3 +160,60 @@ def test_days_over_skip_the_national_day(world, grids):
     assert board.total.overdue == 1 and board.total.days_over == 2
     assert timezone.localdate(board.total.oldest_due) == date(2026, 10, 9)
     assert board.total.oldest_due - timedelta(seconds=1) < _at(2026, 10, 10, 0)
+
+
+@pytest.mark.pg
+def test_the_roll_up_of_settled_incidents_gives_the_same_figures(world, grids):
+    """PostgreSQL: a county's whole months come from the roll-up of incidents settled
+    (closed over 31 days ago), the rest from the incidents; the figures are the same."""
+    from jifen.incidents import rollup
+
+    def made(day: int, *, close: bool, late: bool = False) -> Incident:
+        with mock.patch("django.utils.timezone.now", return_value=_at(2026, 7, day)):
+            item = _report(grids)
+            services.accept(actor=grids.worker, incident=item)
+            services.assign(actor=grids.worker, incident=item, person=grids.worker)
+        if close:
+            when = _at(2026, 7, day + (9 if late else 1))
+            with mock.patch("django.utils.timezone.now", return_value=when):
+                services.resolve(actor=grids.worker, incident=item, note="已处理")
+                services.verify(actor=grids.worker, incident=item, ok=True)
+        return item
+
+    made(6, close=True)
+    made(7, close=True, late=True)
+    made(8, close=False)  # overdue for months: never rolled up
+    made(20, close=True)
+    with mock.patch("django.utils.timezone.now", return_value=_at(2026, 8, 3)):
+        fresh = _report(grids)  # August: a partial month of the period, read live
+
+    def board():
+        return stats.dashboard(
+            viewer=world.county_admin,
+            region=world.county,
+            start=date(2026, 7, 1),
+            end=date(2026, 8, 15),
+            now=NOW_LATE,
+        )
+
+    before = board()
+    assert rollup.roll_up(date(2026, 12, 1)) > 0
+    assert rollup.roll_up(date(2026, 12, 1)) == 0  # twice: nothing more
+    assert rollup.cutoff() is not None
+    after = board()
+    for a, b in ((before.total, after.total), *zip(before.by_month, after.by_month, strict=True)):
+        assert (a.key, a.total, a.open, a.overdue, a.closed, a.closed_on_time) == (
+            b.key,
+            b.total,
+            b.open,
+            b.overdue,
+            b.closed,
+            b.closed_on_time,
+        )
+        assert a.median_seconds == b.median_seconds and a.days_over == b.days_over
+    assert (after.total.total, after.total.closed, after.total.closed_on_time) == (5, 3, 2)
+    assert [r.key for r in after.by_month] == ["2026-08", "2026-07"]
+    assert fresh.pk
+
+
+NOW_LATE = _at(2026, 12, 1)

@@ -43,6 +43,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jifen.incidents import rollup
 from jifen.incidents.models import OPEN, RUNNING, Category, Incident, Status
 from jifen.lib import workdays
 from jifen.lib.errors import InvalidInput
@@ -127,6 +128,7 @@ class Dashboard:
     by_category: list[Row] = field(default_factory=list)
     by_handler: list[Row] = field(default_factory=list)
     by_month: list[Row] = field(default_factory=list)
+    sampled: bool = False  # the medians estimated from a sample (a very large period)
 
 
 # --- Scope -----------------------------------------------------------------------------------
@@ -270,15 +272,15 @@ def _row(key: Any, label: str, figures: dict[str, Any], late: _Overdue | None = 
 # by category and by month (and in all) with hash tables, never sorted: the counts, and
 # the closed ones' hours to close, from which the medians come (each hour's mean stands
 # for its incidents: exact when an hour holds one). Towns are their communities summed.
-_SCOPE = """
-    FROM incidents_incident
-    WHERE community_id IN (
+_COUNTY = """
+    community_id IN (
         SELECT id FROM regions_region WHERE starts_with(path, %(path)s) AND level = 'community'
     )
-      AND created_at >= %(since)s AND created_at < %(until)s
+    AND created_at >= %(since)s AND created_at < %(until)s
 """
 _MONTH = "date_trunc('month', created_at AT TIME ZONE %(zone)s)"
-# The counts: four small hash tables, one pass.
+# The counts: four small hash tables, one pass over what the roll-up does not hold —
+# the incidents still open, closed since its cutoff, or of a partial month of the period.
 _COUNTS_SQL = f"""
 SELECT GROUPING(community_id, category_id, {_MONTH}) AS g,
        community_id, category_id, {_MONTH} AS m,
@@ -288,11 +290,26 @@ SELECT GROUPING(community_id, category_id, {_MONTH}) AS g,
        COUNT(*) FILTER (WHERE closed_on_time IS NOT NULL) AS n_closed,
        COUNT(*) FILTER (WHERE closed_on_time) AS n_on_time,
        MIN(due_at) FILTER (WHERE status = ANY(%(running)s) AND due_at < %(now)s) AS oldest_due
-{_SCOPE}
+FROM incidents_incident
+WHERE {_COUNTY}
+  AND (status = ANY(%(open)s) OR closed_at >= %(cutoff)s
+       OR created_at < %(whole_from)s OR created_at >= %(whole_until)s)
 GROUP BY GROUPING SETS ((community_id), (category_id), ({_MONTH}), ())
+"""  # noqa: S608 - constants only; the values are parameters
+# The roll-up's rows of the period's whole months.
+_ROLLED_SQL = """
+SELECT GROUPING(community_id, category_id, month) AS g, community_id, category_id, month,
+       SUM(n_total), SUM(n_closed), SUM(n_on_time)
+FROM incidents_month_figures
+WHERE community_id IN (
+        SELECT id FROM regions_region WHERE starts_with(path, %(path)s) AND level = 'community'
+    )
+  AND month >= %(whole_from_day)s AND month < %(whole_until_day)s
+GROUP BY GROUPING SETS ((community_id), (category_id), (month), ())
 """
 # The medians: the closed ones' hours to close, counted by the hour (and the seconds
-# summed, so each hour's mean stands for its members).
+# summed, so each hour's mean stands for its members); from a sample of the table's
+# pages when the period holds more than ``SAMPLE_ABOVE`` incidents.
 _HOURS_SQL = f"""
 SELECT GROUPING(community_id, category_id, m) AS g, community_id, category_id, m, h,
        COUNT(*) AS n, SUM(secs) AS secs
@@ -300,10 +317,13 @@ FROM (
     SELECT community_id, category_id, {_MONTH} AS m,
            date_part('epoch', closed_at - created_at) AS secs,
            floor(date_part('epoch', closed_at - created_at) / 3600)::int AS h
-    {_SCOPE} AND closed_on_time IS NOT NULL
+    FROM incidents_incident {{sample}}
+    WHERE {_COUNTY} AND closed_on_time IS NOT NULL
 ) AS t
 GROUP BY GROUPING SETS ((community_id, h), (category_id, h), (m, h), (h))
 """  # noqa: S608 - constants only; the values are parameters
+SAMPLE_ABOVE = 200_000
+SAMPLE_SIZE = 150_000
 _COUNTS = ("n_total", "n_open", "n_overdue", "n_closed", "n_on_time")
 
 
@@ -326,11 +346,31 @@ def _median_of(buckets: list[tuple[float, int, float]]) -> float | None:
     return sum(values) / len(values)
 
 
+def _whole_months(start: date, end: date) -> tuple[date, date]:
+    """The first day of the first whole month of the period and the first day after its
+    last whole month (equal when there is none)."""
+    first = start if start.day == 1 else (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+    after = end + timedelta(days=1)
+    last = after if after.day == 1 else after.replace(day=1)
+    return (first, last) if first < last else (first, first)
+
+
+def _month_key(value: Any) -> str:
+    return str(value.strftime("%Y-%m"))
+
+
 def _one_pass(
-    region: Region, since: datetime, until: datetime, now: datetime
+    region: Region, start: date, end: date, now: datetime
 ) -> dict[str, dict[Any, dict[str, Any]]]:
     """``{"community" | "category" | "month" | "total": {key: figures}}`` (and
-    ``"buckets"``, the hours' histograms) in two hash-aggregated queries."""
+    ``"buckets"``, the hours' histograms) from the roll-up of settled incidents
+    (``rollup.py``) and two hash-aggregated queries of the rest."""
+    since, until = bounds(start, end)
+    settled = rollup.cutoff()
+    whole_from, whole_until = _whole_months(start, end)
+    if settled is None:
+        whole_from = whole_until = start
+    zone = timezone.get_current_timezone()
     tallies: dict[str, dict[Any, dict[str, Any]]] = {
         "community": {},
         "category": {},
@@ -346,24 +386,46 @@ def _one_pass(
         "path": region.path,
         "since": since,
         "until": until,
+        "cutoff": settled or datetime(1900, 1, 1, tzinfo=zone),
+        "whole_from": datetime.combine(whole_from, time.min, tzinfo=zone),
+        "whole_until": datetime.combine(whole_until, time.min, tzinfo=zone),
+        "whole_from_day": whole_from,
+        "whole_until_day": whole_until,
     }
     # GROUPING(community, category, month): 0b011 by community, 0b101 by category, 0b110
     # by month, 0b111 in all.
     sets = {0b011: ("community", 1), 0b101: ("category", 2), 0b110: ("month", 3)}
+
+    def key_of(row: Any) -> tuple[str, Any]:
+        kind, position = sets.get(row[0], ("total", None))
+        key = row[position] if position is not None else None
+        return kind, _month_key(key) if kind == "month" and key is not None else key
+
     with transaction.atomic(), connection.cursor() as cursor:
         # Room for the hash tables in memory: sorting instead costs several times more.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(_COUNTS_SQL, params)
         for row in cursor.fetchall():
-            kind, position = sets.get(row[0], ("total", None))
-            key = row[position] if position is not None else None
+            kind, key = key_of(row)
             tallies[kind][key] = dict(zip((*_COUNTS, "oldest_due"), row[4:10], strict=True))
-        cursor.execute(_HOURS_SQL, params)
+        if whole_from < whole_until:
+            cursor.execute(_ROLLED_SQL, params)
+            for row in cursor.fetchall():
+                kind, key = key_of(row)
+                figures = tallies[kind].setdefault(key, {name: 0 for name in _COUNTS})
+                figures["n_total"] += row[4]
+                figures["n_closed"] += row[5]
+                figures["n_on_time"] += row[6]
+        counted = sum(f["n_total"] for f in tallies["total"].values())
+        sample = ""
+        if counted > SAMPLE_ABOVE:
+            sample = f"TABLESAMPLE SYSTEM ({100 * SAMPLE_SIZE / counted:.4f}) REPEATABLE (1)"
+        cursor.execute(_HOURS_SQL.replace("{sample}", sample), params)
         for row in cursor.fetchall():
-            kind, position = sets.get(row[0], ("total", None))
-            key = row[position] if position is not None else None
+            kind, key = key_of(row)
             buckets[(kind, key)].append((float(row[4]), row[5], float(row[6] or 0)))
     tallies["buckets"] = buckets  # type: ignore[assignment]
+    tallies["sampled"] = {"sampled": bool(sample)}  # type: ignore[dict-item]
     return tallies
 
 
@@ -476,9 +538,9 @@ def dashboard(
     level, area_key, area_labels = _areas(region, communities)
     if handlers is None:
         handlers = region.level not in (Level.COUNTY, Level.TOWN)
+    sampled = False
     if _pg() and region.level in (Level.COUNTY, Level.TOWN):
-        since, until = bounds(start, end)
-        tallies = _one_pass(region, since, until, now)
+        tallies = _one_pass(region, start, end, now)
         total = _rolled(tallies, "total").get(None, {})
         town_of = {c.pk: c.parent_id for c in communities}
         areas = _rolled(tallies, "community", town_of if region.level == Level.COUNTY else None)
@@ -488,7 +550,8 @@ def dashboard(
         code_of = {pk: code for pk, code, _name in found}
         category_names = {code: name for _pk, code, name in found}
         categories = _rolled(tallies, "category", code_of)
-        months = {k.strftime("%Y-%m"): f for k, f in _rolled(tallies, "month").items()}
+        months = _rolled(tallies, "month")
+        sampled = bool(tallies["sampled"]["sampled"])
     else:
         total = _total(rows, now)
         areas = _grouped(rows, area_key, now)
@@ -560,6 +623,7 @@ def dashboard(
         by_category=by_category,
         by_handler=sorted(listed(by_handler, handler_names), key=lambda r: (-r.overdue, -r.open)),
         by_month=by_month,
+        sampled=sampled,
     )
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from jifen.activities.services import finish_overdue, settle_closed
 from jifen.claims.notices import remind_reviewers
+from jifen.incidents.rollup import roll_up as roll_up_incidents
 from jifen.incidents.services import escalate_stale, remind_overdue
 from jifen.notices.services import prune as prune_notices
 from jifen.people.auth import prune_login_failures
@@ -133,6 +134,13 @@ def incidents_escalate(options: Options) -> Done:
     return Done(_line_if(escalated, f"incidents: {escalated} stale incident(s) escalated"))
 
 
+def incidents_rollup(options: Options) -> Done:
+    """The dashboard's roll-up (PostgreSQL): incidents settled since the last tick are
+    counted once by community, category and month."""
+    touched = roll_up_incidents(options.as_of)
+    return Done(_line_if(touched, f"incidents: {touched} dashboard row(s) rolled up"))
+
+
 # In the order they run. Settlement first: the months it closes are the ones the
 # roll-up and the drafts below read.
 JOBS: tuple[tuple[str, Job], ...] = (
@@ -143,6 +151,7 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("requests_confirm", requests_confirm),
     ("incidents_escalate", incidents_escalate),
     ("incidents_overdue", incidents_overdue),
+    ("incidents_rollup", incidents_rollup),
     ("announcements", announcements),
     ("review_reminders", review_reminders),
     ("login_failures", login_failures),
