@@ -43,7 +43,7 @@ from jifen.requests.models import Status as RequestStatus
 router = Router(tags=["requests"])
 
 
-class Body(Schema):
+class RequestBody(Schema):
     """A JSON object: ninja's schemas read any value by attribute, so an array, a string or
     a number would otherwise pass as an object with every field left out."""
 
@@ -114,7 +114,7 @@ class RequestOut(Schema):
     created_at: datetime
 
 
-class EventOut(Schema):
+class RequestEventOut(Schema):
     step: str = Field(description="submit, publish, reject, dispatch, accept, …")
     label: str
     from_status: str
@@ -139,7 +139,7 @@ class RequestDetailOut(RequestOut):
         "for staff who manage requests, and for the helper while it is in hand; empty "
         "for anyone else",
     )
-    history: list[EventOut]
+    history: list[RequestEventOut]
 
 
 class CategoryOut(Schema):
@@ -355,7 +355,7 @@ def categories(request: HttpRequest, filters: Query[CategoryFilters]) -> list[di
     ]
 
 
-class ListFilters(Schema):
+class RequestListFilters(Schema):
     status: str = Field("", max_length=16, description="one status; empty: every status")
     community: RegionCode = Field("", description="a region code: requests under it")
     mine: bool = Field(False, description="what the caller asked for or was given")
@@ -370,7 +370,7 @@ class ListFilters(Schema):
 
 @router.get("/requests", response=list[RequestOut])
 @paginate(Paging)
-def list_requests(request: HttpRequest, filters: Query[ListFilters]) -> _Page:
+def list_requests(request: HttpRequest, filters: Query[RequestListFilters]) -> _Page:
     """Staff and the review group: the requests of their regions, newest first. Anyone
     else: the open requests they may take (可接的单), oldest first; with ``mine=true``
     those they asked for or were given, newest first."""
@@ -434,7 +434,7 @@ def wishes(request: HttpRequest, filters: Query[WallFilters]) -> list[dict[str, 
 # --- Asking -------------------------------------------------------------------------------
 
 
-class RequestIn(Body):
+class RequestIn(RequestBody):
     kind: str = Field(Kind.REQUEST.value, max_length=16, description="request or wish")
     community: RegionCode = Field(description="the requester's community, by code")
     category: str = Field(max_length=32, description="a code from GET /requests/categories")
@@ -483,7 +483,7 @@ def submit(request: HttpRequest, payload: RequestIn) -> Status[dict[str, Any]]:
 # --- Staff: publish, reject, dispatch -----------------------------------------------------
 
 
-class PublishIn(Body):
+class PublishIn(RequestBody):
     points: Whole | None = Field(
         default=None,
         description="what the completion earns, within the menu item's most; "
@@ -499,7 +499,7 @@ def publish(request: HttpRequest, request_id: Id, payload: PublishIn) -> dict[st
     return _after(actor, request_id)
 
 
-class ReasonIn(Body):
+class ReasonIn(RequestBody):
     reason: Reason
 
 
@@ -511,7 +511,7 @@ def reject(request: HttpRequest, request_id: Id, payload: ReasonIn) -> dict[str,
     return _after(actor, request_id)
 
 
-class DispatchIn(Body):
+class DispatchIn(RequestBody):
     person: Id | None = Field(default=None, description="a volunteer of the community")
     team: Id | None = Field(default=None, description="a team serving it: its leader names who")
     organization: Id | None = Field(
@@ -571,12 +571,12 @@ def accept(request: HttpRequest, request_id: Id) -> dict[str, Any]:
     return _after(actor, request_id)
 
 
-class PersonIn(Body):
+class RequestPersonIn(RequestBody):
     person: Id
 
 
 @router.post("/requests/{request_id}/assign", response=RequestDetailOut)
-def assign_member(request: HttpRequest, request_id: Id, payload: PersonIn) -> dict[str, Any]:
+def assign_member(request: HttpRequest, request_id: Id, payload: RequestPersonIn) -> dict[str, Any]:
     """The leader of the team (or a contact of the organisation) it was given to names the
     member who goes; staff may too."""
     actor = caller(request)
@@ -596,7 +596,7 @@ def hand_back(request: HttpRequest, request_id: Id, payload: ReasonIn) -> dict[s
     return _after(actor, request_id)
 
 
-class NoteIn(Body):
+class NoteIn(RequestBody):
     note: LongText = ""
 
 
@@ -611,7 +611,7 @@ def done(request: HttpRequest, request_id: Id, payload: NoteIn) -> dict[str, Any
 # --- The requester: confirm, dispute, cancel ------------------------------------------------
 
 
-class ConfirmIn(Body):
+class ConfirmIn(RequestBody):
     rating: Whole = Field(description="1 to 5 stars")
     comment: LongText = ""
 
@@ -631,7 +631,7 @@ def confirm(request: HttpRequest, request_id: Id, payload: ConfirmIn) -> dict[st
     return _after(actor, request_id)
 
 
-class DisputeIn(Body):
+class DisputeIn(RequestBody):
     note: LongText
 
 
