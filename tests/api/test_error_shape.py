@@ -76,3 +76,19 @@ def test_error_bodies_are_valid_utf8_json_with_only_the_error_key(world, api):
         assert body["error"]["code"].replace("_", "").isalpha()
         assert body["error"]["code"] == body["error"]["code"].lower()
         assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.django_db
+def test_a_body_that_is_not_json_is_refused_in_the_readers_language(client):
+    answer = client.post(
+        "/api/v1/auth/token", data="{not json", content_type="application/json"
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["message"] == "请求内容不是有效的 JSON。"
+    english = client.post(
+        "/api/v1/auth/token",
+        data="{not json",
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert english.json()["error"]["message"] == "The request body is not valid JSON."

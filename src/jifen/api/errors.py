@@ -158,8 +158,14 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # django-ninja's own refusals carry English words: said in the reader's language.
         code = STATUS_CODES.get(exc.status_code, "error")
-        return json_error(exc.status_code, code, str(exc.message))
+        message = str(exc.message)
+        if message.startswith("Cannot parse request body"):
+            return json_error(400, code, _("The request body is not valid JSON."))
+        if message.startswith("CSRF check"):
+            return json_error(403, code, _("The form's security token is missing or stale."))
+        return json_error(exc.status_code, code, message)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
