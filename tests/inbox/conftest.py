@@ -14,12 +14,12 @@ from jifen.activities.models import Status as ActivityStatus
 from jifen.claims.models import Appeal, AppealStatus, Claim, Decision, Provenance, Review, Source
 from jifen.claims.models import Status as ClaimStatus
 from jifen.imports.models import Approval, Batch, BatchStatus, Kind
+from jifen.incidents.models import Category, Incident
+from jifen.incidents.models import Status as IncidentStatus
 from jifen.people.models import Merchant, Person, Role, RoleGrant
 from jifen.points.models import ImportApproval, RuleVersion
 from jifen.points.services import save_rule_item
 from jifen.publicity.models import Announcement, Objection, ObjectionStatus
-from jifen.incidents.models import Category, Incident
-from jifen.incidents.models import Status as IncidentStatus
 from jifen.regions.models import Region
 from jifen.requests.models import MenuItem, ServiceRequest
 from jifen.requests.models import Status as RequestStatus

@@ -166,7 +166,7 @@ def test_possible_duplicates_within_fifty_metres(world, grids, reported):
 
 
 def _at(year: int, month: int, day: int, hour: int = 10) -> datetime:
-    return timezone.make_aware(datetime(year, month, day, hour))
+    return datetime(year, month, day, hour, tzinfo=timezone.get_current_timezone())
 
 
 def test_overdue_across_the_national_day_reminds_then_escalates_by_itself(world, grids):

@@ -22,7 +22,7 @@ def test_the_examples_of_the_national_day_holiday():
 
 
 def test_a_deadline_ends_at_the_end_of_its_day_or_after_its_hours():
-    start = timezone.make_aware(datetime(2026, 9, 29, 10, 30))
+    start = datetime(2026, 9, 29, 10, 30, tzinfo=timezone.get_current_timezone())
     due = workdays.deadline(start, days=3)
     assert timezone.localtime(due).date() == date(2026, 10, 9)
     assert (timezone.localtime(due).hour, timezone.localtime(due).minute) == (23, 59)

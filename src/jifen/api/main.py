@@ -11,8 +11,8 @@ from jifen.api.auth import router as auth_router
 from jifen.api.security import TokenAuth
 from jifen.claims.api import router as claims_router
 from jifen.imports.api import router as imports_router
-from jifen.incidents.api import router as incidents_router
 from jifen.inbox.api import router as inbox_router
+from jifen.incidents.api import router as incidents_router
 from jifen.notices.api import router as notices_router
 from jifen.people.api import router as people_router
 from jifen.points.api import router as points_router
