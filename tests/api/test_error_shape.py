@@ -80,9 +80,7 @@ def test_error_bodies_are_valid_utf8_json_with_only_the_error_key(world, api):
 
 @pytest.mark.django_db
 def test_a_body_that_is_not_json_is_refused_in_the_readers_language(client):
-    answer = client.post(
-        "/api/v1/auth/token", data="{not json", content_type="application/json"
-    )
+    answer = client.post("/api/v1/auth/token", data="{not json", content_type="application/json")
     assert answer.status_code == 400
     assert answer.json()["error"]["message"] == "请求内容不是有效的 JSON。"
     english = client.post(

@@ -215,7 +215,6 @@ class Make:
             batch.refresh_from_db()
         return batch
 
-
     def request(
         self,
         requester: Person,

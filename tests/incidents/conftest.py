@@ -33,11 +33,17 @@ class Grids:
 @pytest.fixture
 def grids(world) -> Grids:
     east = add_region(
-        actor=None, code="350524100001G1", name="东片网格", level="grid",
+        actor=None,
+        code="350524100001G1",
+        name="东片网格",
+        level="grid",
         parent_code="350524100001",
     )
     west = add_region(
-        actor=None, code="350524100001G2", name="西片网格", level="grid",
+        actor=None,
+        code="350524100001G2",
+        name="西片网格",
+        level="grid",
         parent_code="350524100001",
     )
     worker = make_person(world.wenchang, "郑网格")
@@ -47,8 +53,14 @@ def grids(world) -> Grids:
 
     def item(code: str, name: str, points: int) -> RuleItem:
         return save_rule_item(
-            actor=None, region=world.county, code=code, name=name, category="网格治理",
-            unit="time", points=points, effective_from=date(2020, 1, 1),
+            actor=None,
+            region=world.county,
+            code=code,
+            name=name,
+            category="网格治理",
+            unit="time",
+            points=points,
+            effective_from=date(2020, 1, 1),
         ).item
 
     report_item, close_item = item("WG01", "网格事件上报", 2), item("WG02", "网格事件办结", 5)
@@ -56,12 +68,24 @@ def grids(world) -> Grids:
     contact = make_person(world.wenchang, "物业小林")
     OrganizationMember.objects.create(organization=property_co, person=contact, is_contact=True)
     clean = services.save_category(
-        actor=None, region=world.county, code="HJWS", name="环境卫生", tier=Tier.GRID,
-        deadline_days=3, report_item=report_item, close_item=close_item,
+        actor=None,
+        region=world.county,
+        code="HJWS",
+        name="环境卫生",
+        tier=Tier.GRID,
+        deadline_days=3,
+        report_item=report_item,
+        close_item=close_item,
     )
     danger = services.save_category(
-        actor=None, region=world.county, code="AQYH", name="安全隐患", tier=Tier.COMMUNITY,
-        deadline_hours=24, photo_required=True,
+        actor=None,
+        region=world.county,
+        code="AQYH",
+        name="安全隐患",
+        tier=Tier.COMMUNITY,
+        deadline_hours=24,
+        photo_required=True,
     )
-    return Grids(east, west, worker, other, clean, danger, property_co, contact,
-                 report_item, close_item)
+    return Grids(
+        east, west, worker, other, clean, danger, property_co, contact, report_item, close_item
+    )

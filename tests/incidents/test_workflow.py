@@ -21,9 +21,13 @@ def steps_of(incident: Incident) -> list[str]:
 @pytest.fixture
 def reported(world, grids) -> Incident:
     return services.report(
-        actor=grids.worker, region=grids.east, category="HJWS",
-        description="垃圾桶满溢，三天没人清运", address="文昌路 8 号门口",
-        lat="24.9876", lng="118.1234",
+        actor=grids.worker,
+        region=grids.east,
+        category="HJWS",
+        description="垃圾桶满溢，三天没人清运",
+        address="文昌路 8 号门口",
+        lat="24.9876",
+        lng="118.1234",
     )
 
 
@@ -52,7 +56,12 @@ def test_the_whole_loop_and_the_grid_workers_points(world, grids, reported):
         services.rate(actor=grids.worker, incident=reported, rating=4)
     assert again.value.code == "already_rated"
     assert steps_of(reported) == [
-        "report", "accept", "assign", "resolve", "verify_ok", "rate",
+        "report",
+        "accept",
+        "assign",
+        "resolve",
+        "verify_ok",
+        "rate",
     ]
     claims = Claim.objects.filter(source=Source.INCIDENT)
     assert [(c.person, c.points) for c in claims] == [(grids.worker, 2)]
@@ -101,9 +110,7 @@ def test_wrong_steps_answer_invalid_transition(world, grids, reported):
 
 def test_reopening_after_thirty_days_is_refused(world, grids, reported):
     services.close(actor=world.staff, incident=reported, reason="no_action", note="已自行处理")
-    Incident.objects.filter(pk=reported.pk).update(
-        closed_at=timezone.now() - timedelta(days=31)
-    )
+    Incident.objects.filter(pk=reported.pk).update(closed_at=timezone.now() - timedelta(days=31))
     with pytest.raises(Conflict) as late:
         services.reopen(actor=grids.worker, incident=reported, note="又出现了")
     assert late.value.code == "reopen_too_late"
@@ -114,15 +121,21 @@ def test_only_staff_close_without_a_fix_and_only_for_a_reason(world, grids, repo
         services.close(actor=grids.worker, incident=reported, reason="duplicate")
     with pytest.raises(InvalidInput):
         services.close(actor=world.staff, incident=reported, reason="fixed")
-    services.close(actor=world.staff, incident=reported, reason="not_responsible",
-                   note="属于供电公司")
+    services.close(
+        actor=world.staff, incident=reported, reason="not_responsible", note="属于供电公司"
+    )
     reported.refresh_from_db()
     assert reported.close_reason == "not_responsible" and reported.closed_on_time is None
 
 
 def test_an_offline_report_sent_twice_is_one_report(world, grids):
-    args = dict(actor=grids.worker, region=grids.east, category="HJWS",
-                description="井盖松动", client_key="phone-7f3a-0001")
+    args = dict(
+        actor=grids.worker,
+        region=grids.east,
+        category="HJWS",
+        description="井盖松动",
+        client_key="phone-7f3a-0001",
+    )
     first = services.report(**args)
     second = services.report(**args)
     assert first.pk == second.pk and Incident.objects.count() == 1
@@ -130,11 +143,13 @@ def test_an_offline_report_sent_twice_is_one_report(world, grids):
 
 def test_urgent_categories_need_a_photo_and_count_hours(world, grids):
     with pytest.raises(InvalidInput) as refused:
-        services.report(actor=grids.worker, region=grids.east, category="AQYH",
-                        description="电线裸露")
+        services.report(
+            actor=grids.worker, region=grids.east, category="AQYH", description="电线裸露"
+        )
     assert refused.value.code == "photo_required"
-    incident = services.report(actor=world.resident, region=grids.east, category="AQYH",
-                               description="电线裸露")
+    incident = services.report(
+        actor=world.resident, region=grids.east, category="AQYH", description="电线裸露"
+    )
     assert incident.tier == Tier.COMMUNITY and incident.handling_region == world.wenchang
     services.accept(actor=world.staff, incident=incident)
     incident.refresh_from_db()
@@ -150,8 +165,13 @@ def test_bad_input_changes_nothing(world, grids):
         {"lat": "abc", "lng": "1"},
         {"region": world.town},
     ):
-        args = {"actor": world.resident, "region": grids.east, "category": "HJWS",
-                "description": "路灯不亮", **bad}
+        args = {
+            "actor": world.resident,
+            "region": grids.east,
+            "category": "HJWS",
+            "description": "路灯不亮",
+            **bad,
+        }
         with pytest.raises(InvalidInput):
             services.report(**args)
     assert Incident.objects.count() == 0
@@ -171,8 +191,9 @@ def _at(year: int, month: int, day: int, hour: int = 10) -> datetime:
 
 def test_overdue_across_the_national_day_reminds_then_escalates_by_itself(world, grids):
     with mock.patch("django.utils.timezone.now", return_value=_at(2026, 9, 29)):
-        incident = services.report(actor=grids.worker, region=grids.east, category="HJWS",
-                                   description="绿化带垃圾")
+        incident = services.report(
+            actor=grids.worker, region=grids.east, category="HJWS", description="绿化带垃圾"
+        )
         services.accept(actor=grids.worker, incident=incident)
     incident.refresh_from_db()
     # Tuesday 29 Sep + 3 working days: 30 Sep, (国庆 1–8 Oct off), 9 Oct.

@@ -345,9 +345,7 @@ def test_a_wish_takes_a_wish_line_and_a_request_a_service_line(world, menu):
     assert len(selectors.menu(world.wenchang)) == 3
 
 
-def test_the_resident_who_vouched_for_the_service_does_not_review_its_claim(
-    world, menu, helper
-):
+def test_the_resident_who_vouched_for_the_service_does_not_review_its_claim(world, menu, helper):
     from jifen.people.models import Role, RoleGrant
 
     # A reviewer who is also a resident asks for help and confirms it.

@@ -163,8 +163,7 @@ class MenuItemForm(forms.Form):
         initial=Kind.REQUEST,
         required=False,  # empty: a service
         help_text=_(
-            "A wish line is offered on the wish form only, a service on the "
-            "request form only."
+            "A wish line is offered on the wish form only, a service on the request form only."
         ),
     )
     description = forms.CharField(

@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims', '0002_claim_once_per_source_and_day'),
+        ("claims", "0002_claim_once_per_source_and_day"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='claim',
-            name='source',
-            field=models.CharField(choices=[('declared', 'self-declared'), ('staff', 'entered by staff'), ('organization', 'organisation points'), ('activity', 'activity attendance'), ('request', 'service request'), ('incident', 'grid incident')], max_length=16, verbose_name='source'),
+            model_name="claim",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("declared", "self-declared"),
+                    ("staff", "entered by staff"),
+                    ("organization", "organisation points"),
+                    ("activity", "activity attendance"),
+                    ("request", "service request"),
+                    ("incident", "grid incident"),
+                ],
+                max_length=16,
+                verbose_name="source",
+            ),
         ),
     ]

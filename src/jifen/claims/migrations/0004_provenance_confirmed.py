@@ -10,16 +10,23 @@ def requests_confirmed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims', '0003_alter_claim_source'),
+        ("claims", "0003_alter_claim_source"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='claim',
-            name='provenance',
-            field=models.CharField(choices=[('on_site', 'verified on site'), ('declared', 'self-declared'), ('confirmed', 'confirmed by the resident')], max_length=16, verbose_name='provenance'),
+            model_name="claim",
+            name="provenance",
+            field=models.CharField(
+                choices=[
+                    ("on_site", "verified on site"),
+                    ("declared", "self-declared"),
+                    ("confirmed", "confirmed by the resident"),
+                ],
+                max_length=16,
+                verbose_name="provenance",
+            ),
         ),
         migrations.RunPython(requests_confirmed, migrations.RunPython.noop),
     ]

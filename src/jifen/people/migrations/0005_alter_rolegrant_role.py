@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0004_consent_declined'),
+        ("people", "0004_consent_declined"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='rolegrant',
-            name='role',
-            field=models.CharField(choices=[('admin', 'Administrator'), ('staff', 'Community staff'), ('reviewer', 'Review group member'), ('merchant', 'Merchant'), ('kiosk', 'Public screen'), ('grid', 'Grid worker')], max_length=16, verbose_name='role'),
+            model_name="rolegrant",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("admin", "Administrator"),
+                    ("staff", "Community staff"),
+                    ("reviewer", "Review group member"),
+                    ("merchant", "Merchant"),
+                    ("kiosk", "Public screen"),
+                    ("grid", "Grid worker"),
+                ],
+                max_length=16,
+                verbose_name="role",
+            ),
         ),
     ]

@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('points', '0009_imported_history'),
+        ("points", "0009_imported_history"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='communitypolicy',
-            name='request_confirm_days',
-            field=models.PositiveIntegerField(default=7, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(60)], verbose_name='requests are confirmed automatically after (days)'),
+            model_name="communitypolicy",
+            name="request_confirm_days",
+            field=models.PositiveIntegerField(
+                default=7,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(60),
+                ],
+                verbose_name="requests are confirmed automatically after (days)",
+            ),
         ),
     ]
