@@ -21,8 +21,10 @@ from jifen.people.models import Person
 from tests.browser.helpers import zh, zh_n
 from tests.conftest import make_person
 
-REQUIRED = "这个字段是必填项。"  # Django's own Chinese: a bad form is refused in Chinese
-INVALID_CHOICE = "选择一个有效的选项"
+# Jifen's own words on every incidents form, never Django's stock ones.
+REQUIRED = zh("Please fill in this field.")
+INVALID_CHOICE = zh("Choose from the list.")
+STOCK = ("这个字段是必填项", "选择一个有效的选项")
 
 
 @pytest.fixture
@@ -138,6 +140,7 @@ def test_bad_input_says_why_and_changes_nothing(world, grids, as_person, changes
     assert 'class="error' in html
     if error:
         assert error in html
+    assert not any(stock in html for stock in STOCK)
     assert not Incident.objects.exists()
 
 
@@ -331,7 +334,7 @@ def test_the_whole_loop_through_the_pages(world, grids, reported, as_person, upl
     assert resident.post(f"/incidents/{reported.pk}/verify/", {"fixed": "yes"}).status_code == 302
     assert resident.post(f"/incidents/{reported.pk}/rate/", {"rating": "5"}).status_code == 302
     again = resident.post(f"/incidents/{reported.pk}/rate/", {"rating": "1"})
-    assert again.status_code == 400 and zh("You have rated it already.") in text(again)
+    assert again.status_code == 409 and zh("You have rated it already.") in text(again)
     reported.refresh_from_db()
     assert (reported.status, reported.rating) == (Status.CLOSED, 5)
     assert steps_of(reported) == ["report", "accept", "assign", "resolve", "verify_ok", "rate"]
@@ -378,22 +381,38 @@ def test_assigning_by_volunteer_number_name_or_oneself(world, grids, reported, a
 
 def test_only_the_handler_resolves_and_a_wrong_step_is_refused(world, grids, reported, as_person):
     early = as_person(grids.worker).post(f"/incidents/{reported.pk}/resolve/", {"note": "好了"})
-    assert early.status_code == 400
+    assert early.status_code in (403, 409)  # the refusal's own status, never a 500
     services.accept(actor=grids.worker, incident=reported)
     services.assign(actor=grids.worker, incident=reported, organization=grids.property_co)
     resident = as_person(world.resident).post(f"/incidents/{reported.pk}/resolve/", {"note": "x"})
-    assert resident.status_code == 400
+    assert resident.status_code == 403
     accept_again = as_person(grids.worker).post(f"/incidents/{reported.pk}/accept/")
-    assert accept_again.status_code == 302  # back to the page, with the refusal as a message
+    assert accept_again.status_code == 409  # the page again, the refusal at the top
+    assert 'class="error banner" role="alert"' in text(accept_again)
     reported.refresh_from_db()
     assert reported.status == Status.ASSIGNED
     assert steps_of(reported) == ["report", "accept", "assign"]
 
 
+def test_i_handle_it_myself_refused_shows_the_page_again(world, grids, reported, as_person):
+    """我自己处置 is a button without a form: a refusal is said at the top (was a 500)."""
+    worker = as_person(grids.worker)
+    refused = worker.post(f"/incidents/{reported.pk}/assign/", {"me": "1"})  # not accepted yet
+    assert refused.status_code == 409
+    assert 'class="error banner" role="alert"' in text(refused)
+    assert steps_of(reported) == ["report"]
+    stranger = as_person(world.resident).post(f"/incidents/{reported.pk}/assign/", {"me": "1"})
+    assert stranger.status_code == 403
+    services.accept(actor=grids.worker, incident=reported)
+    assert worker.post(f"/incidents/{reported.pk}/assign/", {"me": "1"}).status_code == 302
+    reported.refresh_from_db()
+    assert reported.assignee == grids.worker
+
+
 def test_a_resident_may_not_take_the_handlers_steps(world, grids, reported, as_person):
     client = as_person(world.resident)
-    assert client.post(f"/incidents/{reported.pk}/accept/").status_code == 302
-    assert client.post(f"/incidents/{reported.pk}/escalate/", {"note": "太慢"}).status_code == 400
+    assert client.post(f"/incidents/{reported.pk}/accept/").status_code == 403
+    assert client.post(f"/incidents/{reported.pk}/escalate/", {"note": "太慢"}).status_code == 403
     reported.refresh_from_db()
     assert reported.status == Status.REPORTED and steps_of(reported) == ["report"]
 
@@ -456,7 +475,7 @@ def test_the_reporter_reopens_within_30_days_only(world, grids, reported, as_per
     page = text(client.get(f"/incidents/{reported.pk}/"))
     assert f"/incidents/{reported.pk}/reopen/" not in page
     late = client.post(f"/incidents/{reported.pk}/reopen/", {"note": "又坏了"})
-    assert late.status_code == 400
+    assert late.status_code == 409
     reported.refresh_from_db()
     assert reported.status == Status.CLOSED
     Incident.objects.filter(pk=reported.pk).update(closed_at=timezone.now() - timedelta(days=2))

@@ -47,6 +47,7 @@ from jifen.people import authz
 from jifen.people.models import Organization, Person
 from jifen.points.selectors import catalogue
 from jifen.regions.models import Level, Region
+from jifen.incidents.views.detail import assign_targets, refusal
 from jifen.web.forms import add_domain_error
 from jifen.web.views.console import console_view
 from jifen.web.views.errors import person_of
@@ -260,6 +261,20 @@ def _render_detail(
         "any_step": any(may.values()),
     }
     context.update(_forms(incident, **bound))
+    whom = assign_targets(incident, history)
+    for event in history:
+        event.whom = whom.get(event.pk, "")  # type: ignore[attr-defined]
+    # A refusal of a step the page does not show (a button, or the incident moved on
+    # meanwhile) is said at the top.
+    shows = {"assign_form": "assign", "escalate_form": "escalate", "close_form": "close"}
+    shows["verify_form"] = "verify"
+    context["refused"] = [
+        str(error)
+        for name, form in bound.items()
+        if not may.get(shows.get(name, ""), False)
+        for errors in form.errors.values()
+        for error in errors
+    ]
     return render(request, "incidents/console/detail.html", context, status=status)
 
 
@@ -276,10 +291,14 @@ def _after(request: HttpRequest, incident: Incident, text: str) -> HttpResponse:
 def _refused(
     request: HttpRequest, incident: Incident, form: Any, name: str, exc: DomainError
 ) -> HttpResponse:
-    """The service said no: on the form that asked, the incident as it still is."""
+    """The service said no: on the form that asked, the incident as it still is (a step
+    without a form of its own, or one the page no longer shows, says it at the top)."""
     if exc.status == 404:
         raise exc
-    add_domain_error(form, exc)
+    if form is None:
+        form = refusal(exc)
+    else:
+        add_domain_error(form, exc)
     incident.refresh_from_db()
     return _render_detail(request, incident, status=exc.status, **{name: form})
 
@@ -289,9 +308,13 @@ def _person_in(incident: Incident, text: str) -> Person:
     several are listed back to choose)."""
     text = text.strip()
     people = Person.objects.filter(is_active=True)
-    by_number = people.filter(volunteer_no=text).first()
-    if by_number is not None:
-        return by_number
+    if text.isdigit():  # of the community, or one who works over it (its grid workers, staff)
+        ours = Q(community=incident.community) | Q(
+            grants__region__code__in=incident.region.ancestor_codes()
+        )
+        by_number = people.filter(ours, volunteer_no=text).distinct().first()
+        if by_number is not None:
+            return by_number
     found = list(
         people.filter(community=incident.community, name__contains=text).order_by("name", "id")[:6]
     )
@@ -318,7 +341,7 @@ def console_accept(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         incident = services.accept(actor=actor, incident=incident)
     except DomainError as exc:
-        return _refused(request, incident, NoteForm(), "accept_form", exc)
+        return _refused(request, incident, None, "accept_form", exc)
     due = timezone.localtime(incident.due_at).strftime("%Y-%m-%d %H:%M") if incident.due_at else ""
     return _after(request, incident, _("Accepted; it is due by %(due)s.") % {"due": due})
 

@@ -11,14 +11,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from jifen.audit.models import AuditEvent
 from jifen.incidents import selectors, services
 from jifen.incidents.forms import (
     AssignForm,
@@ -94,6 +97,55 @@ def organizations_for(item: Incident) -> list[tuple[int, str]]:
     return [(o.pk, o.name) for o in rows.distinct().order_by("name")[:200]]
 
 
+class _Refusal(django_forms.Form):
+    """A refusal of a step that has no form of its own (a button: 立案, 我自己处置)."""
+
+
+def refusal(exc: DomainError) -> django_forms.Form:
+    """A bound, valid, empty form holding the service's refusal: a page can show it like
+    any form's errors (an unbound form cannot take an error)."""
+    form = _Refusal(data={})
+    form.is_valid()
+    form.add_error(None, exc.render())
+    return form
+
+
+def refusal_status(exc: DomainError) -> int:
+    """The status of a page that shows a refusal again: the refusal's own (400, 403,
+    409); a 404 is raised instead, as it would be for the page itself."""
+    if exc.status == 404:
+        raise exc
+    return exc.status
+
+
+def assign_targets(item: Incident, events: list[Any]) -> dict[int, str]:
+    """Whom each 派遣 of ``events`` gave the incident to (event id → a person's or an
+    organisation's name), from the audit rows the steps kept, in the same order: two
+    reads for the whole timeline."""
+    assigns = [e for e in events if e.step == "assign"]
+    if not assigns:
+        return {}
+    rows = list(
+        AuditEvent.objects.filter(
+            target_type=Incident._meta.label_lower, target_id=item.pk, action="incidents.assign"
+        )
+        .order_by("id")
+        .values_list("after", flat=True)
+    )
+    numbers = {r.get("assignee") for r in rows if isinstance(r, dict) and r.get("assignee")}
+    names = dict(
+        Person.objects.filter(volunteer_no__in=numbers).values_list("volunteer_no", "name")
+    )
+    whom: dict[int, str] = {}
+    for event, after in zip(assigns, rows, strict=False):
+        if not isinstance(after, dict):
+            continue
+        name = names.get(after.get("assignee") or "") or after.get("organization") or ""
+        if name:
+            whom[event.pk] = name
+    return whom
+
+
 def console_url(item: Incident) -> str | None:
     """The staff's page of the incident, once the console has one."""
     try:
@@ -120,7 +172,9 @@ class Line:
 
 def _timeline(item: Incident, viewer: Person, inside: bool) -> list[Line]:
     lines = []
-    for event in selectors.history(item):
+    events = list(selectors.history(item))
+    whom = assign_targets(item, events) if inside else {}
+    for event in events:
         actor = event.actor
         if actor is None:
             who = _("the system")
@@ -132,7 +186,11 @@ def _timeline(item: Incident, viewer: Person, inside: bool) -> list[Line]:
             Line(
                 at=event.at,
                 step=event.step,
-                label=str(event.label),
+                label=(
+                    pgettext("incident step", "assigned to %(whom)s") % {"whom": whom[event.pk]}
+                    if event.pk in whom
+                    else str(event.label)
+                ),
                 who=who,
                 note=event.note,
                 tier=str(Tier(event.tier).label) if event.tier in Tier.values else "",
@@ -211,11 +269,12 @@ def detail_page(
         "rate_form": "may_rate",
         "reopen_form": "may_reopen",
         "accept_form": "may_accept",
+        "refusal": "may_accept",
     }
     context["refused"] = [
         str(error)
         for name, form in forms.items()
-        if not context[shown_by[name]] or name == "accept_form"
+        if not context[shown_by[name]] or name in ("accept_form", "refusal")
         for errors in form.errors.values()
         for error in errors
     ]
@@ -242,15 +301,18 @@ def step(
     happened; a refusal shows the page again with the reason on the form."""
     item = visible(request, pk)
     form = form_class(request.POST, request.FILES if files else None, **form_kwargs)
+    status = 400
     if form.is_valid():
         try:
             call(actor=person_of(request), incident=item, **form.cleaned_data)
         except DomainError as exc:
+            status = refusal_status(exc)
             add_domain_error(form, exc)
+            item.refresh_from_db()
         else:
             messages.success(request, done)
             return redirect("incidents:detail", pk=item.pk)
-    return detail_page(request, item, status=400, **{name: form})
+    return detail_page(request, item, status=status, **{name: form})
 
 
 def _resolve(*, actor: Person, incident: Incident, note: str, photos: list[Any]) -> None:

@@ -25,6 +25,8 @@ from jifen.incidents.views.detail import (
     mark_lateness,
     my_organizations,
     organizations_for,
+    refusal,
+    refusal_status,
     step,
     visible,
 )
@@ -126,8 +128,9 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.accept(actor=person_of(request), incident=item)
     except DomainError as exc:
-        messages.error(request, exc.render())
-        return redirect("incidents:detail", pk=item.pk)
+        status = refusal_status(exc)
+        item.refresh_from_db()
+        return detail_page(request, item, status=status, refusal=refusal(exc))
     item.refresh_from_db()
     due = timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M") if item.due_at else ""
     messages.success(request, _("Accepted (立案). Due by %(due)s.") % {"due": due})
@@ -153,9 +156,7 @@ def find_person(item: Incident, text: str) -> Person | None:
     return named[0] if named else None
 
 
-def _assignee(item: Incident, actor: Person, form: AssignForm, me: bool) -> dict[str, Any]:
-    if me:
-        return {"person": actor}
+def _assignee(item: Incident, form: AssignForm) -> dict[str, Any]:
     data = form.cleaned_data
     if data.get("person"):
         person = find_person(item, data["person"])
@@ -180,20 +181,30 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     actor = person_of(request)
     item = visible(request, pk)
     me = request.POST.get("me") == "1"
-    form = AssignForm(request.POST, organizations=organizations_for(item))
-    if me or form.is_valid():
+    if me:  # a button, no form: a refusal shows at the top, the form stays empty
         try:
-            whom = _assignee(item, actor, form, me)
+            services.assign(actor=actor, incident=item, person=actor)
+        except DomainError as exc:
+            status = refusal_status(exc)
+            item.refresh_from_db()
+            return detail_page(request, item, status=status, refusal=refusal(exc))
+        messages.success(request, _("Assigned to %(name)s; they are told.") % {"name": actor.name})
+        return redirect("incidents:detail", pk=item.pk)
+    form = AssignForm(request.POST, organizations=organizations_for(item))
+    status = 400
+    if form.is_valid():
+        try:
+            whom = _assignee(item, form)
             services.assign(actor=actor, incident=item, **whom)
         except DomainError as exc:
-            if me:
-                form = AssignForm(organizations=organizations_for(item))
+            status = refusal_status(exc)
             add_domain_error(form, exc)
+            item.refresh_from_db()
         else:
             name = next(iter(whom.values())).name
             messages.success(request, _("Assigned to %(name)s; they are told.") % {"name": name})
             return redirect("incidents:detail", pk=item.pk)
-    return detail_page(request, item, status=400, assign_form=form)
+    return detail_page(request, item, status=status, assign_form=form)
 
 
 @resident_view
