@@ -37,6 +37,7 @@ from jifen.incidents.forms_console import (
     VerifyForm,
 )
 from jifen.incidents.models import OPEN, RUNNING, Category, CloseReason, Incident, Status, may_take
+from jifen.incidents.views.detail import assign_targets, refusal
 from jifen.lib import workdays
 from jifen.lib.bounds import MAX_ID
 from jifen.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -47,7 +48,6 @@ from jifen.people import authz
 from jifen.people.models import Organization, Person
 from jifen.points.selectors import catalogue
 from jifen.regions.models import Level, Region
-from jifen.incidents.views.detail import assign_targets, refusal
 from jifen.web.forms import add_domain_error
 from jifen.web.views.console import console_view
 from jifen.web.views.errors import person_of
