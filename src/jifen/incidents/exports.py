@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl.styles import Font
 
 from jifen.incidents.models import Incident
@@ -116,8 +117,8 @@ def dashboard_workbook(board: Dashboard) -> bytes:
         [
             f"{board.region.name} {board.start.isoformat()} – {board.end.isoformat()}",
             _("Reported"),
-            _("Open"),
-            _("Overdue"),
+            pgettext("incidents", "Open"),  # 未结案: a count, not the verb 查看
+            pgettext("incidents", "Overdue"),
             _("Working days overdue (oldest)"),
             _("Closed after a fix"),
             _("Closed on time"),
