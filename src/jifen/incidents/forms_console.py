@@ -211,7 +211,7 @@ class CategoryForm(forms.Form):
     close_item = forms.ChoiceField(
         label=_("Points item for an incident closed"), required=False, choices=()
     )
-    position = forms.IntegerField(label=_("Order"), initial=0, min_value=0, max_value=32767)
+    position = forms.IntegerField(label=pgettext_lazy("display order", "Position"), initial=0, min_value=0, max_value=32767)
     is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
 
     def __init__(
@@ -263,7 +263,7 @@ class CalendarDayForm(forms.Form):
         label=_("This day is"),
         choices=[
             ("off", _("a day off (holiday)")),
-            ("working", _("a working day (调休 make-up day)")),
+            ("working", _("a working day (a make-up day)")),
             ("clear", _("as the official calendar says (remove the correction)")),
         ],
         widget=forms.RadioSelect,

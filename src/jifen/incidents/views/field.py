@@ -133,7 +133,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
         return detail_page(request, item, status=status, refusal=refusal(exc))
     item.refresh_from_db()
     due = timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M") if item.due_at else ""
-    messages.success(request, _("Accepted (立案). Due by %(due)s.") % {"due": due})
+    messages.success(request, _("Accepted. Due by %(due)s.") % {"due": due})
     return redirect("incidents:detail", pk=item.pk)
 
 
