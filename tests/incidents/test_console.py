@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from jifen.incidents import services
 from jifen.incidents.models import Category, Event, Incident, Source, Status, Tier
 from jifen.people.models import Person
+from tests.browser.helpers import zh_n
 from tests.conftest import make_person
 
 LIST = "/console/incidents/"
@@ -278,3 +279,55 @@ def test_the_dashboard_and_its_excel_file(world, grids, reported, as_person):
         reverse("incidents:console_dashboard"), {"start": "2026-05-01", "end": "2026-01-01"}
     )
     assert bad.status_code == 200
+
+
+def test_a_refused_accept_is_said_at_the_top_never_a_500(world, grids, reported, as_person):
+    client = as_person(world.staff)
+    assert client.post(url(reported, "accept")).status_code == 302
+    again = client.post(url(reported, "accept"))  # taken on already: the service refuses
+    assert again.status_code == 409
+    assert "data-refused" in again.content.decode()
+    assert steps_of(reported) == ["report", "accept"]
+
+
+def test_a_volunteer_number_of_another_community_is_not_found(world, grids, reported, as_person):
+    """录入 by number looks only in the incident's community and those who work over it."""
+    outsider = make_person(world.jinyue, "金岳人")
+    client = as_person(world.staff)
+    services.accept(actor=grids.worker, incident=reported)
+    page = client.post(url(reported, "assign"), {"assign-person": outsider.volunteer_no})
+    assert page.status_code == 400
+    reported.refresh_from_db()
+    assert reported.assignee is None and reported.status == Status.ACCEPTED
+    # The grid worker of the grid is found by number.
+    done = client.post(url(reported, "assign"), {"assign-person": grids.worker.volunteer_no})
+    assert done.status_code == 302
+
+
+def test_the_accept_hint_says_only_the_deadline_that_applies(world, grids, reported, as_person):
+    html = as_person(world.staff).get(url(reported)).content.decode()
+    days = grids.clean.deadline_days
+    assert (
+        zh_n(
+            "The deadline starts now: %(n)s working day.",
+            "The deadline starts now: %(n)s working days.",
+            days,
+        )
+        % {"n": days}
+        in html
+    )
+    assert "urgent" not in html and "紧急类别" not in html
+
+
+def test_a_bad_filter_lists_nothing_and_keeps_the_good_ones(world, grids, reported, as_person):
+    page = as_person(world.staff).get(
+        LIST, {"status": "reported", "region": world.jinyue.code + "X"}
+    )
+    html = page.content.decode()
+    assert page.status_code == 200 and f'data-incident="{reported.pk}"' not in html
+    assert 'value="reported" selected' in html  # the status filter stays
+
+
+def test_a_grid_worker_reads_the_categories_of_their_community(world, grids, as_person):
+    page = as_person(grids.worker).get(reverse("incidents:console_categories"))
+    assert page.status_code == 200 and "环境卫生" in page.content.decode()

@@ -113,7 +113,10 @@ def _listed(
         categories=_category_choices(actor),
         regions=_region_choices(regions),
     )
-    data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()
+    # The fields that parse are kept; a bad one (a region out of reach) lists nothing
+    # rather than everything, and its field says why.
+    data: dict[str, Any] = getattr(form, "cleaned_data", {})
     status = data.get("status") or ""
     filters = selectors.Filters(
         status="" if status == "overdue" else status,
@@ -130,6 +133,8 @@ def _listed(
             | Q(assignee__volunteer_no=who)
             | Q(organization__name__contains=who)
         )
+    if form.errors:
+        found = found.none()
     if status == "overdue":
         found = found.order_by("due_at", "id")  # the longest overdue first
     elif status == Status.REPORTED:
@@ -493,7 +498,18 @@ def console_intake(request: HttpRequest) -> HttpResponse:
 
 
 def _category_regions(actor: Person, action: authz.Action) -> list[Region]:
-    return _reach(actor, action, [Level.COUNTY, Level.TOWN, Level.COMMUNITY])
+    """The county, towns and communities in reach; one who works only on grids (a grid
+    worker) reads the categories of the grids' communities."""
+    found = _reach(actor, action, [Level.COUNTY, Level.TOWN, Level.COMMUNITY])
+    if found or action != authz.VIEW_INCIDENTS:
+        return found
+    below = Region.objects.filter(authz.regions_q(actor, action)).only("path")[:100]
+    codes = {code for r in below for code in r.ancestor_codes()}
+    return list(
+        Region.objects.filter(code__in=codes, level=Level.COMMUNITY)
+        .select_related("parent")
+        .order_by("path")
+    )
 
 
 def _chosen(request: HttpRequest, regions: list[Region], actor: Person) -> Region:
