@@ -5,6 +5,7 @@ sending, an open report of the same kind at the same spot is suggested; and a re
 written in a basement with no network is kept on the phone and sent, once, when the
 network returns."""
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -77,11 +78,23 @@ def test_a_report_from_the_street_to_the_fix_checked_and_rated(
         str(photo_file(tmp_path, "bins.jpg", (90, 140, 60)))
     )
     expect(worker.locator("[data-photo-preview] img")).to_have_count(1)
+    # The preview is a data: URL (the policy refuses blob:) and it shows.
+    preview = worker.locator("[data-photo-preview] img")
+    expect(preview).to_have_attribute("src", re.compile(r"^data:image/jpeg;base64,"))
+    worker.wait_for_function(
+        "() => { const i = document.querySelector('[data-photo-preview] img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
+    assert not [v for v in violations(worker) if v.startswith("img-src")]
     screenshot(worker, "incident-report-phone")
     assert_fits(worker)
-    worker.locator("main form[data-incident-form] button[type=submit]").click()
+    # Two taps: one report, and the address bar on the incident's page (PRG).
+    worker.locator("main form[data-incident-form] button[type=submit]").dblclick()
+    worker.wait_for_url(re.compile(r"/incidents/\d+/$"))
     worker.wait_for_load_state()
     incident = Incident.objects.get()
+    # Their own report: they take it on themselves, no one else is said to.
+    expect(worker.locator("[data-own-report]")).to_be_visible()
     assert (incident.reporter_id, incident.source, incident.status) == (
         grids.worker.pk,
         "grid",

@@ -302,9 +302,18 @@
     window.addEventListener("offline", function () { showNetwork(form); });
     window.addEventListener("online", function () { showNetwork(form); });
     setUpLocation(form);
+    // Back to this page from the incident's (the browser's cache): it may be sent again.
+    window.addEventListener("pageshow", function () { form.removeAttribute("data-sending"); });
     form.addEventListener("submit", function (event) {
       if (event.defaultPrevented) { return; } // not confirmed
       if (navigator.onLine) {
+        if (form.hasAttribute("data-sending")) {
+          // A second tap while the first is on its way: the first one's answer (the
+          // incident's page) is the one to follow.
+          event.preventDefault();
+          return;
+        }
+        form.setAttribute("data-sending", "");
         keep(form, true); // until the incident's page says it arrived
         return;
       }

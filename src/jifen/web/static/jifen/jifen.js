@@ -60,15 +60,16 @@ document.addEventListener("change", function (event) {
   }
 });
 
-// Photos chosen for a claim are shown before they are sent, so a person sees they
-// picked the right ones.
+// Photos chosen for a claim or an incident are shown before they are sent, so a person
+// sees they picked the right ones. Read as data: URLs (FileReader): the
+// Content-Security-Policy allows img-src 'self' data:, not blob:.
 document.addEventListener("change", function (event) {
   var input = event.target;
   if (!input.hasAttribute || !input.hasAttribute("data-photo-input") || !input.form) {
     return;
   }
   var preview = input.form.querySelector("[data-photo-preview]");
-  if (!preview || !window.URL || !URL.createObjectURL) {
+  if (!preview || !window.FileReader) {
     return;
   }
   preview.textContent = "";
@@ -77,10 +78,14 @@ document.addEventListener("change", function (event) {
     for (var j = 0; j < inputs[i].files.length; j++) {
       var item = document.createElement("li");
       var image = document.createElement("img");
-      image.src = URL.createObjectURL(inputs[i].files[j]);
       image.alt = inputs[i].files[j].name;
       item.appendChild(image);
       preview.appendChild(item);
+      var reader = new FileReader();
+      reader.onload = (function (target) {
+        return function (loaded) { target.src = loaded.target.result; };
+      })(image);
+      reader.readAsDataURL(inputs[i].files[j]);
     }
   }
 });
