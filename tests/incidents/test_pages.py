@@ -262,6 +262,16 @@ def test_my_grid_shows_what_waits_and_how_late(world, grids, reported, as_person
     assert "路灯不亮" not in text(as_person(grids.other_worker).get("/grid/?show=overdue"))
 
 
+def test_the_phone_and_the_console_agree_on_days_late(world, grids, reported, as_person):
+    """Past due by minutes counts as 1 working day late on both (was 0 on the phone)."""
+    services.accept(actor=grids.worker, incident=reported)
+    Incident.objects.filter(pk=reported.pk).update(due_at=timezone.now() - timedelta(minutes=5))
+    one = zh_n("Overdue by %(n)s working day", "Overdue by %(n)s working days", 1) % {"n": 1}
+    assert one in text(as_person(grids.worker).get(f"/incidents/{reported.pk}/"))
+    console = text(as_person(world.staff).get(f"/console/incidents/{reported.pk}/"))
+    assert 'data-late="1"' in console
+
+
 def test_my_grid_reads_the_same_few_times_for_one_incident_or_twenty(world, grids, as_person):
     def report(n: int) -> None:
         for i in range(n):

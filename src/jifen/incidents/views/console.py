@@ -36,8 +36,8 @@ from jifen.incidents.forms_console import (
     RegionForm,
     VerifyForm,
 )
-from jifen.incidents.models import OPEN, RUNNING, Category, CloseReason, Incident, Status, may_take
-from jifen.incidents.views.detail import assign_targets, refusal
+from jifen.incidents.models import OPEN, Category, CloseReason, Incident, Status, may_take
+from jifen.incidents.views.detail import assign_targets, mark_lateness, refusal
 from jifen.lib import workdays
 from jifen.lib.bounds import MAX_ID
 from jifen.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -92,11 +92,9 @@ def _category_choices(actor: Person) -> list[tuple[str, str]]:
 def _late(items: list[Incident], now: Any = None) -> list[Incident]:
     """``late_days`` on each incident past its deadline in the handler's hands: working
     days since the day it was due, from one read of the calendar's corrections."""
-    now = now or timezone.now()
-    late = [i for i in items if i.status in RUNNING and i.due_at is not None and i.due_at < now]
-    counter = stats._Overdue([i.due_at for i in late], timezone.localdate(now))
+    mark_lateness(items, now)  # the same count as the phone's pages
     for item in items:
-        item.late_days = counter.days(item.due_at) if item in late else 0  # type: ignore[attr-defined]
+        item.late_days = item.late_days or 0  # type: ignore[attr-defined]
     return items
 
 

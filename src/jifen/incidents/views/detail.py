@@ -54,8 +54,10 @@ from jifen.web.views.errors import person_of, resident_view
 
 def mark_lateness(items: list[Incident], now: datetime | None = None) -> list[Incident]:
     """Sets ``late_days`` on each incident past its deadline and not yet resolved: the
-    working days since the day it was due (0: late by less than a working day), from
-    one read of the calendar's corrections for the whole list."""
+    working days since the day it was due, at least 1 once it is past due (as the
+    dashboard counts, ``stats._Overdue``); None when it is not late. One read of the
+    calendar's corrections for the whole list. The phone's pages and the console both
+    use this one count."""
     now = now or timezone.now()
     late = [i for i in items if i.status in RUNNING and i.due_at is not None and i.due_at < now]
     for item in items:
@@ -71,7 +73,7 @@ def mark_lateness(items: list[Incident], now: datetime | None = None) -> list[In
         while day < today:
             day += timedelta(days=1)
             count += workdays.is_working_day(day, corrections)
-        item.late_days = count  # type: ignore[attr-defined]
+        item.late_days = max(count, 1)  # type: ignore[attr-defined]
     return items
 
 
