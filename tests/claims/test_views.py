@@ -244,7 +244,7 @@ def test_form_errors_are_shown_in_chinese(world, items, as_person):
     assert response.status_code == 200
     html = page(response)
     assert '<html lang="zh-CN">' in html
-    assert html.count("这个字段是必填项。") == 3  # item, quantity, date
+    assert html.count(zh("Please fill in this field.")) == 3  # item, quantity, date
     response = client.post(
         "/claims/new/",
         {
@@ -261,7 +261,8 @@ def test_form_errors_are_shown_in_chinese(world, items, as_person):
         {"rule_item": items.basic.pk, "quantity": "abc", "occurred_on": "2025-13-45"},
     )
     html = page(response)
-    assert "输入一个数字。" in html and "输入一个有效的日期。" in html
+    assert zh("Write a number here.") in html and zh("Write the date as 2026-05-01.") in html
+    assert "输入一个" not in html  # Django's stock words
 
 
 def test_more_than_three_photos_are_refused_and_nothing_is_kept(world, items, as_person, uploads):
@@ -440,7 +441,7 @@ def test_a_rejection_needs_a_reason_in_chinese(world, declare, as_person):
     client = as_person(world.reviewer)
     response = client.post(f"/console/claims/{claim.pk}/reject/", {"reject-reason": "  "})
     assert response.status_code == 400
-    assert "这个字段是必填项。" in page(response)
+    assert zh("Please fill in this field.") in page(response)
     assert Claim.objects.get(pk=claim.pk).status == Status.PENDING
     response = client.post(
         f"/console/claims/{claim.pk}/reject/", {"reject-reason": "照片与描述不符"}, follow=True
@@ -462,7 +463,7 @@ def test_a_volunteer_reads_the_reason_appeals_and_another_reviewer_upholds(
     # The volunteer does not learn which neighbour rejected it.
     assert world.reviewer.name not in detail
     empty = volunteer.post(f"/claims/{claim.pk}/appeal/", {"reason": ""})
-    assert empty.status_code == 400 and "这个字段是必填项。" in page(empty)
+    assert empty.status_code == 400 and zh("Please fill in this field.") in page(empty)
     volunteer.post(f"/claims/{claim.pk}/appeal/", {"reason": "我做了两个小时，有照片"})
     assert claim.appeal.status == AppealStatus.OPEN
     # The reviewer who rejected it is not the one to decide.

@@ -56,3 +56,23 @@ def test_registering_with_a_name_too_long_says_so_in_jifens_words(world: World):
     assert errors == [expected]
     assert STOCK not in str(errors)
     assert "确保该变量包含" not in response.content.decode()
+
+
+def test_no_form_says_djangos_stock_words_for_required_choices_numbers_and_dates():
+    stock = {
+        "required": "This field is required.",
+        "invalid_choice": "Select a valid choice",
+        "min_value": "Ensure this value is greater than or equal to",
+        "max_value": "Ensure this value is less than or equal to",
+        "invalid": "Enter a",
+    }
+    checked = 0
+    with translation.override("en"):
+        for form_class in form_classes():
+            for name, field in form_class.base_fields.items():
+                for key, words in stock.items():
+                    message = field.error_messages.get(key)
+                    if message is not None:
+                        assert not str(message).startswith(words), (form_class, name, key)
+                        checked += 1
+    assert checked >= 50
