@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from jifen.incidents import services
 from jifen.incidents.models import Category, Event, Incident, Tier
+from jifen.lib import workdays
 from jifen.people import services as people
 from jifen.people.models import Organization, OrganizationMember, Person, Role
 from jifen.points.models import RuleItem, Unit
@@ -88,23 +89,61 @@ def _categories(county: Region, property_co: Organization) -> None:
         )
 
 
-def _back(incident: Incident, days: int) -> None:
-    """Move an incident's times back by ``days``, its history with it."""
+def _local(days_ago: int, hour: int, minute: int = 0) -> datetime:
+    day = timezone.localdate() - timedelta(days=days_ago)
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
+def _timed(
+    incident: Incident,
+    reported: datetime,
+    accepted: datetime,
+    resolved: datetime | None = None,
+    closed: datetime | None = None,
+) -> None:
+    """Give an incident the times of a real handling, its history with them: the
+    deadline counted from the accepted time with the working-day calendar, as the
+    service counts it, so the accept event and the incident say the same."""
     incident.refresh_from_db()
-    shift = timedelta(days=days)
-
-    def moved(value: object) -> object:
-        return value - shift if value is not None else None  # type: ignore[operator]
-
-    Incident.objects.filter(pk=incident.pk).update(
-        created_at=incident.created_at - shift,
-        accepted_at=moved(incident.accepted_at),
-        due_at=moved(incident.due_at),
-        resolved_at=moved(incident.resolved_at),
-        closed_at=moved(incident.closed_at),
-    )
+    category = incident.category
+    due = workdays.deadline(accepted, days=category.deadline_days, hours=category.deadline_hours)
+    fields: dict[str, object] = {
+        "created_at": reported,
+        "accepted_at": accepted,
+        "due_at": due,
+        "resolved_at": resolved,
+        "closed_at": closed,
+    }
+    if closed is not None and incident.close_reason == "fixed":
+        fields["closed_on_time"] = closed <= due
+    Incident.objects.filter(pk=incident.pk).update(**fields)
+    at = {
+        "report": reported,
+        "accept": accepted,
+        "assign": accepted + timedelta(minutes=12),
+        "resolve": resolved,
+        "verify_ok": closed,
+        "rate": closed + timedelta(hours=2) if closed else None,
+    }
     for event in Event.objects.filter(incident=incident):
-        Event.objects.filter(pk=event.pk).update(at=event.at - shift, due_at=moved(event.due_at))
+        when = at.get(event.step)
+        if when is not None:
+            Event.objects.filter(pk=event.pk).update(
+                at=when, due_at=due if event.due_at is not None else None
+            )
+
+
+def _accepted_to_be_late(days: int) -> datetime:
+    """An accepted time whose deadline of ``days`` working days was the last working day
+    before today: overdue by one working day (督办)."""
+    today = timezone.localdate()
+    due = today - timedelta(days=1)
+    while not workdays.is_working_day(due):
+        due -= timedelta(days=1)
+    day = due - timedelta(days=1)
+    while workdays.add_working_days(day, days) > due:
+        day -= timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time(9, 30)))
 
 
 def seed_demo_incidents(volunteers: dict[str, list[Person]]) -> None:
@@ -135,10 +174,32 @@ def seed_demo_incidents(volunteers: dict[str, list[Person]]) -> None:
         )
 
     # Last month: closed after the fix was checked, rated by the reporters.
-    for who, where, category, text, fix, rating in (
-        (worker, east, "HJWS", "文昌路 8 号垃圾桶满溢", "已清运，加放一个垃圾桶", 5),
-        (residents[41], east, "SSSH", "小区健身器材螺丝松动", "已紧固并检查全部器材", 4),
-        (west_worker, west, "WZTC", "消防通道有车辆长期占用", "已联系车主挪车并张贴告示", 5),
+    # Hours after acceptance: fixed, then checked (one of them late: 5 working days
+    # allowed, fixed on the 7th).
+    for who, where, category, text, fix, rating, ago, fixed_after, checked_after in (
+        (worker, east, "HJWS", "文昌路 8 号垃圾桶满溢", "已清运，加放一个垃圾桶", 5, 33, 5, 3),
+        (
+            residents[41],
+            east,
+            "SSSH",
+            "小区健身器材螺丝松动",
+            "已紧固并检查全部器材",
+            4,
+            31,
+            220,
+            20,
+        ),
+        (
+            west_worker,
+            west,
+            "WZTC",
+            "消防通道有车辆长期占用",
+            "已联系车主挪车并张贴告示",
+            5,
+            29,
+            26,
+            4,
+        ),
     ):
         item = report(who, where, category, text)
         handler = worker if where == east else west_worker
@@ -147,7 +208,10 @@ def seed_demo_incidents(volunteers: dict[str, list[Person]]) -> None:
         services.resolve(actor=handler, incident=item, note=fix)
         services.verify(actor=who if who != handler else staff, incident=item, ok=True)
         services.rate(actor=who, incident=item, rating=rating)
-        _back(item, 30)
+        reported = _local(ago, 8, 40)
+        accepted = reported + timedelta(minutes=50)
+        resolved = accepted + timedelta(hours=fixed_after)
+        _timed(item, reported, accepted, resolved, resolved + timedelta(hours=checked_after))
 
     # To accept: a resident's report waits for the grid.
     report(residents[42], east, "ZYRM", "夜里广场舞音响声音太大", address="文昌广场")
@@ -163,7 +227,7 @@ def seed_demo_incidents(volunteers: dict[str, list[Person]]) -> None:
     services.accept(actor=worker, incident=lamp)
     services.assign(actor=worker, incident=lamp, organization=property_co)
     services.resolve(actor=contact, incident=lamp, note="已更换灯泡")
-    # Overdue (督办 from jifen tick): accepted six days ago, due yesterday.
+    # Overdue (督办 from jifen tick): due by the last working day before today.
     for who, where, category, text in (
         (worker, east, "HJWS", "河道边堆放生活垃圾"),
         (west_worker, west, "WZTC", "共享单车堵住单元门口"),
@@ -171,13 +235,8 @@ def seed_demo_incidents(volunteers: dict[str, list[Person]]) -> None:
         item = report(who, where, category, text)
         services.accept(actor=who, incident=item)
         services.assign(actor=who, incident=item, person=who)
-        _back(item, 6)
-        yesterday = timezone.localdate() - timedelta(days=1)
-        Incident.objects.filter(pk=item.pk).update(
-            due_at=datetime.combine(
-                yesterday, time(23, 59, 59), tzinfo=timezone.get_current_timezone()
-            )
-        )
+        accepted = _accepted_to_be_late(item.category.deadline_days)
+        _timed(item, accepted - timedelta(hours=1, minutes=20), accepted)
     # Escalated: a neighbours' quarrel the grid could not settle.
     quarrel = report(worker, east, "ZYRM", "楼上楼下因漏水起争执，多次调解未果")
     services.accept(actor=worker, incident=quarrel)
