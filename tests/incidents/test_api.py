@@ -313,7 +313,9 @@ def test_verify_and_rate_take_only_their_types(world, grids, api):
     worker = api(grids.worker)
     for ok in ("true", 1, None):
         assert_error(worker.post(f"/incidents/{pk}/verify", {"ok": ok}), 400, "invalid_input")
-    worker.post(f"/incidents/{pk}/verify", {"ok": True})
+    # Four eyes: whoever resolved it does not check it.
+    assert_error(worker.post(f"/incidents/{pk}/verify", {"ok": True}), 403, "self_verify")
+    assert api(world.staff).post(f"/incidents/{pk}/verify", {"ok": True}).status_code == 200
     for rating in (0, 6, "5", 4.5, True):
         response = worker.post(f"/incidents/{pk}/rate", {"rating": rating})
         assert response.status_code == 400, (rating, response.content)

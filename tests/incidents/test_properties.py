@@ -142,6 +142,9 @@ class IncidentsMachine(RuleBasedStateMachine):
         incident = Incident.objects.get(pk=pk)
         handler = self.people[self._rightful("accept", pk)]
         if incident.status == Status.REPORTED:
+            # A grid worker accepting their own report earns nothing: staff accept it.
+            if handler.pk == incident.reporter_id:
+                handler = self.people[3]
             services.accept(actor=handler, incident=pk)
         elif incident.status in (Status.ACCEPTED, Status.REOPENED):
             if to_person:
@@ -153,7 +156,14 @@ class IncidentsMachine(RuleBasedStateMachine):
                 actor=self.people[self._rightful("resolve", pk)], incident=pk, note="处理好了"
             )
         elif incident.status == Status.RESOLVED:
-            verifier = incident.reporter or self.people[1]
+            # Four eyes: the first of the reporter, the grid worker, staff, the town's admin
+            # who did not resolve it.
+            resolver = Event.objects.filter(incident=incident, step="resolve").last().actor_id
+            verifier = next(
+                p
+                for p in (incident.reporter, self.people[1], self.people[3], self.people[5])
+                if p is not None and p.pk != resolver
+            )
             services.verify(actor=verifier, incident=pk, ok=fixed, note="" if fixed else "没好")
         elif incident.rating is None:
             services.rate(actor=incident.reporter, incident=pk, rating=5)
@@ -223,6 +233,16 @@ class IncidentsMachine(RuleBasedStateMachine):
             if incident.report_claim_id is not None:
                 assert incident.source == "grid"
                 assert made[incident.report_claim_id].person_id == incident.reporter_id
+                accepted = Event.objects.get(pk=made[incident.report_claim_id].source_id)
+                assert accepted.actor_id != incident.reporter_id  # not self-accepted
+            if incident.close_claim_id is not None:
+                verified = Event.objects.get(pk=made[incident.close_claim_id].source_id)
+                resolved = (
+                    Event.objects.filter(incident=incident, step="resolve", id__lt=verified.pk)
+                    .order_by("id")
+                    .last()
+                )
+                assert resolved is not None and resolved.actor_id != verified.actor_id
         assert set(made) == expected
 
 

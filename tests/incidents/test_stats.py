@@ -49,10 +49,10 @@ def september(world, grids):
         services.close(actor=world.staff, incident=dup, reason="duplicate", duplicate_of=fresh)
     with mock.patch("django.utils.timezone.now", return_value=_at(2026, 9, 8)):
         services.resolve(actor=grids.worker, incident=on_time, note="已清理")
-        services.verify(actor=grids.worker, incident=on_time, ok=True)
+        services.verify(actor=world.staff, incident=on_time, ok=True)
     with mock.patch("django.utils.timezone.now", return_value=_at(2026, 9, 14)):
         services.resolve(actor=grids.worker, incident=late, note="已清理")
-        services.verify(actor=grids.worker, incident=late, ok=True)
+        services.verify(actor=world.staff, incident=late, ok=True)
     Incident.objects.filter(pk=west.pk).update(due_at=_at(2026, 9, 30, 23))
     return {"on_time": on_time, "late": late, "overdue": overdue, "fresh": fresh, "west": west}
 

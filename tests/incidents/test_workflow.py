@@ -42,7 +42,7 @@ def test_the_table_is_the_contract(db):
 def test_the_whole_loop_and_the_grid_workers_points(world, grids, reported):
     assert reported.status == Status.REPORTED and reported.tier == Tier.GRID
     assert reported.handling_region == grids.east and reported.source == "grid"
-    services.accept(actor=grids.worker, incident=reported)
+    services.accept(actor=world.staff, incident=reported)
     reported.refresh_from_db()
     assert reported.due_at is not None and reported.report_claim is not None
     services.assign(actor=grids.worker, incident=reported, organization=grids.property_co)
@@ -68,7 +68,7 @@ def test_the_whole_loop_and_the_grid_workers_points(world, grids, reported):
 
 
 def test_a_fix_not_done_goes_back_and_a_grid_worker_closing_it_earns(world, grids, reported):
-    services.accept(actor=grids.worker, incident=reported)
+    services.accept(actor=world.staff, incident=reported)
     services.assign(actor=grids.worker, incident=reported, person=grids.worker)
     services.resolve(actor=grids.worker, incident=reported, note="清理了")
     with pytest.raises(InvalidInput):  # "not fixed" needs words
@@ -82,6 +82,9 @@ def test_a_fix_not_done_goes_back_and_a_grid_worker_closing_it_earns(world, grid
     assert reported.close_claim.points == 5 and reported.close_claim.person == grids.worker
     # Reopened and closed again: the points came once.
     services.reopen(actor=grids.worker, incident=reported, note="又满了")
+    reported.refresh_from_db()  # it waits for a new assignment; the history keeps the old
+    assert reported.assignee is None and reported.organization is None
+    assert Event.objects.filter(incident=reported, step="assign").count() == 1
     services.assign(actor=grids.worker, incident=reported, person=grids.worker)
     services.resolve(actor=grids.worker, incident=reported, note="再次清运")
     services.verify(actor=world.staff, incident=reported, ok=True)
@@ -147,9 +150,16 @@ def test_urgent_categories_need_a_photo_and_count_hours(world, grids):
             actor=grids.worker, region=grids.east, category="AQYH", description="电线裸露"
         )
     assert refused.value.code == "photo_required"
+    with pytest.raises(InvalidInput) as refused:  # a resident's report too
+        services.report(
+            actor=world.resident, region=grids.east, category="AQYH", description="电线裸露"
+        )
+    assert refused.value.code == "photo_required"
+    # Staff typing a phone call cannot attach one.
     incident = services.report(
-        actor=world.resident, region=grids.east, category="AQYH", description="电线裸露"
+        actor=world.staff, region=grids.east, category="AQYH", description="电线裸露"
     )
+    assert incident.source == "staff"
     assert incident.tier == Tier.COMMUNITY and incident.handling_region == world.wenchang
     services.accept(actor=world.staff, incident=incident)
     incident.refresh_from_db()

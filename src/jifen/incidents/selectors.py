@@ -2,7 +2,8 @@
 
 Who sees an incident: grid workers, staff and the review group (inspection) over its
 place (``VIEW_INCIDENTS``), its reporter, and its handler (a person, or the members of
-the organisation it was assigned to).
+the organisation it was assigned to — only once it is assigned to it: a category's
+default organisation is a suggestion to whoever assigns, never a reader).
 """
 
 import math
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from jifen.incidents.models import OPEN, RUNNING, Category, Event, Incident, Status
 from jifen.people import authz
-from jifen.people.models import OrganizationMember, Person, RoleGrant
+from jifen.people.models import Organization, OrganizationMember, Person, RoleGrant
 from jifen.regions.models import Region
 
 # FixMyStreet suggests open reports within 50 m as possible duplicates.
@@ -54,10 +55,34 @@ def role_holders(region: Region, role: str) -> list[Person]:
     return by_depth[max(by_depth)] if by_depth else []
 
 
+def organization_serves(organization: Organization, community: Region) -> bool:
+    """An organisation serves the communities within its region (a county's utility) or
+    containing it (a compound's 物业)."""
+    return community.is_within(organization.region) or organization.region.is_within(community)
+
+
+def default_organization_for(incident: Incident) -> Organization | None:
+    """The category's default organisation, when it serves the incident's community: what
+    the assign form may preselect. Never applied by itself."""
+    organization = incident.category.default_organization
+    if organization is None or not organization_serves(organization, incident.community):
+        return None
+    return organization
+
+
 def _member_of(person: Person) -> QuerySet[OrganizationMember, int]:
     return OrganizationMember.objects.filter(person=person).values_list(
         "organization_id", flat=True
     )
+
+
+# The statuses in which an organisation holds an incident it was assigned (it is cleared
+# when the incident is escalated, reopened or assigned to someone else).
+HELD = (Status.ASSIGNED, Status.RESOLVED, Status.CLOSED)
+
+
+def _organization_q(person: Person) -> Q:
+    return Q(organization_id__in=_member_of(person), status__in=HELD)
 
 
 def visible(person: Person) -> QuerySet[Incident]:
@@ -66,14 +91,14 @@ def visible(person: Person) -> QuerySet[Incident]:
         authz.regions_q(person, authz.VIEW_INCIDENTS, "region")
         | Q(reporter=person)
         | Q(assignee=person)
-        | Q(organization_id__in=_member_of(person))
+        | _organization_q(person)
     ).select_related("category", "region", "community", "handling_region", "assignee")
 
 
 def mine(person: Person) -> QuerySet[Incident]:
     """What the person reported or handles (themselves, or through their organisation)."""
     return Incident.objects.filter(
-        Q(reporter=person) | Q(assignee=person) | Q(organization_id__in=_member_of(person))
+        Q(reporter=person) | Q(assignee=person) | _organization_q(person)
     ).select_related("category", "region", "community", "handling_region", "assignee")
 
 

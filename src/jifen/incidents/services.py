@@ -11,8 +11,9 @@ report; staff alone close without a fix.
 Deadlines come from ``lib.workdays`` (China's working days with 调休, the
 administrators' corrections) and are recomputed when the incident moves up a tier.
 Grid workers' points (党建+网格+积分) are claims with source ``incident``, reviewed like
-any claim: one when their report is accepted, one when an incident they handled is
-closed verified — each at most once per incident.
+any claim: one when their report is accepted by someone else, one when an incident they
+handled is closed verified by someone else (四眼: whoever resolved it never checks it) —
+each at most once per incident.
 """
 
 import uuid
@@ -43,6 +44,7 @@ from jifen.incidents.models import (
     Event,
     Incident,
     Photo,
+    Status,
     Tier,
     may_take,
 )
@@ -176,8 +178,17 @@ def _handlers(incident: Incident) -> list[Person]:
                 organization=incident.organization, is_contact=True
             ).select_related("person")
         ]
-    role = Role.GRID if incident.tier == Tier.GRID else Role.STAFF
-    return selectors.role_holders(incident.handling_region, role)
+    return _tier_workers(incident)
+
+
+def _tier_workers(incident: Incident) -> list[Person]:
+    """The grid workers of the handling grid (or, where it has none, and above the grid,
+    the staff over the handling region): who accepts and assigns it."""
+    if incident.tier == Tier.GRID:
+        workers = selectors.role_holders(incident.handling_region, Role.GRID)
+        if workers:
+            return workers
+    return selectors.role_holders(incident.handling_region, Role.STAFF)
 
 
 def _supervisors(incident: Incident) -> list[Person]:
@@ -387,7 +398,13 @@ def report(
     description = _text(description, "description", 1000)
     address = _text(address, "address", 200, required=False).replace("\n", " ")
     point = _point(lat, lng)
-    if item.photo_required and not photos and source == IncidentSource.GRID:
+    # Staff typing a phone call and Open311 clients cannot attach a photo; everyone
+    # else reporting in person or on the phone's page can.
+    if (
+        item.photo_required
+        and not photos
+        and source not in (IncidentSource.STAFF, IncidentSource.OPEN311)
+    ):
         raise InvalidInput(
             _("%(category)s needs a photo of the place."),
             code="photo_required",
@@ -410,7 +427,6 @@ def report(
                 client_key=client_key,
                 tier=tier,
                 handling_region=handler_region,
-                organization=item.default_organization,
             )
     except IntegrityError:  # the same offline report, sent twice at the same moment
         return Incident.objects.get(reporter=actor, client_key=client_key)
@@ -430,7 +446,7 @@ def report(
         after={"category": item.code, "tier": tier, "source": source, "status": incident.status},
     )
     _tell(
-        _handlers(incident),
+        _tier_workers(incident),
         incident,
         _("A new incident to accept: %(category)s"),
         _("Incident %(id)s (%(category)s) was reported at %(place)s. Please accept it."),
@@ -480,7 +496,13 @@ def accept(*, actor: Person, incident: Incident | int) -> Incident:
         fields=["accepted_at", "due_at"],
         audit={"due_at": incident.due_at.isoformat()},
     )
-    if incident.source == IncidentSource.GRID and incident.report_claim_id is None:
+    # A grid worker accepting their own report earns nothing for it: someone else must
+    # have judged it worth a case.
+    if (
+        incident.source == IncidentSource.GRID
+        and incident.report_claim_id is None
+        and incident.reporter_id != actor.pk
+    ):
         claim = _claim(incident.reporter, incident, incident.category.report_item, event)
         if claim is not None:
             incident.report_claim = claim
@@ -513,9 +535,14 @@ def assign(
         raise InvalidInput(_("Assign to one person or one organisation."), field="person")
     if person is not None and not person.is_active:
         raise InvalidInput(_("This person's account is closed."), field="person")
-    if organization is not None and not (
-        incident.community.is_within(organization.region)
-        or organization.region.is_within(incident.community)
+    if person is not None and not _of_community(person, incident):
+        raise InvalidInput(
+            _("This person is neither a resident nor a worker of this community."),
+            code="not_of_community",
+            field="person",
+        )
+    if organization is not None and not selectors.organization_serves(
+        organization, incident.community
     ):
         raise InvalidInput(
             _("This organisation does not serve %(community)s."),
@@ -544,6 +571,18 @@ def assign(
         else "",
     )
     return incident
+
+
+def _of_community(person: Person, incident: Incident) -> bool:
+    """Lives in the incident's community, or works there: a grid worker, staff or an
+    administrator over its place, or of a grid or building within its community."""
+    if person.community_id is not None and person.community_id == incident.community_id:
+        return True
+    return any(
+        role in (Role.GRID, Role.STAFF, Role.ADMIN)
+        and (incident.region.path.startswith(path) or path.startswith(incident.community.path))
+        for role, path in authz.grants(person)
+    )
 
 
 def _is_handler(actor: Person, incident: Incident) -> bool:
@@ -579,12 +618,9 @@ def resolve(
     _photos(incident, list(photos), actor, event)
     verifiers = (
         [incident.reporter]
-        if incident.source
-        in (
-            IncidentSource.GRID,
-            IncidentSource.RESIDENT,
-        )
-        else selectors.role_holders(incident.handling_region, Role.GRID)
+        if incident.source in (IncidentSource.GRID, IncidentSource.RESIDENT)
+        and incident.reporter_id != actor.pk
+        else _checkers(incident, actor)
     )
     _tell(
         verifiers,
@@ -595,6 +631,21 @@ def resolve(
         note=note,
     )
     return incident
+
+
+def _checkers(incident: Incident, resolver: Person) -> list[Person]:
+    """Who checks a fix the reporter cannot (anonymous, staff entries, or the reporter
+    fixed it): the grid workers of the place, or else its staff — never the resolver."""
+    for role in (Role.GRID, Role.STAFF):
+        found = [p for p in selectors.role_holders(incident.region, role) if p.pk != resolver.pk]
+        if found:
+            return found
+    return []
+
+
+def _resolver_id(incident: Incident) -> int | None:
+    last = incident.events.filter(step="resolve").order_by("-at", "-id").first()
+    return last.actor_id if last is not None else None
 
 
 def _may_verify(actor: Person, incident: Incident) -> bool:
@@ -617,6 +668,14 @@ def verify(*, actor: Person, incident: Incident | int, ok: Any, note: str = "") 
         raise InvalidInput(_("Say whether it is fixed (true or false)."), field="ok")
     step = "verify_ok" if ok else "verify_not"
     _require_step(incident, step)
+    if _resolver_id(incident) == actor.pk:
+        raise PermissionDenied(
+            _(
+                "Whoever resolved it cannot check their own fix: the reporter, another grid"
+                " worker or staff checks it."
+            ),
+            code="self_verify",
+        )
     note = _text(note, "note", 500, required=not ok)
     if not ok:
         incident.resolved_at = None
@@ -721,6 +780,18 @@ def escalate(*, actor: Person, incident: Incident | int, note: str) -> Incident:
     return _escalate(incident, actor, _text(note, "note", 500))
 
 
+def _pk(incident: Incident | int) -> Any:
+    return incident.pk if isinstance(incident, Incident) else incident
+
+
+def _closing_region(incident: Incident) -> Region:
+    """Staff close an incident where it is handled: its community, or the town once it
+    was escalated there."""
+    if incident.handling_region.is_within(incident.community):
+        return incident.community
+    return incident.handling_region
+
+
 @transaction.atomic
 def close(
     *,
@@ -732,8 +803,18 @@ def close(
 ) -> Incident:
     """Closed without a fix, for a reason the reporter sees: a duplicate, not ours to
     handle, or nothing to do."""
+    if duplicate_of is not None and duplicate_of.pk != _pk(incident):
+        # Both rows locked, in id order: two closings naming each other wait in line,
+        # and the second sees the first closed as a duplicate.
+        list(
+            Incident.objects.select_for_update(of=("self",))
+            .filter(pk__in=[_pk(incident), duplicate_of.pk])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        duplicate_of = Incident.objects.get(pk=duplicate_of.pk)
     incident = _locked(incident)
-    authz.require(actor, authz.CLOSE_INCIDENTS, incident.community)
+    authz.require(actor, authz.CLOSE_INCIDENTS, _closing_region(incident))
     _require_step(incident, "close")
     if reason not in (CloseReason.DUPLICATE, CloseReason.NOT_RESPONSIBLE, CloseReason.NO_ACTION):
         raise InvalidInput(
@@ -744,6 +825,17 @@ def close(
         duplicate_of.pk == incident.pk or duplicate_of.community_id != incident.community_id
     ):
         raise InvalidInput(_("Name another incident of the same community."), field="duplicate_of")
+    if (
+        duplicate_of is not None
+        and reason == CloseReason.DUPLICATE
+        and duplicate_of.status == Status.CLOSED
+        and duplicate_of.close_reason != CloseReason.FIXED
+    ):
+        raise InvalidInput(
+            _("Name an incident still open or closed as fixed, not one closed without a fix."),
+            code="duplicate_not_open",
+            field="duplicate_of",
+        )
     incident.close_reason = reason
     incident.duplicate_of = duplicate_of if reason == CloseReason.DUPLICATE else None
     incident.closed_at = timezone.now()
@@ -790,12 +882,16 @@ def reopen(*, actor: Person, incident: Incident | int, note: str) -> Incident:
     incident.closed_at = incident.resolved_at = None
     incident.close_reason, incident.closed_on_time = "", None
     incident.reminded_at = None
+    # It waits for a new assignment; who handled it before stays in its history.
+    incident.assignee, incident.organization = None, None
     _step(
         incident,
         "reopen",
         actor,
         note=_text(note, "note", 500),
         fields=[
+            "assignee",
+            "organization",
             "accepted_at",
             "due_at",
             "closed_at",
