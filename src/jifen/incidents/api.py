@@ -148,7 +148,9 @@ class IncidentCategoryOut(Schema):
     tier: str = Field(description="handled by default by: grid, community or town")
     deadline_days: int = Field(description="working days from acceptance")
     deadline_hours: int = Field(description="urgent: hours instead of working days (0: none)")
-    photo_required: bool = Field(description="a grid worker's report needs a photo")
+    photo_required: bool = Field(
+        description="a report needs a photo (except staff entering a phone call, and Open311)"
+    )
 
 
 class IncidentDuplicateOut(Schema):
@@ -608,7 +610,9 @@ def accept(request: HttpRequest, incident_id: Id) -> dict[str, Any]:
 
 
 class IncidentAssignIn(IncidentBody):
-    person: Id | None = Field(default=None, description="a person who handles it")
+    person: Id | None = Field(
+        default=None, description="a person who handles it: a resident or worker of its community"
+    )
     organization: Id | None = Field(
         default=None, description="an organisation (物业, a utility): its contacts act"
     )
@@ -667,7 +671,8 @@ class IncidentVerifyIn(IncidentBody):
 
 @router.post("/incidents/{incident_id}/verify", response=IncidentDetailOut)
 def verify(request: HttpRequest, incident_id: Id, payload: IncidentVerifyIn) -> dict[str, Any]:
-    """核查: the reporter, or the grid or staff of its place, checks the fix."""
+    """核查: the reporter, or the grid or staff of its place, checks the fix — never the
+    one who resolved it (403 ``self_verify``)."""
     actor = caller(request)
     services.verify(
         actor=actor, incident=_visible(actor, incident_id), ok=payload.ok, note=payload.note
@@ -694,7 +699,9 @@ class IncidentCloseIn(IncidentBody):
 
 @router.post("/incidents/{incident_id}/close", response=IncidentDetailOut)
 def close(request: HttpRequest, incident_id: Id, payload: IncidentCloseIn) -> dict[str, Any]:
-    """Staff close it without a fix, for a reason the reporter sees."""
+    """Staff close it without a fix, for a reason the reporter sees: the community's,
+    or the town's once it is escalated there. A duplicate names an incident still open or
+    closed as fixed (400 ``duplicate_not_open`` otherwise)."""
     actor = caller(request)
     target = _visible(actor, incident_id)
     original = None
