@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from jifen.incidents import services
 from jifen.incidents.models import Category, Event, Incident, Source, Status, Tier
 from jifen.people.models import Person
-from tests.browser.helpers import zh_n
+from tests.browser.helpers import zh, zh_n
 from tests.conftest import make_person
 
 LIST = "/console/incidents/"
@@ -331,3 +331,19 @@ def test_a_bad_filter_lists_nothing_and_keeps_the_good_ones(world, grids, report
 def test_a_grid_worker_reads_the_categories_of_their_community(world, grids, as_person):
     page = as_person(grids.worker).get(reverse("incidents:console_categories"))
     assert page.status_code == 200 and "环境卫生" in page.content.decode()
+
+
+def test_the_console_forms_speak_jifens_words(world, grids, reported, as_person):
+    client = as_person(world.staff)
+    pages = [
+        client.post(reverse("incidents:console_intake"), {"category": "NOPE"}),
+        client.post(url(reported, "close"), {"close-reason": "nope"}),
+        client.get(LIST, {"status": "nope"}),
+        client.get(reverse("incidents:console_dashboard"), {"start": "not a date"}),
+    ]
+    for page in pages:
+        html = page.content.decode()
+        assert "这个字段是必填项" not in html and "选择一个有效的选项" not in html
+        assert "输入一个有效的日期" not in html
+    assert zh("Please fill in this field.") in pages[0].content.decode()
+    assert zh("Choose from the list.") in pages[1].content.decode()

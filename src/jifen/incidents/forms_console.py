@@ -12,6 +12,7 @@ from jifen.incidents.models import CloseReason, Status, Tier
 from jifen.requests.forms import own_words
 
 NOTE_MAX = 500
+DATE_INVALID = _("Write the date as 2026-05-01.")
 
 
 def _choices(form: forms.Form, name: str, choices: Any) -> None:
@@ -211,7 +212,9 @@ class CategoryForm(forms.Form):
     close_item = forms.ChoiceField(
         label=_("Points item for an incident closed"), required=False, choices=()
     )
-    position = forms.IntegerField(label=pgettext_lazy("display order", "Position"), initial=0, min_value=0, max_value=32767)
+    position = forms.IntegerField(
+        label=pgettext_lazy("display order", "Position"), initial=0, min_value=0, max_value=32767
+    )
     is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
 
     def __init__(
@@ -233,12 +236,16 @@ class CategoryForm(forms.Form):
 class DashboardForm(forms.Form):
     region = forms.ChoiceField(label=_("Region"), required=False, choices=())
     start = forms.DateField(
+        error_messages={"invalid": DATE_INVALID},
         label=_("Reported from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     end = forms.DateField(
-        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        error_messages={"invalid": DATE_INVALID},
+        label=_("to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args: Any, regions: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -258,7 +265,11 @@ class DashboardForm(forms.Form):
 
 @own_words
 class CalendarDayForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        error_messages={"invalid": DATE_INVALID},
+        label=_("Day"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     kind = forms.ChoiceField(
         label=_("This day is"),
         choices=[
