@@ -40,8 +40,9 @@ class Make:
     world: World
     version: RuleVersion
     item: Item
-    menu_item: MenuItem
-    incident_category: Category
+    # Made on first use by a test that needs them (the browser tests make their own Make).
+    menu_item: MenuItem | None = None
+    incident_category: Category | None = None
 
     def claim(
         self,
@@ -225,6 +226,16 @@ class Make:
         done_at: datetime | None = None,
     ) -> ServiceRequest:
         """A service request of 文昌 in that status (the steps do not matter to the to-do)."""
+        if self.menu_item is None:
+            self.menu_item = MenuItem.objects.create(
+                region=self.world.county,
+                code="REPAIR",
+                name="家电维修",
+                group="生活帮扶",
+                rule_item=self.version.item,
+                points=10,
+                max_points=30,
+            )
         return ServiceRequest.objects.create(
             community=self.world.wenchang,
             menu_item=self.menu_item,
@@ -249,6 +260,10 @@ class Make:
     ) -> Incident:
         """An incident of 文昌 in that status (the steps do not matter to the to-do)."""
         w = self.world
+        if self.incident_category is None:
+            self.incident_category = Category.objects.create(
+                region=w.county, code="HJWS", name="环境卫生"
+            )
         return Incident.objects.create(
             region=w.wenchang,
             community=w.wenchang,
@@ -283,23 +298,7 @@ def make(world: World) -> Make:
     )
     # Everybody of the world agreed to publication but the people a test registers.
     Person.objects.update(consent_at=timezone.now())
-    menu_item = MenuItem.objects.create(
-        region=world.county,
-        code="REPAIR",
-        name="家电维修",
-        group="生活帮扶",
-        rule_item=version.item,
-        points=10,
-        max_points=30,
-    )
-    category = Category.objects.create(region=world.county, code="HJWS", name="环境卫生")
-    return Make(
-        world=world,
-        version=version,
-        item=item,
-        menu_item=menu_item,
-        incident_category=category,
-    )
+    return Make(world=world, version=version, item=item)
 
 
 @pytest.fixture
