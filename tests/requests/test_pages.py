@@ -21,7 +21,7 @@ from tests.browser.helpers import zh
 from tests.conftest import make_person
 
 ADDRESS = "江滨花园 3 栋 201"
-# Jifen's own words, not Django's stock 这个字段是必填项。 (requests.forms.WORDS).
+# Jifen's own words, not Django's stock 这个字段是必填项。 (lib.formwords).
 REQUIRED = zh("Please fill in this field.")
 STOCK = ("这个字段是必填项", "选择一个有效的选项", "确保该值", "不在可用的选项中")
 
@@ -671,6 +671,7 @@ def test_a_rating_out_of_range_speaks_jifens_words(world, reported, as_person):
 def test_every_requests_form_field_has_jifens_words():
     from django import forms
 
+    from jifen.lib import formwords
     from jifen.requests import forms as page_forms
     from jifen.requests import forms_console
 
@@ -680,11 +681,10 @@ def test_every_requests_form_field_has_jifens_words():
             if isinstance(value, type) and issubclass(value, forms.Form) and value != forms.Form:
                 for name, field in value.base_fields.items():
                     if field.required and name != "rating":
-                        assert field.error_messages["required"] == page_forms.WORDS["required"]
+                        assert field.error_messages["required"] == formwords.REQUIRED
                     if isinstance(field, forms.ChoiceField):
                         assert (
-                            field.error_messages["invalid_choice"]
-                            == page_forms.WORDS["invalid_choice"]
+                            field.error_messages["invalid_choice"] == formwords.INVALID_CHOICE
                         ), (value, name)
                     checked += 1
     assert checked >= 30

@@ -11,7 +11,6 @@ from jifen.claims.forms import PHOTO_TYPES, MultiplePhotoInput
 from jifen.incidents.models import Category
 from jifen.incidents.services import MAX_PHOTOS
 from jifen.regions.models import Region
-from jifen.requests.forms import own_words
 
 DESCRIPTION_MAX = 1000
 NOTE_MAX = 500
@@ -51,7 +50,6 @@ def place_label(region: Region, community: Region | None = None) -> str:
     return region.name
 
 
-@own_words
 class ReportForm(forms.Form):
     """上报 (grid workers) and 我要反映 (residents): a category, one sentence, a place;
     photos, an address and a map point are optional."""
@@ -92,7 +90,6 @@ class ReportForm(forms.Form):
         )
 
 
-@own_words
 class AssignForm(forms.Form):
     """派遣: to an organisation of the community (物业), or to a person named by their
     volunteer number or name."""
@@ -121,7 +118,6 @@ class AssignForm(forms.Form):
         return data
 
 
-@own_words
 class ResolveForm(forms.Form):
     note = forms.CharField(
         label=_("What was done?"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3})
@@ -138,7 +134,6 @@ FIXED = [
 ]
 
 
-@own_words
 class VerifyForm(forms.Form):
     fixed = forms.ChoiceField(
         label=_("Is it fixed?"),
@@ -160,7 +155,6 @@ class VerifyForm(forms.Form):
         return data
 
 
-@own_words
 class EscalateForm(forms.Form):
     note = forms.CharField(
         label=_("Why can the grid (or the community) not handle it?"),
@@ -172,7 +166,6 @@ class EscalateForm(forms.Form):
 STARS = [(n, "★" * n) for n in range(5, 0, -1)]
 
 
-@own_words
 class RateForm(forms.Form):
     rating = forms.TypedChoiceField(
         label=_("How was it handled?"),
@@ -189,7 +182,6 @@ class RateForm(forms.Form):
     )
 
 
-@own_words
 class ReopenForm(forms.Form):
     note = forms.CharField(
         label=_("What is wrong again?"),

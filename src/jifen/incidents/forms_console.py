@@ -9,10 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from jifen.incidents.models import CloseReason, Status, Tier
-from jifen.requests.forms import own_words
 
 NOTE_MAX = 500
-DATE_INVALID = _("Write the date as 2026-05-01.")
 
 
 def _choices(form: forms.Form, name: str, choices: Any) -> None:
@@ -30,7 +28,6 @@ def _note(label: Any, required: bool = True) -> forms.CharField:
     )
 
 
-@own_words
 class FilterForm(forms.Form):
     """The queue's filters (``?status=&category=&region=&tier=&handler=``); ``status``
     is also ``open`` (every status before closed) or ``overdue``."""
@@ -70,7 +67,6 @@ class FilterForm(forms.Form):
         _choices(self, "tier", every + list(Tier.choices))
 
 
-@own_words
 class AssignForm(forms.Form):
     """派遣: to a person (volunteer number, or a name within the community) or to an
     organisation that serves it; the service wants exactly one."""
@@ -94,12 +90,10 @@ class AssignForm(forms.Form):
         return data
 
 
-@own_words
 class NoteForm(forms.Form):
     note = _note(_("Note"))
 
 
-@own_words
 class CloseForm(forms.Form):
     """Closed without a fix: the reason the reporter sees, the duplicate's number."""
 
@@ -127,7 +121,6 @@ class CloseForm(forms.Form):
         return data
 
 
-@own_words
 class VerifyForm(forms.Form):
     ok = forms.TypedChoiceField(
         label=_("Is it fixed?"),
@@ -138,7 +131,6 @@ class VerifyForm(forms.Form):
     note = _note(_("Note (required when it is not fixed)"), required=False)
 
 
-@own_words
 class IntakeForm(forms.Form):
     """录入来电: staff take a phone call and report what the caller says."""
 
@@ -163,7 +155,6 @@ class IntakeForm(forms.Form):
         _choices(self, "category", [("", "—"), *categories])
 
 
-@own_words
 class RegionForm(forms.Form):
     region = forms.ChoiceField(label=_("Region"), required=False, choices=())
 
@@ -172,7 +163,6 @@ class RegionForm(forms.Form):
         _choices(self, "region", regions)
 
 
-@own_words
 class CategoryForm(forms.Form):
     """A category of incidents; ``services.save_category`` checks it."""
 
@@ -232,17 +222,14 @@ class CategoryForm(forms.Form):
         _choices(self, "close_item", [("", "—"), *rule_items])
 
 
-@own_words
 class DashboardForm(forms.Form):
     region = forms.ChoiceField(label=_("Region"), required=False, choices=())
     start = forms.DateField(
-        error_messages={"invalid": DATE_INVALID},
         label=_("Reported from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     end = forms.DateField(
-        error_messages={"invalid": DATE_INVALID},
         label=_("to"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -263,10 +250,8 @@ class DashboardForm(forms.Form):
         return data
 
 
-@own_words
 class CalendarDayForm(forms.Form):
     day = forms.DateField(
-        error_messages={"invalid": DATE_INVALID},
         label=_("Day"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )

@@ -1,13 +1,11 @@
 """Forms of the request pages: they parse input; the services decide, and their errors
 land on the field they name (``web.forms.add_domain_error``).
 
-Every field of these forms (and of ``forms_console``) refuses in Jifen's own words, not
-Django's stock 这个字段是必填项。 / 选择一个有效的选项。 / 确保该值大于或等于0。: see
-``own_words``.
+Their fields refuse in Jifen's own words, not Django's stock ones (``lib.formwords``).
 """
 
 from itertools import groupby
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -16,50 +14,6 @@ from jifen.claims.forms import PHOTO_TYPES, MultiplePhotoInput
 from jifen.lib.widgets import DateTimeInput
 from jifen.requests.models import MenuItem
 from jifen.requests.services import DESCRIPTION_MAX, MAX_PHOTOS, TITLE_MAX
-
-# Jifen's words for what Django says in its own (``lib.formwords`` does ``max_length``).
-WORDS: dict[str, Any] = {
-    "required": _("Please fill in this field."),
-    "invalid_choice": _("Choose from the list."),
-    "min_value": _("At least %(limit_value)s here."),
-    "max_value": _("At most %(limit_value)s here."),
-}
-# ``invalid`` says what a field of that kind wants.
-INVALID: list[tuple[type[forms.Field], Any]] = [
-    (forms.IntegerField, _("Write a whole number here.")),
-    (forms.DateTimeField, _("Write the date and time as 2026-05-01 09:00.")),
-]
-
-F = TypeVar("F", bound=type[forms.BaseForm])
-
-
-def _stock(field: forms.Field, key: str) -> Any:
-    """Django's message for ``key`` on a field of this class (None when it has none)."""
-    for klass in type(field).__mro__:
-        found = getattr(klass, "default_error_messages", {}).get(key)
-        if found is not None:
-            return found
-    return None
-
-
-def speak_jifen(field: forms.Field) -> None:
-    """Jifen's words on ``field`` wherever it would say Django's; a message the field
-    was given (``error_messages=``) stays."""
-    for key, words in WORDS.items():
-        if field.error_messages.get(key) is _stock(field, key):
-            field.error_messages[key] = words
-    for klass, words in INVALID:
-        if isinstance(field, klass) and field.error_messages.get("invalid") is _stock(
-            field, "invalid"
-        ):
-            field.error_messages["invalid"] = words
-
-
-def own_words(form_class: F) -> F:
-    """Class decorator: every declared field of the form speaks Jifen's words."""
-    for field in cast(Any, form_class).base_fields.values():
-        speak_jifen(field)
-    return form_class
 
 
 class PhotosField(forms.FileField):
@@ -94,7 +48,6 @@ def menu_choices(menu: list[MenuItem]) -> list[tuple[str, Any]]:
     return choices
 
 
-@own_words
 class RequestForm(forms.Form):
     """我要点单 / 许个微心愿: a service, one sentence; the rest is optional."""
 
@@ -144,7 +97,6 @@ class RequestForm(forms.Form):
             field = forms.ChoiceField(
                 label=_("Make the wish for") if wish else _("Ask for"), choices=askers
             )
-            speak_jifen(field)
             self.fields["for"] = field
             self.order_fields(["for"])
         # One line to choose from (a wish's 微心愿): chosen already, not asked.
@@ -163,7 +115,6 @@ class RequestForm(forms.Form):
 STARS = [(n, "★" * n) for n in range(5, 0, -1)]
 
 
-@own_words
 class ConfirmForm(forms.Form):
     rating = forms.TypedChoiceField(
         label=_("How was the help?"),
@@ -180,7 +131,6 @@ class ConfirmForm(forms.Form):
     )
 
 
-@own_words
 class DisputeForm(forms.Form):
     note = forms.CharField(
         label=_("What is not done yet?"),
@@ -189,7 +139,6 @@ class DisputeForm(forms.Form):
     )
 
 
-@own_words
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label=_("Why cancel?"),
@@ -198,7 +147,6 @@ class CancelForm(forms.Form):
     )
 
 
-@own_words
 class DoneForm(forms.Form):
     note = forms.CharField(
         label=_("What you did (optional)"),
@@ -208,7 +156,6 @@ class DoneForm(forms.Form):
     )
 
 
-@own_words
 class HandBackForm(forms.Form):
     reason = forms.CharField(
         label=_("Why can you not do it?"),
@@ -217,7 +164,6 @@ class HandBackForm(forms.Form):
     )
 
 
-@own_words
 class AssignForm(forms.Form):
     person = forms.TypedChoiceField(label=_("Who goes"), choices=(), coerce=int)
 

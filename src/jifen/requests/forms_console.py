@@ -6,7 +6,6 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jifen.requests.forms import own_words
 from jifen.requests.models import Eligibility, Kind, Status
 
 
@@ -16,7 +15,6 @@ def _choices(form: forms.Form, name: str, choices: Any) -> None:
     field.choices = choices
 
 
-@own_words
 class FilterForm(forms.Form):
     """The list's filters (``?status=&kind=&category=&community=&assignee=&overdue=1``)."""
 
@@ -51,7 +49,6 @@ class FilterForm(forms.Form):
             del self.fields["community"]
 
 
-@own_words
 class PublishForm(forms.Form):
     points = forms.IntegerField(
         label=_("Points for the helper"),
@@ -67,7 +64,6 @@ class PublishForm(forms.Form):
         self.fields["points"].widget.attrs["max"] = str(most)
 
 
-@own_words
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
@@ -76,7 +72,6 @@ class ReasonForm(forms.Form):
     )
 
 
-@own_words
 class DispatchForm(forms.Form):
     """派单: to one volunteer (found by volunteer number or name within the community),
     or to a team or an organisation that serves it. The service wants exactly one."""
@@ -124,7 +119,6 @@ class DispatchForm(forms.Form):
         return data
 
 
-@own_words
 class MemberForm(forms.Form):
     person = forms.ChoiceField(label=_("Member who goes"), choices=())
 
@@ -133,7 +127,6 @@ class MemberForm(forms.Form):
         _choices(self, "person", [("", "—"), *members])
 
 
-@own_words
 class MenuRegionForm(forms.Form):
     region = forms.ChoiceField(label=_("Region"), required=False, choices=())
 
@@ -142,7 +135,6 @@ class MenuRegionForm(forms.Form):
         _choices(self, "region", regions)
 
 
-@own_words
 class MenuItemForm(forms.Form):
     """A line of the service menu (菜单服务); ``services.save_menu_item`` checks it."""
 
@@ -216,7 +208,6 @@ class MenuItemForm(forms.Form):
         _choices(self, "rule_item", [("", "—"), *rule_items])
 
 
-@own_words
 class StatsForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
     community = forms.ChoiceField(label=_("Community"), required=False, choices=())
