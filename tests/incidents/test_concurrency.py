@@ -46,7 +46,8 @@ def reported(grids, n: int) -> Incident:
 @pg
 @transactional
 def test_two_accepting_at_once_record_one_acceptance_and_one_claim(world, grids):
-    ids = [grids.worker.pk, world.staff.pk]
+    # Neither is the reporter: a grid worker accepting their own report earns nothing.
+    ids = [world.staff.pk, world.town_admin.pk]
     for round_ in range(8):
         incident = reported(grids, round_)
         results = in_threads(
@@ -65,10 +66,12 @@ def test_two_accepting_at_once_record_one_acceptance_and_one_claim(world, grids)
 @pg
 @transactional
 def test_two_verifying_at_once_close_it_once(world, grids):
-    ids = [grids.worker.pk, world.staff.pk, grids.worker.pk]
+    # Neither checker resolved it (four eyes) and the reporter's report was accepted by
+    # staff, so each incident makes both claims.
+    ids = [world.staff.pk, world.town_admin.pk, world.staff.pk]
     for round_ in range(8):
         incident = reported(grids, round_)
-        services.accept(actor=grids.worker, incident=incident)
+        services.accept(actor=world.staff, incident=incident)
         services.assign(actor=grids.worker, incident=incident, person=grids.worker)
         services.resolve(actor=grids.worker, incident=incident, note="清理完毕")
         results = in_threads(
@@ -127,3 +130,30 @@ def test_an_offline_report_resent_at_once_is_one_report(world, grids):
         assert len({r.pk for r in results}) == 1
         assert Incident.objects.filter(client_key=key).count() == 1
         assert Event.objects.filter(incident__client_key=key).count() == 1
+
+
+@pg
+@transactional
+def test_two_naming_each_other_as_duplicates_at_once_close_one(world, grids):
+    """Both rows are locked in id order: the second closing sees the first closed as a
+    duplicate and is refused, never a circle of duplicates."""
+    for round_ in range(8):
+        first, second = reported(grids, 2 * round_), reported(grids, 2 * round_ + 1)
+        pairs = [(first.pk, second.pk), (second.pk, first.pk)]
+
+        def work(i: int, pairs: list = pairs) -> object:
+            this, other = pairs[i]
+            return services.close(
+                actor=Person.objects.get(pk=world.staff.pk),
+                incident=this,
+                reason="duplicate",
+                duplicate_of=Incident.objects.get(pk=other),
+            )
+
+        results = in_threads(2, work)
+        codes = Counter(
+            "taken" if isinstance(r, Incident) else getattr(r, "code", repr(r)) for r in results
+        )
+        assert codes == Counter({"taken": 1, "duplicate_not_open": 1}), results
+        closed = Incident.objects.filter(pk__in=[first.pk, second.pk], status=Status.CLOSED)
+        assert closed.count() == 1 and closed.get().duplicate_of.status == Status.REPORTED
