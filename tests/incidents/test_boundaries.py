@@ -93,6 +93,7 @@ def test_community_staff_do_not_close_what_the_town_handles(world, grids):
     incident = _report(grids.worker, grids.east)
     services.escalate(actor=grids.worker, incident=incident, note="需要社区协调")
     services.escalate(actor=world.staff, incident=incident, note="需要镇里协调")
+    assert selectors.closing_region(Incident.objects.get(pk=incident.pk)) == world.town
     with pytest.raises(PermissionDenied):
         services.close(actor=world.staff, incident=incident, reason="no_action")
     services.close(actor=world.town_admin, incident=incident, reason="no_action")
@@ -112,6 +113,7 @@ def test_one_grid_worker_cannot_run_the_whole_loop_alone(world, grids):
     assert incident.report_claim is None
     services.assign(actor=grids.worker, incident=incident, person=grids.worker)
     services.resolve(actor=grids.worker, incident=incident, note="清理了")
+    assert selectors.resolver_id(incident) == grids.worker.pk  # pages hide its verify
     told = set(Notice.objects.filter(kind="incident.resolved").values_list("person", flat=True))
     assert grids.worker.pk not in told and told  # someone else is asked to check
     for ok in (True, False):

@@ -106,6 +106,20 @@ def get_visible(person: Person, pk: Any) -> Incident | None:
     return visible(person).filter(pk=pk).first()
 
 
+def resolver_id(incident: Incident) -> int | None:
+    """Who resolved it last: the one who may not check the fix (four eyes)."""
+    last = incident.events.filter(step="resolve").order_by("-at", "-id").first()
+    return last.actor_id if last is not None else None
+
+
+def closing_region(incident: Incident) -> Region:
+    """Where staff close it without a fix: its community, or the town once it was
+    escalated there (``CLOSE_INCIDENTS`` over this region)."""
+    if incident.handling_region.is_within(incident.community):
+        return incident.community
+    return incident.handling_region
+
+
 def history(incident: Incident) -> QuerySet[Event]:
     return incident.events.select_related("actor").prefetch_related("photos")
 

@@ -643,11 +643,6 @@ def _checkers(incident: Incident, resolver: Person) -> list[Person]:
     return []
 
 
-def _resolver_id(incident: Incident) -> int | None:
-    last = incident.events.filter(step="resolve").order_by("-at", "-id").first()
-    return last.actor_id if last is not None else None
-
-
 def _may_verify(actor: Person, incident: Incident) -> bool:
     return actor.pk == incident.reporter_id or authz.can(
         actor, authz.HANDLE_INCIDENTS, incident.region
@@ -668,7 +663,7 @@ def verify(*, actor: Person, incident: Incident | int, ok: Any, note: str = "") 
         raise InvalidInput(_("Say whether it is fixed (true or false)."), field="ok")
     step = "verify_ok" if ok else "verify_not"
     _require_step(incident, step)
-    if _resolver_id(incident) == actor.pk:
+    if selectors.resolver_id(incident) == actor.pk:
         raise PermissionDenied(
             _(
                 "Whoever resolved it cannot check their own fix: the reporter, another grid"
@@ -784,14 +779,6 @@ def _pk(incident: Incident | int) -> Any:
     return incident.pk if isinstance(incident, Incident) else incident
 
 
-def _closing_region(incident: Incident) -> Region:
-    """Staff close an incident where it is handled: its community, or the town once it
-    was escalated there."""
-    if incident.handling_region.is_within(incident.community):
-        return incident.community
-    return incident.handling_region
-
-
 @transaction.atomic
 def close(
     *,
@@ -814,7 +801,7 @@ def close(
         )
         duplicate_of = Incident.objects.get(pk=duplicate_of.pk)
     incident = _locked(incident)
-    authz.require(actor, authz.CLOSE_INCIDENTS, _closing_region(incident))
+    authz.require(actor, authz.CLOSE_INCIDENTS, selectors.closing_region(incident))
     _require_step(incident, "close")
     if reason not in (CloseReason.DUPLICATE, CloseReason.NOT_RESPONSIBLE, CloseReason.NO_ACTION):
         raise InvalidInput(
