@@ -1,6 +1,9 @@
 """Who may help with a request: the one rule the list of 可接的单 and the write share."""
 
-from django.db.models import Exists, OuterRef, Q
+import functools
+
+from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,18 +20,38 @@ def is_proxy(agent: Person, principal_id: int) -> bool:
 
 def is_family(person: Person, request: ServiceRequest) -> bool:
     """The requester's side in the wide sense: the requester, a proxy of theirs, a
-    resident they act for, or a member of their household (户). One query."""
+    resident they act for, or a member of their household (户). One statement, written
+    once (``lib.rawrows``'s way): every racer of a 抢单 is checked, and the ORM's query
+    cost more to build than to run (docs/performance.md, "The accept race")."""
     if person.pk == request.requester_id:
         return True
-    proxies = Proxy.objects.filter(
-        Q(principal_id=OuterRef("pk"), agent_id=person.pk)
-        | Q(principal_id=person.pk, agent_id=OuterRef("pk")),
-        revoked_at__isnull=True,
-    )
-    related = Q(Exists(proxies))
+    params = [request.requester_id, person.pk, person.pk, request.requester_id]
+    sql = _family_sql(connection.vendor)
     if person.household_id is not None:
-        related |= Q(household_id=person.household_id)
-    return Person.objects.filter(related, pk=request.requester_id).exists()
+        sql = _family_sql(connection.vendor, household=True)
+        params += [request.requester_id, person.household_id]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return bool(row[0])
+
+
+@functools.cache
+def _family_sql(vendor: str, *, household: bool = False) -> str:
+    quote = connection.ops.quote_name
+    proxy = quote(Proxy._meta.db_table)
+    principal, agent, revoked = quote("principal_id"), quote("agent_id"), quote("revoked_at")
+    sql = (
+        f"SELECT EXISTS (SELECT 1 FROM {proxy} x WHERE x.{revoked} IS NULL AND "  # noqa: S608 - names from the models
+        f"((x.{principal} = %s AND x.{agent} = %s) OR (x.{principal} = %s AND x.{agent} = %s)))"
+    )
+    if household:
+        person = quote(Person._meta.db_table)
+        sql += (
+            f" OR EXISTS (SELECT 1 FROM {person} p WHERE p.{quote('id')} = %s "  # noqa: S608 - names from the models
+            f"AND p.{quote('household_id')} = %s)"
+        )
+    return sql
 
 
 def check_helper(request: ServiceRequest, person: Person, *, by_staff: bool = False) -> None:
