@@ -1,6 +1,7 @@
 """Who may help with a request: the one rule the list of 可接的单 and the write share."""
 
 import functools
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q
@@ -22,36 +23,52 @@ def is_family(person: Person, request: ServiceRequest) -> bool:
     """The requester's side in the wide sense: the requester, a proxy of theirs, a
     resident they act for, or a member of their household (户). One statement, written
     once (``lib.rawrows``'s way): every racer of a 抢单 is checked, and the ORM's query
-    cost more to build than to run (docs/performance.md, "The accept race")."""
+    cost more to build than to run (docs/performance.md, "The accept race"); none when
+    the request was read with the answer for this person (``knew_family``)."""
     if person.pk == request.requester_id:
         return True
-    params = [request.requester_id, person.pk, person.pk, request.requester_id]
-    sql = _family_sql(connection.vendor)
-    if person.household_id is not None:
-        sql = _family_sql(connection.vendor, household=True)
-        params += [request.requester_id, person.household_id]
+    known = getattr(request, _KNOWN, None)
+    if known is not None and known[0] == person.pk:
+        return bool(known[1])
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(
+            f"SELECT {family_sql(connection.vendor)}",
+            [request.requester_id, *family_params(person)],
+        )
         row = cursor.fetchone()
     return bool(row[0])
 
 
+_KNOWN = "_family_of_reader"
+
+
+def knew_family(request: ServiceRequest, person: Person, family: bool) -> None:
+    """Keep ``is_family``'s answer for ``person``, read with ``request`` in the same
+    statement (``family_sql``), so that checking them costs nothing more. Only on the
+    instance just read: a row read again (the locked pass) asks again."""
+    setattr(request, _KNOWN, (person.pk, family))
+
+
+def family_params(person: Person) -> list[Any]:
+    """The parameters of ``family_sql`` after the requester's (when it is one)."""
+    return [person.household_id, person.pk, person.pk]
+
+
 @functools.cache
-def _family_sql(vendor: str, *, household: bool = False) -> str:
+def family_sql(vendor: str, requester: str = "%s") -> str:
+    """An SQL expression, true when the person of ``family_params`` is of the requester's
+    household (never when they have none), a proxy of the requester or a resident the
+    requester acts for; ``requester``: a column, or a parameter before theirs."""
     quote = connection.ops.quote_name
-    proxy = quote(Proxy._meta.db_table)
+    proxy, person = quote(Proxy._meta.db_table), quote(Person._meta.db_table)
     principal, agent, revoked = quote("principal_id"), quote("agent_id"), quote("revoked_at")
-    sql = (
-        f"SELECT EXISTS (SELECT 1 FROM {proxy} x WHERE x.{revoked} IS NULL AND "  # noqa: S608 - names from the models
-        f"((x.{principal} = %s AND x.{agent} = %s) OR (x.{principal} = %s AND x.{agent} = %s)))"
+    pk = quote("id")
+    return (
+        f"EXISTS (SELECT 1 FROM {person} h WHERE h.{pk} = {requester} "  # noqa: S608 - names from the models
+        f"AND (h.{quote('household_id')} = %s OR EXISTS (SELECT 1 FROM {proxy} x "  # noqa: S608
+        f"WHERE x.{revoked} IS NULL AND ((x.{principal} = h.{pk} AND x.{agent} = %s) "
+        f"OR (x.{principal} = %s AND x.{agent} = h.{pk})))))"
     )
-    if household:
-        person = quote(Person._meta.db_table)
-        sql += (
-            f" OR EXISTS (SELECT 1 FROM {person} p WHERE p.{quote('id')} = %s "  # noqa: S608 - names from the models
-            f"AND p.{quote('household_id')} = %s)"
-        )
-    return sql
 
 
 def check_helper(request: ServiceRequest, person: Person, *, by_staff: bool = False) -> None:

@@ -241,6 +241,14 @@ def _takeable_sql(vendor: str) -> str:
     )
 
 
+@functools.cache
+def _takeable_family_sql(vendor: str) -> str:
+    """``_takeable_sql`` and, last, whether the reader is of the requester's family
+    (``rules.is_family``), so a racer's refusal costs one statement, not two."""
+    select, rest = _takeable_sql(vendor).split(" FROM ", 1)
+    return f"{select}, ({rules.family_sql(vendor, requester='r.requester_id')}) FROM {rest}"
+
+
 def get_takeable(person: Person, pk: Any) -> ServiceRequest | None:
     """The request a volunteer tries to take (抢单): one they may see, or one of their
     community (or of one their unit serves) that they could have seen while it was open.
@@ -251,7 +259,7 @@ def get_takeable(person: Person, pk: Any) -> ServiceRequest | None:
     here, and the ORM's ``select_related`` cost more to build than to run
     (docs/performance.md, "The accept race")."""
     with connection.cursor() as cursor:
-        cursor.execute(_takeable_sql(connection.vendor), [pk])
+        cursor.execute(_takeable_family_sql(connection.vendor), [*rules.family_params(person), pk])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -260,6 +268,7 @@ def get_takeable(person: Person, pk: Any) -> ServiceRequest | None:
     for name, columns in zip(("community", "menu_item", "requester"), _TAKEABLE[1:], strict=True):
         cache_related(request, name, columns.load(row, start))
         start += len(columns)
+    rules.knew_family(request, person, bool(row[start]))
     if request.community_id == person.community_id or can_see(person, request):
         return request
     return request if rules.unit_member(person, request) else None
