@@ -683,9 +683,10 @@ def test_every_requests_form_field_has_jifens_words():
                     if field.required and name != "rating":
                         assert field.error_messages["required"] == formwords.REQUIRED
                     if isinstance(field, forms.ChoiceField):
-                        assert (
-                            field.error_messages["invalid_choice"] == formwords.INVALID_CHOICE
-                        ), (value, name)
+                        assert field.error_messages["invalid_choice"] == formwords.INVALID_CHOICE, (
+                            value,
+                            name,
+                        )
                     checked += 1
     assert checked >= 30
 

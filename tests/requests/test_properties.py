@@ -170,8 +170,17 @@ class RequestsMachine(RuleBasedStateMachine):
         elif request.status == Status.DONE:
             services.confirm(actor=self.world.resident, request=pk, rating=rating)
         elif request.claim is not None and request.claim.status == ClaimStatus.PENDING:
-            claims.approve_claim(claim=request.claim.pk, reviewer=self.world.reviewer)
-            TAKEN["approved"] += 1
+            # The review group's member, or the county's admin when the claim is the
+            # member's own (a reviewer may have helped, or vouched for the service).
+            for reviewer in (self.world.reviewer, self.world.county_admin):
+                try:
+                    with transaction.atomic():
+                        claims.approve_claim(claim=request.claim.pk, reviewer=reviewer)
+                except DomainError as refused:
+                    assert refused.code == "self_review", refused.code
+                    continue
+                TAKEN["approved"] += 1
+                break
         else:
             return
         TAKEN[f"forward from {request.status}"] += 1
@@ -293,6 +302,8 @@ def test_the_table_is_the_only_way_and_points_come_once(world, menu, daughter, h
         settings=settings(
             max_examples=30,
             stateful_step_count=25,
+            # The same sequences every run: the counts below judge the walk, not luck.
+            derandomize=True,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],
         ),
