@@ -6,14 +6,18 @@ precise message; these keep out what would otherwise reach the database as a 500
 document the bounds in the OpenAPI.
 """
 
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any, overload
 
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from ninja import Schema
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from jifen.lib import text
 from jifen.lib.bounds import MAX_DATE, MAX_ID, MIN_DATE, date_in_range
+from jifen.lib.errors import InvalidInput
 
 __all__ = [
     "MAX_ID",
@@ -89,3 +93,35 @@ class ReasonIn(Schema):
     """The body of a refusal, a return or a rejection: ``{"reason"}``."""
 
     reason: Reason
+
+
+class ShapedPage(Sequence[dict[str, Any]]):
+    """Rows shaped for the answer only once the paginator has sliced them: counted in
+    SQL, the page built from one query (what the queryset prefetches, once)."""
+
+    def __init__(self, rows: QuerySet[Any], shape: Callable[[Any], dict[str, Any]]) -> None:
+        self.rows = rows
+        self.shape = shape
+
+    def __len__(self) -> int:
+        return self.rows.count()
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self.shape(r) for r in self.rows[index]]
+        return self.shape(self.rows[index])
+
+
+def one_of(value: str, choices: list[str], field: str) -> str:
+    """A filter's value, empty or one of ``choices``; 400 naming the field otherwise."""
+    if value and value not in choices:
+        raise InvalidInput(
+            _("%(field)s must be one of: %(choices)s."),
+            field=field,
+            params={"field": field, "choices": ", ".join(choices)},
+        )
+    return value

@@ -11,12 +11,10 @@ A report and a resolution carry photos: both take JSON, or the same fields as
 """
 
 import json
-from collections.abc import Callable, Sequence
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
-from typing import Annotated, Any, TypeVar, overload
+from typing import Annotated, Any, TypeVar
 
-from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +26,7 @@ from ninja.schema import DjangoGetter
 from pydantic import Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from jifen.api.fields import Date, Id, Line, LongText
+from jifen.api.fields import Date, Id, Line, LongText, ShapedPage, one_of
 from jifen.api.idempotency import idempotent
 from jifen.api.security import caller
 from jifen.incidents import selectors, services
@@ -308,39 +306,6 @@ def _after(viewer: Person, incident_id: int) -> dict[str, Any]:
     return {**_incident_out(_Reader(viewer), incident), "history": []}
 
 
-class _Page(Sequence[dict[str, Any]]):
-    """Incidents shaped only once the paginator has sliced them: counted in SQL, the page
-    built from one query (and one for its photos)."""
-
-    def __init__(
-        self, rows: QuerySet[Incident], shape: Callable[[Incident], dict[str, Any]]
-    ) -> None:
-        self.rows = rows.select_related(*RELATED).prefetch_related("photos")
-        self.shape = shape
-
-    def __len__(self) -> int:
-        return self.rows.count()
-
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return [self.shape(r) for r in self.rows[index]]
-        return self.shape(self.rows[index])
-
-
-def _choice(value: str, choices: list[str], field: str) -> str:
-    if value and value not in choices:
-        raise InvalidInput(
-            _("%(field)s must be one of: %(choices)s."),
-            field=field,
-            params={"field": field, "choices": ", ".join(choices)},
-        )
-    return value
-
-
 def _place(viewer: Person | None, code: str) -> Region:
     """The region named, or the caller's own community."""
     if code:
@@ -509,16 +474,16 @@ class IncidentListFilters(Schema):
 
 @router.get("/incidents", response=list[IncidentOut])
 @paginate(Paging)
-def list_incidents(request: HttpRequest, filters: Query[IncidentListFilters]) -> _Page:
+def list_incidents(request: HttpRequest, filters: Query[IncidentListFilters]) -> ShapedPage:
     """Grid workers, staff and inspectors: the incidents of their regions, newest first.
     Anyone else (and with ``mine=true``): those they reported or handle."""
     viewer = caller(request)
     chosen = selectors.Filters(
-        status=_choice(filters.status, [*St.values, "open"], "status"),
+        status=one_of(filters.status, [*St.values, "open"], "status"),
         category=filters.category,
         region=get_region(filters.region) if filters.region else None,
         overdue=filters.overdue,
-        tier=_choice(filters.tier, list(Tier.values), "tier"),
+        tier=one_of(filters.tier, list(Tier.values), "tier"),
     )
     if filters.mine:
         rows = selectors.filtered(selectors.mine(viewer), chosen)
@@ -527,7 +492,10 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentListFilters]) ->
     else:
         rows = selectors.filtered(selectors.visible(viewer), chosen)
     reader = _Reader(viewer)
-    return _Page(rows, lambda i: _incident_out(reader, i))
+    return ShapedPage(
+        rows.select_related(*RELATED).prefetch_related("photos"),
+        lambda i: _incident_out(reader, i),
+    )
 
 
 @router.get("/incidents/{incident_id}", response=IncidentDetailOut)
@@ -712,7 +680,7 @@ def close(request: HttpRequest, incident_id: Id, payload: IncidentCloseIn) -> di
     services.close(
         actor=actor,
         incident=target,
-        reason=_choice(
+        reason=one_of(
             payload.reason,
             [CloseReason.DUPLICATE, CloseReason.NOT_RESPONSIBLE, CloseReason.NO_ACTION],
             "reason",

@@ -13,11 +13,9 @@ side, the helper); the address only when ``can_see_address``, the phones only wh
 it, reads the requester's name masked and the history without names or notes.
 """
 
-from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Annotated, Any, overload
+from typing import Annotated, Any
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +24,7 @@ from ninja.pagination import paginate
 from ninja.schema import DjangoGetter
 from pydantic import Field, model_validator
 
-from jifen.api.fields import MAX_ID, DateTime, Id, Line, LongText, Reason
+from jifen.api.fields import MAX_ID, DateTime, Id, Line, LongText, Reason, ShapedPage, one_of
 from jifen.api.idempotency import idempotent
 from jifen.api.security import caller
 from jifen.lib.errors import InvalidInput, NotFound
@@ -276,39 +274,6 @@ def _after(viewer: Person, request_id: int) -> dict[str, Any]:
     return {**_request_out(reader, request), "contacts": [], "history": []}
 
 
-class _Page(Sequence[dict[str, Any]]):
-    """Requests shaped for the answer only once the paginator has sliced them: counted in
-    SQL, the page built from one query."""
-
-    def __init__(
-        self, requests: QuerySet[ServiceRequest], shape: Callable[[ServiceRequest], dict[str, Any]]
-    ) -> None:
-        self.requests = requests
-        self.shape = shape
-
-    def __len__(self) -> int:
-        return self.requests.count()
-
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return [self.shape(r) for r in self.requests[index]]
-        return self.shape(self.requests[index])
-
-
-def _choice(value: str, choices: list[str], field: str) -> str:
-    if value and value not in choices:
-        raise InvalidInput(
-            _("%(field)s must be one of: %(choices)s."),
-            field=field,
-            params={"field": field, "choices": ", ".join(choices)},
-        )
-    return value
-
-
 def _community(viewer: Person | None, code: str) -> Region:
     if code:
         return get_region(code)
@@ -337,7 +302,7 @@ def categories(request: HttpRequest, filters: Query[CategoryFilters]) -> list[di
     own; ``category`` in ``POST /requests`` is one of these codes, of a line serving its
     ``kind``."""
     community = _community(caller(request), filters.community)
-    kind = _choice(filters.kind, list(Kind.values), "kind")
+    kind = one_of(filters.kind, list(Kind.values), "kind")
     return [
         {
             "code": item.code,
@@ -370,7 +335,7 @@ class RequestListFilters(Schema):
 
 @router.get("/requests", response=list[RequestOut])
 @paginate(Paging)
-def list_requests(request: HttpRequest, filters: Query[RequestListFilters]) -> _Page:
+def list_requests(request: HttpRequest, filters: Query[RequestListFilters]) -> ShapedPage:
     """Staff and the review group: the requests of their regions, newest first. Anyone
     else: the open requests they may take (可接的单), oldest first; with ``mine=true``
     those they asked for or were given, newest first."""
@@ -379,8 +344,8 @@ def list_requests(request: HttpRequest, filters: Query[RequestListFilters]) -> _
     if filters.assignee is not None:
         assignee = Person.objects.filter(pk=filters.assignee).first() or Person(pk=0)
     chosen = selectors.Filters(
-        status=_choice(filters.status, list(RequestStatus.values), "status"),
-        kind=_choice(filters.kind, list(Kind.values), "kind"),
+        status=one_of(filters.status, list(RequestStatus.values), "status"),
+        kind=one_of(filters.kind, list(Kind.values), "kind"),
         category=filters.category,
         community=get_region(filters.community) if filters.community else None,
         assignee=assignee,
@@ -393,7 +358,7 @@ def list_requests(request: HttpRequest, filters: Query[RequestListFilters]) -> _
     else:
         requests = selectors.for_staff(viewer, chosen)
     reader = _Reader(viewer)
-    return _Page(requests, lambda r: _request_out(reader, r))
+    return ShapedPage(requests, lambda r: _request_out(reader, r))
 
 
 @router.get("/requests/{request_id}", response=RequestDetailOut)
@@ -470,7 +435,7 @@ def submit(request: HttpRequest, payload: RequestIn) -> Status[dict[str, Any]]:
         category=payload.category,
         title=payload.title,
         description=payload.description,
-        kind=_choice(payload.kind, list(Kind.values), "kind") or Kind.REQUEST,
+        kind=one_of(payload.kind, list(Kind.values), "kind") or Kind.REQUEST,
         person=person,
         points=payload.points,
         address=payload.address,
