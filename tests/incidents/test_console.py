@@ -347,3 +347,29 @@ def test_the_console_forms_speak_jifens_words(world, grids, reported, as_person)
         assert "输入一个有效的日期" not in html
     assert zh("Please fill in this field.") in pages[0].content.decode()
     assert zh("Choose from the list.") in pages[1].content.decode()
+
+
+def test_the_page_offers_only_the_steps_the_viewer_may_take(world, grids, reported, as_person):
+    """The resolver is not offered the check of their own fix; community staff are not
+    offered closing what the town holds; the 物业 serving here is preselected."""
+    clean = grids.clean
+    clean.default_organization = grids.property_co
+    clean.save()
+    services.accept(actor=world.staff, incident=reported)
+    staff = as_person(world.staff)
+    page = staff.get(url(reported)).content.decode()
+    assert f'<option value="{grids.property_co.pk}" selected>' in page
+    services.assign(actor=world.staff, incident=reported, person=world.staff)
+    services.resolve(actor=world.staff, incident=reported, note="已清运")
+    page = staff.get(url(reported)).content.decode()
+    assert reverse("incidents:console_verify", args=[reported.pk]) not in page
+    other = as_person(grids.worker)  # the grid's worker checks the staff's fix
+    page = other.get(reverse("incidents:detail", args=[reported.pk])).content.decode()
+    assert reverse("incidents:verify", args=[reported.pk]) in page
+    services.verify(actor=grids.worker, incident=reported, ok=False, note="还有一袋")
+    services.escalate(actor=world.staff, incident=reported, note="需要社区协调")  # grid → community
+    page = staff.get(url(reported)).content.decode()
+    assert reverse("incidents:console_close", args=[reported.pk]) in page
+    services.escalate(actor=world.staff, incident=reported, note="需要镇里协调")  # → town
+    page = staff.get(url(reported)).content.decode()
+    assert reverse("incidents:console_close", args=[reported.pk]) not in page

@@ -225,7 +225,14 @@ def _organizations(incident: Incident) -> list[tuple[str, str]]:
 
 def _forms(incident: Incident, **bound: Any) -> dict[str, Any]:
     forms: dict[str, Any] = {
-        "assign_form": AssignForm(organizations=_organizations(incident), prefix="assign"),
+        # The category's default organisation (物业) preselected, when it serves here.
+        "assign_form": AssignForm(
+            organizations=_organizations(incident),
+            prefix="assign",
+            initial={
+                "organization": str(getattr(selectors.default_organization_for(incident), "pk", ""))
+            },
+        ),
         "escalate_form": NoteForm(prefix="escalate"),
         "close_form": CloseForm(prefix="close"),
         "verify_form": VerifyForm(prefix="verify"),
@@ -239,8 +246,13 @@ def _render_detail(
 ) -> HttpResponse:
     actor = person_of(request)
     handle = authz.can(actor, authz.HANDLE_INCIDENTS, incident.handling_region)
-    close = authz.can(actor, authz.CLOSE_INCIDENTS, incident.community)
-    verify = authz.can(actor, authz.HANDLE_INCIDENTS, incident.region)
+    close = authz.can(actor, authz.CLOSE_INCIDENTS, selectors.closing_region(incident))
+    # Four eyes: whoever resolved it does not check the fix.
+    verify = (
+        may_take("verify_ok", incident.status)
+        and authz.can(actor, authz.HANDLE_INCIDENTS, incident.region)
+        and actor.pk != selectors.resolver_id(incident)
+    )
     reporter_phone = ""
     if incident.reporter is not None:
         reporter_phone = incident.reporter.phone or ""
@@ -253,7 +265,7 @@ def _render_detail(
         "assign": handle and may_take("assign", incident.status),
         "escalate": handle and may_take("escalate", incident.status) and incident.tier != "town",
         "close": close and may_take("close", incident.status),
-        "verify": verify and may_take("verify_ok", incident.status),
+        "verify": verify,
     }
     context: dict[str, Any] = {
         "item": incident,

@@ -219,8 +219,11 @@ def detail_page(
     handles = authz.can(viewer, authz.HANDLE_INCIDENTS, item.handling_region)
     reporter = viewer.pk == item.reporter_id
     handler = is_handler(viewer, item)
-    may_verify = (reporter or authz.can(viewer, authz.HANDLE_INCIDENTS, item.region)) and (
-        may_take("verify_ok", item.status)
+    # Four eyes: whoever resolved it does not check the fix (the service refuses too).
+    may_verify = (
+        (reporter or authz.can(viewer, authz.HANDLE_INCIDENTS, item.region))
+        and may_take("verify_ok", item.status)
+        and viewer.pk != selectors.resolver_id(item)
     )
     reopen_until = (
         item.closed_at + timedelta(days=REOPEN_DAYS) if item.closed_at is not None else None
