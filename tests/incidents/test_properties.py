@@ -265,8 +265,10 @@ def test_only_the_table_moves_an_incident_and_points_come_once(world, grids) -> 
     run_state_machine_as_test(
         IncidentsMachine,
         settings=settings(
-            max_examples=30,
+            max_examples=40,
             stateful_step_count=30,
+            # The same walks every run: the counts below judge the walk, not luck.
+            derandomize=True,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],
         ),
