@@ -5,12 +5,10 @@ finds what the caller may see (anything else is 404), parses the input and shape
 answer. Every POST that creates a claim or may move points takes an Idempotency-Key.
 """
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, overload
+from typing import Annotated, Any
 
-from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -19,13 +17,13 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from pydantic import Field
 
-from jifen.api.fields import MAX_ID, Date, Id, LongText, ReasonIn
+from jifen.api.fields import MAX_ID, Date, Id, LongText, ReasonIn, ShapedPage, one_of
 from jifen.api.idempotency import idempotent
 from jifen.api.security import caller
 from jifen.claims import selectors, services
 from jifen.claims.models import Appeal, Claim, Photo, Provenance
 from jifen.claims.models import Status as ClaimStatus
-from jifen.lib.errors import InvalidInput, NotFound
+from jifen.lib.errors import NotFound
 from jifen.lib.pagination import Paging
 from jifen.people import authz
 from jifen.people.models import Organization, Person, Proxy
@@ -214,26 +212,6 @@ def _detail(viewer: Person, claim_id: Id) -> dict[str, Any]:
     }
 
 
-class _Page(Sequence[dict[str, Any]]):
-    """Claims shaped for the answer only once the paginator has sliced them: it counts
-    them in SQL and builds the page it shows, photos and appeals fetched per page."""
-
-    def __init__(self, claims: QuerySet[Claim]) -> None:
-        self.claims = claims.select_related("appeal").prefetch_related("photos")
-
-    def __len__(self) -> int:
-        return self.claims.count()
-
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return [_claim_out(claim) for claim in self.claims[index]]
-        return _claim_out(self.claims[index])
-
-
 def _visible(request: HttpRequest, claim_id: Id) -> tuple[Person, Claim]:
     """The caller and the claim, when they may see it; 404 otherwise (never 403, which
     would tell them it exists)."""
@@ -242,16 +220,6 @@ def _visible(request: HttpRequest, claim_id: Id) -> tuple[Person, Claim]:
 
 
 # --- Reading ------------------------------------------------------------------------------
-
-
-def _choice(value: str, choices: list[str], field: str) -> str:
-    if value and value not in choices:
-        raise InvalidInput(
-            _("%(field)s must be one of: %(choices)s."),
-            field=field,
-            params={"field": field, "choices": ", ".join(choices)},
-        )
-    return value
 
 
 STATUS_HELP = "pending, approved, rejected or revoked; empty: every status"
@@ -278,32 +246,32 @@ class MyFilters(Schema):
 
 @router.get("/claims", response=list[ClaimOut])
 @paginate(Paging)
-def list_claims(request: HttpRequest, filters: Query[QueueFilters]) -> _Page:
+def list_claims(request: HttpRequest, filters: Query[QueueFilters]) -> ShapedPage:
     """The claims of the caller's regions (staff and reviewers), oldest first: the one
     waiting longest on top."""
     viewer = caller(request)
     authz.require(viewer, authz.VIEW_CLAIMS)
     claims = selectors.review_queue(
         viewer,
-        status=_choice(filters.status, list(ClaimStatus.values), "status"),
+        status=one_of(filters.status, list(ClaimStatus.values), "status"),
         community=get_region(filters.community) if filters.community else None,
         rule_item=filters.rule_item,
-        provenance=_choice(filters.provenance, list(Provenance.values), "provenance"),
+        provenance=one_of(filters.provenance, list(Provenance.values), "provenance"),
         older_than_days=filters.older_than_days,
         person=filters.person,
-        stage=_choice(filters.stage, ["first", "cross", "appeals"], "stage"),
+        stage=one_of(filters.stage, ["first", "cross", "appeals"], "stage"),
     )
-    return _Page(claims)
+    return ShapedPage(claims.select_related("appeal").prefetch_related("photos"), _claim_out)
 
 
 @router.get("/me/claims", response=list[ClaimOut])
 @paginate(Paging)
-def my_claims(request: HttpRequest, filters: Query[MyFilters]) -> _Page:
+def my_claims(request: HttpRequest, filters: Query[MyFilters]) -> ShapedPage:
     """The caller's own claims, newest first."""
     claims = selectors.claims_of(caller(request))
-    if _choice(filters.status, list(ClaimStatus.values), "status"):
+    if one_of(filters.status, list(ClaimStatus.values), "status"):
         claims = claims.filter(status=filters.status)
-    return _Page(claims)
+    return ShapedPage(claims.select_related("appeal").prefetch_related("photos"), _claim_out)
 
 
 class BatchIn(Schema):
