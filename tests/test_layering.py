@@ -27,8 +27,12 @@ DOMAINS = frozenset(
         "publicity",
         "requests",
         "incidents",
+        "disclosure",
+        "messages",
+        "deliberation",
         "imports",
         "inbox",
+        "inspection",
     }
 )
 EDGES = frozenset({"api", "web"})  # the shared HTTP edges: routers and pages of every domain
@@ -60,11 +64,32 @@ ALLOWED: dict[str, frozenset[str]] = {
     "requests": FOUNDATION | {"points", "claims"},
     # 网格事件: grid workers' points are claims.
     "incidents": FOUNDATION | {"points", "claims"},
+    # 村务公开: the PDF of a disclosure uses publicity's embedded CJK font and page helpers.
+    "disclosure": FOUNDATION | {"publicity"},
+    # 留言: staff turn a message into an incident or a service request (linked both ways).
+    "messages": FOUNDATION | {"points", "claims", "requests", "incidents"},
+    # 议事协商: a matter comes from a message, an incident or a request.
+    "deliberation": FOUNDATION | {"points", "claims", "requests", "incidents", "messages"},
     # Paper history enters as people, claims and ledger transfers.
     "imports": FOUNDATION | {"points", "claims", "activities"},
     # The to-do list counts what waits in every domain.
     "inbox": FOUNDATION
-    | {"points", "claims", "activities", "shop", "publicity", "requests", "incidents", "imports"},
+    | {
+        "points",
+        "claims",
+        "activities",
+        "shop",
+        "publicity",
+        "requests",
+        "incidents",
+        "disclosure",
+        "messages",
+        "deliberation",
+        "imports",
+    },
+    # 巡察: the inspectors' summary reads messages, disclosures, incidents and matters.
+    "inspection": FOUNDATION
+    | {"points", "claims", "requests", "incidents", "disclosure", "messages", "deliberation"},
     "api": FOUNDATION | DOMAINS | EDGES,
     "web": FOUNDATION | DOMAINS | EDGES,
     "demo": FOUNDATION | DOMAINS | EDGES,

@@ -16,6 +16,10 @@ urlpatterns = [
     path("", include("jifen.imports.urls")),
     path("", include("jifen.requests.urls")),
     path("", include("jifen.incidents.urls")),
+    path("", include("jifen.disclosure.urls")),
+    path("", include("jifen.messages.urls")),
+    path("", include("jifen.deliberation.urls")),
+    path("", include("jifen.inspection.urls")),
     path("", include("jifen.web.urls")),
 ]
 

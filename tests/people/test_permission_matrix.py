@@ -19,10 +19,11 @@ from tests.conftest import make_person
 
 ADMIN, STAFF, REVIEWER, MERCHANT, KIOSK = "admin", "staff", "reviewer", "merchant", "kiosk"
 GRID = "grid"
+INSPECTOR = "inspector"
 
 # action name -> the roles that may do it over their own region and below.
 EXPECTED: dict[str, set[str]] = {
-    "console.open": {ADMIN, STAFF, REVIEWER, MERCHANT, KIOSK, GRID},
+    "console.open": {ADMIN, STAFF, REVIEWER, MERCHANT, KIOSK, GRID, INSPECTOR},
     "person.register": {ADMIN, STAFF},
     "person.view": {ADMIN, STAFF},
     "person.edit": {ADMIN, STAFF},
@@ -61,13 +62,20 @@ EXPECTED: dict[str, set[str]] = {
     "requests.view": {ADMIN, STAFF, REVIEWER},
     "requests.manage": {ADMIN, STAFF},
     # 网格事件: grid workers report and handle in their grids; only staff close without a
-    # fix; the review group reads (inspection).
-    "incidents.view": {ADMIN, STAFF, REVIEWER, GRID},
+    # fix; the review group and the inspectors (巡察) read.
+    "incidents.view": {ADMIN, STAFF, REVIEWER, GRID, INSPECTOR},
     "incidents.handle": {ADMIN, STAFF, GRID},
     "incidents.close": {ADMIN, STAFF},
+    # 小微权力 (CONTRACT.md: staff publish and answer; inspectors read and write nothing).
+    "disclosures.publish": {ADMIN, STAFF},
+    "messages.view": {ADMIN, STAFF, INSPECTOR},
+    "messages.answer": {ADMIN, STAFF},
+    "inspection.view": {ADMIN, INSPECTOR},
+    # 议事协商: staff open matters and record decisions.
+    "deliberations.manage": {ADMIN, STAFF},
 }
 
-ROLES = [ADMIN, STAFF, REVIEWER, MERCHANT, KIOSK, GRID]
+ROLES = [ADMIN, STAFF, REVIEWER, MERCHANT, KIOSK, GRID, INSPECTOR]
 
 
 def test_the_table_names_every_action_and_every_action_is_listed():

@@ -10,9 +10,13 @@ from jifen.api import errors
 from jifen.api.auth import router as auth_router
 from jifen.api.security import TokenAuth
 from jifen.claims.api import router as claims_router
+from jifen.deliberation.api import router as deliberation_router
+from jifen.disclosure.api import router as disclosure_router
 from jifen.imports.api import router as imports_router
 from jifen.inbox.api import router as inbox_router
 from jifen.incidents.api import router as incidents_router
+from jifen.inspection.api import router as inspection_router
+from jifen.messages.api import router as messages_router
 from jifen.notices.api import router as notices_router
 from jifen.people.api import router as people_router
 from jifen.points.api import router as points_router
@@ -55,3 +59,7 @@ api.add_router("/", inbox_router)
 api.add_router("/", imports_router)
 api.add_router("/", requests_router)
 api.add_router("/", incidents_router)
+api.add_router("/", disclosure_router)
+api.add_router("/", messages_router)
+api.add_router("/", deliberation_router)
+api.add_router("/", inspection_router)

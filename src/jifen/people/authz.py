@@ -29,11 +29,19 @@ def _action(name: str, roles: Iterable[str], label: str | Promise) -> Action:
     return Action(name, frozenset(roles), label)
 
 
-A, S, R, M, K, G = Role.ADMIN, Role.STAFF, Role.REVIEWER, Role.MERCHANT, Role.KIOSK, Role.GRID
+A, S, R, M, K, G, INSP = (
+    Role.ADMIN,
+    Role.STAFF,
+    Role.REVIEWER,
+    Role.MERCHANT,
+    Role.KIOSK,
+    Role.GRID,
+    Role.INSPECTOR,
+)
 
 # Every role-bound action in the system. tests/people/test_permission_matrix.py
 # walks all of them for every role, inside and outside the role's region.
-OPEN_CONSOLE = _action("console.open", [A, S, R, M, K, G], _("open the work console"))
+OPEN_CONSOLE = _action("console.open", [A, S, R, M, K, G, INSP], _("open the work console"))
 REGISTER_PERSON = _action("person.register", [A, S], _("register a resident"))
 VIEW_PERSON = _action("person.view", [A, S], _("see a resident's profile"))
 EDIT_PERSON = _action("person.edit", [A, S], _("edit a resident's profile"))
@@ -82,12 +90,23 @@ MANAGE_REQUESTS = _action(
 )
 
 # 网格事件: grid workers (网格员) report and handle incidents of their grids; staff run the
-# community's queue and close without a fix; the review group reads them (inspection).
-VIEW_INCIDENTS = _action("incidents.view", [A, S, R, G], _("see the grid incidents"))
+# community's queue and close without a fix; the review group and the inspectors (巡察) read them.
+VIEW_INCIDENTS = _action("incidents.view", [A, S, R, G, INSP], _("see the grid incidents"))
 HANDLE_INCIDENTS = _action(
     "incidents.handle", [A, S, G], _("accept, assign, escalate and verify grid incidents")
 )
 CLOSE_INCIDENTS = _action("incidents.close", [A, S], _("close a grid incident without a fix"))
+
+# 小微权力: staff publish the village's affairs (村务公开) and answer residents' messages; the
+# inspectors (巡察) read every message, disclosure and incident of their region and write nothing.
+PUBLISH_DISCLOSURES = _action("disclosures.publish", [A, S], _("publish village affairs"))
+VIEW_MESSAGES = _action("messages.view", [A, S, INSP], _("read residents' messages"))
+ANSWER_MESSAGES = _action("messages.answer", [A, S], _("answer residents' messages"))
+INSPECT = _action("inspection.view", [A, INSP], _("read the inspection summary"))
+# 议事协商: staff open matters, run polls and meetings and record decisions.
+MANAGE_DELIBERATIONS = _action(
+    "deliberations.manage", [A, S], _("open matters for deliberation and record decisions")
+)
 
 ACTIONS: tuple[Action, ...] = (
     OPEN_CONSOLE,
@@ -118,6 +137,11 @@ ACTIONS: tuple[Action, ...] = (
     VIEW_INCIDENTS,
     HANDLE_INCIDENTS,
     CLOSE_INCIDENTS,
+    PUBLISH_DISCLOSURES,
+    VIEW_MESSAGES,
+    ANSWER_MESSAGES,
+    INSPECT,
+    MANAGE_DELIBERATIONS,
 )
 
 

@@ -20,6 +20,7 @@ class Role(models.TextChoices):
     MERCHANT = "merchant", _("Merchant")
     KIOSK = "kiosk", _("Public screen")
     GRID = "grid", _("Grid worker")
+    INSPECTOR = "inspector", _("Inspector")
 
 
 class ConsentSource(models.TextChoices):
