@@ -206,17 +206,21 @@ def test_overdue_across_the_national_day_reminds_then_escalates_by_itself(world,
         )
         services.accept(actor=grids.worker, incident=incident)
     incident.refresh_from_db()
-    # Tuesday 29 Sep + 3 working days: 30 Sep, (国庆 1–8 Oct off), 9 Oct.
+    # Tuesday 29 Sep + 3 working days: 30 Sep, (国庆 1–7 Oct off), 8 and 9 Oct.
     assert timezone.localtime(incident.due_at).date().isoformat() == "2026-10-09"
     assert services.remind_overdue(_at(2026, 10, 9, 23)) == 0
     assert services.remind_overdue(_at(2026, 10, 10)) == 1  # 督办 on the first day past
     assert services.remind_overdue(_at(2026, 10, 11)) == 0  # once
-    # Three times the deadline after acceptance: up to the community, a new deadline.
-    span = incident.due_at - incident.accepted_at
-    assert services.escalate_stale(incident.accepted_at + 3 * span - timedelta(hours=1)) == 0
-    with mock.patch("django.utils.timezone.now", return_value=_at(2026, 11, 9)):
-        assert services.escalate_stale(incident.accepted_at + 3 * span) == 1
+    # Three times the deadline in working days (9 after 29 Sep: 30 Sep, 8, 9 and 10 Oct —
+    # the 调休 Saturday —, 12–16 Oct): up to the community, a new deadline.
+    stale = services.stale_at(incident)
+    assert timezone.localtime(stale).isoformat() == "2026-10-16T23:59:59+08:00"
+    assert services.escalate_stale(stale) == 0
+    assert services.escalate_stale(_at(2026, 10, 19)) == 1
     incident.refresh_from_db()
+    # The community's 3 working days count from that moment: 20, 21 and 22 Oct.
+    assert timezone.localtime(incident.accepted_at) == _at(2026, 10, 19)
+    assert timezone.localtime(incident.due_at).date().isoformat() == "2026-10-22"
     assert incident.tier == Tier.COMMUNITY and incident.handling_region == world.wenchang
     assert incident.status == Status.ACCEPTED and incident.escalations == 1
     assert steps_of(incident)[-1] == "escalate"

@@ -725,10 +725,12 @@ def _next_tier(incident: Incident) -> str:
     return TIER_ORDER[index + 1]
 
 
-def _escalate(incident: Incident, actor: Person | None, note: str) -> Incident:
+def _escalate(
+    incident: Incident, actor: Person | None, note: str, now: datetime | None = None
+) -> Incident:
     tier, region = handling_region(incident.region, _next_tier(incident))
     previous = incident.tier
-    now = timezone.now()
+    now = now or timezone.now()
     incident.tier, incident.handling_region = tier, region
     incident.assignee, incident.organization = None, None
     incident.accepted_at, incident.resolved_at = now, None
@@ -959,27 +961,47 @@ def remind_overdue(now: datetime | None = None) -> int:
     return count
 
 
+def stale_at(incident: Incident) -> datetime | None:
+    """When a running incident has stayed unresolved three times its deadline: for a
+    deadline in working days, the end of the (3 × N)th working day after it was accepted
+    (China's calendar with 调休, as the deadline itself); for an urgent one in hours,
+    three times its hours after."""
+    if incident.accepted_at is None or incident.due_at is None:
+        return None
+    if incident.category.deadline_hours:
+        return incident.accepted_at + 3 * (incident.due_at - incident.accepted_at)
+    start = timezone.localtime(incident.accepted_at).date()
+    days = workdays.working_days_between(start, timezone.localtime(incident.due_at).date())
+    return workdays.deadline(incident.accepted_at, days=3 * max(days, 1))
+
+
 def escalate_stale(now: datetime | None = None) -> int:
-    """An incident still unresolved at three times its deadline goes up a tier by itself."""
+    """An incident still unresolved past three times its deadline (counted as the
+    deadline is: working days, or hours for urgent ones) goes up a tier by itself; its new
+    deadline counts from ``now`` (the moment the tick judges)."""
     now = now or timezone.now()
     count = 0
-    candidates = Incident.objects.filter(
-        status__in=RUNNING, due_at__lt=now, accepted_at__isnull=False
-    ).exclude(tier=Tier.TOWN)
-    for pk, accepted_at, due_at in candidates.values_list("pk", "accepted_at", "due_at"):
-        if accepted_at is None or due_at is None or now - accepted_at < 3 * (due_at - accepted_at):
+    candidates = (
+        Incident.objects.filter(status__in=RUNNING, due_at__lt=now, accepted_at__isnull=False)
+        .exclude(tier=Tier.TOWN)
+        .select_related("category")
+    )
+    for found in candidates.only("pk", "accepted_at", "due_at", "category__deadline_hours"):
+        stale = stale_at(found)
+        if stale is None or now <= stale:
             continue
         with transaction.atomic():
-            incident = _locked(pk)
+            incident = _locked(found.pk)
             if incident.status not in RUNNING or incident.tier == Tier.TOWN:
                 continue
-            assert incident.accepted_at and incident.due_at  # noqa: S101 - running
-            if now - incident.accepted_at < 3 * (incident.due_at - incident.accepted_at):
+            stale = stale_at(incident)
+            if stale is None or now <= stale:
                 continue
             _escalate(
                 incident,
                 None,
                 str(say(_("Unresolved at three times its deadline: escalated automatically."))),
+                now,
             )
             count += 1
     return count
