@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from gunicorn.app.base import BaseApplication
 
-        from jifen.wsgi import application
+        from jifen.wsgi import application, warm_up
 
         bind = f"{options['host']}:{options['port']}"
         config = {
@@ -47,6 +47,8 @@ class Command(BaseCommand):
             def load(self) -> Any:
                 return application
 
+        # The workers are forked from this process: what it loads, they start with.
+        warm_up()
         mode = "DEBUG" if settings.DEBUG else "production"
         self.stdout.write(f"Jifen serving http://{bind}/ ({mode}, {options['workers']} workers)")
         JifenServer().run()
