@@ -445,8 +445,9 @@ def report(
         region=community,
         after={"category": item.code, "tier": tier, "source": source, "status": incident.status},
     )
+    # Whoever reported it knows already (a grid worker reporting in their own grid).
     _tell(
-        _tier_workers(incident),
+        [p for p in _tier_workers(incident) if actor is None or p.pk != actor.pk],
         incident,
         _("A new incident to accept: %(category)s"),
         _("Incident %(id)s (%(category)s) was reported at %(place)s. Please accept it."),
