@@ -12,6 +12,7 @@ from jifen.people.models import Person, Role
 from jifen.people.services import grant_role
 from tests.api.conftest import api  # noqa: F401 - the API client fixture, shared
 from tests.conftest import make_person
+from tests.incidents.conftest import grids  # noqa: F401 - incident categories, shared
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
