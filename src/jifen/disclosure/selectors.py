@@ -65,12 +65,13 @@ def versions(item: Disclosure) -> list[Disclosure]:
 
 
 def thread(item: Disclosure) -> list[Disclosure]:
-    """The current version of every item of the item's thread, in the order published
-    (a lease notice, its bids, the contract, the receipts). One item alone: []."""
+    """The current version of every item of the item's thread, in the order each was first
+    published (a lease notice, its bids, the contract, the receipts): a correction keeps its
+    item's place. One item alone: []."""
     rows = list(
         Disclosure.objects.filter(thread_id=item.thread_id, is_current=True)
         .select_related("region")
-        .order_by("published_at", "id")[:200]
+        .order_by("series__published_at", "series_id")[:200]
     )
     return rows if len(rows) > 1 else []
 
