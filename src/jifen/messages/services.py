@@ -571,7 +571,7 @@ def to_incident(
             code="already_linked",
             params={"id": message.incident_id},
         )
-    place = region or _place_of(message)
+    place = region or place_of(message)
     if not authz.can(actor, authz.ANSWER_MESSAGES, place):
         raise PermissionDenied(_("The place must lie where you answer messages."), field="region")
     made = incidents.report(
@@ -633,7 +633,7 @@ def to_request(
     return message
 
 
-def _place_of(message: Message) -> Region:
+def place_of(message: Message) -> Region:
     """The community the message is about: where it was addressed if that is a community
     or below, else the author's."""
     try:

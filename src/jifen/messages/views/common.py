@@ -1,0 +1,64 @@
+"""What the message pages share: a refused step shown on its form, the photo view."""
+
+from typing import Any
+
+from django import forms as django_forms
+from django.http import FileResponse, HttpRequest
+
+from jifen.lib.bounds import MAX_ID
+from jifen.lib.errors import DomainError, NotFound
+from jifen.messages import selectors
+from jifen.messages.models import Message, Photo
+from jifen.people.models import Person
+from jifen.web.forms import add_domain_error
+from jifen.web.views.errors import person_of, resident_view
+
+
+def refuse(form: django_forms.Form, exc: DomainError) -> int:
+    """The service's refusal on the form; the status of the page shown again (a 404 is
+    raised as it would be for the page itself)."""
+    if exc.status == 404:
+        raise exc
+    add_domain_error(form, exc)
+    return exc.status
+
+
+def get_visible(viewer: Person, pk: int) -> Message:
+    found = selectors.get_visible(viewer, pk) if 1 <= pk <= MAX_ID else None
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def timeline(message: Message, full: bool) -> list[dict[str, Any]]:
+    """The history as the viewer reads it: names for staff, inspectors and the author;
+    the system's steps (jifen tick) as the system."""
+    lines = []
+    for event in selectors.history(message):
+        who = ""
+        if event.actor is not None:
+            who = event.actor.name if full or event.actor_id == message.author_id else ""
+        lines.append(
+            {
+                "step": event.step,
+                "label": event.label,
+                "at": event.created_at,
+                "who": who,
+                "system": event.actor is None,
+                "region": event.region.name if event.region else "",
+                "note": event.note,
+                "due_at": event.due_at,
+            }
+        )
+    return lines
+
+
+@resident_view
+def photo(request: HttpRequest, photo_id: int) -> FileResponse:
+    """A message's photo, for whoever reads the message in full (never public)."""
+    found = Photo.objects.filter(pk=photo_id).first() if 1 <= photo_id <= MAX_ID else None
+    if found is None or selectors.get_visible(person_of(request), found.message_id) is None:
+        raise NotFound()
+    response = FileResponse(found.image.open("rb"), content_type=found.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
