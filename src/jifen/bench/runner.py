@@ -144,6 +144,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "announcement_50k_s": ("<", 5),
     "county_ranking_5m_s": ("<", 1),
     "incident_dashboard_1m_s": ("<", 1),
+    "inspection_summary_1m_s": ("<", 1),
     "checkin_burst_errors": ("==", 0),
     "checkin_burst_duplicates": ("==", 0),
     # redeem_race_winners (== the stock) and redeem_race_losers_out_of_stock (== the
@@ -164,6 +165,7 @@ UNITS = {
     "announcement_50k_s": "s",
     "county_ranking_5m_s": "s",
     "incident_dashboard_1m_s": "s",
+    "inspection_summary_1m_s": "s",
     "county_ranking_5m_ledger_s": "s",
     "county_group_by_5m_s": "s",
     "county_roll_up_s": "s",
@@ -255,6 +257,7 @@ def _benchmarks() -> list[Benchmark]:
         debit,
         imports,
         incidents,
+        inspection,
         pgbench,
         publicity,
         redeem,
@@ -295,6 +298,7 @@ def _benchmarks() -> list[Benchmark]:
         Benchmark("announcement", ("announcement_50k_s",), publicity.run_announcement),
         Benchmark("county_ranking", COUNTY_RANKING_NAMES, publicity.run_county),
         Benchmark("incident_dashboard", ("incident_dashboard_1m_s",), incidents.run),
+        Benchmark("inspection_summary", ("inspection_summary_1m_s",), inspection.run),
         Benchmark(
             "import_10k_rows",
             ("import_10k_rows_s", "import_10k_rows_sqlite_s", "import_10k_rows_pg_s"),
@@ -332,6 +336,7 @@ TABLE_ORDER = (
     "announcement_50k_s",
     *COUNTY_RANKING_NAMES,
     "incident_dashboard_1m_s",
+    "inspection_summary_1m_s",
 )
 
 

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.management.base import CommandError
 from django.db import connection, transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from jifen.demo.names import GIVEN, SURNAMES
@@ -495,4 +496,233 @@ def seed_incidents(
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {table}")
+    return done
+
+
+# --- Residents' messages at scale (``--messages N``) ------
+
+MESSAGE_WORDS = (
+    "路灯不亮",
+    "垃圾清运",
+    "楼道堆物",
+    "噪音扰民",
+    "停车难",
+    "漏水",
+    "电梯故障",
+    "绿化修剪",
+    "低保申请",
+    "医保缴费",
+    "土地租金",
+    "村务公开",
+    "物业费",
+    "下水道堵塞",
+    "健身器材损坏",
+    "流浪犬",
+)
+MESSAGE_COLUMNS = (
+    "region_id",
+    "handling_region_id",
+    "author_id",
+    "topic_id",
+    "body",
+    "public",
+    "status",
+    "created_at",
+    "due_at",
+    "first_due_at",
+    "first_answered_at",
+    "answered_at",
+    "closed_at",
+    "rating",
+    "rated_at",
+    "reopened_at",
+    "escalations",
+    "updated_at",
+)
+REPLY_COLUMNS = ("message_id", "author_id", "region_id", "body", "created_at")
+
+
+def _message_rows(
+    count: int,
+    authors: list[tuple[int, int, int]],
+    topics: list[tuple[int, int]],
+    now: datetime,
+    years: int,
+    rng: random.Random,
+) -> Iterator[tuple[tuple[Any, ...], str | None]]:
+    """Messages spread evenly over the last ``years`` years (each with its answer's text,
+    or None): nearly all of the older ones answered and closed (most on time, some late,
+    a few reopened once), a few left waiting past due; the last month's in every state."""
+    span = timedelta(days=365 * years).total_seconds()
+    for _n in range(count):
+        community, town, author = authors[rng.randrange(len(authors))]
+        topic, days = topics[rng.randrange(len(topics))]
+        created = now - timedelta(seconds=rng.random() * span)
+        region = town if rng.random() < 0.03 else community
+        allowed = timedelta(days=days * 1.4)
+        due = first_due = created + allowed
+        age_days = (now - created).days
+        late = rng.random() < 0.1
+        took = allowed * (1 + rng.random()) if late else allowed * rng.random() * 0.8
+        first_answer = created + took
+        answered = closed = rating = rated = reopened = None
+        status = "open"
+        roll = rng.random()
+        if first_answer < now and (age_days > 30 and roll < 0.98 or age_days <= 30 and roll < 0.6):
+            answered = first_answer
+            status = "answered"
+            reopen_at = first_answer + timedelta(hours=rng.randrange(1, 72))
+            if rng.random() < 0.05 and reopen_at < now:  # not resolved, reopened once
+                reopened, rating, rated = reopen_at, rng.choice((1, 2)), reopen_at
+                due = reopen_at + allowed
+                again = reopen_at + allowed * rng.random()
+                if again < now:
+                    answered = again
+                else:
+                    status = "reopened"
+            if status == "answered" and age_days > 20:
+                closed = answered + timedelta(hours=rng.randrange(1, 240))
+                if closed < now:
+                    status = "closed"
+                    if rng.random() < 0.7:
+                        rating, rated = rng.choice((3, 4, 5, 5, 5)), closed
+                else:
+                    closed = None
+        elif age_days > 30 and roll < 0.99:
+            status, closed = "closed", created + timedelta(days=rng.randrange(1, 20))
+        word = MESSAGE_WORDS[rng.randrange(len(MESSAGE_WORDS))]
+        body = f"规模测试留言：{word}，请尽快处理。编号{rng.randrange(10**6):06d}"
+        yield (
+            (
+                region,
+                region,
+                author,
+                topic,
+                body,
+                rng.random() < 0.8,
+                status,
+                created,
+                due,
+                first_due,
+                answered and first_answer,
+                answered,
+                closed,
+                rating,
+                rated,
+                reopened,
+                0,
+                closed or answered or created,
+            ),
+            f"答复：关于{word}，已安排处理。" if answered else None,
+        )
+
+
+def _skip_row_checks(cursor: Any) -> None:
+    """For this transaction, no foreign-key trigger per row (the ids were just read from
+    the tables): a bulk load's usual shortcut, which needs a superuser; without one the
+    checks run, only slower."""
+    cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+    row = cursor.fetchone()
+    if row and row[0]:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+
+
+def seed_messages(
+    count: int,
+    *,
+    county_code: str = COUNTY_CODE,
+    years: int = 3,
+    now: datetime | None = None,
+    replies: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> int:
+    """``count`` synthetic residents' messages over the last ``years`` years in the
+    county's communities (3 % addressed to their town), with an answer each where
+    answered, in batches of 100,000 each in its own transaction: PostgreSQL by COPY,
+    SQLite by bulk inserts. No history, no photos, no notices: they are for the
+    inspectors' summary and search. Their authors are the county's seeded people."""
+    from jifen.messages.models import Message, Reply
+    from jifen.messages.services import ensure_topics
+
+    county = Region.objects.filter(code=county_code).first()
+    if county is None:
+        raise CommandError(f"no county {county_code}: seed the SCALE county first")
+    now = now or timezone.now()
+    started = time.monotonic()
+    with transaction.atomic():
+        topics = [(t.pk, t.due_days) for t in ensure_topics(county)]
+        communities = list(
+            Region.objects.filter(path__startswith=county.path, level=Level.COMMUNITY)
+        )
+        first_person = dict(
+            Person.objects.filter(community__in=communities)
+            .order_by()
+            .values_list("community_id")
+            .annotate(first=Min("id"))
+        )
+        authors = [
+            (c.pk, c.parent_id or c.pk, first_person[c.pk])
+            for c in communities
+            if c.pk in first_person
+        ]
+        if not authors:
+            raise CommandError(f"the county {county_code} has no people to write messages")
+    rng = random.Random(f"{county_code}:messages:{count}")  # noqa: S311 - synthetic data
+    rows = _message_rows(count, authors, topics, now, years, rng)
+    table, reply_table = Message._meta.db_table, Reply._meta.db_table
+    done, batch = 0, 100_000
+    while done < count:
+        size = min(batch, count - done)
+        chunk = [next(rows) for _i in range(size)]
+        with transaction.atomic():
+            made = (
+                Message.objects.bulk_create(
+                    (Message(**dict(zip(MESSAGE_COLUMNS, row, strict=True))) for row, _a in chunk),
+                    batch_size=5000,
+                )
+                if connection.vendor != "postgresql"
+                else None
+            )
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    _skip_row_checks(cursor)
+                    cursor.execute(
+                        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                        "FROM generate_series(1, %s)",
+                        [table, size],
+                    )
+                    ids = [r[0] for r in cursor.fetchall()]
+                    columns = ", ".join(("id", *MESSAGE_COLUMNS))
+                    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                        for pk, (row, _answer) in zip(ids, chunk, strict=True):
+                            copy.write_row((pk, *row))
+                    if replies:
+                        with cursor.cursor.copy(  # type: ignore[attr-defined]
+                            f"COPY {reply_table} ({', '.join(REPLY_COLUMNS)}) FROM STDIN"
+                        ) as copy:
+                            for pk, (row, answer) in zip(ids, chunk, strict=True):
+                                if answer is not None:
+                                    copy.write_row((pk, row[2], row[0], answer, row[10]))
+            elif replies and made is not None:
+                Reply.objects.bulk_create(
+                    (
+                        Reply(
+                            message_id=m.pk,
+                            author_id=row[2],
+                            region_id=row[0],
+                            body=answer,
+                            created_at=row[10],
+                        )
+                        for m, (row, answer) in zip(made, chunk, strict=True)
+                        if answer is not None
+                    ),
+                    batch_size=5000,
+                )
+        done += size
+        if progress:
+            progress(f"  {done}/{count} messages, {time.monotonic() - started:.1f} s")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
+            cursor.execute(f"ANALYZE {reply_table}")
     return done

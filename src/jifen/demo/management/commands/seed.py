@@ -1,7 +1,7 @@
 from typing import Any
 
 from jifen.demo.seed_demo import DEMO_PASSWORD, seed_demo
-from jifen.demo.seed_scale import default_communities, seed_incidents, seed_scale
+from jifen.demo.seed_scale import default_communities, seed_incidents, seed_messages, seed_scale
 from jifen.lib.commands import JifenCommand
 
 
@@ -33,6 +33,12 @@ class Command(JifenCommand):
             type=int,
             default=0,
             help="also N grid incidents over the last three years (the dashboards' benchmark)",
+        )
+        scale.add_argument(
+            "--messages",
+            type=int,
+            default=0,
+            help="also N residents' messages over the last three years (the inspectors' benchmark)",
         )
 
     def handle_jifen(self, *args: Any, **options: Any) -> None:
@@ -66,3 +72,6 @@ class Command(JifenCommand):
         if options["incidents"] > 0:
             made = seed_incidents(options["incidents"], progress=self.stdout.write)
             self.stdout.write(f"Seeded {made} grid incidents over three years.")
+        if options["messages"] > 0:
+            made = seed_messages(options["messages"], progress=self.stdout.write)
+            self.stdout.write(f"Seeded {made} residents' messages over three years.")
