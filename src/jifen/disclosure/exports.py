@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jifen.disclosure import services
 from jifen.disclosure.models import Disclosure
@@ -75,11 +76,13 @@ def item_xlsx(item: Disclosure) -> bytes:
             )
     if item.report:
         labels = services.section_labels()
-        append_row(sheet, [_("Section"), _("Item"), _("Amount (yuan)")])
+        append_row(sheet, [_("Section"), pgettext("monthly report", "Line"), _("Amount (yuan)")])
         for key in services.SECTION_KEYS:
             section = item.report["sections"][key]
             for line in section["lines"]:
                 append_row(sheet, [labels[key], line["label"], _yuan(line["amount"])])
-            append_row(sheet, [labels[key], _("Total"), _yuan(section["total"])])
+            append_row(
+                sheet, [labels[key], pgettext("monthly report", "Total"), _yuan(section["total"])]
+            )
         append_row(sheet, [labels["matters"], item.report.get("matters", "")])
     return workbook_bytes(book)

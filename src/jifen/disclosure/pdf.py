@@ -10,6 +10,9 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
@@ -24,13 +27,13 @@ def _table(
     header: list[str], rows: list[list[str]], money: list[bool], styles: dict[str, Any]
 ) -> Table:
     cell = styles["cell"]
-    data = [[_p(h, cell) for h in header]] + [[_p(str(c), cell) for c in row] for row in rows]
+    right = ParagraphStyle("money", parent=cell, alignment=TA_RIGHT)
+    data = [[_p(h, cell) for h in header]] + [
+        [_p(str(c), right if is_money else cell) for c, is_money in zip(row, money, strict=False)]
+        for row in rows
+    ]
     table = Table(data, colWidths=[WIDTH / max(len(header), 1)] * len(header), repeatRows=1)
-    style = _table_style(cjk_font())
-    for index, is_money in enumerate(money):
-        if is_money:
-            style.append(("ALIGN", (index, 1), (index, -1), "RIGHT"))
-    table.setStyle(TableStyle(style))
+    table.setStyle(TableStyle(_table_style(cjk_font())))
     return table
 
 
@@ -75,8 +78,9 @@ def disclosure_pdf(item: Disclosure, url: str) -> bytes:
             section = item.report["sections"][key]
             story.append(_p(labels[key], styles["h2"]))
             rows = [[line["label"], yuan(line["amount"])] for line in section["lines"]]
-            rows.append([_("Total"), yuan(section["total"])])
-            story.append(_table([_("Item"), _("Amount (yuan)")], rows, [False, True], styles))
+            rows.append([pgettext("monthly report", "Total"), yuan(section["total"])])
+            header = [pgettext("monthly report", "Line"), _("Amount (yuan)")]
+            story.append(_table(header, rows, [False, True], styles))
         story.append(_p(labels["matters"], styles["h2"]))
         story.append(_p(item.report.get("matters") or _("None."), styles["body"]))
     names = [a.name for a in item.attachments.all()]
