@@ -16,8 +16,8 @@ STARS = [(n, "★" * n) for n in range(5, 0, -1)]
 class WriteForm(forms.Form):
     """写留言: where to, what about, the words, public or not, photos."""
 
-    region = forms.ChoiceField(label=_("To"))
-    topic = forms.ChoiceField(label=_("Topic"))
+    region = forms.ChoiceField(label=pgettext_lazy("message", "To"))
+    topic = forms.ChoiceField(label=pgettext_lazy("message", "Topic"))
     body = forms.CharField(
         label=_("Your message"),
         max_length=BODY_MAX,
@@ -100,8 +100,8 @@ class IncidentForm(forms.Form):
 
 
 class RequestForm(forms.Form):
-    category = forms.ChoiceField(label=_("Service"))
-    title = forms.CharField(label=_("Title"), max_length=100)
+    category = forms.ChoiceField(label=_("Service of the menu"))
+    title = forms.CharField(label=_("Title of the request"), max_length=100)
 
     def __init__(self, *args: Any, categories: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -110,17 +110,17 @@ class RequestForm(forms.Form):
 
 class FilterForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("Status"),
+        label=pgettext_lazy("message", "Status"),
         required=False,
         choices=[
-            ("", pgettext_lazy("messages", "All")),
+            ("", pgettext_lazy("message", "All")),
             ("waiting", _("Waiting for an answer")),
             *Status.choices,
         ],
     )
-    topic = forms.ChoiceField(label=_("Topic"), required=False)
+    topic = forms.ChoiceField(label=pgettext_lazy("message", "Topic"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def __init__(self, *args: Any, topics: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["topic"].choices = [("", pgettext_lazy("messages", "All")), *topics]
+        self.fields["topic"].choices = [("", pgettext_lazy("message", "All")), *topics]
