@@ -38,6 +38,10 @@ def in_building(building: Region, label: str, name: str) -> Person:
 
 @pytest.fixture
 def block(world) -> Block:
+    return make_block(world)
+
+
+def make_block(world) -> Block:
     building = add_region(
         actor=None,
         code="350524100001001B3",

@@ -1,0 +1,149 @@
+"""议事协商 as people live it: staff put a building's matter to its residents; two
+residents vote on 360 px phones (one changes their mind); the poll closes at its time
+(``jifen tick``) and its result shows on their phones and on the public page; a
+meeting's decision shows its follow-up actions' progress publicly, and staff moving an
+action forward moves its bar."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from jifen.deliberation import services
+from jifen.deliberation.models import Matter, MeetingKind, Status, Tier, Vote
+from tests.browser.helpers import DESKTOP, PHONE, assert_fits, log_in
+from tests.browser.test_requests import browser_page
+from tests.deliberation.conftest import Block, make_block
+
+
+@pytest.fixture
+def block(world) -> Block:
+    """3栋 of 江滨花园, its three households, the 业委会 and the 物业 with their contacts."""
+    return make_block(world)
+
+
+def _vote(page: Any, matter: Matter, choice: str) -> None:
+    page.goto("/deliberations/")
+    page.locator(f"[data-matter='{matter.pk}'] a.button").click()
+    page.locator(f"button[data-choice='{choice}']").click()
+    page.wait_for_load_state()
+    expect(page.locator("[data-my-choice]")).to_have_attribute("data-my-choice", choice)
+
+
+def test_residents_vote_on_a_building_poll_and_see_its_result_after_it_closes(
+    world, block, browser, live_server
+):
+    staff = browser_page(browser, live_server, DESKTOP)
+    log_in(staff, world.staff.phone)
+    staff.goto("/console/deliberations/new/")
+    staff.locator("#id_region").select_option(block.building.code)
+    staff.locator("input[name=tier][value=simple]").check()
+    staff.locator("#id_title").fill("3栋楼道加装声控灯")
+    staff.locator("#id_description").fill("楼道太暗，老人夜里上下楼不安全。")
+    staff.locator("main form button[type=submit]").click()
+    staff.wait_for_load_state()
+    matter = Matter.objects.get()
+    closes = timezone.localtime() + timedelta(hours=2)
+    staff.locator("#id_poll-closes_at").fill(closes.strftime("%Y-%m-%dT%H:%M"))
+    staff.locator("#poll button[type=submit]").click()
+    staff.wait_for_load_state()
+    expect(staff.locator("[data-results-hidden]")).to_be_visible()
+    matter.refresh_from_db()
+    assert matter.status == Status.VOTING
+
+    first = browser_page(browser, live_server, PHONE)
+    log_in(first, block.residents[0].phone)
+    _vote(first, matter, "disagree")
+    _vote(first, matter, "agree")  # changed their mind
+    assert_fits(first)
+    second = browser_page(browser, live_server, PHONE)
+    log_in(second, block.residents[1].phone)
+    _vote(second, matter, "agree")
+    # Nobody sees a count before the close, not even staff.
+    expect(second.locator("[data-results]")).to_have_count(0)
+    staff.reload()
+    expect(staff.locator("[data-results]")).to_have_count(0)
+    assert Vote.objects.filter(matter=matter).count() == 2
+
+    # The clock: jifen tick closes the poll at its time.
+    assert services.close_due(timezone.now() + timedelta(hours=3)) == 1
+    first.reload()
+    results = first.locator("[data-results]")
+    expect(results).to_have_attribute("data-agree", "2")
+    expect(results).to_have_attribute("data-electorate", "3")
+    expect(results).to_have_attribute("data-quorum-met", "true")
+    expect(first.locator("button[data-choice]")).to_have_count(0)
+    assert_fits(first)
+    public = browser_page(browser, live_server, PHONE)
+    public.goto(f"/public/deliberations/{matter.pk}/")
+    expect(public.locator("[data-results]")).to_have_attribute("data-turnout", "2")
+    assert_fits(public)
+
+
+def test_a_meetings_decision_shows_its_actions_progress_publicly(
+    world, block, browser, live_server
+):
+    matter = services.create_matter(
+        actor=world.staff,
+        region=world.wenchang,
+        tier=Tier.MAJOR,
+        title="老旧小区加装电梯",
+        organizations=[block.owners, block.property_co],
+    )
+    services.call_meeting(
+        actor=world.staff,
+        matter=matter,
+        kind=MeetingKind.JOINT,
+        at=timezone.now() - timedelta(hours=2),
+        place="社区党群服务中心",
+        agenda="加装电梯方案与费用分摊",
+    )
+    services.record_meeting(
+        actor=world.staff, matter=matter, minutes="各方同意加装。", residents_present=18
+    )
+    services.decide(actor=world.staff, matter=matter, decision="加装电梯，费用按楼层分摊")
+    today = timezone.localdate()
+    design = services.add_action(
+        actor=world.staff,
+        matter=matter,
+        title="设计方案公示",
+        due_on=today + timedelta(days=20),
+        owner_organization=block.property_co,
+    )
+    services.add_action(
+        actor=world.staff,
+        matter=matter,
+        title="申请加装补贴",
+        due_on=today + timedelta(days=60),
+        owner_person=world.staff,
+    )
+    services.report_progress(actor=block.property_contact, action=design, percent=40, note="已出图")
+
+    public = browser_page(browser, live_server, PHONE)
+    public.goto(f"/public/deliberations/{matter.pk}/")
+    expect(public.locator("[data-decision]")).to_contain_text("加装电梯")
+    bar = public.locator(f"[data-action='{design.pk}']")
+    expect(bar).to_have_attribute("data-percent", "40")
+    expect(bar.locator("progress")).to_have_attribute("value", "40")
+    expect(public.locator("[data-action]")).to_have_count(2)
+    # The staff member's name is masked on the public page.
+    expect(public.locator("main")).not_to_contain_text(world.staff.name)
+    assert_fits(public)
+
+    staff = browser_page(browser, live_server, DESKTOP)
+    log_in(staff, world.staff.phone)
+    staff.goto(f"/console/deliberations/{matter.pk}/")
+    form = staff.locator(f"[data-action='{design.pk}'] form")
+    form.locator("input[name=progress-percent]").fill("75")
+    form.locator("input[name=progress-note]").fill("公示期满")
+    form.locator("button[type=submit]").click()
+    staff.wait_for_load_state()
+    public.reload()
+    expect(public.locator(f"[data-action='{design.pk}']")).to_have_attribute("data-percent", "75")
+    big = browser_page(
+        browser, live_server, {**DESKTOP, "viewport": {"width": 1920, "height": 1080}}
+    )
+    big.goto(f"/public/deliberations/{matter.pk}/")
+    expect(big.locator("progress")).to_have_count(2)
