@@ -447,7 +447,7 @@ class ReportLineIn(Schema):
 
 
 class ReportSectionIn(Schema):
-    lines: list[ReportLineIn] = Field([], max_length=50)
+    lines: list[ReportLineIn] = Field(default_factory=list, max_length=50)
     total: Whole = 0
 
 
@@ -455,12 +455,12 @@ class MonthlyReportIn(Body):
     region: RegionCode
     month: Month
     title: Line = ""
-    income: ReportSectionIn = ReportSectionIn()
-    expenses: ReportSectionIn = ReportSectionIn()
-    assets: ReportSectionIn = ReportSectionIn()
-    resources: ReportSectionIn = ReportSectionIn()
-    debts: ReportSectionIn = ReportSectionIn()
-    distribution: ReportSectionIn = ReportSectionIn()
+    income: ReportSectionIn = Field(default_factory=ReportSectionIn)
+    expenses: ReportSectionIn = Field(default_factory=ReportSectionIn)
+    assets: ReportSectionIn = Field(default_factory=ReportSectionIn)
+    resources: ReportSectionIn = Field(default_factory=ReportSectionIn)
+    debts: ReportSectionIn = Field(default_factory=ReportSectionIn)
+    distribution: ReportSectionIn = Field(default_factory=ReportSectionIn)
     matters: LongText = ""
 
 

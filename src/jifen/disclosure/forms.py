@@ -23,6 +23,12 @@ ACCEPT = "application/pdf,image/jpeg,image/png"
 MONEY_SUFFIXES = ("(元)", "（元）")
 
 
+def _choices(form: forms.Form, name: str, choices: Any) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared so below
+    field.choices = choices
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -153,8 +159,8 @@ class PublishForm(forms.Form):
         self, *args: Any, regions: list[tuple[str, str]], threads: list[tuple[int, str]], **kw: Any
     ) -> None:
         super().__init__(*args, **kw)
-        self.fields["region"].choices = regions
-        self.fields["follows"].choices = [("", _("— none: a new thread —")), *threads]
+        _choices(self, "region", regions)
+        _choices(self, "follows", [("", _("— none: a new thread —")), *threads])
 
 
 class CorrectForm(forms.Form):
@@ -188,7 +194,7 @@ class CorrectForm(forms.Form):
 
     def __init__(self, *args: Any, attachments: list[tuple[int, str]], **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["drop"].choices = attachments
+        _choices(self, "drop", attachments)
         if not attachments:
             del self.fields["drop"]
 
@@ -209,7 +215,7 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args: Any, regions: list[tuple[str, str]], **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["region"].choices = regions
+        _choices(self, "region", regions)
         labels = services.section_labels()
         for key in services.SECTION_KEYS:
             self.fields[f"{key}_lines"] = forms.CharField(
@@ -267,7 +273,7 @@ class ScheduleForm(forms.Form):
 
     def __init__(self, *args: Any, regions: list[tuple[str, str]], **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["region"].choices = regions
+        _choices(self, "region", regions)
 
 
 class FilterForm(forms.Form):
@@ -280,4 +286,4 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: Any, regions: list[tuple[str, str]], **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["region"].choices = [("", _("All")), *regions]
+        _choices(self, "region", [("", _("All")), *regions])

@@ -205,9 +205,9 @@ def missing(regions: Q | Iterable[Region], as_of: date) -> list[Missing]:
     wanted: dict[tuple[int, str], list[tuple[str, date]]] = {}
     labels: set[str] = set()
     for line in lines:
-        due = list(periods(line, as_of))
-        wanted[(line.region_id, line.category)] = due
-        labels.update(label for label, _due in due)
+        due_periods = list(periods(line, as_of))
+        wanted[(line.region_id, line.category)] = due_periods
+        labels.update(label for label, _due in due_periods)
     done = set(
         Disclosure.objects.filter(
             region_id__in={line.region_id for line in lines}, period__in=labels

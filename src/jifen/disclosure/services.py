@@ -194,14 +194,16 @@ def clean_report(sections: Any, matters: Any) -> dict[str, Any]:
             raise InvalidInput(
                 _("A section has at most %(n)s lines."), field=key, params={"n": MAX_LINES}
             )
-        lines = []
+        lines: list[dict[str, Any]] = []
+        amounts: list[int] = []
         for line in lines_in:
             if not isinstance(line, dict):
                 raise InvalidInput(_("A line has a label and an amount."), field=key)
             label = clean_field(line.get("label"), key, 100).replace("\n", " ")
-            lines.append({"label": label, "amount": check_fen(line.get("amount"), key)})
+            amounts.append(check_fen(line.get("amount"), key))
+            lines.append({"label": label, "amount": amounts[-1]})
         total = check_fen(section.get("total", 0), f"{key}.total")
-        added = sum(line["amount"] for line in lines)
+        added = sum(amounts)
         if added != total:
             raise InvalidInput(
                 _(
