@@ -17,7 +17,16 @@ from datetime import date, datetime
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
-from jifen.deliberation.models import Action, ActionStatus, Invitee, Matter, Status, Tier, Vote
+from jifen.deliberation.models import (
+    Action,
+    ActionStatus,
+    Event,
+    Invitee,
+    Matter,
+    Status,
+    Tier,
+    Vote,
+)
 from jifen.people import authz
 from jifen.people.models import OrganizationMember, Person
 from jifen.regions.models import Region
@@ -202,7 +211,7 @@ def party_people(matter: Matter) -> list[Person]:
             people.extend(
                 m.person
                 for m in OrganizationMember.objects.filter(
-                    organization_id=invitee.organization_id, is_contact=True
+                    organization=invitee.organization, is_contact=True
                 ).select_related("person")
             )
     return people
@@ -220,7 +229,7 @@ def actions(matter: Matter) -> list[Action]:
     )
 
 
-def history(matter: Matter) -> QuerySet:
+def history(matter: Matter) -> QuerySet[Event]:
     return matter.events.select_related("actor")
 
 

@@ -342,7 +342,7 @@ def _quorum(value: Any) -> int:
             field="quorum_percent",
             params={"min": QUORUM_MIN, "max": QUORUM_MAX},
         )
-    return value
+    return int(value)
 
 
 @transaction.atomic
@@ -777,7 +777,7 @@ def may_report(actor: Person | None, action: Action) -> bool:
     if action.owner_person_id is not None:
         return action.owner_person_id == actor.pk
     return OrganizationMember.objects.filter(
-        organization_id=action.owner_organization_id, person=actor, is_contact=True
+        organization=action.owner_organization, person=actor, is_contact=True
     ).exists()
 
 
