@@ -1,7 +1,7 @@
 """Forms of the message pages: they parse input; the services decide, and their errors
 land on the field they name (``web.forms.add_domain_error``)."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -44,8 +44,8 @@ class WriteForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = regions
-        self.fields["topic"].choices = [("", _("Choose a topic")), *topics]
+        cast(forms.ChoiceField, self.fields["region"]).choices = regions
+        cast(forms.ChoiceField, self.fields["topic"]).choices = [("", _("Choose a topic")), *topics]
         self.fields["body"].widget.attrs["placeholder"] = _(
             "What happened, where, since when; what you ask for."
         )
@@ -96,7 +96,7 @@ class IncidentForm(forms.Form):
 
     def __init__(self, *args: Any, categories: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", "—"), *categories]
+        cast(forms.ChoiceField, self.fields["category"]).choices = [("", "—"), *categories]
 
 
 class RequestForm(forms.Form):
@@ -105,7 +105,7 @@ class RequestForm(forms.Form):
 
     def __init__(self, *args: Any, categories: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", "—"), *categories]
+        cast(forms.ChoiceField, self.fields["category"]).choices = [("", "—"), *categories]
 
 
 class FilterForm(forms.Form):
@@ -123,4 +123,5 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: Any, topics: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["topic"].choices = [("", pgettext_lazy("message", "All")), *topics]
+        everything = ("", pgettext_lazy("message", "All"))
+        cast(forms.ChoiceField, self.fields["topic"]).choices = [everything, *topics]

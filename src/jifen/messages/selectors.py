@@ -143,7 +143,9 @@ def for_staff(person: Person, filters: Filters = Filters()) -> QuerySet[Message]
     return filtered(rows, filters)
 
 
-def filtered(rows: QuerySet[Message], filters: Filters, now: datetime | None = None) -> QuerySet:
+def filtered(
+    rows: QuerySet[Message], filters: Filters, now: datetime | None = None
+) -> QuerySet[Message]:
     """``rows`` narrowed by ``filters``; status ``waiting``: open or reopened; ``open``:
     anything not closed. Overdue ones come oldest deadline first."""
     if filters.status == "waiting":

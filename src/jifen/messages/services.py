@@ -82,9 +82,12 @@ def _require_step(message: Message, step: str) -> None:
         )
 
 
-def _require_answerer(actor: Person | None, message: Message) -> None:
+def _require_answerer(actor: Person | None, message: Message) -> Person:
     """Staff over the region answering now. An inspector (who reads) gets 403 too."""
     authz.require(actor, authz.ANSWER_MESSAGES, message.handling_region)
+    if actor is None:  # authz refuses nobody already; this tells the type checker
+        raise PermissionDenied()
+    return actor
 
 
 def _step(
@@ -363,7 +366,7 @@ def reply(
     """答复: staff over the region answering now; the message is answered (again, for a
     follow-up) and the author is told."""
     message = _locked(message)
-    _require_answerer(actor, message)
+    actor = _require_answerer(actor, message)
     _require_step(message, "reply")
     text = _clean_body(body, "body", REPLY_MAX)
     now = now or timezone.now()
@@ -510,11 +513,12 @@ def _escalate(message: Message, now: datetime) -> bool:
         message,
         _("An overdue message came up to you: %(topic)s"),
         _(
-            "Message %(id)s was not answered in time at %(from)s and is now yours to answer "
+            "Message %(id)s was not answered in time at %(origin)s and is now yours to answer "
             "by %(due)s."
         ),
         kind="message.escalated",
-        **{"from": before.name, "due": _local(message.due_at)},
+        origin=before.name,
+        due=_local(message.due_at),
     )
     _tell(
         [message.author],

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django import forms as django_forms
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 
 from jifen.lib.bounds import MAX_ID
 from jifen.lib.errors import DomainError, NotFound
@@ -54,11 +54,17 @@ def timeline(message: Message, full: bool) -> list[dict[str, Any]]:
 
 
 @resident_view
-def photo(request: HttpRequest, photo_id: int) -> FileResponse:
+def photo(request: HttpRequest, photo_id: int) -> HttpResponse:
     """A message's photo, for whoever reads the message in full (never public)."""
     found = Photo.objects.filter(pk=photo_id).first() if 1 <= photo_id <= MAX_ID else None
     if found is None or selectors.get_visible(person_of(request), found.message_id) is None:
         raise NotFound()
-    response = FileResponse(found.image.open("rb"), content_type=found.content_type)
+    try:
+        handle = found.image.open("rb")
+    except FileNotFoundError:
+        raise NotFound() from None
+    response = FileResponse(handle, content_type=found.content_type)
     response["Cache-Control"] = "private, max-age=3600"
-    return response
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response  # type: ignore[return-value] # a streamed file, as the claims' photos

@@ -139,7 +139,9 @@ def _render(
         and may_take("to_request", message.status),
     }
     categories = (
-        [(c.code, c.name) for c in incident_selectors.categories(place)] if may["incident"] else []
+        [(c.code, c.name) for c in incident_selectors.categories(place)]
+        if may["incident"] and place is not None
+        else []
     )
     menu = (
         [(m.code, m.name) for m in request_selectors.menu(message.author.community)]
