@@ -9,7 +9,9 @@ from playwright.sync_api import expect
 
 from jifen.incidents import services
 from jifen.incidents.models import Incident, Status
+from jifen.people.models import Role, RoleGrant
 from tests.browser.helpers import log_in, zh
+from tests.conftest import make_person
 from tests.incidents.conftest import grids  # noqa: F401 - the fixture
 
 
@@ -71,3 +73,41 @@ def test_staff_work_the_queue_and_read_the_dashboard(world, grids, desktop, scre
     expect(area).to_contain_text("东片网格")
     expect(desktop.locator(".incident-totals [data-overdue]")).to_contain_text("1")
     screenshot(desktop, "incidents-console-dashboard-desktop")
+
+
+def test_an_inspector_reads_the_queue_and_is_offered_no_step(world, grids, desktop) -> None:  # noqa: F811
+    """巡察 over the town: the queue, the incident with its history, the dashboard — and
+    not one button or form that would change anything."""
+    inspector = make_person(world.wenchang, "巡察组长")
+    RoleGrant.objects.create(person=inspector, role=Role.INSPECTOR, region=world.town)
+    incident = services.report(
+        actor=world.resident, region=grids.east, category="HJWS", description="小广场路灯不亮"
+    )
+    services.accept(actor=grids.worker, incident=incident)
+    log_in(desktop, inspector.phone)
+    desktop.goto("/console/incidents/")
+    rows = desktop.locator("table.incidents-list tbody tr[data-incident]")
+    expect(rows).to_have_count(1)
+    expect(desktop.locator("main a[href='/console/incidents/new/']")).to_have_count(0)
+    rows.first.locator("a").first.click()
+    desktop.wait_for_url(f"**/console/incidents/{incident.pk}/")
+    expect(desktop.locator("ol.timeline li")).to_have_count(2)
+    expect(desktop.locator("main form")).to_have_count(0)
+    expect(desktop.locator("main button")).to_have_count(0)
+    desktop.goto(f"/console/incidents/dashboard/?region={world.wenchang.code}")
+    expect(desktop.locator("table[data-by=area]")).to_contain_text("东片网格")
+    # A step posted by hand all the same: refused, nothing written.
+    # (with the page's own CSRF token, so that it is the step that is refused).
+    answer = desktop.evaluate(
+        """path => {
+          const token = JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken'];
+          const body = new FormData();
+          body.append('csrfmiddlewaretoken', token);
+          body.append('escalate-note', '需要镇里协调');
+          return fetch(path, {method: 'POST', body}).then(r => [r.status, r.url]);
+        }""",
+        f"/console/incidents/{incident.pk}/escalate/",
+    )
+    assert answer[0] == 403
+    incident.refresh_from_db()
+    assert incident.tier == "grid" and incident.events.count() == 2

@@ -239,3 +239,25 @@ def test_escalation_by_hand_goes_grid_community_town_and_no_further(world, grids
     with pytest.raises(Conflict) as top:
         services.escalate(actor=world.town_admin, incident=reported, note="x")
     assert top.value.code == "top_tier"
+
+
+def test_no_one_is_told_of_a_step_they_took_themselves(world, grids):
+    from jifen.notices.models import Notice
+
+    # A grid worker reports in their own grid, accepts it and takes it on: no notice to
+    # them of any of it; the other grid worker's and staff's notices are untouched.
+    incident = services.report(
+        actor=grids.worker, region=grids.east, category="HJWS", description="井盖松动"
+    )
+    services.accept(actor=grids.worker, incident=incident)
+    services.assign(actor=grids.worker, incident=incident, person=grids.worker)
+    assert not Notice.objects.filter(person=grids.worker).exists()
+    # Someone else's steps still reach them.
+    other = services.report(
+        actor=world.resident, region=grids.east, category="HJWS", description="路面塌陷"
+    )
+    assert Notice.objects.filter(person=grids.worker, kind="incident.reported").count() == 1
+    services.accept(actor=world.staff, incident=other)
+    assert Notice.objects.filter(person=world.resident, kind="incident.accepted").count() == 1
+    services.assign(actor=world.staff, incident=other, person=grids.worker)
+    assert Notice.objects.filter(person=grids.worker, kind="incident.assigned").count() == 1

@@ -144,11 +144,13 @@ def _tell(
     body: str | Promise,
     *,
     kind: str,
+    skip: Person | None = None,
     **params: Any,
 ) -> None:
     """A notice to each person once, in each reader's language; the backend hears after
-    commit."""
-    seen: set[int] = set()
+    commit. ``skip``: whoever took the step knows already (a grid worker accepting their
+    own report, or taking it on themselves) and is not told of it."""
+    seen: set[int] = set() if skip is None else {skip.pk}
     targets = []
     for person in people:
         if person is not None and person.pk not in seen and person.is_active:
@@ -447,11 +449,12 @@ def report(
     )
     # Whoever reported it knows already (a grid worker reporting in their own grid).
     _tell(
-        [p for p in _tier_workers(incident) if actor is None or p.pk != actor.pk],
+        _tier_workers(incident),
         incident,
         _("A new incident to accept: %(category)s"),
         _("Incident %(id)s (%(category)s) was reported at %(place)s. Please accept it."),
         kind="incident.reported",
+        skip=actor,
         place=region.name,
     )
     return incident
@@ -514,6 +517,7 @@ def accept(*, actor: Person, incident: Incident | int) -> Incident:
         _("Your report was accepted: %(category)s"),
         _("Incident %(id)s is accepted; it is due by %(due)s."),
         kind="incident.accepted",
+        skip=actor,
         due=timezone.localtime(incident.due_at).strftime("%Y-%m-%d %H:%M"),
     )
     return incident
@@ -567,6 +571,7 @@ def assign(
         _("An incident for you to handle: %(category)s"),
         _("Please handle incident %(id)s (%(category)s) by %(due)s."),
         kind="incident.assigned",
+        skip=actor,
         due=timezone.localtime(incident.due_at).strftime("%Y-%m-%d %H:%M")
         if incident.due_at
         else "",

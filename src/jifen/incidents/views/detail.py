@@ -42,7 +42,7 @@ from jifen.incidents.models import (
 )
 from jifen.lib import workdays
 from jifen.lib.bounds import MAX_ID
-from jifen.lib.errors import DomainError, NotFound
+from jifen.lib.errors import DomainError, NotFound, PermissionDenied
 from jifen.lib.masking import mask_name
 from jifen.people import authz
 from jifen.people.models import Organization, OrganizationMember, Person
@@ -202,6 +202,29 @@ def _timeline(item: Incident, viewer: Person, inside: bool) -> list[Line]:
     return lines
 
 
+def may_try(viewer: Person, item: Incident, step_name: str) -> bool:
+    """Whether the viewer is one who takes this step on this incident at all (whatever its
+    status): the tier's grid workers and staff accept, assign and escalate; the handler
+    resolves; the reporter, or the grid or staff of the place, verifies; the reporter
+    rates and reopens. Readers (the review group, 巡察) are none of them."""
+    if step_name in ("accept", "assign", "escalate"):
+        return authz.can(viewer, authz.HANDLE_INCIDENTS, item.handling_region)
+    if step_name == "resolve":
+        return is_handler(viewer, item)
+    if step_name == "verify":
+        return viewer.pk == item.reporter_id or authz.can(
+            viewer, authz.HANDLE_INCIDENTS, item.region
+        )
+    return viewer.pk == item.reporter_id  # rate, reopen
+
+
+def require_may_try(viewer: Person, item: Incident, step_name: str) -> None:
+    """403 before a posted form is even read, for one who never takes this step: a
+    reader's post is refused as such, not answered with the form's errors."""
+    if not may_try(viewer, item, step_name):
+        raise PermissionDenied(_("You may see this incident but not act on it."))
+
+
 def visible(request: HttpRequest, pk: int) -> Incident:
     item = selectors.get_visible(person_of(request), pk) if 0 < pk <= MAX_ID else None
     if item is None:
@@ -305,6 +328,7 @@ def step(
     """A step posted from the incident's page: parse the form, call the service, say what
     happened; a refusal shows the page again with the reason on the form."""
     item = visible(request, pk)
+    require_may_try(person_of(request), item, name.removesuffix("_form"))
     form = form_class(request.POST, request.FILES if files else None, **form_kwargs)
     status = 400
     if form.is_valid():

@@ -27,6 +27,7 @@ from jifen.incidents.views.detail import (
     organizations_for,
     refusal,
     refusal_status,
+    require_may_try,
     step,
     visible,
 )
@@ -180,6 +181,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     oneself."""
     actor = person_of(request)
     item = visible(request, pk)
+    require_may_try(actor, item, "assign")
     me = request.POST.get("me") == "1"
     if me:  # a button, no form: a refusal shows at the top, the form stays empty
         try:
