@@ -49,6 +49,14 @@ def disclosure_pdf(item: Disclosure, url: str) -> bytes:
         ),
         Spacer(1, 4 * mm),
     ]
+    if not item.is_current and item.superseded_by is not None:
+        story.append(
+            _p(
+                _("Superseded by version %(n)s (No. %(id)s).")
+                % {"n": item.superseded_by.version, "id": item.superseded_by_id},
+                styles["body"],
+            )
+        )
     if item.correction_note:
         story.append(
             _p(_("Correction: %(note)s") % {"note": item.correction_note}, styles["small"])

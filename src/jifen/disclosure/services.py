@@ -467,7 +467,8 @@ def count_view(item: Disclosure) -> None:
     """One more reader of the item (counted on its series' first version): one UPDATE,
     and a page is never refused for a count it could not write."""
     try:
-        Disclosure.objects.filter(pk=item.series_id or item.pk).update(views=F("views") + 1)
+        with transaction.atomic():  # a savepoint: a failed count leaves the request usable
+            Disclosure.objects.filter(pk=item.series_id or item.pk).update(views=F("views") + 1)
     except DatabaseError:  # a locked SQLite file, a read-only replica: the page still shows
         pass
 
