@@ -8,10 +8,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from jifen.incidents import services
-from jifen.incidents.models import Category, Event, Incident, Source, Status, Tier
+from jifen.incidents.models import Category, CloseReason, Event, Incident, Source, Status, Tier
 from jifen.people.models import Person
 from tests.browser.helpers import zh, zh_n
 from tests.conftest import make_person
@@ -373,3 +374,42 @@ def test_the_page_offers_only_the_steps_the_viewer_may_take(world, grids, report
     services.escalate(actor=world.staff, incident=reported, note="需要镇里协调")  # → town
     page = staff.get(url(reported)).content.decode()
     assert reverse("incidents:console_close", args=[reported.pk]) not in page
+
+
+def test_the_excel_file_says_how_each_was_closed(world, grids, reported, as_person):
+    """A closing without a fix is there with its reason (and the duplicate's number), so
+    the file read alone does not count it among the unfixed or the fixed."""
+    other = services.report(
+        actor=world.resident, region=grids.east, category="HJWS", description="同一处垃圾"
+    )
+    services.close(
+        actor=world.staff,
+        incident=other,
+        reason=CloseReason.DUPLICATE,
+        duplicate_of=reported,
+    )
+    response = as_person(world.staff).get(reverse("incidents:console_export"))
+    sheet = load_workbook(
+        BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
+    ).active
+    headers = [c.value for c in sheet[1]]
+    column = headers.index(_zh("incident export", "How it was closed"))
+    rows = {r[0]: r[column] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows[other.pk] == f"{zh('a duplicate of another report')} #{reported.pk}"
+    assert rows[reported.pk] in (None, "")
+
+
+def test_the_assign_form_names_a_person_not_a_resident(world, grids, reported, as_person):
+    services.accept(actor=grids.worker, incident=reported)
+    html = as_person(world.staff).get(f"/console/incidents/{reported.pk}/").content.decode()
+    phone = as_person(grids.worker).get(f"/incidents/{reported.pk}/").content.decode()
+    assert f'for="id_assign-person">{_zh("incident assign", "To a person")}' in html
+    # The tier the incident is at, labelled as on the phone's page (not 经办人, a person).
+    assert f"<dt>{_zh('incident', 'Handled by')}</dt><dd>东片网格 ({zh('grid')})" in html
+    # Assigning from the phone asks first, as the console does.
+    assert f'action="/incidents/{reported.pk}/assign/" novalidate data-confirm=' in phone
+
+
+def _zh(context: str, text: str) -> str:
+    with translation.override("zh-hans"):
+        return translation.pgettext(context, text)

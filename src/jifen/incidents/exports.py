@@ -33,6 +33,14 @@ def _handler(incident: Incident) -> str:
     return " · ".join(parts)
 
 
+def _closing(incident: Incident) -> str:
+    """Fixed, or the reason it was closed without a fix (the duplicate's number)."""
+    if not incident.close_reason:
+        return ""
+    label = str(incident.get_close_reason_display())
+    return f"{label} #{incident.duplicate_of_id}" if incident.duplicate_of_id else label
+
+
 def _bold_header(sheet: object, headers: list[str]) -> None:
     sheet.append(headers)  # type: ignore[attr-defined]
     for cell in sheet[1]:  # type: ignore[index]
@@ -59,6 +67,7 @@ def incidents_workbook(incidents: Iterable[Incident]) -> bytes:
             _("Due"),
             _("Working days overdue"),
             _("Closed at"),
+            pgettext("incident export", "How it was closed"),
             _("Closed on time"),
             _("Rating"),
         ],
@@ -80,6 +89,7 @@ def incidents_workbook(incidents: Iterable[Incident]) -> bytes:
                 _local(i.due_at),
                 getattr(i, "late_days", 0) or None,
                 _local(i.closed_at),
+                _closing(i),
                 "" if i.closed_on_time is None else (_("yes") if i.closed_on_time else _("no")),
                 i.rating,
             ],

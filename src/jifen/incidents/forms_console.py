@@ -35,7 +35,7 @@ class FilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=())
     category = forms.ChoiceField(label=_("Category"), required=False, choices=())
     region = forms.ChoiceField(label=_("Grid or community"), required=False, choices=())
-    tier = forms.ChoiceField(label=_("Handled by"), required=False, choices=())
+    tier = forms.ChoiceField(label=_("Tier"), required=False, choices=())
     handler = forms.CharField(
         label=_("Handler"),
         required=False,
@@ -72,7 +72,8 @@ class AssignForm(forms.Form):
     organisation that serves it; the service wants exactly one."""
 
     person = forms.CharField(
-        label=_("Person"),
+        # Not "Person" (居民 in the people's pages): a grid worker or staff may take it too.
+        label=pgettext_lazy("incident assign", "To a person"),
         required=False,
         max_length=50,
         help_text=_("Volunteer number, or the name of a resident of the community."),
