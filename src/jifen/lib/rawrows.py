@@ -10,7 +10,10 @@ made as ``Model.from_db`` makes it. Statements still go through Django's cursor,
 ``assertNumQueries``, ``DEBUG`` and ``execute_wrapper`` see them.
 """
 
+import re
+import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -116,6 +119,69 @@ def in_one_message(cursor: Any) -> bool:
     implicit transaction of its own. The cursor stands on the first statement's result
     (``nextset`` for the next)."""
     return _CLIENT_CURSOR is not None and isinstance(cursor.cursor, _CLIENT_CURSOR)
+
+
+@dataclass
+class _Planned:
+    """What one PostgreSQL session holds: the statements it has prepared, and whether a
+    failed first use left it unsure (the PREPARE may or may not have run)."""
+
+    names: set[str] = field(default_factory=set)
+    unsure: bool = False
+
+
+# By psycopg connection: a new connection (a restart, CONN_MAX_AGE) starts with none.
+_PLANNED: "weakref.WeakKeyDictionary[Any, _Planned]" = weakref.WeakKeyDictionary()
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def _numbered(sql: str) -> str:
+    """``%s`` placeholders as PostgreSQL's ``$1, $2 …`` (``%%`` left for the driver)."""
+    count = 0
+
+    def number(found: re.Match[str]) -> str:
+        nonlocal count
+        if found.group() == "%%":
+            return "%%"
+        count += 1
+        return f"${count}"
+
+    return _PLACEHOLDER.sub(number, sql)
+
+
+def execute_planned(cursor: Any, name: str, sql: str, params: Sequence[Any]) -> None:
+    """Run a fixed statement that a crowd runs (the bearer token, a racer's read): on
+    PostgreSQL planned once per connection — ``PREPARE`` with its first use, in the same
+    message, then ``EXECUTE`` — so the server stops planning it on every request.
+    Planning cost the database several times the running of these statements
+    (docs/performance.md, "The accept race"). Elsewhere, and for the cursor's reader,
+    it is ``cursor.execute(sql, params)``: one statement, its rows on the cursor.
+
+    ``name`` must be unique to ``sql`` in the process. A prepared statement outlives a
+    rolled-back transaction; after a failed first use, the session's statements are
+    deallocated before the next PREPARE, so none is ever prepared twice."""
+    if cursor.db.vendor != "postgresql" or not in_one_message(cursor):
+        cursor.execute(sql, params)
+        return
+    planned = _PLANNED.setdefault(cursor.db.connection, _Planned())
+    run = f"EXECUTE {name}({', '.join(['%s'] * len(params))})"
+    if name in planned.names:
+        cursor.execute(run, params)
+        return
+    steps = ["DEALLOCATE ALL"] if planned.unsure else []
+    steps += [f"PREPARE {name} AS {_numbered(sql)}", run]
+    try:
+        cursor.execute("; ".join(steps), params)
+    except Exception:
+        planned.names.clear()
+        planned.unsure = True
+        raise
+    for _step in steps[:-1]:
+        cursor.nextset()
+    if planned.unsure:
+        planned.names.clear()
+        planned.unsure = False
+    planned.names.add(name)
 
 
 def cache_related(obj: Model, field_name: str, value: Model | None) -> None:

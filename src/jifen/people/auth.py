@@ -14,7 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from jifen.lib.errors import NotAuthenticated, TooManyAttempts
-from jifen.lib.rawrows import Columns, cache_related
+from jifen.lib.rawrows import Columns, cache_related, execute_planned
 from jifen.people.models import ApiToken, LoginFailure, Person
 from jifen.people.validation import keyed_digest, normalize_phone
 from jifen.regions.models import Region
@@ -237,7 +237,9 @@ def person_for_token(raw: str) -> tuple[Person, ApiToken]:
     with connection.cursor() as cursor:
         if together:
             at = connection.ops.adapt_datetimefield_value
-            cursor.execute(
+            execute_planned(
+                cursor,
+                "jifen_token",
                 _read_and_touch_sql(connection.vendor),
                 [at(now), digest, at(now), at(now - TOUCH_EVERY), True, digest, True],
             )

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from jifen.claims.models import Claim
 from jifen.claims.origins import Origin
 from jifen.lib.masking import mask_name
-from jifen.lib.rawrows import Columns, cache_related
+from jifen.lib.rawrows import Columns, cache_related, execute_planned
 from jifen.people import authz
 from jifen.people.models import OrganizationMember, Person, Proxy, RoleGrant, Team, TeamMember
 from jifen.regions.models import Region
@@ -259,7 +259,12 @@ def get_takeable(person: Person, pk: Any) -> ServiceRequest | None:
     here, and the ORM's ``select_related`` cost more to build than to run
     (docs/performance.md, "The accept race")."""
     with connection.cursor() as cursor:
-        cursor.execute(_takeable_family_sql(connection.vendor), [*rules.family_params(person), pk])
+        execute_planned(
+            cursor,
+            "jifen_takeable_request",
+            _takeable_family_sql(connection.vendor),
+            [*rules.family_params(person), pk],
+        )
         row = cursor.fetchone()
     if row is None:
         return None
