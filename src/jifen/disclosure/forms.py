@@ -117,7 +117,9 @@ def lines_text(lines: list[dict[str, Any]]) -> str:
 class PublishForm(forms.Form):
     region = forms.ChoiceField(label=_("Village or community"))
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    title = forms.CharField(label=_("Title"), max_length=services.MAX_TITLE)
+    title = forms.CharField(
+        label=pgettext_lazy("disclosure", "Title"), max_length=services.MAX_TITLE
+    )
     body = forms.CharField(
         label=_("Text"),
         max_length=services.MAX_BODY,
@@ -164,7 +166,9 @@ class PublishForm(forms.Form):
 
 
 class CorrectForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=services.MAX_TITLE)
+    title = forms.CharField(
+        label=pgettext_lazy("disclosure", "Title"), max_length=services.MAX_TITLE
+    )
     body = forms.CharField(
         label=_("Text"),
         max_length=services.MAX_BODY,
@@ -207,7 +211,7 @@ class ReportForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-11"}),
     )
     title = forms.CharField(
-        label=_("Title"),
+        label=pgettext_lazy("disclosure", "Title"),
         max_length=services.MAX_TITLE,
         required=False,
         help_text=_("Leave empty for the usual title."),
