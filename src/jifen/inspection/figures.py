@@ -208,7 +208,8 @@ class Areas:
 
     @property
     def ids(self) -> list[int]:
-        return list(self.regions)
+        """The regions inside the scope (``regions`` also holds those above, for names)."""
+        return list(self.area_of)
 
 
 def areas(region: Region) -> Areas:

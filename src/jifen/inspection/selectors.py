@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,6 +54,8 @@ def _month_bounds(month: str, start: date, end: date) -> tuple[date, date]:
     if not re.match(MONTH_PATTERN, month):
         raise InvalidInput(_("Choose a month as YYYY-MM."), field="month")
     first = date(int(month[:4]), int(month[5:]), 1)
+    if not figures.EARLIEST <= first <= figures.LATEST:
+        raise InvalidInput(_("Choose days between 2000 and 2100."), field="month")
     after = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
     return max(start, first), min(end, after - timedelta(days=1))
 
@@ -98,8 +100,11 @@ def messages(
         rows = rows.filter(topic__code=drill.topic)
     q = clean_query(drill.q)
     if q:
-        answers = Reply.objects.filter(message=OuterRef("pk"), body__icontains=q)
-        rows = rows.filter(Q(body__icontains=q) | Exists(answers))
+        # The ids whose text or an answer holds the words, each half answered by its own
+        # trigram index (PostgreSQL), then joined with the region and the period.
+        said = Message.objects.filter(body__icontains=q).order_by().values("pk")
+        answered = Reply.objects.filter(body__icontains=q).order_by().values("message_id")
+        rows = rows.filter(pk__in=said.union(answered))
     return rows.select_related("topic", "region", "handling_region", "author").order_by(
         "-created_at", "-id"
     )
