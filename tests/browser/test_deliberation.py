@@ -33,7 +33,7 @@ def _vote(page: Any, matter: Matter, choice: str) -> None:
 
 
 def test_residents_vote_on_a_building_poll_and_see_its_result_after_it_closes(
-    world, block, browser, live_server
+    world, block, browser, live_server, screenshot
 ):
     staff = browser_page(browser, live_server, DESKTOP)
     log_in(staff, world.staff.phone)
@@ -58,6 +58,7 @@ def test_residents_vote_on_a_building_poll_and_see_its_result_after_it_closes(
     _vote(first, matter, "disagree")
     _vote(first, matter, "agree")  # changed their mind
     assert_fits(first)
+    screenshot(first, "deliberation-phone-vote")
     second = browser_page(browser, live_server, PHONE)
     log_in(second, block.residents[1].phone)
     _vote(second, matter, "agree")
@@ -76,6 +77,7 @@ def test_residents_vote_on_a_building_poll_and_see_its_result_after_it_closes(
     expect(results).to_have_attribute("data-quorum-met", "true")
     expect(first.locator("button[data-choice]")).to_have_count(0)
     assert_fits(first)
+    screenshot(first, "deliberation-phone-result")
     public = browser_page(browser, live_server, PHONE)
     public.goto(f"/public/deliberations/{matter.pk}/")
     expect(public.locator("[data-results]")).to_have_attribute("data-turnout", "2")
@@ -83,7 +85,7 @@ def test_residents_vote_on_a_building_poll_and_see_its_result_after_it_closes(
 
 
 def test_a_meetings_decision_shows_its_actions_progress_publicly(
-    world, block, browser, live_server
+    world, block, browser, live_server, screenshot
 ):
     matter = services.create_matter(
         actor=world.staff,
@@ -131,10 +133,12 @@ def test_a_meetings_decision_shows_its_actions_progress_publicly(
     # The staff member's name is masked on the public page.
     expect(public.locator("main")).not_to_contain_text(world.staff.name)
     assert_fits(public)
+    screenshot(public, "deliberation-public-actions")
 
     staff = browser_page(browser, live_server, DESKTOP)
     log_in(staff, world.staff.phone)
     staff.goto(f"/console/deliberations/{matter.pk}/")
+    screenshot(staff, "deliberation-console-detail")
     form = staff.locator(f"[data-action='{design.pk}'] form")
     form.locator("input[name=progress-percent]").fill("75")
     form.locator("input[name=progress-note]").fill("公示期满")

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jifen.deliberation.models import (
     DECISION_MAX,
@@ -163,7 +164,7 @@ class CancelForm(forms.Form):
 
 
 class ActionForm(forms.Form):
-    title = forms.CharField(label=_("Action"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("follow-up action", "Action"), max_length=200)
     owner_organization = forms.ChoiceField(label=_("Owner: an organisation"), required=False)
     owner_phone = forms.CharField(
         label=_("or a person: their mobile number"),

@@ -37,6 +37,7 @@ from jifen.deliberation.models import (
     POLL_TIERS,
     STEPS,
     Action,
+    ActionStatus,
     Matter,
     Tier,
     may_take,
@@ -256,6 +257,10 @@ def _render_detail(
         return manage and may_take(step, matter.status, matter.tier)
 
     steps = {name: may(name) for name in STEPS}
+    # Offered once nothing is left to do (the service refuses it otherwise).
+    steps["complete"] = (
+        steps["complete"] and not matter.actions.exclude(status=ActionStatus.DONE).exists()
+    )
     return render(
         request,
         "deliberation/console/detail.html",
