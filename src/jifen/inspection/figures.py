@@ -52,7 +52,7 @@ from jifen.regions.models import LEVEL_RANK, Level, Region
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 EXACT_UP_TO = 20_000
 SAMPLE_ABOVE = 50_000
-SAMPLE_SIZE = 30_000
+SAMPLE_SIZE = 20_000
 MAX_MISSING_LISTED = 500
 
 # What each figure counts, for the drill-down: the messages behind a number.
@@ -370,8 +370,8 @@ _HOURS_SQL = """
 SELECT {grouping} AS g, aid, tid, code, {outer_month}, h, COUNT(*), SUM(secs)
 FROM (
     SELECT m.aid, m.tid, t.code, {month} AS mon,
-           EXTRACT(EPOCH FROM (msg.first_answered_at - msg.created_at)) AS secs,
-           floor(EXTRACT(EPOCH FROM (msg.first_answered_at - msg.created_at)) / 3600)::int AS h
+           date_part('epoch', msg.first_answered_at - msg.created_at) AS secs,
+           floor(date_part('epoch', msg.first_answered_at - msg.created_at) / 3600)::int AS h
     FROM {table} AS msg {sample}
     JOIN unnest(%(rids)s::bigint[], %(aids)s::bigint[], %(tids)s::bigint[]) AS m(rid, aid, tid)
       ON m.rid = msg.region_id

@@ -111,7 +111,9 @@ def read(
     ``after``, by region and topic (and month)."""
     month = "to_char(month, 'YYYY-MM')" if monthly else "NULL::text"
     found: dict[tuple[int, int, str | None], dict[str, int]] = {}
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Room to hash the rows of a county's three years (90,000) in memory, not on disk.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(
             _READ.format(month=month, groups="1, 2, 3" if monthly else "1, 2"),
             {"regions": regions, "first": first, "after": after},
