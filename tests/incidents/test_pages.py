@@ -505,3 +505,16 @@ def test_a_photo_that_does_not_exist_is_not_found(world, grids, as_person):
     client = as_person(grids.worker)
     assert client.get("/incidents/photos/123/").status_code == 404
     assert client.get("/incidents/photos/99999999999999999999/").status_code == 404
+
+
+def test_i_handle_it_myself_is_not_offered_to_whoever_has_it(world, grids, as_person):
+    incident = services.report(
+        actor=world.resident, region=grids.east, category="HJWS", description="花坛倒塌"
+    )
+    services.accept(actor=grids.worker, incident=incident)
+    client = as_person(grids.worker)
+    assert 'class="assign-me"' in client.get(f"/incidents/{incident.pk}/").content.decode()
+    services.assign(actor=grids.worker, incident=incident, person=grids.worker)
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    # Theirs already: they may give it to someone else, not take it again.
+    assert 'id="assign"' in page and 'class="assign-me"' not in page
