@@ -63,11 +63,13 @@ MAX_PHOTOS = 4
 
 def _locked(message: Message | int) -> Message:
     pk = message.pk if isinstance(message, Message) else message
+    # The row is locked by itself first, then read with what it points at: a lock taken
+    # through joins would, on PostgreSQL, re-check the join against a row another
+    # transaction just changed (its handling region, by an escalation) and find nothing.
     try:
-        return (
-            Message.objects.select_for_update(of=("self",))
-            .select_related("region", "handling_region", "topic", "author")
-            .get(pk=pk)
+        Message.objects.select_for_update().filter(pk=pk).values_list("pk").get()
+        return Message.objects.select_related("region", "handling_region", "topic", "author").get(
+            pk=pk
         )
     except (Message.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound(_("There is no such message.")) from None
