@@ -1,6 +1,7 @@
 """The staff pages of grid incidents (事件处置台): the queue and its Excel file, one
 incident's steps, 录入来电, the categories and the dashboard."""
 
+from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
@@ -8,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from jifen.incidents import services
@@ -413,3 +414,11 @@ def test_the_assign_form_names_a_person_not_a_resident(world, grids, reported, a
 def _zh(context: str, text: str) -> str:
     with translation.override("zh-hans"):
         return translation.pgettext(context, text)
+
+
+def test_the_dashboard_shows_the_period_it_counts_in_its_fields(world, grids, as_person):
+    html = as_person(world.staff).get(reverse("incidents:console_dashboard")).content.decode()
+    today = timezone.localdate()
+    start = min(date(today.year, 1, 1), today - timedelta(days=29))
+    assert f'name="start" value="{start.isoformat()}"' in html
+    assert f'name="end" value="{today.isoformat()}"' in html

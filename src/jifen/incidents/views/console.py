@@ -689,6 +689,10 @@ def _board(request: HttpRequest) -> tuple[DashboardForm, stats.Dashboard]:
     start = data.get("start") or min(date(today.year, 1, 1), end - timedelta(days=29))
     if start > end:
         start = end
+    if not form.is_bound:  # the period counted shows in its fields, not blank ones
+        form.initial.update(
+            {"region": region.code, "start": start.isoformat(), "end": end.isoformat()}
+        )
     board = stats.dashboard(viewer=actor, region=region, start=start, end=end)
     return form, board
 
