@@ -453,7 +453,7 @@ def _medians_pg(
         sets=", ".join(sets),
     )
     rids = scope.ids
-    params = {
+    params: dict[str, Any] = {
         "rids": rids,
         "aids": [scope.area_of[r] for r in rids],
         "tids": [scope.town_of[r] for r in rids],
@@ -505,6 +505,8 @@ def _medians_python(
     for region_id, topic_id, created, first in answered.values_list(
         "region_id", "topic_id", "created_at", "first_answered_at"
     ).iterator(chunk_size=5000):
+        if first is None:
+            continue
         seconds = (first - created).total_seconds()
         month = _month_key(created) if monthly else None
         groups: list[tuple[str, Any]] = [
@@ -528,13 +530,8 @@ def _hours(seconds: float | None) -> float | None:
 
 
 def _row(key: str, label: str, figures: dict[str, int], median: float | None, **extra: Any) -> Row:
-    return Row(
-        key=key,
-        label=label,
-        median_hours=_hours(median),
-        **{name: figures.get(name, 0) for name in _COUNTS},
-        **extra,
-    )
+    counts: dict[str, Any] = {name: figures.get(name, 0) for name in _COUNTS}
+    return Row(key=key, label=label, median_hours=_hours(median), **counts, **extra)
 
 
 def _grouped(

@@ -183,7 +183,7 @@ def messages(request: HttpRequest) -> HttpResponse:
     form, region, start, end, rows, data = _drilled(request)
     page = paginate(request, rows, PER_PAGE)
     for m in page.object_list:
-        m.console_url = message_url(m.pk)  # type: ignore[attr-defined]
+        m.console_url = message_url(m.pk)
     keep = {k: v for k, v in request.GET.items() if k != "page"}
     return render(
         request,
