@@ -550,14 +550,16 @@ def _message_rows(
     years: int,
     rng: random.Random,
 ) -> Iterator[tuple[tuple[Any, ...], str | None]]:
-    """Messages spread evenly over the last ``years`` years (each with its answer's text,
-    or None): nearly all of the older ones answered and closed (most on time, some late,
-    a few reopened once), a few left waiting past due; the last month's in every state."""
+    """Messages spread evenly over the last ``years`` years, oldest first (each with its
+    answer's text, or None): nearly all of the older ones answered and closed (most on
+    time, some late, a few reopened once), a few left waiting past due; the last month's
+    in every state."""
     span = timedelta(days=365 * years).total_seconds()
-    for _n in range(count):
+    for n in range(count):
         community, town, author = authors[rng.randrange(len(authors))]
         topic, days = topics[rng.randrange(len(topics))]
-        created = now - timedelta(seconds=rng.random() * span)
+        # Written in order, as a table fills in life (ids and pages follow time).
+        created = now - timedelta(seconds=span * (1 - (n + rng.random()) / count))
         region = town if rng.random() < 0.03 else community
         allowed = timedelta(days=days * 1.4)
         due = first_due = created + allowed

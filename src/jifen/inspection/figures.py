@@ -42,6 +42,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jifen.disclosure import selectors as disclosure
+from jifen.incidents import stats
 from jifen.inspection import rollup
 from jifen.lib.errors import InvalidInput
 from jifen.messages.models import WAITING, Message, Topic
@@ -552,8 +554,6 @@ def _incidents(
     viewer: Person | None, region: Region, start: date, end: date, now: datetime
 ) -> IncidentFigures | None:
     """The grid incidents' figures as their dashboard gives them (not computed again)."""
-    from jifen.incidents import stats  # noqa: PLC0415 - only the summary's page needs it
-
     if viewer is not None and not authz.can(viewer, authz.VIEW_INCIDENTS, region):
         return None
     board = stats.dashboard(
@@ -575,8 +575,6 @@ def _missing(
     scope: Areas, region: Region, start: date, end: date, today: date
 ) -> list[MissingDisclosure]:
     """Disclosures due in the period (up to today) and not published, in the scope."""
-    from jifen.disclosure import selectors as disclosure  # noqa: PLC0415 - its calendar
-
     # Missed: due on a day of the period already over (the due day itself is on time).
     as_of = min(end + timedelta(days=1), today)
     if as_of <= start:
