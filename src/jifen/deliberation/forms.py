@@ -43,7 +43,9 @@ def _set_choices(form: forms.Form, name: str, choices: Any) -> None:
 
 class FilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=())
-    tier = forms.ChoiceField(label=_("Tier"), required=False, choices=())
+    tier = forms.ChoiceField(
+        label=pgettext_lazy("deliberation", "Tier"), required=False, choices=()
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -66,7 +68,7 @@ class SourceIdField(forms.IntegerField):
 class MatterForm(forms.Form):
     region = forms.ChoiceField(label=_("Place"), choices=())
     tier = forms.ChoiceField(
-        label=_("Tier"),
+        label=pgettext_lazy("deliberation", "Tier"),
         choices=Tier.choices,
         widget=forms.RadioSelect,
         help_text=_(
@@ -74,7 +76,7 @@ class MatterForm(forms.Form):
             "of the parties named, within hours. Hard things: a meeting."
         ),
     )
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
+    title = forms.CharField(label=pgettext_lazy("deliberation", "Title"), max_length=TITLE_MAX)
     description = _text(_("Description (public)"), DESCRIPTION_MAX, rows=5, required=False)
     organizations = forms.MultipleChoiceField(
         label=_("Parties"),

@@ -328,6 +328,11 @@ def invite(
             region=matter.community,
             after={"invitees": [str(i) for i in added]},
         )
+    meeting_ahead = matter.meeting_at is not None and matter.meeting_at > timezone.now()
+    if added and matter.status == Status.MEETING and meeting_ahead:
+        # Those invited once the meeting is called hear of it as the first ones did (a
+        # party added after it was held, to mark it present, is told nothing).
+        _invite_to_meeting(matter, _people_of(added))
     return added
 
 
@@ -575,16 +580,37 @@ def call_meeting(
         fields=["meeting_kind", "meeting_at", "place", "agenda"],
         audit={"kind": kind, "at": at.isoformat(), "place": matter.place},
     )
+    _invite_to_meeting(matter, selectors.party_people(matter))
+    return matter
+
+
+def _invite_to_meeting(matter: Matter, people: Iterable[Person]) -> None:
+    assert matter.meeting_at is not None  # noqa: S101 - called once the meeting is set
     _tell(
-        selectors.party_people(matter),
+        people,
         matter,
         _("Invitation: %(title)s"),
         _("You are invited to the %(kind)s on “%(title)s”, %(at)s at %(place)s."),
         kind=matter.get_meeting_kind_display(),
-        at=timezone.localtime(at).strftime("%Y-%m-%d %H:%M"),
+        at=timezone.localtime(matter.meeting_at).strftime("%Y-%m-%d %H:%M"),
         place=matter.place,
     )
-    return matter
+
+
+def _people_of(invitees: Iterable[Invitee]) -> list[Person]:
+    """The people an invitation reaches: a named person, or an organisation's contacts."""
+    people: list[Person] = []
+    for invitee in invitees:
+        if invitee.person_id is not None:
+            people.append(invitee.person)  # type: ignore[arg-type]
+        else:
+            people.extend(
+                m.person
+                for m in OrganizationMember.objects.filter(
+                    organization_id=invitee.organization_id, is_contact=True
+                ).select_related("person")
+            )
+    return people
 
 
 @transaction.atomic

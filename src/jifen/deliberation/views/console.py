@@ -9,6 +9,7 @@ Every step is one service call: these views parse the form, call it and say what
 happened; a refusal comes back on the form that asked, and nothing is written.
 """
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -147,8 +148,8 @@ def _prefill(request: HttpRequest, actor: Person) -> dict[str, Any]:
             initial.update(
                 incident=found.pk,
                 region=found.region.code,
-                title=f"{found.category.name}：{found.description[:60]}",
-                description=found.description,
+                title=_phones_masked(f"{found.category.name}：{found.description[:60]}"),
+                description=_phones_masked(found.description),
             )
     if request_id:
         found_request = (
@@ -160,19 +161,31 @@ def _prefill(request: HttpRequest, actor: Person) -> dict[str, Any]:
             initial.update(
                 service_request=found_request.pk,
                 region=found_request.community.code,
-                title=found_request.title,
-                description=found_request.description,
+                title=_phones_masked(found_request.title),
+                description=_phones_masked(found_request.description),
             )
     if message_id:
         message = Message.objects.select_related("region").filter(pk=message_id).first()
         if message is not None and authz.can(actor, authz.MANAGE_DELIBERATIONS, message.region):
-            initial.update(
-                message=message.pk,
-                region=message.region.code,
-                title=message.body[:60].replace("\n", " "),
-                description=message.body[:2000],
-            )
+            initial.update(message=message.pk, region=message.region.code)
+            if message.public:
+                initial.update(
+                    title=_phones_masked(message.body[:60].replace("\n", " ")),
+                    description=_phones_masked(message.body[:2000]),
+                )
+            else:
+                # A private message's words stay with its author and staff: the matter's
+                # title and description are public, so staff write them afresh.
+                initial["private_source"] = True
     return initial
+
+
+PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+
+
+def _phones_masked(text: str) -> str:
+    """A mobile number someone wrote into a text copied to a public field: 139****5678."""
+    return PHONE_IN_TEXT.sub(r"\1****\3", text)
 
 
 @console_view

@@ -1,0 +1,165 @@
+"""Defects found walking 议事协商 as its users do, each held by a test: a party invited
+after the meeting is called hears of it; a private message's words (and a phone number in
+any source) never land in the public fields of a new matter; a resident who may not vote
+is told why; a poll withdrawn while voting says so; the console shows the parties once,
+its choices as fieldsets, no empty card, and names its buttons for what they do."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from jifen.deliberation import services
+from jifen.deliberation.models import Invitee, MeetingKind, Tier
+from jifen.incidents import services as incidents
+from jifen.messages import services as messages
+from jifen.notices.models import Notice
+from tests.api.conftest import assert_error
+from tests.conftest import PASSWORD
+from tests.deliberation.conftest import building_poll
+from tests.incidents.conftest import grids  # noqa: F401 - the incidents' categories
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(person) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert client.login(username=person.phone, password=PASSWORD)
+    return client
+
+
+def _meeting(world, block, *, hours: float = 48):
+    matter = services.create_matter(
+        actor=world.staff,
+        region=world.wenchang,
+        tier=Tier.MAJOR,
+        title="老旧小区加装电梯",
+        organizations=[block.owners],
+    )
+    return services.call_meeting(
+        actor=world.staff,
+        matter=matter,
+        kind=MeetingKind.HALL,
+        at=timezone.now() + timedelta(hours=hours),
+        place="社区议事厅",
+        agenda="加装电梯方案",
+    )
+
+
+def test_a_party_invited_after_the_meeting_is_called_hears_of_it_once(world, block, api):
+    matter = _meeting(world, block)
+    assert Notice.objects.filter(person=block.owners_contact, kind="deliberation").count() == 1
+    assert not Notice.objects.filter(person=block.property_contact).exists()
+    staff = api(world.staff)
+    path = f"/deliberations/{matter.pk}/invitees"
+    body = {"organizations": [block.property_co.pk, block.owners.pk]}
+    assert staff.post(path, body).status_code == 200
+    told = Notice.objects.filter(person=block.property_contact, kind="deliberation")
+    assert told.count() == 1
+    assert "社区议事厅" in told.get().body
+    # Named again: no second invitation, and the one invited first is not told again.
+    assert staff.post(path, body).status_code == 200
+    assert told.count() == 1
+    assert Notice.objects.filter(person=block.owners_contact, kind="deliberation").count() == 1
+    # An inspector names nobody.
+    assert_error(api(block.inspector).post(path, body), 403, "forbidden")
+
+
+def test_a_party_added_after_the_meeting_was_held_is_not_invited_to_it(world, block, api):
+    matter = _meeting(world, block, hours=-2)
+    services.invite(actor=world.staff, matter=matter, organizations=[block.property_co])
+    assert Invitee.objects.filter(matter=matter, organization=block.property_co).exists()
+    assert not Notice.objects.filter(person=block.property_contact).exists()
+
+
+def test_a_private_message_is_not_copied_into_the_public_fields(world, block):
+    topic = messages.ensure_topics(world.wenchang)[0].code
+    private = messages.write(
+        actor=world.resident,
+        region=world.wenchang,
+        topic=topic,
+        body="我是王秀梅，电话13912345678，楼下烧烤太吵",
+        public=False,
+    )
+    public = messages.write(
+        actor=world.resident,
+        region=world.wenchang,
+        topic=topic,
+        body="楼下烧烤太吵，有事请打13912345678",
+        public=True,
+    )
+    client = _client(world.staff)
+    url = reverse("deliberation:console_new")
+    page = client.get(f"{url}?message={private.pk}").content.decode()
+    assert "13912345678" not in page and "王秀梅" not in page
+    assert "data-private-source" in page
+    assert f'name="message" value="{private.pk}"' in page  # still linked to its source
+    page = client.get(f"{url}?message={public.pk}").content.decode()
+    assert "楼下烧烤太吵" in page and "139****5678" in page
+    assert "13912345678" not in page and "data-private-source" not in page
+
+
+def test_an_incidents_words_are_prefilled_with_phone_numbers_masked(world, block, grids):  # noqa: F811
+    incident = incidents.report(
+        actor=grids.worker,
+        region=grids.east,
+        category="HJWS",
+        description="垃圾堆了三天，物业电话13800001111没人接",
+    )
+    client = _client(world.staff)
+    page = client.get(reverse("deliberation:console_new") + f"?incident={incident.pk}")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "138****1111" in text and "13800001111" not in text
+    assert f'name="incident" value="{incident.pk}"' in text
+    made = client.post(
+        reverse("deliberation:console_new"),
+        {
+            "region": grids.east.code,
+            "tier": "simple",
+            "title": "垃圾清运",
+            "description": "",
+            "incident": incident.pk,
+        },
+    )
+    assert made.status_code == 302, made.content.decode()[:2000]
+
+
+def test_a_resident_who_may_not_vote_is_told_why(world, block):
+    matter = building_poll(world, block)
+    page = _client(block.outsider).get(reverse("deliberation:detail", args=[matter.pk]))
+    text = page.content.decode()
+    assert "data-not-voter" in text and "data-choice" not in text
+    assert block.building.name in text
+    voter = _client(block.residents[0]).get(reverse("deliberation:detail", args=[matter.pk]))
+    assert "data-not-voter" not in voter.content.decode()
+
+
+def test_a_poll_withdrawn_while_voting_says_so_and_counts_nothing(world, block):
+    matter = building_poll(world, block)
+    services.vote(actor=block.residents[0], matter=matter, choice="agree")
+    services.cancel(actor=world.staff, matter=matter, reason="与另一议题重复")
+    page = Client().get(reverse("deliberation:public_detail", args=[matter.pk])).content.decode()
+    assert "data-results-withdrawn" in page
+    assert "data-results-hidden" not in page and "data-results " not in page
+    assert "与另一议题重复" in page
+
+
+def test_the_console_shows_parties_once_choices_in_fieldsets_and_plain_buttons(world, block):
+    matter = _meeting(world, block)
+    client = _client(world.staff)
+    page = client.get(reverse("deliberation:console_detail", args=[matter.pk])).content.decode()
+    assert page.count('class="parties"') == 1
+    assert page.count("江滨花园业委会") >= 1
+    urgent = services.create_matter(
+        actor=world.staff, region=world.wenchang, tier=Tier.URGENT, title="暴雨夜地库停车"
+    )
+    page = client.get(reverse("deliberation:console_detail", args=[urgent.pk])).content.decode()
+    assert "data-facts" not in page  # no empty card
+    assert 'data-choices="organizations"' in page and "<legend>" in page
+    assert ">Withdraw the matter</button>" in page
+    assert ">Escalate to a meeting</button>" in page
+    new = client.get(reverse("deliberation:console_new")).content.decode()
+    assert 'data-choices="tier"' in new and 'data-choices="organizations"' in new
