@@ -15,6 +15,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from jifen.disclosure import services as disclosures
 from jifen.publicity import certificates
 from tests.pdfcheck import (
     BUNDLED_FONT,
@@ -45,6 +46,7 @@ PDFS = {
     "publicity:person_ledger_pdf": ("staff", "王堃喆积分", (0.04, 0.12, 0.25, 0.75)),
     "publicity:announcement_pdf": ("resident", "文昌社区", (0.04, 0.12, 0.20, 0.80)),
     "publicity:certificate_pdf": ("resident", "王堃喆志愿服务", (0.12, 0.17, 0.30, 0.70)),
+    "disclosure:item_pdf": ("resident", "文昌社区", (0.05, 0.11, 0.15, 0.85)),
 }
 
 
@@ -82,6 +84,9 @@ def urls(world) -> dict[str, str]:
         responsible="陈书记",
         handler="李经办",
     )
+    disclosed = disclosures.publish(
+        actor=world.staff, region=world.wenchang, category="other", title="文昌社区村务公开"
+    )
     return {
         "activities:my_card": "/me/card.pdf",
         "activities:person_card": f"/console/people/{person.pk}/card.pdf",
@@ -90,6 +95,7 @@ def urls(world) -> dict[str, str]:
         f"?start={YEAR}-01-01&end={timezone.localdate():%Y-%m-%d}",
         "publicity:announcement_pdf": f"/documents/announcements/{announcement.pk}.pdf",
         "publicity:certificate_pdf": f"/certificates/{certificate.number}/pdf/",
+        "disclosure:item_pdf": f"/disclosures/{disclosed.pk}.pdf",
     }
 
 

@@ -13,9 +13,14 @@ from jifen.activities.models import Activity, Signup, SignupStatus
 from jifen.activities.models import Status as ActivityStatus
 from jifen.claims.models import Appeal, AppealStatus, Claim, Decision, Provenance, Review, Source
 from jifen.claims.models import Status as ClaimStatus
+from jifen.deliberation.models import Action, Matter, Tier
+from jifen.deliberation.models import Status as MatterStatus
+from jifen.disclosure.models import Frequency, Schedule
 from jifen.imports.models import Approval, Batch, BatchStatus, Kind
 from jifen.incidents.models import Category, Incident
 from jifen.incidents.models import Status as IncidentStatus
+from jifen.messages.models import Message, Topic
+from jifen.messages.models import Status as MessageStatus
 from jifen.people.models import Merchant, Person, Role, RoleGrant
 from jifen.points.models import ImportApproval, RuleVersion
 from jifen.points.services import save_rule_item
@@ -43,6 +48,7 @@ class Make:
     # Made on first use by a test that needs them (the browser tests make their own Make).
     menu_item: MenuItem | None = None
     incident_category: Category | None = None
+    topic: Topic | None = None
 
     def claim(
         self,
@@ -279,6 +285,67 @@ class Make:
             due_at=due_at,
             resolved_at=timezone.now() if status == IncidentStatus.RESOLVED else None,
         )
+
+    def message(
+        self,
+        author: Person,
+        *,
+        status: str = MessageStatus.OPEN,
+        due_at: datetime | None = None,
+        answered_at: datetime | None = None,
+    ) -> Message:
+        """A message to 文昌 in that status (the steps do not matter to the to-do)."""
+        w = self.world
+        if self.topic is None:
+            self.topic = Topic.objects.create(region=w.county, code="zixun", name="政策咨询")
+        due = due_at or timezone.now() + timedelta(days=3)
+        return Message.objects.create(
+            region=w.wenchang,
+            handling_region=w.wenchang,
+            author=author,
+            topic=self.topic,
+            body="楼道灯坏了",
+            status=status,
+            due_at=due,
+            first_due_at=due,
+            first_answered_at=answered_at,
+            answered_at=answered_at,
+        )
+
+    def schedule(self, region: Region) -> Schedule:
+        """A monthly finance disclosure due since long ago: every month of it missing."""
+        return Schedule.objects.create(
+            region=region,
+            category="finance",
+            frequency=Frequency.MONTHLY,
+            starts_on=date(2025, 1, 1),
+        )
+
+    def matter(
+        self,
+        *,
+        status: str = MatterStatus.VOTING,
+        closes_at: datetime | None = None,
+        action_due: date | None = None,
+    ) -> Matter:
+        """A residents' poll of 文昌 in that status, with an unfinished action due then."""
+        w = self.world
+        matter = Matter.objects.create(
+            region=w.wenchang,
+            community=w.wenchang,
+            tier=Tier.SIMPLE,
+            status=status,
+            title="加装电梯",
+            created_by=w.staff,
+            opens_at=ago(days=1),
+            closes_at=closes_at or timezone.now() + timedelta(days=2),
+            decision="同意加装" if status == MatterStatus.DECIDED else "",
+        )
+        if action_due is not None:
+            Action.objects.create(
+                matter=matter, title="报价", owner_person=w.staff, due_on=action_due
+            )
+        return matter
 
 
 @pytest.fixture

@@ -174,7 +174,11 @@ def open_for(person: Person) -> QuerySet[Matter]:
     named = Q(tier=Tier.URGENT, invitees__person=person) | Q(
         tier=Tier.URGENT, invitees__organization_id__in=contact_organizations(person)
     )
-    ids = Matter.objects.filter(Q(status=Status.VOTING) & (person_places | named)).values("pk")
+    # Past its closing time a poll takes no vote, though the tick has not closed it yet.
+    running = Q(status=Status.VOTING) & (
+        Q(closes_at__isnull=True) | Q(closes_at__gt=timezone.now())
+    )
+    ids = Matter.objects.filter(running & (person_places | named)).values("pk")
     return (
         Matter.objects.filter(pk__in=ids)
         .select_related("region", "community")

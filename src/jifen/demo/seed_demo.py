@@ -12,7 +12,10 @@ from django.db import transaction
 from jifen.demo.names import invented_names
 from jifen.demo.seed_activities import seed_demo_activities
 from jifen.demo.seed_claims import seed_demo_claims
+from jifen.demo.seed_deliberation import seed_demo_deliberations
+from jifen.demo.seed_disclosure import seed_demo_disclosures
 from jifen.demo.seed_incidents import seed_demo_incidents
+from jifen.demo.seed_messages import seed_demo_messages
 from jifen.demo.seed_points import seed_demo_points
 from jifen.demo.seed_publicity import seed_demo_publicity
 from jifen.demo.seed_requests import seed_demo_requests
@@ -256,4 +259,7 @@ def seed_demo() -> list[Login]:
     seed_demo_todo(volunteers)
     seed_demo_requests(volunteers)
     seed_demo_incidents(volunteers)
+    seed_demo_messages()
+    seed_demo_disclosures()
+    seed_demo_deliberations()
     return LOGINS

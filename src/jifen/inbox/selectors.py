@@ -24,8 +24,11 @@ from django.utils.translation import gettext_lazy as _
 
 from jifen.activities import selectors as activities
 from jifen.claims import selectors as claims
+from jifen.deliberation import selectors as deliberation
+from jifen.disclosure import selectors as disclosure
 from jifen.imports import selectors as imports
 from jifen.incidents import selectors as incidents
+from jifen.messages import selectors as messages
 from jifen.people import authz
 from jifen.people import selectors as people
 from jifen.people.models import Person
@@ -53,6 +56,12 @@ KINDS: dict[str, tuple[str, Promise]] = {
     "requests_overdue": (WORK, _("Requests past their deadline")),
     "incidents_to_accept": (WORK, _("Incidents to accept")),
     "incidents_overdue": (WORK, _("Incidents past their deadline")),
+    "messages_to_answer": (WORK, _("Messages to answer")),
+    "messages_overdue": (WORK, _("Messages past their deadline")),
+    "disclosures_overdue": (WORK, _("Disclosures past their due day")),
+    "polls_to_close": (WORK, _("Polls past their closing time")),
+    "deliberations_to_decide": (WORK, _("Matters waiting for a decision")),
+    "deliberation_actions_overdue": (WORK, _("Follow-up actions overdue")),
     "take_points": (MERCHANT, _("Take points at the counter")),
     "merchant_pickups": (MERCHANT, _("Orders to hand over at my shop")),
     "orders_ready": (HOME, _("Orders ready for pickup")),
@@ -64,6 +73,8 @@ KINDS: dict[str, tuple[str, Promise]] = {
     "requests_in_hand": (HOME, _("Requests I am to do")),
     "incidents_to_handle": (HOME, _("Incidents for me to handle")),
     "incidents_to_verify": (HOME, _("My reports to check")),
+    "messages_to_rate": (HOME, _("Answers to my messages to rate")),
+    "polls_to_vote": (HOME, _("Polls open for me")),
 }
 
 # How long a decided claim, an answered appeal or objection stays on a resident's to-do.
@@ -160,6 +171,28 @@ def _work(person: Person, now: datetime) -> list[Item]:
             ("incidents_overdue", grid["overdue"], "overdue"),
         ):
             items.append(Item(kind, line.count, line.oldest_at, _url(queue, **{key: value})))
+    if authz.can(person, authz.ANSWER_MESSAGES):
+        waiting = messages.staff_todo(person, now)
+        board = "messages:console_list"
+        for kind, key, query in (
+            ("messages_to_answer", "to_answer", {"status": "waiting"}),
+            ("messages_overdue", "overdue", {"overdue": "on"}),
+        ):
+            line = waiting[key]
+            items.append(Item(kind, line.count, line.oldest_at, _url(board, **query)))
+    if authz.can(person, authz.PUBLISH_DISCLOSURES):
+        count, at = disclosure.missing_todo(person)
+        items.append(Item("disclosures_overdue", count, at, _url("disclosure:console_overdue")))
+    if authz.can(person, authz.MANAGE_DELIBERATIONS):
+        matters = deliberation.staff_todo(person, now)
+        board = "deliberation:console_list"
+        for kind, key, status in (
+            ("polls_to_close", "to_close", "voting"),
+            ("deliberations_to_decide", "decisions_pending", "counted"),
+            ("deliberation_actions_overdue", "actions_overdue", "decided"),
+        ):
+            line = matters[key]
+            items.append(Item(kind, line.count, line.oldest_at, _url(board, status=status)))
     unconsented = people.unconsented_todo(person)
     if unconsented is not None:
         # Not agreeing to publication is a resident's choice, not a backlog: no "oldest".
@@ -227,6 +260,12 @@ def _home(person: Person, now: datetime) -> list[Item]:
             _url("incidents:mine", show="resolved"),
         )
     )
+    rate = messages.author_todo(person)
+    items.append(
+        Item("messages_to_rate", rate.count, rate.oldest_at, _url("messages:mine", show="answered"))
+    )
+    polls = deliberation.resident_todo(person)
+    items.append(Item("polls_to_vote", polls.count, polls.oldest_at, _url("deliberation:mine")))
     return items
 
 

@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from jifen.activities.services import finish_overdue, settle_closed
 from jifen.claims.notices import remind_reviewers
+from jifen.deliberation.services import close_due as close_due_polls
 from jifen.incidents.rollup import roll_up as roll_up_incidents
 from jifen.incidents.services import escalate_stale, remind_overdue
+from jifen.messages.services import escalate_overdue as escalate_messages
 from jifen.notices.services import prune as prune_notices
 from jifen.people.auth import prune_login_failures
 from jifen.points.settlement import settle
@@ -141,6 +143,20 @@ def incidents_rollup(options: Options) -> Done:
     return Done(_line_if(touched, f"incidents: {touched} dashboard row(s) rolled up"))
 
 
+def messages_escalate(options: Options) -> Done:
+    """事事有回音: a message left unanswered past its deadline goes up to the next region's
+    staff, with a new deadline counted in working days."""
+    moved = escalate_messages(_moment(options.as_of))
+    return Done(_line_if(moved, f"messages: {moved} overdue message(s) sent up a region"))
+
+
+def deliberation_polls(options: Options) -> Done:
+    """Polls past their closing time are closed and counted; their result is public. A
+    tick as of a later day closes nothing early: polls close by the clock, not the date."""
+    closed = close_due_polls(min(_moment(options.as_of), timezone.now()))
+    return Done(_line_if(closed, f"deliberation: {closed} poll(s) closed and counted"))
+
+
 # In the order they run. Settlement first: the months it closes are the ones the
 # roll-up and the drafts below read.
 JOBS: tuple[tuple[str, Job], ...] = (
@@ -152,6 +168,8 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("incidents_escalate", incidents_escalate),
     ("incidents_overdue", incidents_overdue),
     ("incidents_rollup", incidents_rollup),
+    ("messages_escalate", messages_escalate),
+    ("deliberation_polls", deliberation_polls),
     ("announcements", announcements),
     ("review_reminders", review_reminders),
     ("login_failures", login_failures),

@@ -27,6 +27,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "can_requests": authz.can(user, authz.VIEW_REQUESTS),
         "can_incidents": authz.can(user, authz.VIEW_INCIDENTS),
         "can_handle_incidents": authz.can(user, authz.HANDLE_INCIDENTS),
+        "can_messages": authz.can(user, authz.VIEW_MESSAGES),
+        "can_disclosures": authz.can(user, authz.PUBLISH_DISCLOSURES)
+        or authz.can(user, authz.INSPECT),
+        "can_deliberate": authz.can(user, authz.MANAGE_DELIBERATIONS)
+        or authz.can(user, authz.INSPECT),
         "can_calendar": authz.is_global_admin(user),
         # The merchant pages belong to a merchant's operators; the role shows the way there.
         "can_merchant": Role.MERCHANT in authz.roles(user),
