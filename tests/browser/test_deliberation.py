@@ -151,3 +151,106 @@ def test_a_meetings_decision_shows_its_actions_progress_publicly(
     )
     big.goto(f"/public/deliberations/{matter.pk}/")
     expect(big.locator("progress")).to_have_count(2)
+
+
+def test_staff_walk_every_tier_on_a_desktop_with_confirmations(
+    world, block, browser, live_server, screenshot
+):
+    """Staff open a matter from a resident's private message (its words are not copied),
+    put an urgent one to the parties, escalate it to a meeting, call and record the
+    meeting, decide, add an action, and withdraw a third matter — each irreversible step
+    asks first, and a dismissed question writes nothing."""
+    from jifen.messages import services as messages
+
+    topic = messages.ensure_topics(world.wenchang)[0].code
+    private = messages.write(
+        actor=world.resident,
+        region=world.wenchang,
+        topic=topic,
+        body="我是王秀梅，电话13912345678，地库夜里积水",
+        public=False,
+    )
+    context = browser.new_context(base_url=live_server.url, **DESKTOP)
+    context.set_default_timeout(10_000)
+    staff = context.new_page()  # answers each "are you sure?" as told below
+    log_in(staff, world.staff.phone)
+    questions: list[str] = []
+    answer = {"accept": False}
+
+    def on_dialog(dialog: Any) -> None:
+        questions.append(dialog.message)
+        dialog.accept() if answer["accept"] else dialog.dismiss()
+
+    staff.on("dialog", on_dialog)
+    staff.goto(f"/console/deliberations/new/?message={private.pk}")
+    expect(staff.locator("[data-private-source]")).to_be_visible()
+    expect(staff.locator("#id_description")).to_have_value("")
+    # Each tier's radio sits beside its words, on its own row.
+    radio = staff.locator("input[name=tier][value=urgent]").bounding_box()
+    words = staff.locator("label[for=id_tier_1] span").bounding_box()
+    assert radio and words and abs(radio["y"] - words["y"]) < 20 and words["x"] > radio["x"]
+    screenshot(staff, "deliberation-console-new-from-message")
+    staff.locator("input[name=tier][value=urgent]").check()
+    staff.locator("#id_title").fill("暴雨夜地库积水，车辆临时停放")
+    staff.locator(f"input[name=organizations][value='{block.owners.pk}']").check()
+    staff.locator(f"input[name=organizations][value='{block.property_co.pk}']").check()
+    staff.locator("main form button[type=submit]").click()
+    staff.wait_for_load_state()
+    urgent = Matter.objects.get(tier=Tier.URGENT)
+    assert urgent.message_id == private.pk and "13912345678" not in urgent.description
+
+    # Escalate: asked first; dismissing it writes nothing.
+    staff.locator("#escalate button[type=submit]").click()
+    staff.wait_for_load_state()
+    urgent.refresh_from_db()
+    assert urgent.tier == Tier.URGENT and questions
+    answer["accept"] = True
+    staff.locator("#escalate textarea").fill("业委会与物业意见分歧，提交会议")
+    staff.locator("#escalate button[type=submit]").click()
+    staff.wait_for_load_state()
+    urgent.refresh_from_db()
+    assert urgent.tier == Tier.MAJOR and urgent.status == Status.OPEN
+
+    # Call the meeting (an hour ago, so that its minutes can be recorded now).
+    at = timezone.localtime() - timedelta(hours=1)
+    staff.locator("#id_meeting-kind").select_option("joint")
+    staff.locator("#id_meeting-at").fill(at.strftime("%Y-%m-%dT%H:%M"))
+    staff.locator("#id_meeting-place").fill("社区党群服务中心")
+    staff.locator("#id_meeting-agenda").fill("地库排水与临时停车")
+    staff.locator("#meeting-call button[type=submit]").click()
+    staff.wait_for_load_state()
+    urgent.refresh_from_db()
+    assert urgent.status == Status.MEETING
+    expect(staff.locator(".parties")).to_have_count(1)
+    staff.locator("#id_minutes-minutes").fill("物业加装排水泵；暴雨夜车辆停到学校操场。")
+    staff.locator("#minutes input[name=minutes-attended]").first.check()
+    staff.locator("#id_minutes-residents_present").fill("12")
+    staff.locator("#minutes button[type=submit]").click()
+    staff.wait_for_load_state()
+    staff.locator("#id_decide-decision").fill("物业两周内加装排水泵")
+    staff.locator("#decide button[type=submit]").click()
+    staff.wait_for_load_state()
+    urgent.refresh_from_db()
+    assert urgent.status == Status.DECIDED and urgent.residents_present == 12
+    staff.locator("#id_action-title").fill("加装排水泵")
+    staff.locator("#id_action-owner_organization").select_option(str(block.property_co.pk))
+    staff.locator("#id_action-due_on").fill((timezone.localdate() + timedelta(days=14)).isoformat())
+    staff.locator("#action button[type=submit]").click()
+    staff.wait_for_load_state()
+    expect(staff.locator("[data-action]")).to_have_count(1)
+    assert_fits(staff)
+    screenshot(staff, "deliberation-console-decided")
+
+    # Withdraw a simple matter, behind its question.
+    simple = services.create_matter(
+        actor=world.staff, region=block.building, tier=Tier.SIMPLE, title="3栋门口装快递柜"
+    )
+    staff.goto(f"/console/deliberations/{simple.pk}/")
+    staff.locator("#id_cancel-reason").fill("已由物业统一安排")
+    before = len(questions)
+    staff.locator("#cancel button[type=submit]").click()
+    staff.wait_for_load_state()
+    assert len(questions) == before + 1
+    simple.refresh_from_db()
+    assert simple.status == Status.CANCELLED
+    expect(staff.locator("[data-withdrawn]")).to_contain_text("已由物业统一安排")

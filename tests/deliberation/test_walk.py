@@ -163,3 +163,20 @@ def test_the_console_shows_parties_once_choices_in_fieldsets_and_plain_buttons(w
     assert ">Escalate to a meeting</button>" in page
     new = client.get(reverse("deliberation:console_new")).content.decode()
     assert 'data-choices="tier"' in new and 'data-choices="organizations"' in new
+
+
+def test_a_poll_nobody_may_vote_in_is_not_opened(world, block, api):
+    empty = services.create_matter(
+        actor=world.staff, region=block.other_building, tier=Tier.SIMPLE, title="5栋装门禁"
+    )
+    block.outsider.household.region = block.building  # 5 栋 has nobody registered now
+    block.outsider.household.save(update_fields=["region"])
+    made = api(world.staff).post(
+        f"/deliberations/{empty.pk}/poll",
+        {"closes_at": (timezone.now() + timedelta(hours=5)).isoformat()},
+    )
+    error = assert_error(made, 400, "no_voters")
+    assert error.get("field") == "region"
+    empty.refresh_from_db()
+    assert empty.status == "open" and empty.opens_at is None
+    assert not Notice.objects.filter(kind="deliberation").exists()

@@ -386,6 +386,17 @@ def open_poll(
         )
     matter.quorum_percent = _quorum(quorum_percent)
     _add_invitees(matter, organizations, people)
+    if matter.tier == Tier.SIMPLE and not selectors.residents(matter.region).exists():
+        # A poll nobody may vote in would run to its close and count nothing.
+        raise InvalidInput(
+            _(
+                "No resident is registered in %(place)s, so nobody could vote. Register the "
+                "households at this place first, or choose the place above it."
+            ),
+            code="no_voters",
+            field="region",
+            params={"place": matter.region.name},
+        )
     if matter.tier == Tier.URGENT and not matter.invitees.exists():
         raise InvalidInput(
             _("Name the parties who vote in an urgent poll."),
