@@ -180,3 +180,50 @@ def test_a_poll_nobody_may_vote_in_is_not_opened(world, block, api):
     empty.refresh_from_db()
     assert empty.status == "open" and empty.opens_at is None
     assert not Notice.objects.filter(kind="deliberation").exists()
+
+
+def test_a_resident_finds_every_matter_of_their_community_from_their_page(world, block):
+    page = _client(block.residents[0]).get(reverse("deliberation:mine")).content.decode()
+    public = reverse("deliberation:public_list", args=[world.wenchang.code])
+    assert f'href="{public}"' in page and "data-public-list" in page
+    assert Client().get(public).status_code == 200
+
+
+def _decided_with_action(world, block):
+    matter = _meeting(world, block, hours=-1)
+    services.record_meeting(actor=world.staff, matter=matter, minutes="同意加装")
+    services.decide(actor=world.staff, matter=matter, decision="加装电梯")
+    action = services.add_action(
+        actor=world.staff,
+        matter=matter,
+        title="设计方案公示",
+        due_on=timezone.localdate() + timedelta(days=20),
+        owner_organization=block.property_co,
+    )
+    return matter, action
+
+
+def test_an_actions_owner_reports_progress_from_their_phone_page(world, block):
+    matter, action = _decided_with_action(world, block)
+    owner = _client(block.property_contact)
+    detail = reverse("deliberation:detail", args=[matter.pk])
+    page = owner.get(detail).content.decode()
+    url = reverse("deliberation:progress", args=[matter.pk, action.pk])
+    assert f'action="{url}"' in page and "data-progress-form" in page
+    done = owner.post(url, {"progress-percent": "40", "progress-note": "已出图"})
+    assert done.status_code == 302
+    action.refresh_from_db()
+    assert action.percent == 40 and action.updates.get().note == "已出图"
+    # Anyone else is offered no form, and their post changes nothing.
+    other = _client(block.residents[0])
+    assert "data-progress-form" not in other.get(detail).content.decode()
+    other.post(url, {"progress-percent": "100"})
+    action.refresh_from_db()
+    assert action.percent == 40
+    # Garbage and ids out of range: no 500, nothing written.
+    assert owner.post(url, {"progress-percent": "9" * 40}).status_code == 302
+    big = reverse("deliberation:progress", args=[matter.pk, 2**63])
+    assert owner.post(big, {"progress-percent": "1"}).status_code == 404
+    assert owner.get(url).status_code == 405
+    action.refresh_from_db()
+    assert action.percent == 40 and action.updates.count() == 1

@@ -9,6 +9,11 @@ urlpatterns = [
     path("deliberations/", resident.mine, name="mine"),
     path("deliberations/<int:pk>/", resident.detail, name="detail"),
     path("deliberations/<int:pk>/vote/", resident.vote, name="vote"),
+    path(
+        "deliberations/<int:pk>/actions/<int:action_id>/progress/",
+        resident.progress,
+        name="progress",
+    ),
     # Anyone (no login; phone and big screen): a place's matters, one matter
     # (a place's list beside its 公示 pages: public/<code>/ is publicity's)
     path("public/<str:code>/deliberations/", public.public_list, name="public_list"),
