@@ -227,3 +227,14 @@ def test_an_actions_owner_reports_progress_from_their_phone_page(world, block):
     assert owner.get(url).status_code == 405
     action.refresh_from_db()
     assert action.percent == 40 and action.updates.count() == 1
+
+
+def test_the_public_pages_suit_the_big_screen_and_colour_the_result(world, block):
+    matter = building_poll(world, block, hours=1)
+    services.vote(actor=block.residents[0], matter=matter, choice="disagree")
+    services.close_due(timezone.now() + timedelta(hours=2))
+    client = Client()
+    listed = client.get(reverse("deliberation:public_list", args=[world.wenchang.code]))
+    assert 'class="resident big-screen"' in listed.content.decode()
+    page = client.get(reverse("deliberation:public_detail", args=[matter.pk])).content.decode()
+    assert '<progress class="against"' in page and 'data-disagree="1"' in page
