@@ -238,3 +238,17 @@ def test_the_public_pages_suit_the_big_screen_and_colour_the_result(world, block
     assert 'class="resident big-screen"' in listed.content.decode()
     page = client.get(reverse("deliberation:public_detail", args=[matter.pk])).content.decode()
     assert '<progress class="against"' in page and 'data-disagree="1"' in page
+
+
+def test_a_poll_past_its_time_is_not_offered_before_the_clock_counts_it(world, block, api):
+    from jifen.deliberation import selectors
+
+    matter = building_poll(world, block, hours=1)
+    resident = block.residents[0]
+    assert selectors.resident_todo(resident).count == 1
+    Matter = type(matter)
+    Matter.objects.filter(pk=matter.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    assert api(resident).get("/deliberations/open-for-me").json_body["items"] == []
+    assert selectors.resident_todo(resident).count == 0
+    page = _client(resident).get(reverse("deliberation:mine")).content.decode()
+    assert f'data-matter="{matter.pk}" data-voted' not in page
