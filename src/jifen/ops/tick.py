@@ -17,6 +17,7 @@ from jifen.claims.notices import remind_reviewers
 from jifen.deliberation.services import close_due as close_due_polls
 from jifen.incidents.rollup import roll_up as roll_up_incidents
 from jifen.incidents.services import escalate_stale, remind_overdue
+from jifen.inspection.rollup import roll_up as roll_up_messages
 from jifen.messages.services import escalate_overdue as escalate_messages
 from jifen.notices.services import prune as prune_notices
 from jifen.people.auth import prune_login_failures
@@ -150,6 +151,13 @@ def messages_escalate(options: Options) -> Done:
     return Done(_line_if(moved, f"messages: {moved} overdue message(s) sent up a region"))
 
 
+def inspection_rollup(options: Options) -> Done:
+    """The inspectors' roll-up (PostgreSQL): messages closed since the last tick, counted
+    once by region, topic and month written."""
+    touched = roll_up_messages(options.as_of)
+    return Done(_line_if(touched, f"inspection: {touched} summary row(s) rolled up"))
+
+
 def deliberation_polls(options: Options) -> Done:
     """Polls past their closing time are closed and counted; their result is public. A
     tick as of a later day closes nothing early: polls close by the clock, not the date."""
@@ -169,6 +177,7 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("incidents_overdue", incidents_overdue),
     ("incidents_rollup", incidents_rollup),
     ("messages_escalate", messages_escalate),
+    ("inspection_rollup", inspection_rollup),
     ("deliberation_polls", deliberation_polls),
     ("announcements", announcements),
     ("review_reminders", review_reminders),

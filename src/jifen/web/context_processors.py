@@ -27,6 +27,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "can_requests": authz.can(user, authz.VIEW_REQUESTS),
         "can_incidents": authz.can(user, authz.VIEW_INCIDENTS),
         "can_handle_incidents": authz.can(user, authz.HANDLE_INCIDENTS),
+        "can_inspect": authz.can(user, authz.INSPECT),
         "can_messages": authz.can(user, authz.VIEW_MESSAGES),
         "can_disclosures": authz.can(user, authz.PUBLISH_DISCLOSURES)
         or authz.can(user, authz.INSPECT),
