@@ -252,3 +252,113 @@ def test_a_poll_past_its_time_is_not_offered_before_the_clock_counts_it(world, b
     assert selectors.resident_todo(resident).count == 0
     page = _client(resident).get(reverse("deliberation:mine")).content.decode()
     assert f'data-matter="{matter.pk}" data-voted' not in page
+
+
+def test_every_console_and_resident_form_answers_garbage_without_a_500(world, block):
+    """Empty, 10,000 characters, -1, 2^63, dates in 1999 and 2200, a NUL: each step's
+    form, the progress of an action out of range, the sources of a new matter."""
+    from jifen.deliberation.models import Matter
+
+    poll = building_poll(world, block)
+    bad = []
+    c = Client(raise_request_exception=False)
+    c.force_login(world.staff)
+    names = [
+        "poll",
+        "close",
+        "meeting",
+        "minutes",
+        "escalate",
+        "decide",
+        "cancel",
+        "complete",
+        "actions",
+    ]
+    garbage = [
+        "",
+        "x" * 10000,
+        "-1",
+        str(2**63),
+        "2200-01-01 00:00",
+        "1999-01-01",
+        "abc",
+        "\x00",
+        "9" * 400,
+    ]
+    fields = [
+        "closes_at",
+        "quorum_percent",
+        "organizations",
+        "note",
+        "kind",
+        "at",
+        "place",
+        "agenda",
+        "minutes",
+        "attended",
+        "residents_present",
+        "decision",
+        "reason",
+        "title",
+        "owner_organization",
+        "owner_phone",
+        "due_on",
+        "percent",
+        "status",
+    ]
+    for name in names:
+        prefix = {"actions": "action"}.get(name, name)
+        for g in garbage:
+            data = {f"{prefix}-{f}": g for f in fields}
+            r = c.post(f"/console/deliberations/{poll.pk}/{name}/", data)
+            if r.status_code >= 500:
+                bad.append((name, g[:20], r.status_code))
+    for url in [
+        f"/console/deliberations/{poll.pk}/actions/{2**63}/progress/",
+        f"/console/deliberations/{poll.pk}/actions/99999999999999999999999/progress/",
+        f"/console/deliberations/{2**63}/",
+        f"/deliberations/{2**63}/",
+        f"/public/deliberations/{2**63}/",
+        f"/deliberations/{2**63}/vote/",
+        "/console/deliberations/new/?message=" + str(2**63),
+        "/console/deliberations/new/?incident=-1&request=abc&message=99999999999",
+        "/console/deliberations/?status=zz&tier=yy&page=999999999999999",
+        "/public/" + "x" * 500 + "/deliberations/",
+        "/public/x/deliberations/?page=-1",
+    ]:
+        for method in ("get", "post"):
+            r = getattr(c, method)(url, {"choice": "agree"})
+            if r.status_code >= 500:
+                bad.append((url[:80], method, r.status_code))
+    r = c.post(
+        "/console/deliberations/new/",
+        {
+            "region": block.building.code,
+            "tier": "simple",
+            "title": "x",
+            "incident": str(2**63),
+            "message": "99999",
+            "organizations": ["abc", str(2**63)],
+        },
+    )
+    if r.status_code >= 500:
+        bad.append(("new", r.status_code))
+    r = c.post(
+        "/console/deliberations/new/",
+        {"region": block.building.code, "tier": "simple", "title": "x", "message": "99999"},
+    )
+    if r.status_code >= 500:
+        bad.append(("new msg", r.status_code))
+    r = c.post(
+        f"/console/deliberations/{poll.pk}/poll/",
+        {
+            "poll-closes_at": "2026-12-10 10:00",
+            "poll-quorum_percent": "50",
+            "poll-organizations": ["abc"],
+        },
+    )
+    if r.status_code >= 500:
+        bad.append(("poll orgs", r.status_code))
+    assert not bad
+    poll.refresh_from_db()
+    assert Matter.objects.count() == 1  # no source out of range made a matter
