@@ -3,12 +3,16 @@
 Judged by what the bytes are, never by the name or the type the browser claims: a PDF
 starts with ``%PDF-`` and ends with ``%%EOF``; a picture is decoded and re-encoded from its
 pixels, so no EXIF (a GPS position, a camera's serial) survives and what is stored is a
-picture and nothing else. Both within ``MAX_BYTES``. They are served with their own type,
-``nosniff`` and a sandboxing Content-Security-Policy (views.public.attachment).
+picture and nothing else. A PDF that names scripts, launch or submit actions or files
+inside it (also in its compressed streams) is refused. Both within ``MAX_BYTES``. They
+are served with their own type, ``nosniff`` and a sandboxing Content-Security-Policy
+(views.public.attachment).
 """
 
 import io
+import re
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -51,6 +55,41 @@ def _too_large() -> InvalidInput:
         field="attachments",
         params={"mb": MAX_BYTES // (1024 * 1024)},
     )
+
+
+# What a PDF on a notice board never needs: scripts, actions that open programs, forms
+# that send data, files carried inside. (A plain link, /URI, is allowed.)
+_ACTIVE = re.compile(
+    rb"/(?:JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA|SubmitForm|ImportData|GoToE)"
+    rb"(?![A-Za-z0-9])"
+)
+_HEX = re.compile(rb"#([0-9A-Fa-f]{2})")
+_STREAM = re.compile(rb"stream\r?\n")
+MAX_INFLATED = 64 * 1024 * 1024
+
+
+def _has_active(data: bytes) -> bool:
+    """Whether a PDF's objects, or its compressed object streams, name active content
+    (a name may be spelled with ``#xx`` escapes: ``/J#61vaScript``)."""
+
+    def active(chunk: bytes) -> bool:
+        return _ACTIVE.search(_HEX.sub(lambda m: bytes([int(m[1], 16)]), chunk)) is not None
+
+    if active(data):
+        return True
+    budget = MAX_INFLATED
+    for match in _STREAM.finditer(data):
+        if budget <= 0:
+            return True  # a bomb of compressed streams: not a notice-board document
+        inflater = zlib.decompressobj()
+        try:
+            inflated = inflater.decompress(data[match.end() :], budget)
+        except zlib.error:
+            continue  # not Flate (a JPEG image, say): nothing to read inside
+        budget -= len(inflated)
+        if active(inflated):
+            return True
+    return False
 
 
 def _name(raw: object, extension: str) -> str:
@@ -103,6 +142,15 @@ def clean_upload(upload: Any) -> Clean:
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-2048:]:
             raise _refuse()
+        if _has_active(data):
+            raise InvalidInput(
+                _(
+                    "This PDF holds scripts, links that open programs or files inside it. "
+                    "Print it to a new PDF (or scan it) and attach that."
+                ),
+                code="invalid_attachment",
+                field="attachments",
+            )
         return Clean(data, "application/pdf", "pdf", _name(raw_name, "pdf"))
     pixels, fmt, width, height = _image(data)
     extension, content_type = IMAGES[fmt]

@@ -49,8 +49,13 @@ def public_item(pk: int) -> Disclosure | None:
     )
 
 
-def views_of(item: Disclosure) -> int:
-    """Readers of the item, all its versions together (counted on the first)."""
+def views_of(item: Disclosure, *, fresh: bool = False) -> int:
+    """Readers of the item, all its versions together (counted on the first); ``fresh``
+    reads the count again (a page that has just counted its own reader)."""
+    first = item.series_id or item.pk
+    if fresh:
+        views = Disclosure.objects.filter(pk=first).values_list("views", flat=True).first()
+        return views or 0
     return item.series.views if item.series is not None else item.views
 
 

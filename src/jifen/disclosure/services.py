@@ -8,10 +8,13 @@ and change of the calendar is an audit row. Bad input is a 400 naming the field,
 nothing is written (uploads are checked before the first row is made).
 """
 
+import functools
+import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from datetime import date
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -23,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jifen.audit.services import record
 from jifen.disclosure import attachments as files
+from jifen.disclosure import privacy
 from jifen.disclosure.models import Attachment, Category, Disclosure, Frequency, Kind, Schedule
 from jifen.disclosure.money import check_fen, yuan
 from jifen.lib.bounds import MAX_DATE, MIN_DATE
@@ -55,6 +59,7 @@ REPORT_SECTIONS: tuple[tuple[str, Any], ...] = (
 MATTERS_LABEL = pgettext_lazy("monthly report", "Important matters")
 SECTION_KEYS = tuple(key for key, _label in REPORT_SECTIONS)
 MAX_LINES = 50
+_PERIOD = re.compile(r"(?P<year>[0-9]{4})(?:-(?:0[1-9]|1[0-2])|Q[1-4])?", re.ASCII)
 
 
 def section_labels() -> dict[str, str]:
@@ -96,18 +101,11 @@ def check_period(value: object) -> str:
     period = str(value or "").strip()
     if not period:
         return ""
-    try:
-        year = int(period[:4])
-        if not MIN_DATE.year <= year <= MAX_DATE.year:
-            raise ValueError(period)
-        if len(period) == 4:
-            return period
-        if len(period) == 7 and period[4] == "-" and 1 <= int(period[5:]) <= 12:
-            return period
-        if len(period) == 6 and period[4] == "Q" and period[5] in "1234":
-            return period
-    except ValueError:
-        pass
+    # ASCII digits only: "2026-+1" or a full-width "２０２６" would never match the
+    # calendar's "2026-01" / "2026" and leave its period missing.
+    match = _PERIOD.fullmatch(period)
+    if match is not None and MIN_DATE.year <= int(match["year"]) <= MAX_DATE.year:
+        return period
     raise InvalidInput(
         _("A period is a month (2026-11), a quarter (2026Q4) or a year (2026)."), field="period"
     )
@@ -232,6 +230,39 @@ def _uploads(uploads: Iterable[Any], already: int = 0) -> list[files.Clean]:
     return [files.clean_upload(upload) for upload in uploads]
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+# The files a write has put on disk so far; removed again if the write fails.
+_STORED: ContextVar[list[str] | None] = ContextVar("disclosure_stored", default=None)
+
+
+def _files_undone_on_failure(func: Callable[P, R]) -> Callable[P, R]:
+    """Around a write's transaction: a file stored by a write that then fails (a later
+    check, the audit row, a database error at commit) is deleted, so a refused or failed
+    publication leaves nothing on disk. A nested write leaves it to the outermost."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if _STORED.get() is not None:
+            return func(*args, **kwargs)
+        stored: list[str] = []
+        token = _STORED.set(stored)
+        try:
+            return func(*args, **kwargs)
+        except BaseException:
+            storage = Attachment._meta.get_field("file").storage  # type: ignore[attr-defined]
+            for name in stored:
+                try:
+                    storage.delete(name)
+                except OSError:
+                    pass
+            raise
+        finally:
+            _STORED.reset(token)
+
+    return wrapper
+
+
 def _store(item: Disclosure, cleaned: Sequence[files.Clean], actor: Person | None) -> None:
     for clean in cleaned:
         row = Attachment(
@@ -244,6 +275,9 @@ def _store(item: Disclosure, cleaned: Sequence[files.Clean], actor: Person | Non
             uploaded_by=actor,
         )
         row.file.save(f"{uuid.uuid4().hex}.{clean.extension}", ContentFile(clean.data), save=False)
+        stored = _STORED.get()
+        if stored is not None:
+            stored.append(row.file.name)
         row.save()
 
 
@@ -275,6 +309,7 @@ def _audit(actor: Person | None, action: str, item: Disclosure, **after: Any) ->
 # --- Publishing ------------------------------------------------------------------------------
 
 
+@_files_undone_on_failure
 @transaction.atomic
 def publish(
     *,
@@ -294,14 +329,18 @@ def publish(
     """Publish an item at once; it is public from this moment on."""
     _require(actor, region)
     _region(region)
+    category = _category(category)
+    welfare = category == Category.WELFARE
     item = Disclosure(
         region=region,
-        category=_category(category),
+        category=category,
         kind=kind,
-        title=clean_field(title, "title", MAX_TITLE),
-        body=clean_field(body, "body", MAX_BODY, required=False, lines=True),
-        table=clean_table(table),
-        report=report or {},
+        title=privacy.mask_text(clean_field(title, "title", MAX_TITLE), welfare=welfare),
+        body=privacy.mask_text(
+            clean_field(body, "body", MAX_BODY, required=False, lines=True), welfare=welfare
+        ),
+        table=privacy.mask_table(clean_table(table), welfare=welfare),
+        report=privacy.mask_report(report or {}),
         period=check_period(period),
         decided_on=_date(decided_on, "decided_on"),
         follows=_follows(actor, follows),
@@ -333,6 +372,7 @@ def _locked_current(item: Disclosure | int) -> Disclosure:
     return row
 
 
+@_files_undone_on_failure
 @transaction.atomic
 def correct(
     *,
@@ -353,21 +393,32 @@ def correct(
     superseded and pointing to this one. What is not given is carried over."""
     old = _locked_current(item)
     _require(actor, old.region)
-    note = clean_field(note, "note", MAX_NOTE, lines=True)
+    welfare = old.category == Category.WELFARE
+    note = privacy.mask_text(clean_field(note, "note", MAX_NOTE, lines=True), welfare=welfare)
     report = old.report
     if old.kind == Kind.MONTHLY_REPORT and sections is not None:
-        report = {"month": old.report.get("month", old.period), **clean_report(sections, matters)}
+        report = privacy.mask_report(
+            {"month": old.report.get("month", old.period), **clean_report(sections, matters)}
+        )
     drop = {int(pk) for pk in drop_attachments if isinstance(pk, int) and not isinstance(pk, bool)}
     kept = [a for a in old.attachments.all() if a.pk not in drop]
     new = Disclosure(
         region=old.region,
         category=old.category,
         kind=old.kind,
-        title=clean_field(old.title if title is None else title, "title", MAX_TITLE),
-        body=clean_field(
-            old.body if body is None else body, "body", MAX_BODY, required=False, lines=True
+        title=privacy.mask_text(
+            clean_field(old.title if title is None else title, "title", MAX_TITLE),
+            welfare=welfare,
         ),
-        table=old.table if table is None else clean_table(table),
+        body=privacy.mask_text(
+            clean_field(
+                old.body if body is None else body, "body", MAX_BODY, required=False, lines=True
+            ),
+            welfare=welfare,
+        ),
+        table=old.table
+        if table is None
+        else privacy.mask_table(clean_table(table), welfare=welfare),
         report=report,
         period=old.period if period is None else check_period(period),
         decided_on=old.decided_on if decided_on is None else _date(decided_on, "decided_on"),
@@ -417,6 +468,7 @@ def report_title(region: Region, month: str) -> str:
         }
 
 
+@_files_undone_on_failure
 @transaction.atomic
 def publish_monthly_report(
     *,

@@ -4,14 +4,17 @@ item (``/disclosures/<id>/``: text, table in yuan, attachments, thread, versions
 月报's sections) with its PDF and Excel file, and the attachments.
 
 A reading is counted on the item's page: one UPDATE, never twice from the same browser
-within ``SEEN_MINUTES`` (a signed cookie, no session row for an anonymous reader), and
-never a refused page for a count that could not be written.
+within ``SEEN_MINUTES`` (a signed cookie, no session row for an anonymous reader), at most
+``PER_ADDRESS`` times from one address in that while (a loop without cookies), and never
+a refused page for a count that could not be written.
 """
 
+import hashlib
 import time
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.core.signing import BadSignature
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,6 +24,7 @@ from django.views.decorators.http import require_GET
 from jifen.disclosure import exports, pdf, selectors, services
 from jifen.disclosure.api import report_view, table_view
 from jifen.disclosure.models import Attachment, Category, Disclosure
+from jifen.lib.http import client_address
 from jifen.lib.pagination import paginate
 from jifen.regions.models import Region
 
@@ -29,6 +33,7 @@ SEEN_COOKIE = "jifen_seen"
 SEEN_SALT = "jifen.disclosure.seen"
 SEEN_MINUTES = 30
 SEEN_KEEP = 40
+PER_ADDRESS = 10
 
 
 def _item(pk: int) -> Disclosure:
@@ -51,14 +56,41 @@ def _seen(request: HttpRequest) -> dict[int, int]:
     return seen
 
 
-def _count(request: HttpRequest, response: HttpResponse, item: Disclosure) -> None:
+def _address_allows(request: HttpRequest, item: Disclosure) -> bool:
+    """At most ``PER_ADDRESS`` readings of one item from one address in ``SEEN_MINUTES``:
+    a loop that drops the cookie does not inflate the count, and a village's households
+    behind one mobile network's address are still counted. Only a digest of the address
+    is kept, in the cache, for that while."""
+    address = client_address(request)
+    if not address:
+        return True
+    digest = hashlib.sha256(f"{SEEN_SALT}:{address}".encode()).hexdigest()[:24]
+    first = item.series or item  # its id and its time: an id reused after a restore is new
+    key = f"disclosure-seen:{first.pk}.{first.published_at.timestamp():.6f}:{digest}"
+    try:
+        cache.add(key, 0, timeout=SEEN_MINUTES * 60)
+        return cache.incr(key) <= PER_ADDRESS
+    except (ValueError, OSError):  # evicted between add and incr, a cache not reachable
+        return True
+
+
+def _count(request: HttpRequest, item: Disclosure) -> dict[int, int] | None:
+    """Count this reading unless this browser was counted lately; the cookie's new value
+    (None: nothing to set)."""
     now = int(time.time())
     seen = {k: v for k, v in _seen(request).items() if now - v < SEEN_MINUTES * 60}
     series = item.series_id or item.pk
     if series in seen:
-        return
-    services.count_view(item)
+        return None
+    if _address_allows(request, item):
+        services.count_view(item)
     seen[series] = now
+    return seen
+
+
+def _remember(response: HttpResponse, seen: dict[int, int] | None) -> None:
+    if seen is None:
+        return
     newest = sorted(seen.items(), key=lambda kv: -kv[1])[:SEEN_KEEP]
     response.set_signed_cookie(
         SEEN_COOKIE,
@@ -123,7 +155,7 @@ def item_context(item: Disclosure) -> dict[str, Any]:
         "attachments": list(item.attachments.all()),
         "thread": selectors.thread(item),
         "versions": selectors.versions(item),
-        "views": selectors.views_of(item),
+        "views": selectors.views_of(item, fresh=True),
         "late": selectors.is_late(item),
         "due_on": selectors.at_once_due(item.decided_on) if item.decided_on else None,
     }
@@ -132,8 +164,9 @@ def item_context(item: Disclosure) -> dict[str, Any]:
 @require_GET
 def item(request: HttpRequest, pk: int) -> HttpResponse:
     found = _item(pk)
+    seen = _count(request, found)  # first, so the page counts its own reader
     response = render(request, "disclosure/item.html", item_context(found))
-    _count(request, response, found)
+    _remember(response, seen)
     return response
 
 

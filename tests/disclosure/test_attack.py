@@ -1,0 +1,232 @@
+"""What an attack on 村务公开 found: personal data on welfare lists, periods that never
+match the calendar, PDFs that run scripts, files left on disk by a failed publication,
+and a count of readers inflated by a loop that drops its cookie."""
+
+import io
+import json
+import zlib
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from openpyxl import load_workbook
+
+from jifen.disclosure import privacy, services
+from jifen.disclosure.models import Attachment, Disclosure
+from jifen.disclosure.views.public import PER_ADDRESS
+from jifen.lib.errors import InvalidInput
+from tests.disclosure.conftest import PDF, png, upload
+
+pytestmark = pytest.mark.django_db
+
+ID = "11010519491231002X"  # a valid check digit (GB 11643's own example)
+ID_MASKED = "1101**********002X"
+WELFARE = {
+    "columns": [
+        {"name": "姓名"},
+        {"name": "身份证号"},
+        {"name": "联系电话"},
+        {"name": "事由"},
+        {"name": "金额（元）", "money": True},
+    ],
+    "rows": [
+        ["蔡明华", ID, "138 1234 5678", "重病，卡号6222021234567890123", 300_000],
+        ["林芳", "350524199001011234", "0595-86123456", "火灾", 200_000],
+    ],
+}
+
+
+def _files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+def test_the_id_check_digit():
+    assert privacy.is_id_number(ID)
+    assert not privacy.is_id_number("110105194912310021")
+
+
+def test_a_welfare_list_keeps_names_and_masks_ids_cards_and_phones(world, media):
+    item = services.publish(
+        actor=world.staff,
+        region=world.wenchang,
+        category="welfare",
+        title="低保名单公示",
+        body=f"户主蔡明华，身份证{ID}，电话13812345678，异议请联系村委会。",
+        table=WELFARE,
+    )
+    rows = item.table["rows"]
+    assert rows[0][:3] == ["蔡明华", ID_MASKED, "138****5678"]
+    assert rows[0][3] == "重病，卡号6222***********0123" and rows[0][4] == 300_000
+    assert rows[1][:3] == ["林芳", "3505**********1234", "059*****3456"]
+    assert ID not in item.body and ID_MASKED in item.body and "138****5678" in item.body
+    page = Client().get(f"/disclosures/{item.pk}/").text
+    detail = json.dumps(
+        Client().get(f"/api/v1/public/disclosures/{item.pk}").json(), ensure_ascii=False
+    )
+    for shown in (page, detail):
+        assert "蔡明华" in shown and "3,000.00" in shown
+        for whole in (ID, "350524199001011234", "13812345678", "86123456", "6222021234567890123"):
+            assert whole not in shown.replace(" ", "")
+    sheet = load_workbook(io.BytesIO(Client().get(f"/disclosures/{item.pk}.xlsx").content)).active
+    cells = {str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None}
+    assert ID_MASKED in cells and ID not in cells and "蔡明华" in cells
+
+
+def test_a_welfare_correction_is_masked_too(world, media):
+    item = services.publish(
+        actor=world.staff, region=world.wenchang, category="welfare", title="救助", table=WELFARE
+    )
+    new = services.correct(
+        actor=world.staff,
+        item=item,
+        note="补录电话 13900001111",
+        body="补录：13900001111",
+        table={"columns": ["户主", "手机"], "rows": [["王五", "13900001111"]]},
+    )
+    assert new.table["rows"] == [["王五", "139****1111"]]
+    assert "13900001111" not in new.body + new.correction_note
+
+
+def test_an_id_number_is_masked_in_any_item_but_a_hotline_is_not(world, media):
+    item = services.publish(
+        actor=world.staff,
+        region=world.wenchang,
+        category="contracts",
+        title="租赁合同",
+        body=f"承租人身份证号{ID}。监督电话13800000002。合同编号2026031500010001。",
+    )
+    assert ID_MASKED in item.body and "13800000002" in item.body
+    assert "2026031500010001" in item.body
+
+
+def test_a_report_line_with_an_id_number_is_masked(world):
+    report = services.publish_monthly_report(
+        actor=world.staff,
+        region=world.wenchang,
+        month="2026-10",
+        sections={"income": {"lines": [{"label": f"租金 {ID}", "amount": 100}], "total": 100}},
+        matters=f"退还押金给{ID}",
+    )
+    assert report.report["sections"]["income"]["lines"][0]["label"] == f"租金 {ID_MASKED}"
+    assert ID not in report.report["matters"]
+
+
+@pytest.mark.parametrize("period", ["2026-+1", "2026- 1", "２０２６", "2026-1", "2026Q5", "1999"])
+def test_a_period_the_calendar_could_never_match_is_refused(world, period):
+    with pytest.raises(InvalidInput) as refused:
+        services.check_period(period)
+    assert refused.value.field == "period"
+
+
+@pytest.mark.parametrize("period", ["2026", "2026-01", "2026-12", "2026Q4", " 2026Q1 "])
+def test_good_periods_pass(period):
+    assert services.check_period(period) == period.strip()
+
+
+def _deflated_pdf(payload: bytes) -> bytes:
+    stream = zlib.compress(payload)
+    return (
+        b"%%PDF-1.5\n1 0 obj<</Type/ObjStm/Filter/FlateDecode/Length %d>>stream\n" % len(stream)
+        + stream
+        + b"\nendstream endobj\ntrailer<<>>\n%%EOF\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.4\n1 0 obj<</OpenAction<</S/JavaScript/JS(app.alert(1))>>>>endobj\n%%EOF\n",
+        b"%PDF-1.4\n1 0 obj<</OpenAction<</S/J#61vaScript/JS(x)>>>>endobj\n%%EOF\n",
+        b"%PDF-1.4\n1 0 obj<</S/Launch/F(cmd.exe)>>endobj\n%%EOF\n",
+        b"%PDF-1.4\n1 0 obj<</Names<</EmbeddedFiles 2 0 R>>>>endobj\n%%EOF\n",
+        _deflated_pdf(b"<</OpenAction<</S/JavaScript/JS(app.alert(1))>>>>"),
+    ],
+)
+def test_a_pdf_that_runs_scripts_is_refused_and_leaves_nothing(api, world, media, data):
+    with pytest.raises(InvalidInput) as refused:
+        services.publish(
+            actor=world.staff,
+            region=world.wenchang,
+            category="contracts",
+            title="合同",
+            attachments=[upload("合同.pdf", data)],
+        )
+    assert refused.value.code == "invalid_attachment"
+    assert not Disclosure.objects.exists() and not _files(media)
+
+
+def test_plain_pdfs_with_links_and_our_own_pdf_are_accepted(world, media, notice):
+    own = Client().get(f"/disclosures/{notice.pk}.pdf").content
+    linked = b"%PDF-1.4\n1 0 obj<</A<</S/URI/URI(https://example.org/)>>>>endobj\n%%EOF\n"
+    item = services.publish(
+        actor=world.staff,
+        region=world.wenchang,
+        category="contracts",
+        title="合同",
+        attachments=[upload("a.pdf", own), upload("b.pdf", linked), upload("c.pdf", PDF)],
+    )
+    assert item.attachments.count() == 3
+
+
+def test_a_publication_that_fails_after_storing_its_files_leaves_none(world, media, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the audit table is gone")
+
+    monkeypatch.setattr(services, "_audit", broken)
+    for write in (
+        lambda: services.publish(
+            actor=world.staff,
+            region=world.wenchang,
+            category="projects",
+            title="工程",
+            attachments=[upload("a.png", png()), upload("b.pdf", PDF)],
+        ),
+        lambda: services.publish_monthly_report(
+            actor=world.staff,
+            region=world.wenchang,
+            month="2026-10",
+            sections={},
+            attachments=[upload("a.png", png())],
+        ),
+    ):
+        with pytest.raises(RuntimeError):
+            write()
+        assert not _files(media)
+    assert not Disclosure.objects.exists() and not Attachment.objects.exists()
+
+
+def test_a_failed_correction_keeps_the_files_of_the_old_version(world, media, monkeypatch):
+    item = services.publish(
+        actor=world.staff,
+        region=world.wenchang,
+        category="projects",
+        title="工程",
+        attachments=[upload("a.png", png())],
+    )
+    before = _files(media)
+    monkeypatch.setattr(services, "_audit", lambda *a, **k: (_ for _ in ()).throw(OSError("x")))
+    with pytest.raises(OSError):
+        services.correct(
+            actor=world.staff, item=item, note="补图", attachments=[upload("b.png", png())]
+        )
+    assert _files(media) == before and len(before) == 1
+    item.refresh_from_db()
+    assert item.is_current and Disclosure.objects.count() == 1
+
+
+def test_a_loop_without_cookies_does_not_inflate_the_count(world, notice):
+    cache.clear()
+    for _ in range(PER_ADDRESS + 15):
+        assert Client().get(f"/disclosures/{notice.pk}/").status_code == 200
+    Client(REMOTE_ADDR="10.0.0.9").get(f"/disclosures/{notice.pk}/")
+    notice.refresh_from_db()
+    assert notice.views == PER_ADDRESS + 1
+
+
+def test_the_first_reader_sees_their_own_reading_counted(world, notice):
+    cache.clear()
+    page = Client().get(f"/disclosures/{notice.pk}/")
+    assert 'data-views="1"' in page.text
+    again = Client().get(f"/disclosures/{notice.pk}/")
+    assert 'data-views="2"' in again.text
