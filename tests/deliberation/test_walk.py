@@ -362,3 +362,74 @@ def test_every_console_and_resident_form_answers_garbage_without_a_500(world, bl
     assert not bad
     poll.refresh_from_db()
     assert Matter.objects.count() == 1  # no source out of range made a matter
+
+
+def test_a_party_named_twice_hears_once_at_each_step_in_the_readers_language(world, block, api):
+    matter = services.create_matter(
+        actor=world.staff,
+        region=world.compound,
+        tier=Tier.URGENT,
+        title="暴雨排涝",
+        organizations=[block.owners],
+        people=[block.owners_contact],  # also the 业委会's contact
+    )
+    services.open_poll(
+        actor=world.staff, matter=matter, closes_at=timezone.now() + timedelta(hours=3)
+    )
+    services.vote(actor=block.owners_contact, matter=matter, choice="agree")
+    services.close_poll(actor=world.staff, matter=matter, note="各方已表决")
+    services.decide(actor=world.staff, matter=matter, decision="开闸排涝")
+    told = Notice.objects.filter(person=block.owners_contact, kind="deliberation")
+    assert told.count() == 3  # poll open, poll closed, decided: once each
+    # Kept as message ids, said in each reader's language when read.
+    assert all(n.texts for n in told)
+    english = api(block.owners_contact, language="en").get("/me/notices").json_body
+    titles = sorted(item["title"] for item in english["items"])
+    assert titles == ["Decided: 暴雨排涝", "Poll closed: 暴雨排涝", "Vote: 暴雨排涝"]
+
+
+def test_every_role_reads_and_posts_the_pages_without_a_500(world, block):
+    from jifen.people.models import Role, RoleGrant
+
+    matter = building_poll(world, block)
+    grid = block.residents[1]
+    RoleGrant.objects.create(person=grid, role=Role.GRID, region=world.wenchang)
+    people = [
+        world.staff,
+        world.other_staff,
+        block.inspector,
+        world.reviewer,
+        world.merchant,
+        world.kiosk,
+        grid,
+        block.outsider,
+        world.stranger,
+    ]
+    pages = [
+        reverse("deliberation:console_list"),
+        reverse("deliberation:console_new"),
+        reverse("deliberation:console_detail", args=[matter.pk]),
+        reverse("deliberation:mine"),
+        reverse("deliberation:detail", args=[matter.pk]),
+    ]
+    for person in people:
+        client = Client(raise_request_exception=False)
+        client.force_login(person)
+        for url in pages:
+            assert client.get(url).status_code in (200, 302, 403, 404), (person, url)
+        for step in ("close", "decide", "cancel", "escalate"):
+            url = reverse(f"deliberation:console_{step}", args=[matter.pk])
+            answer = client.post(url, {f"{step}-reason": "x", f"{step}-decision": "x"})
+            if person != world.staff:
+                assert answer.status_code in (403, 404), (person, step)
+    matter.refresh_from_db()
+    assert matter.status == "decided"  # the staff closed and decided; nobody else moved it
+    # Writes by anyone but the staff left no row in the audit log.
+    from jifen.audit.models import AuditEvent
+
+    actors = set(
+        AuditEvent.objects.filter(action__startswith="deliberation.").values_list(
+            "actor_id", flat=True
+        )
+    )
+    assert actors == {world.staff.pk}
