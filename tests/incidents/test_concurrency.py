@@ -17,7 +17,7 @@ import pytest
 from jifen.claims.models import Claim, Source
 from jifen.incidents import services
 from jifen.incidents.models import Event, Incident, Status
-from jifen.lib.errors import Conflict
+from jifen.lib.errors import Conflict, NotFound
 from jifen.people.models import Person
 from tests.requests.test_concurrency import in_threads
 
@@ -157,3 +157,26 @@ def test_two_naming_each_other_as_duplicates_at_once_close_one(world, grids):
         assert codes == Counter({"taken": 1, "duplicate_not_open": 1}), results
         closed = Incident.objects.filter(pk__in=[first.pk, second.pk], status=Status.CLOSED)
         assert closed.count() == 1 and closed.get().duplicate_of.status == Status.REPORTED
+
+
+@pg
+@transactional
+def test_a_step_racing_an_escalation_is_never_told_the_incident_is_gone(world, grids):
+    # The escalation moves the handling region; the assignment waiting on the row's lock
+    # must then act on (or refuse) the moved incident, never answer 404.
+    heard: Counter = Counter()
+    for round_ in range(8):
+        incident = reported(grids, round_)
+        services.accept(actor=world.staff, incident=incident.pk)
+
+        def step(i: int, pk: int = incident.pk):
+            if i == 0:
+                return services.escalate(actor=grids.worker, incident=pk, note="需要社区协调")
+            return services.assign(actor=world.staff, incident=pk, person=grids.worker)
+
+        results = in_threads(2, step)
+        assert not any(isinstance(r, NotFound) for r in results), results
+        heard.update(type(r).__name__ for r in results)
+        stored = Incident.objects.get(pk=incident.pk)
+        assert stored.tier == "community"
+    assert heard["NotFound"] == 0

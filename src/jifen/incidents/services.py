@@ -70,13 +70,16 @@ MAX_PHOTOS = 4
 
 def _locked(incident: Incident | int) -> Incident:
     pk = incident.pk if isinstance(incident, Incident) else incident
+    # The row is locked by itself first, then read with what it points at: locked through
+    # its joins, a row whose handling region a concurrent escalation just changed would
+    # drop out on PostgreSQL (its re-check joins the new row to the old region) and the
+    # step would answer 404.
     try:
-        return (
-            Incident.objects.select_for_update(of=("self",))
-            .select_related("community", "region", "handling_region", "category", "reporter")
-            .get(pk=pk)
-        )
-    except (Incident.DoesNotExist, ValueError, TypeError):
+        Incident.objects.select_for_update().filter(pk=pk).values_list("pk").get()
+        return Incident.objects.select_related(
+            "community", "region", "handling_region", "category", "reporter"
+        ).get(pk=pk)
+    except (Incident.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound(_("There is no such incident.")) from None
 
 
