@@ -16,7 +16,8 @@ from jifen.disclosure import privacy, services
 from jifen.disclosure.models import Attachment, Disclosure
 from jifen.disclosure.views.public import PER_ADDRESS
 from jifen.lib.errors import InvalidInput
-from tests.disclosure.conftest import PDF, png, upload
+from tests.disclosure.conftest import PDF, png, sections, upload
+from tests.disclosure.test_pages import _login
 
 pytestmark = pytest.mark.django_db
 
@@ -230,3 +231,27 @@ def test_the_first_reader_sees_their_own_reading_counted(world, notice):
     assert 'data-views="1"' in page.text
     again = Client().get(f"/disclosures/{notice.pk}/")
     assert 'data-views="2"' in again.text
+
+
+def test_correcting_a_report_offers_its_sections_once_and_asks_last(world):
+    report = services.publish_monthly_report(
+        actor=world.staff, region=world.wenchang, month="2026-10", sections=sections()
+    )
+    page = _login(world.staff).get(f"/console/disclosures/{report.pk}/correct/").text
+    assert 'name="table"' not in page and 'name="period"' not in page
+    assert page.count('name="title"') == 1 and 'name="report-title"' not in page
+    assert page.count('name="attachments"') == 1 and 'name="report-region"' not in page
+    assert page.index('name="report-income_lines"') < page.index('name="note"')
+    assert page.index('name="note"') < page.index('name="confirm"')
+
+
+def test_correcting_an_item_lists_its_files_to_leave_out(world, media):
+    item = services.publish(
+        actor=world.staff,
+        region=world.wenchang,
+        category="projects",
+        title="工程",
+        attachments=[upload("图纸.png", png())],
+    )
+    page = _login(world.staff).get(f"/console/disclosures/{item.pk}/correct/").text
+    assert "data-drop" in page and "图纸.png" in page and 'name="drop"' in page

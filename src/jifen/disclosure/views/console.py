@@ -201,6 +201,8 @@ def console_correct(request: HttpRequest, pk: int) -> HttpResponse:
     report_form = None
     if item.report:
         report_form = _report_form_for(request, actor, item)
+        # A 月报 has its sections, not a table, and its month is its period.
+        del form.fields["table"], form.fields["period"]
     if (
         request.method == "POST"
         and form.is_valid()
@@ -215,8 +217,8 @@ def console_correct(request: HttpRequest, pk: int) -> HttpResponse:
                 note=data["note"],
                 title=data["title"],
                 body=data["body"],
-                table=forms.parse_table(data["table"]) or {},
-                period=data["period"] if not item.report else None,
+                table=None if item.report else forms.parse_table(data["table"]) or {},
+                period=None if item.report else data["period"],
                 decided_on=data["decided_on"],
                 attachments=data["attachments"],
                 drop_attachments=data.get("drop") or [],
@@ -229,10 +231,17 @@ def console_correct(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Version %(n)s published.") % {"n": new.version})
             return redirect("disclosure:console_item", new.pk)
+    last = ("note", "confirm")  # the reason and the confirmation come after every change
     return render(
         request,
         "disclosure/console/correct.html",
-        {"form": form, "item": item, "report_form": report_form},
+        {
+            "form": form,
+            "item": item,
+            "report_form": report_form,
+            "changes": [f for f in form.visible_fields() if f.name not in last],
+            "closing": [f for f in form.visible_fields() if f.name in last],
+        },
     )
 
 
@@ -252,9 +261,9 @@ def _report_form_for(request: HttpRequest, actor: Person, item: Disclosure) -> f
         regions=[(item.region.code, item.region.name)],
         initial=initial,
     )
+    # The month and region stay; the title and the files are the correction form's own.
     for name in ("region", "month", "title", "attachments"):
-        form.fields[name].required = False
-        form.fields[name].disabled = True
+        del form.fields[name]
     return form
 
 
