@@ -254,3 +254,56 @@ def test_staff_walk_every_tier_on_a_desktop_with_confirmations(
     simple.refresh_from_db()
     assert simple.status == Status.CANCELLED
     expect(staff.locator("[data-withdrawn]")).to_contain_text("已由物业统一安排")
+
+
+def test_on_a_phone_a_non_voter_is_told_why_and_an_owner_reports_progress(
+    world, block, browser, live_server, screenshot
+):
+    poll = services.create_matter(
+        actor=world.staff, region=block.building, tier=Tier.SIMPLE, title="3栋楼道加装声控灯"
+    )
+    services.open_poll(
+        actor=world.staff, matter=poll, closes_at=timezone.now() + timedelta(hours=5)
+    )
+    outsider = browser_page(browser, live_server, PHONE)
+    log_in(outsider, block.outsider.phone)
+    outsider.goto(f"/deliberations/{poll.pk}/")
+    expect(outsider.locator("[data-not-voter]")).to_contain_text(block.building.name)
+    expect(outsider.locator("button[data-choice]")).to_have_count(0)
+    assert_fits(outsider)
+
+    meeting = services.create_matter(
+        actor=world.staff, region=world.wenchang, tier=Tier.MAJOR, title="老旧小区加装电梯"
+    )
+    services.call_meeting(
+        actor=world.staff,
+        matter=meeting,
+        kind=MeetingKind.HALL,
+        at=timezone.now() - timedelta(hours=1),
+        place="社区议事厅",
+        agenda="加装电梯",
+    )
+    services.record_meeting(actor=world.staff, matter=meeting, minutes="同意加装")
+    services.decide(actor=world.staff, matter=meeting, decision="加装电梯")
+    action = services.add_action(
+        actor=world.staff,
+        matter=meeting,
+        title="设计方案公示",
+        due_on=timezone.localdate() + timedelta(days=20),
+        owner_organization=block.property_co,
+    )
+    owner = browser_page(browser, live_server, PHONE)
+    log_in(owner, block.property_contact.phone)
+    owner.goto(f"/deliberations/{meeting.pk}/")
+    form = owner.locator(f"[data-action='{action.pk}'] [data-progress-form]")
+    form.locator("input[name=progress-percent]").fill("60")
+    form.locator("input[name=progress-note]").fill("已出图，公示中")
+    assert_fits(owner)
+    form.locator("button[type=submit]").click()
+    owner.wait_for_load_state()
+    expect(owner.locator(f"[data-action='{action.pk}']")).to_have_attribute("data-percent", "60")
+    screenshot(owner, "deliberation-phone-owner-progress")
+    public = browser_page(browser, live_server, PHONE)
+    public.goto(f"/public/deliberations/{meeting.pk}/")
+    expect(public.locator(f"[data-action='{action.pk}'] progress")).to_have_attribute("value", "60")
+    expect(public.locator("[data-progress-form]")).to_have_count(0)
