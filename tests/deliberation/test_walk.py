@@ -433,3 +433,15 @@ def test_every_role_reads_and_posts_the_pages_without_a_500(world, block):
         )
     )
     assert actors == {world.staff.pk}
+
+
+def test_a_voter_who_moves_away_before_the_close_still_counts_in_the_electorate(world, block):
+    matter = building_poll(world, block, hours=1)
+    mover = block.residents[0]
+    services.vote(actor=mover, matter=matter, choice="agree")
+    mover.household.region = block.other_building
+    mover.household.save(update_fields=["region"])
+    services.close_due(timezone.now() + timedelta(hours=2))
+    matter.refresh_from_db()
+    assert matter.turnout == 1 and matter.electorate == 3
+    assert matter.turnout_percent <= 100

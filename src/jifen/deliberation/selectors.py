@@ -154,9 +154,12 @@ def ballot_for(person: Person | None, matter: Matter) -> tuple[str, int | None] 
 
 def electorate(matter: Matter) -> int:
     """Who could vote, counted when the poll closes: the residents of the place for a
-    simple poll, the named parties for an urgent one."""
+    simple poll, the named parties for an urgent one. A resident who voted and has moved
+    away since still counts (their ballot does): turnout never exceeds the electorate."""
     if matter.tier == Tier.SIMPLE:
-        return residents(matter.region).count()
+        voted = matter.votes.values("voter_id")
+        here = residents(matter.region).values("pk")
+        return Person.objects.filter(Q(pk__in=here) | Q(pk__in=voted)).count()
     return matter.invitees.count()
 
 
