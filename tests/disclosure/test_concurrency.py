@@ -8,6 +8,7 @@ from jifen.disclosure import services
 from jifen.disclosure.models import Disclosure
 from jifen.lib.errors import Conflict
 from jifen.people.models import Person
+from tests.disclosure.conftest import sections
 from tests.requests.test_concurrency import in_threads
 
 pg = pytest.mark.pg
@@ -44,3 +45,23 @@ def test_readers_counted_at_once_are_all_kept(world):
     in_threads(8, lambda i: services.count_view(item))
     item.refresh_from_db()
     assert item.views == 8
+
+
+@pg
+@transactional
+def test_two_reports_of_one_month_at_once_make_one(world):
+    ids = [world.staff.pk, world.town_admin.pk]
+    results = in_threads(
+        2,
+        lambda i: services.publish_monthly_report(
+            actor=Person.objects.get(pk=ids[i]),
+            region=world.wenchang,
+            month="2026-10",
+            sections=sections(),
+        ),
+    )
+    made = [r for r in results if isinstance(r, Disclosure)]
+    refused = [r for r in results if isinstance(r, Conflict)]
+    assert len(made) == 1 and len(refused) == 1, results
+    assert refused[0].code == "already_published"
+    assert Disclosure.objects.filter(period="2026-10", is_current=True).count() == 1

@@ -494,6 +494,9 @@ def publish_monthly_report(
         )
     label = first.strftime("%Y-%m")
     report = {"month": label, **clean_report(sections, matters)}
+    # Two staff sending the month's report at once: the second waits here, then finds the
+    # first and hears 409 (no two current reports of one month).
+    list(Region.objects.select_for_update().filter(pk=region.pk).values_list("pk"))
     if Disclosure.objects.filter(
         region=region, kind=Kind.MONTHLY_REPORT, period=label, is_current=True
     ).exists():
