@@ -409,8 +409,13 @@ def photo_file(request: HttpRequest, message_id: Id, photo_id: Id) -> FileRespon
     photo = message.photos.filter(pk=photo_id).first()
     if photo is None:
         raise NotFound(_("This message has no such photo."))
-    response = FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError:  # the file went missing from storage: gone, not a 500
+        raise NotFound(_("This message has no such photo.")) from None
+    response = FileResponse(handle, content_type=photo.content_type)
     response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

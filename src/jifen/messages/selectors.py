@@ -14,6 +14,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from jifen.lib import workdays
+from jifen.lib.models import CalendarDay
 from jifen.messages.models import OPEN, WAITING, Event, Message, Reply, Status, Topic
 from jifen.people import authz
 from jifen.people.models import Person, RoleGrant
@@ -183,6 +184,20 @@ def mark_lateness(items: list[Message], now: datetime | None = None) -> list[Mes
             count += workdays.is_working_day(day, corrections)
         item.late_days = max(count, 1)  # type: ignore[attr-defined]
     return items
+
+
+def unknown_holidays(due_at: datetime | None) -> int | None:
+    """The year of ``due_at`` when neither the calendar package nor an administrator
+    knows its official holidays yet (the deadline then counts every Monday to Friday and
+    may move when they are entered); None when the date is counted for real."""
+    if due_at is None:
+        return None
+    year = timezone.localdate(due_at).year
+    if workdays.published(date(year, 1, 1)):
+        return None
+    if CalendarDay.objects.filter(day__year=year).exists():
+        return None
+    return year
 
 
 # --- Notices: who is told ---------------------------------------------------------------------

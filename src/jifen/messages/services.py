@@ -195,8 +195,10 @@ def _photos(message: Message, uploads: list[Any], actor: Person | None) -> None:
         raise InvalidInput(
             _("At most %(n)s photos at a time."), field="photos", params={"n": MAX_PHOTOS}
         )
-    for upload in uploads:
-        data, fmt, width, height = clean_image(read_upload(upload))
+    # Every picture is checked before any is stored: a bad second photo must not leave
+    # the first one's file behind when the message is rolled back.
+    cleaned = [clean_image(read_upload(upload)) for upload in uploads]
+    for data, fmt, width, height in cleaned:
         extension, content_type = FORMATS[fmt]
         photo = Photo(
             message=message,

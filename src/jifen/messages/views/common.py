@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms as django_forms
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from jifen.lib.bounds import MAX_ID
 from jifen.lib.errors import DomainError, NotFound
@@ -30,11 +31,30 @@ def get_visible(viewer: Person, pk: int) -> Message:
     return found
 
 
+def _said(event: Any, message: Message, previous: str) -> str:
+    """The note of a step the system worded, said again in the reader's language (the
+    stored note is in the language of whoever took the step, the tick's is the
+    deployment's); a note someone typed stays as typed."""
+    if event.step == "escalate" and event.actor_id is None and previous:
+        return _("Unanswered past the deadline at %(region)s.") % {"region": previous}
+    if event.step == "to_incident" and message.incident_id:
+        return _("Grid incident %(id)s") % {"id": message.incident_id}
+    if event.step == "to_request" and message.service_request_id:
+        return _("Service request %(id)s") % {"id": message.service_request_id}
+    return str(event.note)
+
+
+DEADLINE_STEPS = frozenset({"write", "not_resolved", "escalate"})
+
+
 def timeline(message: Message, full: bool) -> list[dict[str, Any]]:
     """The history as the viewer reads it: names for staff, inspectors and the author;
     the system's steps (jifen tick) as the system."""
     lines = []
+    previous = ""
     for event in selectors.history(message):
+        note = _said(event, message, previous)
+        previous = event.region.name if event.region else previous
         who = ""
         if event.actor is not None:
             who = event.actor.name if full or event.actor_id == message.author_id else ""
@@ -46,8 +66,11 @@ def timeline(message: Message, full: bool) -> list[dict[str, Any]]:
                 "who": who,
                 "system": event.actor is None,
                 "region": event.region.name if event.region else "",
-                "note": event.note,
+                "note": note,
                 "due_at": event.due_at,
+                # Only the steps that set a deadline say it: an answer, a link or a
+                # rating under "answer due by" reads as if still waiting.
+                "sets_due": event.step in DEADLINE_STEPS,
             }
         )
     return lines

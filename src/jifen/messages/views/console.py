@@ -171,7 +171,14 @@ def _render(
         "replies": list(selectors.replies(message)),
         "photos": list(message.photos.all()),
         "timeline": timeline(message, True),
+        "unknown_year": selectors.unknown_holidays(message.due_at),
         "deliberation_url": _deliberation_url(message) if answers else "",
+        # No form, and why: an inspector reads only; staff below the region a message
+        # went up to no longer answer it.
+        "read_only": not authz.can(actor, authz.ANSWER_MESSAGES),
+        "answered_elsewhere": not answers
+        and authz.can(actor, authz.ANSWER_MESSAGES)
+        and message.status in WAITING,
         "place": place,
         **forms,
     }

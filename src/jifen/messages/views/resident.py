@@ -106,6 +106,7 @@ def _detail(
         "replies": list(selectors.replies(message)),
         "photos": list(message.photos.all()),
         "timeline": timeline(message, full or author),
+        "unknown_year": selectors.unknown_holidays(message.due_at),
         "may_rate": author and message.status == Status.ANSWERED,
         "may_reopen": author and message.status == Status.ANSWERED and not message.reopened_at,
         "may_withdraw": author and message.status in WAITING,

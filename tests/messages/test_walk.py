@@ -1,0 +1,209 @@
+"""Defects found walking and attacking the message pages, each pinned down: the history
+says "answer due by" only where a deadline was set, and in the reader's language; the
+close button says what it does; a deadline in a year whose holidays nobody entered says
+so; a bad photo leaves no file; a photo gone from storage is a 404; the tick moves a
+message once per deadline and tells each reader once."""
+
+import io
+from datetime import date
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+from PIL import Image
+
+from jifen.lib.models import CalendarDay
+from jifen.messages import services
+from jifen.messages.models import Message
+from jifen.notices.models import Notice
+from tests.messages.conftest import at
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(person=None) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    if person is not None:
+        client.force_login(person)
+    return client
+
+
+def _steps(html: str) -> dict[str, str]:
+    """Each history line's text by its step (the last of a step wins)."""
+    found = {}
+    for chunk in html.split('data-step="')[1:]:
+        step, rest = chunk.split('"', 1)
+        found[step] = rest.split("</li>", 1)[0]
+    return found
+
+
+def test_history_says_answer_due_only_where_a_deadline_was_set(world, desk, written, grids):
+    services.reply(actor=world.staff, message=written, body="已清运", now=at(2026, 9, 30, 9))
+    services.to_incident(actor=world.staff, message=written, category="HJWS")
+    for client, url in (
+        (_client(world.resident), f"/messages/{written.pk}/"),
+        (_client(world.staff), f"/console/messages/{written.pk}/"),
+    ):
+        lines = _steps(client.get(url).content.decode())
+        assert "answer due by" in lines["write"]
+        assert "answer due by" not in lines["reply"]
+        assert "answer due by" not in lines["to_incident"]
+
+
+def test_close_button_of_an_answered_message_says_with_a_reason(world, desk, written):
+    page = _client(world.staff).get(f"/console/messages/{written.pk}/").content.decode()
+    assert "Close without an answer" in page
+    services.reply(actor=world.staff, message=written, body="已清运")
+    page = _client(world.staff).get(f"/console/messages/{written.pk}/").content.decode()
+    assert "Close without an answer" not in page
+    assert "Close with a reason" in page
+
+
+def test_system_notes_in_the_readers_language(world, desk, written, grids):
+    services.escalate_overdue(at(2026, 10, 10, 9))
+    services.to_incident(actor=desk.town_staff, message=written, category="HJWS")
+    written.refresh_from_db()
+    # The tick's and the link's notes were stored in the deployment's language (Chinese);
+    # an English reader reads them in English.
+    lines = _steps(
+        _client(desk.town_staff).get(f"/console/messages/{written.pk}/").content.decode()
+    )
+    assert "Unanswered past the deadline at 文昌社区" in lines["escalate"]
+    assert f"Grid incident {written.incident_id}" in lines["to_incident"]
+
+
+def test_spring_festival_2027_deadline_says_it_may_move(world, desk):
+    # Nobody knows 2027's holidays yet: Wed 02-03 + 3 working days counts Mon to Fri.
+    made = services.write(
+        actor=world.resident,
+        region=world.wenchang,
+        topic="sanitation",
+        body="春节前楼道堆满杂物",
+        now=at(2027, 2, 3, 10),
+    )
+    assert made.due_at == at(2027, 2, 8, 23, 59, 59)
+    for client, url in (
+        (_client(world.resident), f"/messages/{made.pk}/"),
+        (_client(world.staff), f"/console/messages/{made.pk}/"),
+    ):
+        assert 'data-provisional="2027"' in client.get(url).content.decode()
+    # An administrator enters the Spring Festival (02-06..02-14 off): the next one counts
+    # it, and the pages no longer warn.
+    for n in range(6, 15):
+        CalendarDay.objects.create(day=date(2027, 2, n), is_working=False)
+    later = services.write(
+        actor=world.resident,
+        region=world.wenchang,
+        topic="sanitation",
+        body="春节前楼道堆满杂物",
+        now=at(2027, 2, 3, 10),
+    )
+    assert later.due_at == at(2027, 2, 15, 23, 59, 59)
+    assert (
+        "data-provisional"
+        not in _client(world.resident).get(f"/messages/{later.pk}/").content.decode()
+    )
+
+
+def test_national_day_2026_deadlines(world, desk):
+    services.save_topic(
+        actor=None, region=world.county, code="urgent", name="紧急", due_days=1, position=0
+    )
+    eve = services.write(
+        actor=world.resident,
+        region=world.wenchang,
+        topic="urgent",
+        body="x",
+        now=at(2026, 9, 30, 18),
+    )
+    assert eve.due_at == at(2026, 10, 8, 23, 59, 59)  # 10-01..10-07 off
+    back = services.write(
+        actor=world.resident,
+        region=world.wenchang,
+        topic="urgent",
+        body="x",
+        now=at(2026, 10, 9, 9),
+    )
+    assert back.due_at == at(2026, 10, 10, 23, 59, 59)  # the make-up Saturday works
+    page = _client(world.resident).get(f"/messages/{back.pk}/").content.decode()
+    assert "data-provisional" not in page
+
+
+def _jpeg() -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buffer, "JPEG")
+    buffer.seek(0)
+    buffer.name = "ok.jpg"
+    return buffer
+
+
+def _stored() -> set[Path]:
+    root = Path(settings.MEDIA_ROOT) / "messages"
+    return set(root.rglob("*.*")) if root.exists() else set()
+
+
+def test_a_bad_second_photo_leaves_no_file(world, desk, api):
+    before = _stored()
+    bad = io.BytesIO(b"not a picture")
+    bad.name = "bad.jpg"
+    client = api(world.resident)
+    response = client.client.post(
+        "/api/v1/messages",
+        {"region": world.wenchang.code, "topic": "other", "body": "看图", "photos": [_jpeg(), bad]},
+        headers=client.headers,
+    )
+    assert response.status_code == 400
+    assert not Message.objects.exists()
+    assert _stored() == before
+
+
+def test_a_photo_gone_from_storage_is_404(world, desk, api):
+    made = services.write(
+        actor=world.resident, region=world.wenchang, topic="other", body="图", photos=[_jpeg()]
+    )
+    photo = made.photos.get()
+    Path(photo.image.path).unlink()
+    client = api(world.resident)
+    response = client.get(f"/messages/{made.pk}/photos/{photo.pk}")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert _client(world.resident).get(f"/messages/photos/{photo.pk}/").status_code == 404
+
+
+def test_the_tick_moves_a_message_once_per_deadline(world, desk, written):
+    for _ in range(2):
+        call_command("tick", "--as-of", "2026-10-09", stdout=StringIO())  # due that day
+    written.refresh_from_db()
+    assert written.escalations == 0
+    for _ in range(2):
+        call_command("tick", "--as-of", "2026-10-10", stdout=StringIO())
+    written.refresh_from_db()
+    assert (written.escalations, written.handling_region) == (1, world.town)
+    told = Notice.objects.filter(person=world.resident, kind="message.escalated")
+    assert told.count() == 1
+    assert Notice.objects.filter(person=desk.town_staff, kind="message.escalated").count() == 1
+    # In the reader's language: the list renders the notice in English for an English
+    # reader, in Chinese for a Chinese one.
+    page = _client(world.resident).get("/me/notices/").content.decode()
+    assert "went up to" in page
+    # Past the new deadline, once more, to the county; then it stays.
+    call_command("tick", "--as-of", "2026-10-16", stdout=StringIO())
+    call_command("tick", "--as-of", "2026-10-30", stdout=StringIO())
+    written.refresh_from_db()
+    assert (written.escalations, written.handling_region) == (2, world.county)
+    assert told.count() == 2
+
+
+def test_a_page_without_forms_says_why(world, desk, written):
+    inspector = _client(desk.inspector).get(f"/console/messages/{written.pk}/").content.decode()
+    assert "data-read-only" in inspector and "data-answered-elsewhere" not in inspector
+    staff = _client(world.staff).get(f"/console/messages/{written.pk}/").content.decode()
+    assert "data-read-only" not in staff and "data-answered-elsewhere" not in staff
+    services.escalate_overdue(at(2026, 10, 10, 9))
+    staff = _client(world.staff).get(f"/console/messages/{written.pk}/").content.decode()
+    assert "data-answered-elsewhere" in staff and 'id="reply-form"' not in staff
+    town = _client(desk.town_staff).get(f"/console/messages/{written.pk}/").content.decode()
+    assert "data-answered-elsewhere" not in town and 'id="reply-form"' in town
