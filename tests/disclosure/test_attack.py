@@ -13,9 +13,11 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from jifen.disclosure import privacy, services
-from jifen.disclosure.models import Attachment, Disclosure
+from jifen.disclosure.models import Attachment, Disclosure, Schedule
 from jifen.disclosure.views.public import PER_ADDRESS
 from jifen.lib.errors import InvalidInput
+from jifen.people.models import Role, RoleGrant
+from tests.conftest import make_person
 from tests.disclosure.conftest import PDF, png, sections, upload
 from tests.disclosure.test_pages import _login
 
@@ -255,3 +257,131 @@ def test_correcting_an_item_lists_its_files_to_leave_out(world, media):
     )
     page = _login(world.staff).get(f"/console/disclosures/{item.pk}/correct/").text
     assert "data-drop" in page and "图纸.png" in page and 'name="drop"' in page
+
+
+def _readers(world, village) -> dict:
+    grid = make_person(world.wenchang, "网格员")
+    RoleGrant.objects.create(person=grid, role=Role.GRID, region=world.wenchang)
+    return {
+        "inspector": village.inspector,
+        "reviewer": world.reviewer,
+        "grid": grid,
+        "merchant": world.merchant,
+        "kiosk": world.kiosk,
+        "resident": world.resident,
+        "other_staff": world.other_staff,
+    }
+
+
+def test_every_write_of_the_api_is_403_for_every_role_that_only_reads(api, world, village):
+    item = services.publish(actor=world.staff, region=world.wenchang, category="other", title="x")
+    line = services.save_schedule(
+        actor=world.staff, region=world.wenchang, category="finance", frequency="monthly"
+    )
+    report = {"region": world.wenchang.code, "month": "2026-10", **sections()}
+    for name, person in _readers(world, village).items():
+        client = api(person)
+        calls = [
+            client.post(
+                "/disclosures", {"region": world.wenchang.code, "category": "other", "title": "y"}
+            ),
+            client.post(f"/disclosures/{item.pk}/correct", {"note": "z"}),
+            client.post("/disclosures/reports", report),
+            client.post(
+                "/disclosures/schedules",
+                {"region": world.wenchang.code, "category": "assets", "frequency": "yearly"},
+            ),
+        ]
+        for response in calls:
+            assert response.status_code == 403, (name, response.content)
+            assert response.json_body["error"]["code"] == "forbidden"
+        deleted = client.delete(f"/disclosures/schedules/{line.pk}")
+        assert deleted.status_code in (403, 404), (name, deleted.content)
+    assert Disclosure.objects.count() == 1 and Schedule.objects.count() == 1
+
+
+def test_every_console_write_is_refused_to_an_inspector(world, village, media):
+    item = services.publish(actor=world.staff, region=world.wenchang, category="other", title="x")
+    line = services.save_schedule(
+        actor=world.staff, region=world.wenchang, category="finance", frequency="monthly"
+    )
+    client = _login(village.inspector)
+    posts = {
+        "/console/disclosures/new/": {
+            "region": world.wenchang.code,
+            "category": "other",
+            "title": "y",
+        },
+        f"/console/disclosures/{item.pk}/correct/": {"title": "y", "note": "z", "confirm": "on"},
+        "/console/disclosures/report/": {"region": world.wenchang.code, "month": "2026-10"},
+        f"/console/disclosures/calendar/{line.pk}/delete/": {},
+    }
+    for path, data in posts.items():
+        assert client.post(path, data).status_code == 403, path
+    calendar = client.post(
+        "/console/disclosures/calendar/",
+        {"region": world.wenchang.code, "category": "assets", "frequency": "yearly", "due_day": 10},
+    )
+    assert calendar.status_code in (200, 403)
+    assert Disclosure.objects.count() == 1 and Schedule.objects.count() == 1
+    assert client.get("/console/disclosures/overdue/").status_code == 200
+    assert client.get(f"/console/disclosures/{item.pk}/").status_code == 200
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A real PNG whose header claims another size (a decompression bomb's shape)."""
+    import struct
+
+    data = bytearray(png((2, 2)))
+    ihdr = struct.pack(">II", width, height) + bytes(data[24:29])
+    data[16:29] = ihdr
+    data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("x.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
+        ("x.png", b"<html><script>alert(1)</script></html>"),
+        ("bomb.png", _png_claiming(60_000, 60_000)),
+        ("../../../etc/passwd", b"root:x:0:0"),
+    ],
+)
+def test_svg_html_and_pixel_bombs_are_refused_and_leave_nothing(world, media, name, data):
+    with pytest.raises(InvalidInput) as refused:
+        services.publish(
+            actor=world.staff,
+            region=world.wenchang,
+            category="other",
+            title="附件",
+            attachments=[upload(name, data, "image/png")],
+        )
+    assert refused.value.code == "invalid_attachment"
+    assert not Disclosure.objects.exists() and not _files(media)
+
+
+def test_a_picture_is_stored_under_our_name_without_its_gps_and_within_bounds(world, media):
+    from PIL import Image
+
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x8825] = {2: (24.0, 56.0, 0.0)}  # GPSInfo
+    Image.new("RGB", (3000, 1500), (0, 90, 200)).save(out, "JPEG", exif=exif)
+    item = services.publish(
+        actor=world.staff,
+        region=world.wenchang,
+        category="other",
+        title="现场照片",
+        attachments=[upload("..\\..\\照片.pdf", out.getvalue(), "application/pdf")],
+    )
+    stored = item.attachments.get()
+    assert stored.name == "照片.jpg" and stored.content_type == "image/jpeg"
+    assert (stored.width, stored.height) == (2400, 1200)
+    assert ".." not in stored.file.name and stored.file.name.startswith("disclosure/")
+    with Image.open(stored.file.path) as picture:
+        assert not picture.getexif().get(0x8825)
+    served = Client().get(f"/disclosures/files/{stored.pk}/")
+    assert served["Content-Type"] == "image/jpeg" and served["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in served["Content-Security-Policy"]
+    assert served["Content-Disposition"].startswith("inline")
