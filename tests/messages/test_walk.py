@@ -207,3 +207,78 @@ def test_a_page_without_forms_says_why(world, desk, written):
     assert "data-answered-elsewhere" in staff and 'id="reply-form"' not in staff
     town = _client(desk.town_staff).get(f"/console/messages/{written.pk}/").content.decode()
     assert "data-answered-elsewhere" not in town and 'id="reply-form"' in town
+
+
+def test_every_step_is_audited_and_in_the_history(world, desk, written, grids):
+    from jifen.audit.models import AuditEvent  # noqa: PLC0415
+    from jifen.requests.services import save_menu_item  # noqa: PLC0415
+
+    save_menu_item(
+        actor=None,
+        region=world.county,
+        code="clean",
+        name="清洁服务",
+        group="生活服务",
+        rule_item=grids.report_item,
+        points=2,
+    )
+    services.escalate_overdue(at(2026, 10, 10, 9))
+    services.to_incident(actor=desk.town_staff, message=written, category="HJWS")
+    services.to_request(actor=desk.town_staff, message=written, category="clean", title="清运")
+    services.reply(actor=desk.town_staff, message=written, body="已督办")
+    services.rate(actor=world.resident, message=written, rating=2, resolved=False)
+    services.reply(actor=desk.town_staff, message=written, body="已清运")
+    services.close(actor=desk.town_staff, message=written, note="已核实")
+    steps = list(written.events.values_list("step", flat=True))
+    assert steps == [
+        "write",
+        "escalate",
+        "to_incident",
+        "to_request",
+        "reply",
+        "not_resolved",
+        "reply",
+        "close",
+    ]
+    audited = list(
+        AuditEvent.objects.filter(action__startswith="messages.", target_id=written.pk)
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert audited == [f"messages.{step}" for step in steps]
+
+
+def test_forms_need_the_csrf_token(world, desk, written):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en", enforce_csrf_checks=True)
+    client.force_login(world.resident)
+    body = {"region": world.wenchang.code, "topic": "other", "body": "x", "public": "1"}
+    assert client.post("/messages/new/", body).status_code == 403
+    assert client.post(f"/messages/{written.pk}/withdraw/").status_code == 403
+    staff = Client(HTTP_ACCEPT_LANGUAGE="en", enforce_csrf_checks=True)
+    staff.force_login(world.staff)
+    assert (
+        staff.post(f"/console/messages/{written.pk}/reply/", {"reply-body": "x"}).status_code == 403
+    )
+    written.refresh_from_db()
+    assert Message.objects.count() == 1 and written.status == "open"
+    assert not written.replies.exists()
+
+
+@pytest.mark.parametrize("text", ["坏\x00字", "\x00", "\u202e反向", " \t\n "])
+def test_control_characters_are_refused_or_cleaned(world, desk, api, written, text):
+    """A NUL is refused by PostgreSQL in a text column: never a 500, nothing written."""
+    responses = [
+        api(world.resident).post(
+            "/messages",
+            {"region": world.wenchang.code, "topic": "other", "body": text, "public": True},
+        ),
+        api(world.staff).post(f"/messages/{written.pk}/reply", {"body": text}),
+        api(world.staff).post(f"/messages/{written.pk}/close", {"note": text}),
+    ]
+    page = _client(world.staff).post(f"/console/messages/{written.pk}/reply/", {"reply-body": text})
+    responses.append(page)
+    for response in responses:
+        assert response.status_code in (200, 201, 302, 400), response.content[:300]
+    for message in Message.objects.all():
+        assert "\x00" not in message.body
+        assert all("\x00" not in r.body for r in message.replies.all())
