@@ -385,3 +385,36 @@ def test_a_picture_is_stored_under_our_name_without_its_gps_and_within_bounds(wo
     assert served["Content-Type"] == "image/jpeg" and served["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in served["Content-Security-Policy"]
     assert served["Content-Disposition"].startswith("inline")
+
+
+def test_the_overdue_list_opens_the_form_filled_in(world):
+    from datetime import date
+
+    services.save_schedule(
+        actor=world.staff,
+        region=world.wenchang,
+        category="assets",
+        frequency="yearly",
+        starts_on=date(2024, 1, 1),
+    )
+    services.save_schedule(
+        actor=world.staff,
+        region=world.wenchang,
+        category="finance",
+        frequency="monthly",
+        starts_on=date(2026, 9, 1),
+    )
+    client = _login(world.staff)
+    overdue = client.get("/console/disclosures/overdue/").text
+    code = world.wenchang.code
+    new_url = f"/console/disclosures/new/?region={code}&amp;category=assets&amp;period=2024"
+    assert new_url in overdue
+    assert f"/console/disclosures/report/?region={code}&amp;period=2026-09" in overdue
+    form = client.get(new_url.replace("&amp;", "&")).text
+    assert 'value="2024"' in form and 'value="assets" selected' in form
+    assert f'value="{code}" selected' in form
+    report = client.get(f"/console/disclosures/report/?region={code}&period=2026-09").text
+    assert 'value="2026-09"' in report
+    for garbage in ("?period=２０２６&category=nope&region=zz", "?period=" + "9" * 5000):
+        page = client.get("/console/disclosures/new/" + garbage)
+        assert page.status_code == 200 and "２０２６" not in page.text

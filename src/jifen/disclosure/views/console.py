@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jifen.disclosure import exports, forms, selectors, services
-from jifen.disclosure.models import Disclosure, Schedule
+from jifen.disclosure.models import Category, Disclosure, Schedule
 from jifen.disclosure.money import yuan
 from jifen.disclosure.views.public import item_context
 from jifen.lib.bounds import MAX_ID
@@ -83,6 +83,26 @@ def _refuse(form: Any, exc: DomainError) -> None:
     add_domain_error(form, exc)
 
 
+def _asked(request: HttpRequest, regions: list[Region]) -> dict[str, Any]:
+    """What a link asks the form to start with (the overdue list's ``?region=&category=
+    &period=``): only values the form would accept, the rest left empty."""
+    initial: dict[str, Any] = {}
+    code = request.GET.get("region", "")
+    if any(r.code == code for r in regions):
+        initial["region"] = code
+    if request.GET.get("category", "") in Category.values:
+        initial["category"] = request.GET["category"]
+    try:
+        period = services.check_period(request.GET.get("period", "")[:8])
+    except DomainError:
+        period = ""
+    if period:
+        initial["period"] = period
+        if len(period) == 7:
+            initial["month"] = period
+    return initial
+
+
 @console_view
 def console_list(request: HttpRequest) -> HttpResponse:
     actor = person_of(request)
@@ -129,11 +149,11 @@ def console_new(request: HttpRequest) -> HttpResponse:
     authz.require(actor, authz.PUBLISH_DISCLOSURES)
     regions = _regions(actor, authz.PUBLISH_DISCLOSURES)
     threads = _threads(actor)
-    initial: dict[str, Any] = {}
+    initial = _asked(request, regions)
     follows_arg = request.GET.get("follows", "")
     if follows_arg.isdigit() and any(str(pk) == follows_arg for pk, _label in threads):
         previous = Disclosure.objects.select_related("region").get(pk=int(follows_arg))
-        initial = {"follows": previous.pk, "region": previous.region.code}
+        initial.update(follows=previous.pk, region=previous.region.code)
     form = forms.PublishForm(
         request.POST or None,
         request.FILES or None,
@@ -282,7 +302,7 @@ def console_report(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         request.FILES or None,
         regions=_choices(regions),
-        initial={"month": previous.strftime("%Y-%m")},
+        initial={"month": previous.strftime("%Y-%m"), **_asked(request, regions)},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
