@@ -282,3 +282,21 @@ def test_control_characters_are_refused_or_cleaned(world, desk, api, written, te
     for message in Message.objects.all():
         assert "\x00" not in message.body
         assert all("\x00" not in r.body for r in message.replies.all())
+
+
+def test_the_towns_queue_filters_by_community(world, desk, written):
+    other = services.write(
+        actor=world.neighbour, region=world.jinyue, topic="other", body="金悦的事"
+    )
+    town = _client(desk.town_staff)
+    page = town.get("/console/messages/").content.decode()
+    assert 'name="region"' in page
+    assert f'data-message="{written.pk}"' in page and f'data-message="{other.pk}"' in page
+    page = town.get(f"/console/messages/?region={world.jinyue.code}").content.decode()
+    assert f'data-message="{other.pk}"' in page and f'data-message="{written.pk}"' not in page
+    # A region out of reach is an invalid choice: nothing listed, no 500.
+    response = town.get(f"/console/messages/?region={world.wanmei.code}")
+    assert response.status_code == 200
+    assert f'data-message="{written.pk}"' not in response.content.decode()
+    # The community's staff have one place only: no such filter.
+    assert 'name="region"' not in _client(world.staff).get("/console/messages/").content.decode()

@@ -119,9 +119,20 @@ class FilterForm(forms.Form):
         ],
     )
     topic = forms.ChoiceField(label=pgettext_lazy("message", "Topic"), required=False)
+    region = forms.ChoiceField(label=pgettext_lazy("message", "To"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
-    def __init__(self, *args: Any, topics: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        topics: list[tuple[str, str]],
+        regions: list[tuple[str, str]] = (),  # type: ignore[assignment]
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         everything = ("", pgettext_lazy("message", "All"))
         cast(forms.ChoiceField, self.fields["topic"]).choices = [everything, *topics]
+        if len(regions) > 1:
+            cast(forms.ChoiceField, self.fields["region"]).choices = [everything, *regions]
+        else:  # one place only: nothing to choose
+            del self.fields["region"]

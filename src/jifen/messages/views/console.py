@@ -26,7 +26,7 @@ from jifen.messages.models import OPEN, WAITING, Message, Topic, may_take
 from jifen.messages.views.common import refuse, timeline
 from jifen.people import authz
 from jifen.people.models import Person
-from jifen.regions.models import Region
+from jifen.regions.models import Level, Region
 from jifen.requests import selectors as request_selectors
 from jifen.web.views.console import console_view
 from jifen.web.views.errors import person_of
@@ -52,16 +52,37 @@ def _above(actor: Person) -> set[str]:
     return codes
 
 
+# A town's staff choose among its communities; a county's among its towns and villages.
+MAX_PLACES = 500
+PLACE_LEVELS = (Level.COUNTY, Level.TOWN, Level.COMMUNITY)
+
+
+def _places(actor: Person) -> dict[str, Region]:
+    """The regions within the actor's reach a message may be addressed to, by code."""
+    rows = (
+        Region.objects.filter(authz.regions_q(actor, authz.VIEW_MESSAGES), level__in=PLACE_LEVELS)
+        .order_by("path")
+        .only("code", "name", "path", "level")[:MAX_PLACES]
+    )
+    return {region.code: region for region in rows}
+
+
 @console_view
 def console_list(request: HttpRequest) -> HttpResponse:
     actor = person_of(request)
     authz.require(actor, authz.VIEW_MESSAGES)
-    form = FilterForm(request.GET or None, topics=_topics(actor))
+    places = _places(actor)
+    form = FilterForm(
+        request.GET or None,
+        topics=_topics(actor),
+        regions=[(code, region.name) for code, region in places.items()],
+    )
     form.is_valid()
     data: dict[str, Any] = getattr(form, "cleaned_data", {})
     filters = selectors.Filters(
         status=data.get("status") or "",
         topic=data.get("topic") or "",
+        region=places.get(data.get("region") or ""),
         overdue=bool(data.get("overdue")),
     )
     now = timezone.now()
