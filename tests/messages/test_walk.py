@@ -5,6 +5,7 @@ so; a bad photo leaves no file; a photo gone from storage is a 404; the tick mov
 message once per deadline and tells each reader once."""
 
 import io
+import json
 from datetime import date
 from io import StringIO
 from pathlib import Path
@@ -300,3 +301,23 @@ def test_the_towns_queue_filters_by_community(world, desk, written):
     assert f'data-message="{written.pk}"' not in response.content.decode()
     # The community's staff have one place only: no such filter.
     assert 'name="region"' not in _client(world.staff).get("/console/messages/").content.decode()
+
+
+def test_numbers_typed_in_a_public_message_are_masked_on_the_board(world, desk, api):
+    made = services.write(
+        actor=world.resident,
+        region=world.wenchang,
+        topic="other",
+        body="请回电 138-1234-5678，身份证 350524199001011234，门牌 12 号",
+    )
+    services.reply(actor=world.staff, message=made, body="请拨打 +86 13900001111 联系物业")
+    board = api(None).get(f"/public/messages?region={world.wenchang.code}")
+    page = _client().get(f"/messages/board/{world.wenchang.code}/")
+    for text in (json.dumps(board.json(), ensure_ascii=False), page.content.decode()):
+        assert "5678" in text and "138****5678" in text
+        assert "138-1234-5678" not in text and "12345678" not in text
+        assert "350524199001011234" not in text and "3505**********1234" in text
+        assert "13900001111" not in text and "139****1111" in text
+        assert "门牌 12 号" in text
+    # The author and the staff read the number whole, to call back.
+    assert "138-1234-5678" in api(world.staff).get(f"/messages/{made.pk}").json_body["body"]

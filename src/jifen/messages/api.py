@@ -375,7 +375,7 @@ def public_messages(request: HttpRequest, filters: Query[BoardFilters]) -> Shape
             "region_name": m.region.name,
             "topic": m.topic.code,
             "topic_name": m.topic.name,
-            "body": m.body,
+            "body": selectors.public_text(m.body),
             "author": mask_name(m.author.name),
             "status": m.status,
             "status_label": str(m.get_status_display()),
@@ -384,7 +384,7 @@ def public_messages(request: HttpRequest, filters: Query[BoardFilters]) -> Shape
             "rating": m.rating,
             "replies": [
                 {
-                    "body": r.body,
+                    "body": selectors.public_text(r.body),
                     "region_name": r.region.name if r.region else "",
                     "created_at": r.created_at,
                 }

@@ -6,6 +6,7 @@ after an escalation reads it); anyone, when it is public — on the public board
 the author is masked and nothing private (phone, photos) shows.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from jifen.lib import workdays
+from jifen.lib.masking import mask_id_number, mask_phone
 from jifen.lib.models import CalendarDay
 from jifen.messages.models import OPEN, WAITING, Event, Message, Reply, Status, Topic
 from jifen.people import authz
@@ -118,6 +120,22 @@ def public_board(region: Region) -> QuerySet[Message]:
         .prefetch_related("replies__region")
         .order_by("-created_at", "-id")
     )
+
+
+# A mobile number (with or without +86, spaces or dashes) and an 18-character ID number,
+# not glued to other digits or letters.
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+def public_text(text: str) -> str:
+    """What a message or an answer says on the public board: a mobile number or an ID
+    number someone typed in it is masked (138****5678), as the author's name is. The
+    author and the staff read the whole text (they need the number to call back)."""
+    if not text:
+        return text
+    text = _ID_NUMBER.sub(lambda m: mask_id_number(m[0]), text)
+    return _MOBILE.sub(lambda m: mask_phone(re.sub(r"\D", "", m[0])[-11:]), text)
 
 
 # --- Queues -----------------------------------------------------------------------------------

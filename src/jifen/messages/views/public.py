@@ -19,6 +19,11 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
     page = paginate(request, selectors.public_board(region), per_page=20)
     for message in page.object_list:
         message.masked_author = mask_name(message.author.name)
+        message.public_body = selectors.public_text(message.body)
+        message.public_replies = [
+            {"region": r.region, "body": selectors.public_text(r.body), "created_at": r.created_at}
+            for r in message.replies.all()
+        ]
     return render(
         request,
         "messages/board.html",
