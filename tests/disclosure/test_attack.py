@@ -418,3 +418,27 @@ def test_the_overdue_list_opens_the_form_filled_in(world):
     for garbage in ("?period=２０２６&category=nope&region=zz", "?period=" + "9" * 5000):
         page = client.get("/console/disclosures/new/" + garbage)
         assert page.status_code == 200 and "２０２６" not in page.text
+
+
+def test_a_correction_cannot_turn_a_thread_into_a_loop(api, world, media):
+    first = services.publish(actor=world.staff, region=world.wenchang, category="leases", title="A")
+    second = services.publish(
+        actor=world.staff, region=world.wenchang, category="leases", title="B", follows=first
+    )
+    response = api(world.staff).post(
+        f"/disclosures/{first.pk}/correct", {"note": "改", "follows": second.pk}
+    )
+    assert response.status_code == 201
+    again = Disclosure.objects.get(pk=response.json_body["id"])
+    assert again.follows_id is None and again.thread_id == first.pk
+    thread = api().get(f"/public/disclosures/{second.pk}").json_body["thread"]
+    assert [t["title"] for t in thread] == ["A", "B"]
+
+
+def test_a_broken_cache_never_fails_the_page(world, notice, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "add", broken)
+    page = Client().get(f"/disclosures/{notice.pk}/")
+    assert page.status_code == 200 and 'data-views="1"' in page.text
