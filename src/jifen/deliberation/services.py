@@ -612,13 +612,13 @@ def _people_of(invitees: Iterable[Invitee]) -> list[Person]:
     """The people an invitation reaches: a named person, or an organisation's contacts."""
     people: list[Person] = []
     for invitee in invitees:
-        if invitee.person_id is not None:
-            people.append(invitee.person)  # type: ignore[arg-type]
-        else:
+        if invitee.person is not None:
+            people.append(invitee.person)
+        elif invitee.organization is not None:
             people.extend(
                 m.person
                 for m in OrganizationMember.objects.filter(
-                    organization_id=invitee.organization_id, is_contact=True
+                    organization=invitee.organization, is_contact=True
                 ).select_related("person")
             )
     return people

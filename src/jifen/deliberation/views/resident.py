@@ -52,9 +52,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         # reports its progress here, from the notice that gave it to them.
         for action in context["actions"]:
             if action.status != ActionStatus.DONE and services.may_report(person, action):
-                action.progress_url = reverse(  # type: ignore[attr-defined]
-                    "deliberation:progress", args=[matter.pk, action.pk]
-                )
+                action.progress_url = reverse("deliberation:progress", args=[matter.pk, action.pk])
     return render(
         request,
         "deliberation/detail.html",
