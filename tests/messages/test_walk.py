@@ -321,3 +321,18 @@ def test_numbers_typed_in_a_public_message_are_masked_on_the_board(world, desk, 
         assert "门牌 12 号" in text
     # The author and the staff read the number whole, to call back.
     assert "138-1234-5678" in api(world.staff).get(f"/messages/{made.pk}").json_body["body"]
+
+
+def test_the_author_reads_why_staff_closed_it_at_the_top(world, desk, written):
+    services.close(actor=world.staff, message=written, note="已与物业协调，垃圾桶已加装")
+    page = _client(world.resident).get(f"/messages/{written.pk}/").content.decode()
+    assert "data-closed-by-staff" in page
+    head = page.split('id="answers"', 1)[0]
+    assert "已与物业协调，垃圾桶已加装" in head
+    # Withdrawn by the author: no such card.
+    other = services.write(actor=world.resident, region=world.wenchang, topic="other", body="x")
+    services.close(actor=world.resident, message=other)
+    assert (
+        "data-closed-by-staff"
+        not in _client(world.resident).get(f"/messages/{other.pk}/").content.decode()
+    )

@@ -65,6 +65,7 @@ def timeline(message: Message, full: bool) -> list[dict[str, Any]]:
                 "at": event.created_at,
                 "who": who,
                 "system": event.actor is None,
+                "actor_id": event.actor_id,
                 "region": event.region.name if event.region else "",
                 "note": note,
                 "due_at": event.due_at,

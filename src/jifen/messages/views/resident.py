@@ -100,12 +100,23 @@ def _detail(
     author = viewer.pk == message.author_id
     full = selectors.reads_all(viewer, message)
     selectors.mark_lateness([message])
+    lines = timeline(message, full or author)
+    # Closed by the staff: the reason they gave, at the top where the author looks.
+    closing = next(
+        (
+            line
+            for line in reversed(lines)
+            if line["step"] == "close" and line["actor_id"] != message.author_id
+        ),
+        None,
+    )
     context: dict[str, Any] = {
         "item": message,
         "author": author,
         "replies": list(selectors.replies(message)),
         "photos": list(message.photos.all()),
-        "timeline": timeline(message, full or author),
+        "timeline": lines,
+        "closed_by_staff": closing if message.status == Status.CLOSED else None,
         "unknown_year": selectors.unknown_holidays(message.due_at),
         "may_rate": author and message.status == Status.ANSWERED,
         "may_reopen": author and message.status == Status.ANSWERED and not message.reopened_at,
