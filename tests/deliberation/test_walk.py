@@ -445,3 +445,17 @@ def test_a_voter_who_moves_away_before_the_close_still_counts_in_the_electorate(
     matter.refresh_from_db()
     assert matter.turnout == 1 and matter.electorate == 3
     assert matter.turnout_percent <= 100
+
+
+def test_a_withdrawn_meeting_or_poll_is_told_to_its_parties_and_voters_once(world, block):
+    matter = _meeting(world, block)  # the 业委会's contact was invited
+    services.cancel(actor=world.staff, matter=matter, reason="并入下月联席会议")
+    told = Notice.objects.filter(person=block.owners_contact, kind="deliberation")
+    assert told.count() == 2  # the invitation, then the withdrawal
+    assert "并入下月联席会议" in told.order_by("-id").first().body
+    poll = building_poll(world, block)
+    services.vote(actor=block.residents[0], matter=poll, choice="agree")
+    before = Notice.objects.filter(person=block.residents[1]).count()
+    services.cancel(actor=world.staff, matter=poll, reason="重复")
+    assert Notice.objects.filter(person=block.residents[0], body__contains="重复").count() == 1
+    assert Notice.objects.filter(person=block.residents[1]).count() == before  # did not vote

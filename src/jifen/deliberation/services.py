@@ -732,6 +732,14 @@ def cancel(*, actor: Person | None, matter: Matter, reason: str) -> Matter:
     _require_step(matter, "cancel")
     matter.cancel_reason = _text(reason, "reason", NOTE_MAX)
     _step(matter, "cancel", actor, note=matter.cancel_reason, fields=["cancel_reason"])
+    # Those who voted, and the parties named or invited to a meeting, hear it is off.
+    _tell(
+        [*selectors.voters(matter), *selectors.party_people(matter)],
+        matter,
+        _("Withdrawn: %(title)s"),
+        _("“%(title)s” is withdrawn: %(reason)s"),
+        reason=matter.cancel_reason,
+    )
     return matter
 
 
