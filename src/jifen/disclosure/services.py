@@ -250,7 +250,7 @@ def _files_undone_on_failure(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except BaseException:
-            storage = Attachment._meta.get_field("file").storage  # type: ignore[attr-defined]
+            storage = Attachment._meta.get_field("file").storage
             for name in stored:
                 try:
                     storage.delete(name)
@@ -276,7 +276,7 @@ def _store(item: Disclosure, cleaned: Sequence[files.Clean], actor: Person | Non
         )
         row.file.save(f"{uuid.uuid4().hex}.{clean.extension}", ContentFile(clean.data), save=False)
         stored = _STORED.get()
-        if stored is not None:
+        if stored is not None and row.file.name:
             stored.append(row.file.name)
         row.save()
 
