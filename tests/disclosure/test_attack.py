@@ -442,3 +442,19 @@ def test_a_broken_cache_never_fails_the_page(world, notice, monkeypatch):
     monkeypatch.setattr(cache, "add", broken)
     page = Client().get(f"/disclosures/{notice.pk}/")
     assert page.status_code == 200 and 'data-views="1"' in page.text
+
+
+def test_a_form_correction_with_bad_json_names_its_own_field(world, media):
+    from jifen.people.auth import issue_token
+
+    item = services.publish(actor=world.staff, region=world.wenchang, category="other", title="x")
+    client = Client(
+        HTTP_AUTHORIZATION=f"Bearer {issue_token(person=world.staff)}", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    response = client.post(
+        f"/api/v1/disclosures/{item.pk}/correct", {"note": "改", "drop_attachments": "[1,"}
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["field"] == "drop_attachments" and "table" not in error["message"].lower()
+    assert Disclosure.objects.count() == 1

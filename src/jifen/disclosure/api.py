@@ -313,12 +313,15 @@ def _form_or_json(request: HttpRequest, schema: type[S]) -> tuple[S, list[Any]]:
     uploads: list[Any] = []
     if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         data: Any = {key: request.POST.get(key) for key in request.POST if request.POST.get(key)}
-        for key in ("table", "drop_attachments"):
+        for key, message in (
+            ("table", _("The table is not valid JSON.")),
+            ("drop_attachments", _("The attachments to leave out are a JSON list of ids.")),
+        ):
             if key in data:
                 try:
                     data[key] = json.loads(data[key])
                 except ValueError:
-                    raise InvalidInput(_("The table is not valid JSON."), field=key) from None
+                    raise InvalidInput(message, field=key) from None
         uploads = request.FILES.getlist("attachments")
     else:
         try:
