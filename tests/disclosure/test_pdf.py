@@ -2,11 +2,12 @@
 amounts in yuan, and show on the rendered page where the title is."""
 
 import shutil
+import time
 
 import pytest
 from django.test import Client
 
-from jifen.disclosure import services
+from jifen.disclosure import pdf, services
 from tests.disclosure.conftest import sections
 from tests.pdfcheck import BUNDLED_FONT, chinese_drawn, dark_pixels, embedded_fonts, render_gray
 
@@ -40,3 +41,34 @@ def test_the_title_is_drawn_at_the_top(world, notice, tmp_path):
     rows = render_gray(_pdf(notice), tmp_path)
     assert dark_pixels(rows, *TITLE_BOX) > 30
     assert dark_pixels(rows, 0.5, 0.6, 0.15, 0.85) < 30  # the short item leaves the page blank
+
+
+@pytest.mark.parametrize(
+    ("columns", "rows", "cell"),
+    [(20, 1, "村" * 200), (20, 500, "村" * 200), (1, 500, "x" * 200), (8, 40, "东" * 200)],
+)
+def test_a_wide_or_long_table_prints_within_pages_and_seconds(world, columns, rows, cell):
+    item = services.publish(
+        actor=world.staff,
+        region=world.wenchang,
+        category="other",
+        title="大表",
+        table={"columns": [f"列{i}" for i in range(columns)], "rows": [[cell] * columns] * rows},
+    )
+    started = time.monotonic()
+    data = _pdf(item)
+    assert time.monotonic() - started < 20
+    assert set("大表列村") <= chinese_drawn(data)
+
+
+def test_a_table_that_cannot_be_laid_out_is_left_out_not_a_500(world, monkeypatch):
+    monkeypatch.setattr(pdf, "WIDE", 100)  # a 20-column table of long cells as one table
+    item = services.publish(
+        actor=world.staff,
+        region=world.wenchang,
+        category="other",
+        title="大表",
+        table={"columns": [f"列{i}" for i in range(20)], "rows": [["村" * 200] * 20]},
+    )
+    data = _pdf(item)
+    assert set("大表") <= chinese_drawn(data) and "列" not in chinese_drawn(data)

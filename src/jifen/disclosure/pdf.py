@@ -15,6 +15,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer, Table, TableStyle
+from reportlab.platypus.doctemplate import LayoutError
 
 from jifen.disclosure import services
 from jifen.disclosure.models import Disclosure
@@ -37,7 +38,73 @@ def _table(
     return table
 
 
+# Up to this many columns the table is printed as a table; a wider one row by row, each
+# row a small table of column name and value, so no row grows taller than a page.
+WIDE = 8
+# Characters of table text printed at most: a notice board's sheets, not a data dump (the
+# whole table is online and in the Excel file). Keeps a request within a few seconds.
+MAX_TABLE_CHARS = 60_000
+
+
+def _table_flowables(item: Disclosure, styles: dict[str, Any]) -> list[Flowable]:
+    columns = item.table["columns"]
+    names = [c["name"] for c in columns]
+    money = [bool(c["money"]) for c in columns]
+    shown: list[list[str]] = []
+    budget = MAX_TABLE_CHARS
+    for row in item.table["rows"]:
+        cells = [
+            yuan(cell) if is_money else ("" if cell is None else str(cell))
+            for cell, is_money in zip(row, money, strict=False)
+        ]
+        budget -= sum(len(c) for c in cells) + len(cells)
+        if budget < 0:
+            break
+        shown.append(cells)
+    story: list[Flowable] = [Spacer(1, 4 * mm)]
+    if len(columns) <= WIDE:
+        story.append(_table(names, shown, money, styles))
+    else:
+        for number, cells in enumerate(shown, start=1):
+            story.append(_p(_("Row %(n)s") % {"n": number}, styles["small"]))
+            story.append(_key_values(names, cells, money, styles))
+            story.append(Spacer(1, 2 * mm))
+    left = len(item.table["rows"]) - len(shown)
+    if left:
+        story.append(
+            _p(
+                _("%(n)s more rows are not printed: read the whole table online or in Excel.")
+                % {"n": left},
+                styles["body"],
+            )
+        )
+    return story
+
+
+def _key_values(
+    names: list[str], cells: list[str], money: list[bool], styles: dict[str, Any]
+) -> Table:
+    cell = styles["cell"]
+    right = ParagraphStyle("money", parent=cell, alignment=TA_RIGHT)
+    data = [
+        [_p(name, cell), _p(value, right if is_money else cell)]
+        for name, value, is_money in zip(names, cells, money, strict=False)
+    ]
+    table = Table(data, colWidths=[WIDTH * 0.3, WIDTH * 0.7])
+    table.setStyle(TableStyle(_table_style(cjk_font(), header=False)))
+    return table
+
+
 def disclosure_pdf(item: Disclosure, url: str) -> bytes:
+    """The printable PDF; should a page still not hold what it must (ReportLab's
+    ``LayoutError``), the same PDF without the table, pointing to it online."""
+    try:
+        return _disclosure_pdf(item, url, with_table=True)
+    except LayoutError:
+        return _disclosure_pdf(item, url, with_table=False)
+
+
+def _disclosure_pdf(item: Disclosure, url: str, *, with_table: bool) -> bytes:
     styles = _styles()
     story: list[Flowable] = [
         _p(item.title, styles["title"]),
@@ -63,23 +130,10 @@ def disclosure_pdf(item: Disclosure, url: str) -> bytes:
         )
     for paragraph in item.body.split("\n"):
         story.append(_p(paragraph, styles["body"]) if paragraph.strip() else Spacer(1, 3 * mm))
-    if item.table:
-        columns = item.table["columns"]
-        story += [Spacer(1, 4 * mm)]
-        story.append(
-            _table(
-                [c["name"] for c in columns],
-                [
-                    [
-                        yuan(cell) if c["money"] else cell
-                        for c, cell in zip(columns, row, strict=False)
-                    ]
-                    for row in item.table["rows"]
-                ],
-                [c["money"] for c in columns],
-                styles,
-            )
-        )
+    if item.table and with_table:
+        story += _table_flowables(item, styles)
+    elif item.table:
+        story.append(_p(_("The table is too large to print: read it online."), styles["body"]))
     if item.report:
         labels = services.section_labels()
         for key in services.SECTION_KEYS:
