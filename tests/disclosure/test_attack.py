@@ -458,3 +458,21 @@ def test_a_form_correction_with_bad_json_names_its_own_field(world, media):
     error = response.json()["error"]
     assert error["field"] == "drop_attachments" and "table" not in error["message"].lower()
     assert Disclosure.objects.count() == 1
+
+
+def test_a_superseded_version_is_never_editable_in_the_console(world, media):
+    old = services.publish(actor=world.staff, region=world.wenchang, category="other", title="x")
+    new = services.correct(actor=world.staff, item=old, note="改")
+    client = _login(world.staff)
+    page = client.get(f"/console/disclosures/{old.pk}/").text
+    assert "data-correct" not in page and "data-superseded" in page
+    for method in (client.get, client.post):
+        response = method(
+            f"/console/disclosures/{old.pk}/correct/",
+            {"title": "y", "note": "再改", "confirm": "on"},
+        )
+        assert response.status_code == 302
+        assert response["Location"].endswith(f"/console/disclosures/{new.pk}/")
+    assert Disclosure.objects.count() == 2
+    old.refresh_from_db()
+    assert old.title == "x" and not old.is_current
