@@ -221,15 +221,17 @@ def test_private_message_walked_by_everyone(
     expect(inspector.locator("main form[method=post]")).to_have_count(0)
     screenshot(inspector, "walk-inspector")
 
-    # (7) Staff close it with a reason.
+    # (7) Answered, it is the resident's to close: staff are offered no close; the
+    # resident rates the second answer, which closes it.
     staff.goto(f"/console/messages/{message.pk}/")
-    staff.locator("#close summary").click()
-    staff.locator("#close textarea").fill("已处理完毕，现场核实。")
-    staff.locator("#close form button[type=submit]").click()
-    staff.wait_for_load_state()
+    expect(staff.locator("#close")).to_have_count(0)
+    resident.goto(f"/messages/{message.pk}/")
+    resident.locator("#rate label.star-choice").nth(0).click()
+    resident.locator("#rate button[type=submit]").click()
+    resident.wait_for_load_state()
     message.refresh_from_db()
     assert message.status == Status.CLOSED
-    assert len(asked) == 4
+    assert len(asked) == 3
     resident.goto("/messages/?show=closed")
     expect(resident.locator(f"[data-message='{message.pk}']")).to_be_visible()
     screenshot(resident, "walk-closed-phone")

@@ -1,5 +1,5 @@
 """Message steps under real concurrency (PostgreSQL): the author saying "not resolved"
-twice at once reopens it once; a rating and a staff close at once end it once; the tick
+twice at once reopens it once; a rating and a withdrawal at once end it once; the tick
 run twice at once escalates each message once. The message's row lock
 (``services._locked``: ``FOR UPDATE``) makes the check and the write one step."""
 
@@ -62,20 +62,21 @@ def test_not_resolved_twice_at_once_reopens_once(world, desk):
 
 @pg
 @transactional
-def test_rating_and_closing_at_once_end_it_once(world, desk):
-    ids = [world.resident.pk, world.staff.pk]
+def test_rating_and_withdrawing_at_once_end_it_once(world, desk):
+    # The author on two phones: one rates the answer, the other withdraws the message.
     for round_ in range(6):
         message = answered(world, round_)
 
         def step(i: int, pk: int = message.pk) -> Message:
-            actor = Person.objects.get(pk=ids[i])
+            actor = Person.objects.get(pk=world.resident.pk)
             if i == 0:
                 return services.rate(actor=actor, message=pk, rating=5)
-            return services.close(actor=actor, message=pk, note="办结")
+            return services.close(actor=actor, message=pk)
 
         results = in_threads(2, step)
         assert outcome(results) == Counter({"taken": 1, "invalid_transition": 1}), results
-        assert Event.objects.filter(message=message, step__in=["rate", "close"]).count() == 1
+        ended = Event.objects.filter(message=message, step__in=["rate", "withdraw"])
+        assert ended.count() == 1
 
 
 @pg

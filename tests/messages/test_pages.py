@@ -123,8 +123,13 @@ def test_staff_console(world, desk, written):
     assert b"data-answered-late" in detail.content
     response = client.post(f"/console/messages/{written.pk}/reply/", {"reply-body": ""})
     assert response.status_code == 400
+    # Answered: the author rates it (or says it is not resolved); staff cannot close it.
+    assert b'id="close"' not in detail.content
     response = client.post(f"/console/messages/{written.pk}/close/", {"close-note": "已办结"})
-    assert response.status_code == 302
+    assert response.status_code == 409
+    written.refresh_from_db()
+    assert written.status == Status.ANSWERED
+    services.rate(actor=world.resident, message=written, rating=5)
     response = client.post(f"/console/messages/{written.pk}/reply/", {"reply-body": "x"})
     assert response.status_code == 409
 

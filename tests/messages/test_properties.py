@@ -72,14 +72,18 @@ def test_random_walks_stay_in_the_workflow(world, desk, actions):
                 step = "close"
                 services.close(actor=world.staff, message=message, note="办结", now=clock)
             elif action == "close_author":
-                step = "close"
+                step = "withdraw"
                 services.close(actor=world.resident, message=message, now=clock)
             elif action == "close_inspector":
                 services.close(actor=desk.inspector, message=message, note="x", now=clock)
-            else:
+            else:  # the tick: overdue messages go up, unrated answers close by themselves
                 services.escalate_overdue(clock)
-                moved = Message.objects.get(pk=message.pk).escalations > before.escalations
-                step = "escalate" if moved else None
+                services.close_unrated(clock)
+                ticked = Message.objects.get(pk=message.pk)
+                if ticked.escalations > before.escalations:
+                    step = "escalate"
+                elif ticked.status != before.status:
+                    step = "auto_close"
         except DomainError:
             after = Message.objects.get(pk=message.pk)
             assert (after.status, after.handling_region_id, after.due_at) == (

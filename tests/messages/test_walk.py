@@ -6,7 +6,7 @@ message once per deadline and tells each reader once."""
 
 import io
 import json
-from datetime import date
+from datetime import date, timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -14,11 +14,13 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from PIL import Image
 
+from jifen.lib.errors import Conflict
 from jifen.lib.models import CalendarDay
 from jifen.messages import services
-from jifen.messages.models import Message
+from jifen.messages.models import Message, Status
 from jifen.notices.models import Notice
 from tests.messages.conftest import at
 
@@ -54,13 +56,28 @@ def test_history_says_answer_due_only_where_a_deadline_was_set(world, desk, writ
         assert "answer due by" not in lines["to_incident"]
 
 
-def test_close_button_of_an_answered_message_says_with_a_reason(world, desk, written):
+def test_an_answered_message_is_not_offered_to_staff_to_close(world, desk, written):
+    # Closing an answer would take the author's "not resolved" away: they rate it, or it
+    # closes by itself after RATE_DAYS.
     page = _client(world.staff).get(f"/console/messages/{written.pk}/").content.decode()
     assert "Close without an answer" in page
     services.reply(actor=world.staff, message=written, body="已清运")
     page = _client(world.staff).get(f"/console/messages/{written.pk}/").content.decode()
     assert "Close without an answer" not in page
-    assert "Close with a reason" in page
+    assert "Close with a reason" not in page and 'id="close"' not in page
+
+
+def test_an_unrated_answer_closes_by_itself_after_the_rating_days(world, desk, written):
+    services.reply(actor=world.staff, message=written, body="已清运", now=at(2026, 10, 12, 9))
+    assert services.close_unrated(at(2026, 10, 19, 8)) == 0  # not yet seven days
+    assert services.close_unrated(at(2026, 10, 19, 10)) == 1
+    assert services.close_unrated(at(2026, 10, 30, 10)) == 0  # once
+    written.refresh_from_db()
+    assert written.status == Status.CLOSED and written.rating is None
+    last = written.events.order_by("id").last()
+    assert (last.step, last.actor_id) == ("auto_close", None)
+    with pytest.raises(Conflict):
+        services.rate(actor=world.resident, message=written, rating=1, resolved=False)
 
 
 def test_system_notes_in_the_readers_language(world, desk, written, grids):
@@ -229,7 +246,7 @@ def test_every_step_is_audited_and_in_the_history(world, desk, written, grids):
     services.reply(actor=desk.town_staff, message=written, body="已督办")
     services.rate(actor=world.resident, message=written, rating=2, resolved=False)
     services.reply(actor=desk.town_staff, message=written, body="已清运")
-    services.close(actor=desk.town_staff, message=written, note="已核实")
+    services.close_unrated(timezone.now() + timedelta(days=8))
     steps = list(written.events.values_list("step", flat=True))
     assert steps == [
         "write",
@@ -239,7 +256,7 @@ def test_every_step_is_audited_and_in_the_history(world, desk, written, grids):
         "reply",
         "not_resolved",
         "reply",
-        "close",
+        "auto_close",
     ]
     audited = list(
         AuditEvent.objects.filter(action__startswith="messages.", target_id=written.pk)

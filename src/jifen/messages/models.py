@@ -52,15 +52,21 @@ def _step(name: str, sources: tuple[str, ...], target: str | None) -> Step:
 
 S = Status
 # The workflow, whole. Staff may answer again after an answer (a follow-up); the
-# author's rating closes the message, or — once — reopens it as not resolved. What
-# waits unanswered past its deadline goes up a region, keeping its status.
+# author's rating closes the message, or — once — reopens it as not resolved; an answer
+# the author leaves unrated for RATE_DAYS closes by itself (``jifen tick``). Staff close
+# only what waits for them (spam, a duplicate: with a reason the author reads), never an
+# answer: that would take the author's "not resolved" away. The author may withdraw
+# their message at any time before it closes. What waits unanswered past its deadline
+# goes up a region, keeping its status.
 # fmt: off
 STEPS: dict[str, Step] = {step.name: step for step in (
     #     step            from                                 to
     _step("reply",        (S.OPEN, S.REOPENED, S.ANSWERED),    S.ANSWERED),
     _step("rate",         (S.ANSWERED,),                       S.CLOSED),
     _step("not_resolved", (S.ANSWERED,),                       S.REOPENED),
-    _step("close",        (S.OPEN, S.REOPENED, S.ANSWERED),    S.CLOSED),
+    _step("close",        (S.OPEN, S.REOPENED),                S.CLOSED),
+    _step("withdraw",     (S.OPEN, S.REOPENED, S.ANSWERED),    S.CLOSED),
+    _step("auto_close",   (S.ANSWERED,),                       S.CLOSED),
     _step("escalate",     (S.OPEN, S.REOPENED),                None),
     _step("to_incident",  (S.OPEN, S.REOPENED, S.ANSWERED),    None),
     _step("to_request",   (S.OPEN, S.REOPENED, S.ANSWERED),    None),
@@ -72,6 +78,8 @@ STEP_LABELS: dict[str, str | Promise] = {
     "rate": pgettext_lazy("message step", "rated"),
     "not_resolved": pgettext_lazy("message step", "not resolved, reopened"),
     "close": pgettext_lazy("message step", "closed"),
+    "withdraw": pgettext_lazy("message step", "withdrawn by its writer"),
+    "auto_close": pgettext_lazy("message step", "closed: the answer was not rated in time"),
     "escalate": pgettext_lazy("message step", "overdue, sent up a level"),
     "to_incident": pgettext_lazy("message step", "turned into a grid incident"),
     "to_request": pgettext_lazy("message step", "turned into a service request"),
@@ -83,6 +91,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     )
     for status in Status.values
 }
+# Days the author has to rate an answer (or say it did not resolve anything) before the
+# message closes by itself.
+RATE_DAYS = 7
 # Waiting for staff: the clock runs.
 WAITING = frozenset({S.OPEN, S.REOPENED})
 OPEN = frozenset({S.OPEN, S.ANSWERED, S.REOPENED})

@@ -17,7 +17,7 @@ incidents and requests count with): N working days after the day of writing, at
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -38,6 +38,7 @@ from jifen.messages.models import (
     BODY_MAX,
     DEFAULT_TOPICS,
     NOTE_MAX,
+    RATE_DAYS,
     REPLY_MAX,
     STEPS,
     WAITING,
@@ -45,6 +46,7 @@ from jifen.messages.models import (
     Message,
     Photo,
     Reply,
+    Status,
     Topic,
     may_take,
 )
@@ -405,11 +407,12 @@ def close(
     author = actor is not None and actor.pk == message.author_id
     if not author:
         _require_answerer(actor, message)
-    _require_step(message, "close")
+    step = "withdraw" if author else "close"
+    _require_step(message, step)
     text = clean_field(note, "note", NOTE_MAX, required=not author, lines=True)
     now = now or timezone.now()
     message.closed_at = now
-    _step(message, "close", actor, note=text, fields=["closed_at"], at=now)
+    _step(message, step, actor, note=text, fields=["closed_at"], at=now)
     if not author:
         _tell(
             [message.author],
@@ -552,6 +555,28 @@ def escalate_overdue(now: datetime | None = None) -> int:
                 continue
             if _escalate(message, now):
                 count += 1
+    return count
+
+
+def close_unrated(now: datetime | None = None) -> int:
+    """An answer its author left unrated for ``RATE_DAYS`` closes the message by itself
+    (recorded as automatic): the author's "not resolved" is theirs until then. One
+    transaction each; a second run closes nothing more."""
+    now = now or timezone.now()
+    count = 0
+    stale = Message.objects.filter(
+        status=Status.ANSWERED, answered_at__lt=now - timedelta(days=RATE_DAYS)
+    ).order_by("answered_at", "id")
+    for pk in stale.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            message = _locked(pk)
+            if not may_take("auto_close", message.status) or message.answered_at is None:
+                continue
+            if message.answered_at >= now - timedelta(days=RATE_DAYS):
+                continue
+            message.closed_at = now
+            _step(message, "auto_close", None, fields=["closed_at"], at=now)
+            count += 1
     return count
 
 

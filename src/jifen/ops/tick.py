@@ -18,6 +18,7 @@ from jifen.deliberation.services import close_due as close_due_polls
 from jifen.incidents.rollup import roll_up as roll_up_incidents
 from jifen.incidents.services import escalate_stale, remind_overdue
 from jifen.inspection.rollup import roll_up as roll_up_messages
+from jifen.messages.services import close_unrated
 from jifen.messages.services import escalate_overdue as escalate_messages
 from jifen.notices.services import prune as prune_notices
 from jifen.people.auth import prune_login_failures
@@ -151,6 +152,13 @@ def messages_escalate(options: Options) -> Done:
     return Done(_line_if(moved, f"messages: {moved} overdue message(s) sent up a region"))
 
 
+def messages_close(options: Options) -> Done:
+    """An answer its author left unrated for a week closes the message by itself, so the
+    inspectors' roll-up can count it."""
+    closed = close_unrated(_moment(options.as_of))
+    return Done(_line_if(closed, f"messages: {closed} unrated answer(s) closed"))
+
+
 def inspection_rollup(options: Options) -> Done:
     """The inspectors' roll-up (PostgreSQL): messages closed since the last tick, counted
     once by region, topic and month written."""
@@ -177,6 +185,7 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("incidents_overdue", incidents_overdue),
     ("incidents_rollup", incidents_rollup),
     ("messages_escalate", messages_escalate),
+    ("messages_close", messages_close),
     ("inspection_rollup", inspection_rollup),
     ("deliberation_polls", deliberation_polls),
     ("announcements", announcements),
