@@ -476,3 +476,17 @@ def test_a_superseded_version_is_never_editable_in_the_console(world, media):
     assert Disclosure.objects.count() == 2
     old.refresh_from_db()
     assert old.title == "x" and not old.is_current
+
+
+def test_the_index_groups_villages_under_their_town(world, media):
+    for region in (world.wenchang, world.jinyue, world.wanmei):
+        staff = world.staff if region != world.wanmei else world.other_staff
+        if region == world.jinyue:
+            staff = world.town_admin
+        services.publish(actor=staff, region=region, category="other", title="通知")
+    page = Client().get("/disclosures/").text
+    assert page.count(f'data-town="{world.town.code}"') == 1
+    assert page.count(f'data-town="{world.other_town.code}"') == 1
+    assert page.index(f'data-town="{world.town.code}"') < page.index(
+        f'data-region="{world.wenchang.code}"'
+    )

@@ -83,9 +83,11 @@ def thread(item: Disclosure) -> list[Disclosure]:
 
 def regions_with_items() -> QuerySet[Region]:
     """The regions that have published something, for the public index."""
-    return Region.objects.filter(
-        pk__in=Disclosure.objects.filter(is_current=True).values("region")
-    ).order_by("path")
+    return (
+        Region.objects.filter(pk__in=Disclosure.objects.filter(is_current=True).values("region"))
+        .select_related("parent")
+        .order_by("path")
+    )
 
 
 def is_late(item: Disclosure) -> bool:
