@@ -54,3 +54,11 @@ def test_the_demo_has_a_thread_a_report_and_one_overdue_obligation(demo_regions)
     count = Disclosure.objects.count()
     seed_demo_disclosures()
     assert Disclosure.objects.count() == count
+
+
+def test_the_demo_welfare_list_shows_names_and_masked_id_numbers(demo_regions):
+    seed_demo_disclosures()
+    welfare = Disclosure.objects.get(category="welfare", is_current=True)
+    rows = welfare.table["rows"]
+    assert rows[0][:2] == ["蔡明华", "3505**********3019"]
+    assert all("*" in row[1] for row in rows)

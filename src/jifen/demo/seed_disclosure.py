@@ -159,13 +159,19 @@ def seed_demo_disclosures() -> None:
         category="welfare",
         title="本年度临时救助名单公示",
         body="经评议，以下家庭获临时救助，公示期7天，如有异议请向村务监督委员会反映。",
+        # Published with names, as a 公示 is; the ID numbers are masked on publication
+        # (disclosure.privacy), so the demo shows what a resident will see.
         table={
             "columns": [
                 {"name": "户主", "money": False},
+                {"name": "身份证号", "money": False},
                 {"name": "事由", "money": False},
                 {"name": "金额（元）", "money": True},
             ],
-            "rows": [["蔡*华", "重病", 300_000], ["林*", "火灾", 200_000]],
+            "rows": [
+                ["蔡明华", "350524196803123019", "重病", 300_000],
+                ["林芳", "350524197509084025", "火灾", 200_000],
+            ],
         },
     )
     publish(
