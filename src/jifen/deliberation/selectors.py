@@ -11,7 +11,6 @@ and a community's poll for everyone whose home community it is (and the househol
 buildings). A resident with no household address votes only in their community's polls.
 """
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import Count, Min, Q, QuerySet
@@ -27,16 +26,10 @@ from jifen.deliberation.models import (
     Tier,
     Vote,
 )
+from jifen.lib.waiting import Waiting
 from jifen.people import authz
 from jifen.people.models import OrganizationMember, Person
 from jifen.regions.models import Region
-
-
-@dataclass(frozen=True)
-class Waiting:
-    count: int
-    oldest_at: datetime | None
-
 
 # --- Reach ------
 

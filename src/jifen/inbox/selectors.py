@@ -172,13 +172,13 @@ def _work(person: Person, now: datetime) -> list[Item]:
         ):
             items.append(Item(kind, line.count, line.oldest_at, _url(queue, **{key: value})))
     if authz.can(person, authz.ANSWER_MESSAGES):
-        waiting = messages.staff_todo(person, now)
+        letters = messages.staff_todo(person, now)
         board = "messages:console_list"
         for kind, key, query in (
             ("messages_to_answer", "to_answer", {"status": "waiting"}),
             ("messages_overdue", "overdue", {"overdue": "on"}),
         ):
-            line = waiting[key]
+            line = letters[key]
             items.append(Item(kind, line.count, line.oldest_at, _url(board, **query)))
     if authz.can(person, authz.PUBLISH_DISCLOSURES):
         count, at = disclosure.missing_todo(person)

@@ -16,6 +16,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from jifen.incidents.models import OPEN, RUNNING, Category, Event, Incident, Status
+from jifen.lib.waiting import Waiting
 from jifen.people import authz
 from jifen.people.models import Organization, OrganizationMember, Person, RoleGrant
 from jifen.regions.models import Region
@@ -200,12 +201,6 @@ def possible_duplicates(
 
 
 # --- To-do counts (one aggregate query each, whatever the data size) -------------------------
-
-
-@dataclass(frozen=True)
-class Waiting:
-    count: int
-    oldest_at: datetime | None
 
 
 def handler_todo(person: Person, now: datetime | None = None) -> dict[str, Waiting]:

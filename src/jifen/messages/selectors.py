@@ -17,6 +17,7 @@ from django.utils import timezone
 from jifen.lib import workdays
 from jifen.lib.masking import mask_id_number, mask_phone
 from jifen.lib.models import CalendarDay
+from jifen.lib.waiting import Waiting
 from jifen.messages.models import OPEN, WAITING, Event, Message, Reply, Status, Topic
 from jifen.people import authz
 from jifen.people.models import Person, RoleGrant
@@ -233,12 +234,6 @@ def staff_of(region: Region) -> list[Person]:
 
 
 # --- To-do counts (one aggregate query each) --------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Waiting:
-    count: int
-    oldest_at: datetime | None
 
 
 def staff_todo(person: Person, now: datetime | None = None) -> dict[str, Waiting]:

@@ -25,6 +25,7 @@ from jifen.claims.models import Claim
 from jifen.claims.origins import Origin
 from jifen.lib.masking import mask_name
 from jifen.lib.rawrows import Columns, cache_related, execute_planned
+from jifen.lib.waiting import Waiting
 from jifen.people import authz
 from jifen.people.models import OrganizationMember, Person, Proxy, RoleGrant, Team, TeamMember
 from jifen.regions.models import Region
@@ -496,12 +497,6 @@ def wall_panel(community: Region) -> dict[str, Any]:
 
 
 # --- To-do counts (fixed queries whatever the data size) ------------------------------------
-
-
-@dataclass(frozen=True)
-class Waiting:
-    count: int
-    oldest_at: datetime | None
 
 
 def _waiting(requests: QuerySet[ServiceRequest], field: str) -> Waiting:
