@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.test import Client
 from PIL import Image
 
 from jifen.messages import services
@@ -252,3 +253,13 @@ def test_to_incident_and_to_request(world, desk, api, written, grids):
     assert written.service_request.requester == world.resident
     steps = [e["step"] for e in response.json_body["history"]]
     assert steps == ["write", "to_incident", "to_request"]
+    # Both consoles lead back to the message.
+    page = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page.force_login(world.staff)
+    for url in (
+        f"/console/incidents/{written.incident_id}/",
+        f"/console/requests/{written.service_request_id}/",
+    ):
+        answer = page.get(url)
+        assert answer.status_code == 200, url
+        assert f'data-message="{written.pk}"'.encode() in answer.content, url

@@ -170,3 +170,7 @@ def test_turn_into_an_incident_from_the_console(world, desk, written, grids):
     written.refresh_from_db()
     assert written.incident is not None
     assert written.incident.community == world.wenchang
+    # The incident's console page leads back to the message it came from.
+    incident_page = client.get(f"/console/incidents/{written.incident_id}/")
+    assert incident_page.status_code == 200
+    assert f'data-message="{written.pk}"'.encode() in incident_page.content
