@@ -104,7 +104,7 @@ class MatterForm(forms.Form):
 class PollForm(forms.Form):
     closes_at = forms.DateTimeField(label=_("Closes at"), widget=DateTimeInput())
     quorum_percent = forms.IntegerField(
-        label=_("Quorum (% of those who may vote)"),
+        label=_("Quorum (percentage of those who may vote)"),
         initial=50,
         validators=[MinValueValidator(QUORUM_MIN), MaxValueValidator(QUORUM_MAX)],
     )
