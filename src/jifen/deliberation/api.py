@@ -49,7 +49,7 @@ Whole = Annotated[int, Field(strict=True)]
 Ids = Annotated[list[Id], Field(max_length=50)]
 
 
-class Body(Schema):
+class MatterBody(Schema):
     """A JSON object: an array, a string or a number is not a body with fields left out."""
 
     @model_validator(mode="before")
@@ -120,7 +120,7 @@ class ActionOut(Schema):
     updates: list[UpdateOut]
 
 
-class EventOut(Schema):
+class MatterEventOut(Schema):
     step: str
     label: str
     from_status: str
@@ -163,7 +163,7 @@ class MatterDetailOut(MatterOut):
     incident: int | None = Field(description="staff and inspectors: where the matter came from")
     service_request: int | None
     message: int | None
-    history: list[EventOut] = Field(description="staff and inspectors of the place")
+    history: list[MatterEventOut] = Field(description="staff and inspectors of the place")
 
 
 class CreatedOut(Schema):
@@ -350,7 +350,7 @@ def _people(ids: list[int], field: str = "people") -> list[Person]:
 # --- Reading ------
 
 
-class ListFilters(Schema):
+class MatterListFilters(Schema):
     region: RegionCode = Field("", description="a place's code: matters there and below")
     status: str = Field("", max_length=16)
     tier: str = Field("", max_length=16)
@@ -358,7 +358,7 @@ class ListFilters(Schema):
 
 @router.get("/deliberations", response=list[MatterOut])
 @paginate(Paging)
-def list_matters(request: HttpRequest, filters: Query[ListFilters]) -> ShapedPage:
+def list_matters(request: HttpRequest, filters: Query[MatterListFilters]) -> ShapedPage:
     """Staff and inspectors: the matters of their regions, newest first."""
     viewer = caller(request)
     rows = selectors.listed(
@@ -385,13 +385,13 @@ def get_matter(request: HttpRequest, matter_id: Id) -> dict[str, Any]:
     return _detail(caller(request), matter_id)
 
 
-class PublicFilters(Schema):
+class PublicMatterFilters(Schema):
     region: RegionCode = Field(description="a place's code: its matters and those below it")
 
 
 @router.get("/public/deliberations", auth=None, response=list[MatterOut])
 @paginate(Paging)
-def public_list(request: HttpRequest, filters: Query[PublicFilters]) -> ShapedPage:
+def public_list(request: HttpRequest, filters: Query[PublicMatterFilters]) -> ShapedPage:
     """No login: the matters of a place, newest first, with their decisions and actions."""
     region = get_region(filters.region)
     return ShapedPage(selectors.public(region), _matter_out)
@@ -413,7 +413,7 @@ def public_matter(request: HttpRequest, matter_id: Id) -> dict[str, Any]:
 # --- Staff ------
 
 
-class MatterIn(Body):
+class MatterIn(MatterBody):
     region: RegionCode = Field(description="the place: a community, compound, grid or building")
     tier: str = Field(max_length=16, description="simple, urgent or major")
     title: Line
@@ -459,7 +459,7 @@ def create(request: HttpRequest, payload: MatterIn) -> Status[dict[str, Any]]:
     return Status(201, {"id": matter.pk, "status": matter.status, "tier": matter.tier})
 
 
-class PartiesIn(Body):
+class PartiesIn(MatterBody):
     organizations: Ids = Field(default_factory=list)
     people: Ids = Field(default_factory=list)
 
@@ -499,19 +499,19 @@ def open_poll(request: HttpRequest, matter_id: Id, payload: PollIn) -> dict[str,
     return _detail(actor, matter_id)
 
 
-class NoteIn(Body):
+class MatterNoteIn(MatterBody):
     note: Reason = ""
 
 
 @router.post("/deliberations/{matter_id}/close", response=MatterDetailOut)
-def close_poll(request: HttpRequest, matter_id: Id, payload: NoteIn) -> dict[str, Any]:
+def close_poll(request: HttpRequest, matter_id: Id, payload: MatterNoteIn) -> dict[str, Any]:
     """Staff: close the poll before its time, with a note why; the result is public."""
     actor = caller(request)
     services.close_poll(actor=actor, matter=_staff_matter(actor, matter_id), note=payload.note)
     return _detail(actor, matter_id)
 
 
-class VoteIn(Body):
+class VoteIn(MatterBody):
     choice: str = Field(max_length=16, description="agree, disagree or abstain")
 
 
@@ -558,7 +558,7 @@ def call_meeting(request: HttpRequest, matter_id: Id, payload: MeetingIn) -> dic
     return _detail(actor, matter_id)
 
 
-class MinutesIn(Body):
+class MinutesIn(MatterBody):
     minutes: LongText
     attended: Ids = Field(default_factory=list, description="ids of the parties present")
     residents_present: Whole = Field(0, description="how many residents came")
@@ -579,19 +579,19 @@ def record_meeting(request: HttpRequest, matter_id: Id, payload: MinutesIn) -> d
 
 
 @router.post("/deliberations/{matter_id}/escalate", response=MatterDetailOut)
-def escalate(request: HttpRequest, matter_id: Id, payload: NoteIn) -> dict[str, Any]:
+def escalate(request: HttpRequest, matter_id: Id, payload: MatterNoteIn) -> dict[str, Any]:
     """Staff: the tier cannot settle it — it goes to a meeting (major)."""
     actor = caller(request)
     services.escalate(actor=actor, matter=_staff_matter(actor, matter_id), note=payload.note)
     return _detail(actor, matter_id)
 
 
-class DecisionIn(Body):
+class MatterDecisionIn(MatterBody):
     decision: LongText
 
 
 @router.post("/deliberations/{matter_id}/decide", response=MatterDetailOut)
-def decide(request: HttpRequest, matter_id: Id, payload: DecisionIn) -> dict[str, Any]:
+def decide(request: HttpRequest, matter_id: Id, payload: MatterDecisionIn) -> dict[str, Any]:
     """Staff: record the decision (after the poll closed or the meeting's minutes); it is
     public, and the voters and parties hear of it."""
     actor = caller(request)
@@ -599,12 +599,12 @@ def decide(request: HttpRequest, matter_id: Id, payload: DecisionIn) -> dict[str
     return _detail(actor, matter_id)
 
 
-class CancelIn(Body):
+class MatterCancelIn(MatterBody):
     reason: Reason
 
 
 @router.post("/deliberations/{matter_id}/cancel", response=MatterDetailOut)
-def cancel(request: HttpRequest, matter_id: Id, payload: CancelIn) -> dict[str, Any]:
+def cancel(request: HttpRequest, matter_id: Id, payload: MatterCancelIn) -> dict[str, Any]:
     """Staff: withdraw the matter before its decision, for a public reason."""
     actor = caller(request)
     services.cancel(actor=actor, matter=_staff_matter(actor, matter_id), reason=payload.reason)
@@ -619,7 +619,7 @@ def complete(request: HttpRequest, matter_id: Id) -> dict[str, Any]:
     return _detail(actor, matter_id)
 
 
-class ActionIn(Body):
+class ActionIn(MatterBody):
     title: Line
     due_on: Date
     owner_person: Id | None = None
@@ -647,7 +647,7 @@ def add_action(request: HttpRequest, matter_id: Id, payload: ActionIn) -> Status
     return Status(201, _action_out(_action(action.pk), timezone.localdate()))
 
 
-class ProgressIn(Body):
+class ProgressIn(MatterBody):
     percent: Whole = Field(description="0–100; 100 is done")
     status: str = Field("", max_length=16, description="planned, underway or done (optional)")
     note: Reason = ""

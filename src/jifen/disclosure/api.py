@@ -9,9 +9,8 @@ or the same fields as ``multipart/form-data`` with files in ``attachments`` (PDF
 PNG) and the table as a JSON text.
 """
 
-import json
 from datetime import date, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from django.db.models import Q
 from django.http import HttpRequest
@@ -19,18 +18,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema, Status
-from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 from ninja.schema import DjangoGetter
 from pydantic import Field, model_validator
-from pydantic import ValidationError as PydanticValidationError
 
+from jifen.api.bodies import body_doc, form_or_json
 from jifen.api.fields import Date, Id, Line, LongText, Month, ShapedPage, one_of
 from jifen.api.security import caller
 from jifen.disclosure import selectors, services
 from jifen.disclosure.models import Attachment, Category, Disclosure, Frequency, Schedule
 from jifen.disclosure.money import yuan
-from jifen.lib.errors import InvalidInput, NotFound, PermissionDenied
+from jifen.lib.errors import NotFound, PermissionDenied
 from jifen.lib.pagination import Paging
 from jifen.people import authz
 from jifen.regions.selectors import get_region
@@ -41,7 +39,7 @@ RegionCode = Annotated[str, Field(max_length=32)]
 Whole = Annotated[int, Field(strict=True)]
 
 
-class Body(Schema):
+class DisclosureBody(Schema):
     """A JSON object (ninja would read an array or a number as an object of defaults)."""
 
     @model_validator(mode="before")
@@ -284,14 +282,14 @@ def _item(pk: int) -> Disclosure:
 # --- Public ---------------------------------------------------------------------------------
 
 
-class PublicFilters(Schema):
+class PublicDisclosureFilters(Schema):
     region: RegionCode = Field("", description="a region's code: it and everything below it")
     category: str = Field("", max_length=16, description=", ".join(Category.values))
 
 
 @router.get("/public/disclosures", auth=None, response=list[DisclosureOut])
 @paginate(Paging)
-def public_list(request: HttpRequest, filters: Query[PublicFilters]) -> ShapedPage:
+def public_list(request: HttpRequest, filters: Query[PublicDisclosureFilters]) -> ShapedPage:
     """村务公开, no login: current versions newest first, each with its ``views``."""
     category = one_of(filters.category, Category.values, "category")
     region = get_region(filters.region) if filters.region else None
@@ -306,56 +304,11 @@ def public_detail(request: HttpRequest, item_id: Id) -> dict[str, Any]:
 
 # --- Staff --------------------------------------------------------------------------------
 
-S = TypeVar("S", bound=Schema)
-
-
-def _form_or_json(request: HttpRequest, schema: type[S]) -> tuple[S, list[Any]]:
-    uploads: list[Any] = []
-    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        data: Any = {key: request.POST.get(key) for key in request.POST if request.POST.get(key)}
-        for key, message in (
-            ("table", _("The table is not valid JSON.")),
-            ("drop_attachments", _("The attachments to leave out are a JSON list of ids.")),
-        ):
-            if key in data:
-                try:
-                    data[key] = json.loads(data[key])
-                except ValueError:
-                    raise InvalidInput(message, field=key) from None
-        uploads = request.FILES.getlist("attachments")
-    else:
-        try:
-            data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise NinjaValidationError(
-                [{"loc": ("body",), "type": "json_invalid", "msg": "not JSON"}]
-            ) from None
-    try:
-        return schema.model_validate(data), uploads
-    except PydanticValidationError as exc:
-        raise NinjaValidationError(
-            [{"loc": err["loc"], "type": err["type"], "msg": err["msg"]} for err in exc.errors()]
-        ) from None
-
-
-def _body_doc(schema: type[Schema]) -> dict[str, Any]:
-    fields = schema.model_json_schema()
-    form = {
-        **fields,
-        "properties": {
-            **fields.get("properties", {}),
-            "attachments": {"type": "array", "items": {"type": "string", "format": "binary"}},
-        },
-    }
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": fields},
-                "multipart/form-data": {"schema": form},
-            },
-        }
-    }
+# In a form, these fields hold JSON.
+_JSON_FIELDS = {
+    "table": _("The table is not valid JSON."),
+    "drop_attachments": _("The attachments to leave out are a JSON list of ids."),
+}
 
 
 class TableIn(Schema):
@@ -363,7 +316,7 @@ class TableIn(Schema):
     rows: list[list[Any]] = Field(max_length=500, description="cells; money cells whole fen")
 
 
-class DisclosureIn(Body):
+class DisclosureIn(DisclosureBody):
     region: RegionCode
     category: str = Field(max_length=16, description=", ".join(Category.values))
     title: Line
@@ -374,7 +327,7 @@ class DisclosureIn(Body):
     follows: Id | None = Field(None, description="the item this one follows in a thread")
 
 
-class CorrectionIn(Body):
+class CorrectionIn(DisclosureBody):
     note: Annotated[str, Field(min_length=1, max_length=500)] = Field(
         description="why it is corrected; shown with the new version"
     )
@@ -393,13 +346,17 @@ def _table(table: TableIn | None) -> Any:
 
 
 @router.post(
-    "/disclosures", response={201: DisclosureDetailOut}, openapi_extra=_body_doc(DisclosureIn)
+    "/disclosures",
+    response={201: DisclosureDetailOut},
+    openapi_extra=body_doc(DisclosureIn, files="attachments"),
 )
 def publish(request: HttpRequest) -> Status[dict[str, Any]]:
     """Publish at once: staff or an admin over the region (an inspector: 403)."""
     actor = caller(request)
     services.refuse_readers(actor)
-    payload, uploads = _form_or_json(request, DisclosureIn)
+    payload, uploads = form_or_json(
+        request, DisclosureIn, files="attachments", json_fields=_JSON_FIELDS
+    )
     follows = _item(payload.follows) if payload.follows else None
     item = services.publish(
         actor=actor,
@@ -419,14 +376,16 @@ def publish(request: HttpRequest) -> Status[dict[str, Any]]:
 @router.post(
     "/disclosures/{item_id}/correct",
     response={201: DisclosureDetailOut},
-    openapi_extra=_body_doc(CorrectionIn),
+    openapi_extra=body_doc(CorrectionIn, files="attachments"),
 )
 def correct(request: HttpRequest, item_id: Id) -> Status[dict[str, Any]]:
     """更正: a new version; the old one stays public, marked superseded (409
     ``superseded`` when ``item_id`` is not the current version)."""
     actor = caller(request)
     services.refuse_readers(actor)
-    payload, uploads = _form_or_json(request, CorrectionIn)
+    payload, uploads = form_or_json(
+        request, CorrectionIn, files="attachments", json_fields=_JSON_FIELDS
+    )
     item = services.correct(
         actor=actor,
         item=_item(item_id),
@@ -454,7 +413,7 @@ class ReportSectionIn(Schema):
     total: Whole = 0
 
 
-class MonthlyReportIn(Body):
+class MonthlyReportIn(DisclosureBody):
     region: RegionCode
     month: Month
     title: Line = ""
@@ -493,7 +452,7 @@ def monthly_report(request: HttpRequest, payload: MonthlyReportIn) -> Status[dic
     return Status(201, _detail(_item(item.pk)))
 
 
-class StaffFilters(Schema):
+class DisclosureStaffFilters(Schema):
     region: RegionCode = ""
     category: str = Field("", max_length=16)
     superseded: bool = Field(False, description="include superseded versions")
@@ -501,7 +460,7 @@ class StaffFilters(Schema):
 
 @router.get("/disclosures", response=list[DisclosureOut])
 @paginate(Paging)
-def staff_list(request: HttpRequest, filters: Query[StaffFilters]) -> ShapedPage:
+def staff_list(request: HttpRequest, filters: Query[DisclosureStaffFilters]) -> ShapedPage:
     """What staff publish for and inspectors read, superseded versions on request."""
     viewer = caller(request)
     if not selectors.can_read_console(viewer):
@@ -545,7 +504,7 @@ def schedules(request: HttpRequest, region: RegionCode = "") -> list[dict[str, A
     return [_schedule_out(s) for s in selectors.schedules(reach)[:1000]]
 
 
-class ScheduleIn(Body):
+class ScheduleIn(DisclosureBody):
     region: RegionCode
     category: str = Field(max_length=16)
     frequency: str = Field(max_length=16, description=", ".join(Frequency.values))

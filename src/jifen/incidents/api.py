@@ -10,22 +10,20 @@ A report and a resolution carry photos: both take JSON, or the same fields as
 ``multipart/form-data`` with the pictures in ``photos`` (JPEG or PNG, up to four).
 """
 
-import json
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema, Status
-from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 from ninja.schema import DjangoGetter
 from pydantic import Field, model_validator
-from pydantic import ValidationError as PydanticValidationError
 
+from jifen.api.bodies import body_doc, form_or_json
 from jifen.api.fields import Date, Id, Line, LongText, ShapedPage, one_of
 from jifen.api.idempotency import idempotent
 from jifen.api.security import caller
@@ -319,51 +317,6 @@ def _place(viewer: Person | None, code: str) -> Region:
 
 # --- Input that is JSON or a form with photos ---------------------------------------------
 
-S = TypeVar("S", bound=Schema)
-
-
-def _form_or_json(request: HttpRequest, schema: type[S]) -> tuple[S, list[Any]]:
-    """The body as ``schema``, from JSON or from ``multipart/form-data`` (whose files in
-    ``photos`` come along); a bad body is 400 with the fields, like any other."""
-    photos: list[Any] = []
-    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        data: Any = {key: request.POST.get(key) for key in request.POST if request.POST.get(key)}
-        photos = request.FILES.getlist("photos")
-    else:
-        try:
-            data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise NinjaValidationError(
-                [{"loc": ("body",), "type": "json_invalid", "msg": "not JSON"}]
-            ) from None
-    try:
-        return schema.model_validate(data), photos
-    except PydanticValidationError as exc:
-        raise NinjaValidationError(
-            [{"loc": err["loc"], "type": err["type"], "msg": err["msg"]} for err in exc.errors()]
-        ) from None
-
-
-def _body_doc(schema: type[Schema]) -> dict[str, Any]:
-    """The OpenAPI request body of an operation taking JSON or a form with photos."""
-    fields = schema.model_json_schema()
-    form = {
-        **fields,
-        "properties": {
-            **fields.get("properties", {}),
-            "photos": {"type": "array", "items": {"type": "string", "format": "binary"}},
-        },
-    }
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": fields},
-                "multipart/form-data": {"schema": form},
-            },
-        }
-    }
-
 
 # --- Reading ------------------------------------------------------------------------------
 
@@ -538,7 +491,7 @@ class IncidentReportIn(IncidentBody):
 @router.post(
     "/incidents",
     response={200: IncidentDetailOut, 201: IncidentDetailOut},
-    openapi_extra=_body_doc(IncidentReportIn),
+    openapi_extra=body_doc(IncidentReportIn),
 )
 @idempotent
 def report(request: HttpRequest) -> Status[dict[str, Any]]:
@@ -546,7 +499,7 @@ def report(request: HttpRequest) -> Status[dict[str, Any]]:
     a form with ``photos``. 201 with the new incident (``reported``); 200 with the same
     incident when this ``client_key`` was sent before."""
     actor = caller(request)
-    payload, photos = _form_or_json(request, IncidentReportIn)
+    payload, photos = form_or_json(request, IncidentReportIn)
     key = payload.client_key.strip()
     if key and Incident.objects.filter(reporter=actor, client_key=key).exists():
         sent = Incident.objects.get(reporter=actor, client_key=key)
@@ -620,14 +573,14 @@ class IncidentResolveIn(IncidentBody):
 @router.post(
     "/incidents/{incident_id}/resolve",
     response=IncidentDetailOut,
-    openapi_extra=_body_doc(IncidentResolveIn),
+    openapi_extra=body_doc(IncidentResolveIn),
 )
 def resolve(request: HttpRequest, incident_id: Id) -> dict[str, Any]:
     """处置: the person or organisation it was assigned to says what was done, with photos
     of the fix (JSON, or a form with ``photos``)."""
     actor = caller(request)
     target = _visible(actor, incident_id)
-    payload, photos = _form_or_json(request, IncidentResolveIn)
+    payload, photos = form_or_json(request, IncidentResolveIn)
     services.resolve(actor=actor, incident=target, note=payload.note, photos=photos)
     return _after(actor, incident_id)
 

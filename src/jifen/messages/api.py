@@ -8,21 +8,19 @@ the same fields as ``multipart/form-data`` with pictures in ``photos`` (JPEG or 
 to four). The public board masks authors and shows no phone and no photo.
 """
 
-import json
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema, Status
-from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 from ninja.schema import DjangoGetter
 from pydantic import Field, model_validator
-from pydantic import ValidationError as PydanticValidationError
 
+from jifen.api.bodies import body_doc, form_or_json
 from jifen.api.fields import Id, Line, LongText, ShapedPage, one_of
 from jifen.api.security import caller
 from jifen.lib.errors import InvalidInput, NotFound
@@ -79,7 +77,7 @@ class ReplyOut(Schema):
     created_at: datetime
 
 
-class PhotoOut(Schema):
+class MessagePhotoOut(Schema):
     id: int
     url: str
     width: int
@@ -115,10 +113,10 @@ class MessageOut(Schema):
     incident: int | None
     service_request: int | None
     replies: list[ReplyOut]
-    photos: list[PhotoOut]
+    photos: list[MessagePhotoOut]
 
 
-class EventOut(Schema):
+class MessageEventOut(Schema):
     step: str = Field(description="write, reply, rate, not_resolved, close, escalate, …")
     label: str
     from_status: str
@@ -131,7 +129,7 @@ class EventOut(Schema):
 
 
 class MessageDetailOut(MessageOut):
-    history: list[EventOut]
+    history: list[MessageEventOut]
 
 
 class PublicReplyOut(Schema):
@@ -254,48 +252,6 @@ def _detail(viewer: Person, message_id: int) -> dict[str, Any]:
 
 # --- JSON or a form with photos ---------------------------------------------------------------
 
-S = TypeVar("S", bound=Schema)
-
-
-def _form_or_json(request: HttpRequest, schema: type[S]) -> tuple[S, list[Any]]:
-    photos: list[Any] = []
-    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        data: Any = {key: request.POST.get(key) for key in request.POST if request.POST.get(key)}
-        photos = request.FILES.getlist("photos")
-    else:
-        try:
-            data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise NinjaValidationError(
-                [{"loc": ("body",), "type": "json_invalid", "msg": "not JSON"}]
-            ) from None
-    try:
-        return schema.model_validate(data), photos
-    except PydanticValidationError as exc:
-        raise NinjaValidationError(
-            [{"loc": err["loc"], "type": err["type"], "msg": err["msg"]} for err in exc.errors()]
-        ) from None
-
-
-def _body_doc(schema: type[Schema]) -> dict[str, Any]:
-    fields = schema.model_json_schema()
-    form = {
-        **fields,
-        "properties": {
-            **fields.get("properties", {}),
-            "photos": {"type": "array", "items": {"type": "string", "format": "binary"}},
-        },
-    }
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": fields},
-                "multipart/form-data": {"schema": form},
-            },
-        }
-    }
-
 
 def _place(viewer: Person | None, code: str) -> Region:
     if code:
@@ -325,7 +281,7 @@ def topics(request: HttpRequest, filters: Query[TopicFilters]) -> list[dict[str,
     ]
 
 
-class ListFilters(Schema):
+class MessageListFilters(Schema):
     region: RegionCode = Field("", description="messages addressed within this region")
     status: str = Field(
         "",
@@ -340,7 +296,7 @@ class ListFilters(Schema):
 
 @router.get("/messages", response=list[MessageOut])
 @paginate(Paging)
-def list_messages(request: HttpRequest, filters: Query[ListFilters]) -> ShapedPage:
+def list_messages(request: HttpRequest, filters: Query[MessageListFilters]) -> ShapedPage:
     """Staff and inspectors: the messages addressed within their regions, newest first
     (overdue: oldest deadline first). Anyone else, and with ``mine=true``: their own."""
     viewer = caller(request)
@@ -429,12 +385,12 @@ class WriteIn(MessageBody):
     public: bool = Field(True, description="shown on the public board, the author masked")
 
 
-@router.post("/messages", response={201: WrittenOut}, openapi_extra=_body_doc(WriteIn))
+@router.post("/messages", response={201: WrittenOut}, openapi_extra=body_doc(WriteIn))
 def write(request: HttpRequest) -> Status[dict[str, Any]]:
     """留言: anyone logged in, to their community or a region above it; JSON, or a form
     with ``photos``. 201 with the id and the deadline."""
     actor = caller(request)
-    payload, photos = _form_or_json(request, WriteIn)
+    payload, photos = form_or_json(request, WriteIn)
     made = services.write(
         actor=actor,
         region=get_region(payload.region),
@@ -515,13 +471,13 @@ def to_incident(request: HttpRequest, message_id: Id, payload: IncidentIn) -> di
     return _detail(actor, message_id)
 
 
-class RequestIn(MessageBody):
+class MessageRequestIn(MessageBody):
     category: TopicCode = Field(description="a code from GET /requests/categories")
     title: Line = Field(description="the request's title, up to 100 characters")
 
 
 @router.post("/messages/{message_id}/request", response=MessageDetailOut)
-def to_request(request: HttpRequest, message_id: Id, payload: RequestIn) -> dict[str, Any]:
+def to_request(request: HttpRequest, message_id: Id, payload: MessageRequestIn) -> dict[str, Any]:
     """Staff turn it into a service request for the author (linked both ways)."""
     actor = caller(request)
     services.to_request(
