@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from jifen.messages import services
 from jifen.messages.models import Message, Status
 from jifen.requests.services import save_menu_item
-from tests.browser.helpers import DESKTOP, PHONE, assert_fits, log_in, open_menu
+from tests.browser.helpers import DESKTOP, PHONE, assert_fits, log_in
 from tests.conftest import World
 from tests.incidents.conftest import grids  # noqa: F401 - incident categories, shared
 from tests.messages.conftest import desk as messages_desk  # noqa: F401 - a fixture
@@ -128,11 +128,11 @@ def test_private_message_walked_by_everyone(
         rule_item=places.report_item,
         points=2,
     )
-    # (1) The resident finds 我的留言 in the menu and writes, privately, with a photo.
+    # (1) The resident finds 我的留言 on their home page and writes, privately, with a photo.
     resident = page_for(browser, live_server, PHONE)
     log_in(resident, world.resident.phone)
-    open_menu(resident)
-    resident.locator("#site-menu a[href='/messages/']").click()
+    resident.goto("/")
+    resident.locator("main a[href='/messages/']").first.click()
     resident.wait_for_load_state()
     expect(resident.locator("main .empty-state")).to_be_visible()  # nothing yet
     screenshot(resident, "walk-mine-empty-phone")
