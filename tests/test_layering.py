@@ -33,6 +33,12 @@ DOMAINS = frozenset(
         "imports",
         "inbox",
         "inspection",
+        "witness",
+        "units",
+        "projects",
+        "party",
+        "contests",
+        "property_review",
     }
 )
 EDGES = frozenset({"api", "web"})  # the shared HTTP edges: routers and pages of every domain
@@ -50,6 +56,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "people": FOUNDATION,
     "audit": FOUNDATION,
     "notices": FOUNDATION,
+    # Checkpoints chain the seals every domain publishes; they know no domain, the domains
+    # that seal record their seals in them.
+    "witness": FOUNDATION,
     # The ledger: claims, orders and activities reference transfers, never the reverse.
     "points": FOUNDATION,
     "claims": FOUNDATION | {"points"},
@@ -58,18 +67,33 @@ ALLOWED: dict[str, frozenset[str]] = {
     # The shop reads the volunteer card (activities) and re-encodes photos (claims).
     "shop": FOUNDATION | {"points", "claims", "activities"},
     # 公示, rankings, certificates and selection read what was earned and served.
-    "publicity": FOUNDATION | {"points", "claims", "activities", "requests"},
+    # Every seal is witnessed above its community (witness).
+    "publicity": FOUNDATION | {"points", "claims", "activities", "requests", "witness"},
     # 点单: a completed request becomes the helper's claim; the public wall and the
     # kiosk's wishes panel (publicity) read it.
     "requests": FOUNDATION | {"points", "claims"},
     # 网格事件: grid workers' points are claims.
     "incidents": FOUNDATION | {"points", "claims"},
     # 村务公开: the PDF of a disclosure uses publicity's embedded CJK font and page helpers.
-    "disclosure": FOUNDATION | {"publicity"},
+    # A disclosure's seal is witnessed like a month's.
+    "disclosure": FOUNDATION | {"publicity", "witness"},
     # 留言: staff turn a message into an incident or a service request (linked both ways).
     "messages": FOUNDATION | {"points", "claims", "requests", "incidents"},
     # 议事协商: a matter comes from a message, an incident or a request.
     "deliberation": FOUNDATION | {"points", "claims", "requests", "incidents", "messages"},
+    # 驻区单位: unit points are claims posted to the unit's account.
+    "units": FOUNDATION | {"points", "claims"},
+    # 三单 · 微实事: needs come from requests and messages; a finished project earns its
+    # lead unit points through a claim.
+    "projects": FOUNDATION | {"points", "claims", "units", "requests", "messages"},
+    # 在职党员回家报到: members serve through claims and activities; the quarterly statement
+    # is sealed as a 公示 month is (publicity.seal) and witnessed.
+    "party": FOUNDATION
+    | {"points", "claims", "activities", "publicity", "units", "projects", "witness"},
+    # 项目大赛: winners' projects become 微实事.
+    "contests": FOUNDATION | {"units", "projects"},
+    # 物业互评: findings become grid incidents or tracked items.
+    "property_review": FOUNDATION | {"points", "claims", "units", "incidents"},
     # Paper history enters as people, claims and ledger transfers.
     "imports": FOUNDATION | {"points", "claims", "activities"},
     # The to-do list counts what waits in every domain.
@@ -86,6 +110,11 @@ ALLOWED: dict[str, frozenset[str]] = {
         "messages",
         "deliberation",
         "imports",
+        "units",
+        "projects",
+        "party",
+        "contests",
+        "property_review",
     },
     # 巡察: the inspectors' summary reads messages, disclosures, incidents and matters.
     "inspection": FOUNDATION

@@ -20,6 +20,12 @@ urlpatterns = [
     path("", include("jifen.messages.urls")),
     path("", include("jifen.deliberation.urls")),
     path("", include("jifen.inspection.urls")),
+    path("", include("jifen.witness.urls")),
+    path("", include("jifen.units.urls")),
+    path("", include("jifen.projects.urls")),
+    path("", include("jifen.party.urls")),
+    path("", include("jifen.contests.urls")),
+    path("", include("jifen.property_review.urls")),
     path("", include("jifen.web.urls")),
 ]
 

@@ -71,6 +71,11 @@ EXPECTED: dict[str, set[str]] = {
     "messages.view": {ADMIN, STAFF, INSPECTOR},
     "messages.answer": {ADMIN, STAFF},
     "inspection.view": {ADMIN, INSPECTOR},
+    "units.manage": {ADMIN, STAFF},
+    "party.manage": {ADMIN, STAFF},
+    "contests.manage": {ADMIN, STAFF},
+    "property_reviews.manage": {ADMIN, STAFF},
+    "checkpoints.sign": {ADMIN},
     # 议事协商: staff open matters and record decisions.
     "deliberations.manage": {ADMIN, STAFF},
 }

@@ -10,6 +10,7 @@ from jifen.api import errors
 from jifen.api.auth import router as auth_router
 from jifen.api.security import TokenAuth
 from jifen.claims.api import router as claims_router
+from jifen.contests.api import router as contests_router
 from jifen.deliberation.api import router as deliberation_router
 from jifen.disclosure.api import router as disclosure_router
 from jifen.imports.api import router as imports_router
@@ -18,12 +19,17 @@ from jifen.incidents.api import router as incidents_router
 from jifen.inspection.api import router as inspection_router
 from jifen.messages.api import router as messages_router
 from jifen.notices.api import router as notices_router
+from jifen.party.api import router as party_router
 from jifen.people.api import router as people_router
 from jifen.points.api import router as points_router
+from jifen.projects.api import router as projects_router
+from jifen.property_review.api import router as property_review_router
 from jifen.publicity.api import router as publicity_router
 from jifen.regions.api import router as regions_router
 from jifen.requests.api import router as requests_router
 from jifen.shop.api import router as shop_router
+from jifen.units.api import router as units_router
+from jifen.witness.api import router as witness_router
 
 
 class JifenAPI(NinjaAPI):
@@ -63,3 +69,9 @@ api.add_router("/", disclosure_router)
 api.add_router("/", messages_router)
 api.add_router("/", deliberation_router)
 api.add_router("/", inspection_router)
+api.add_router("/", witness_router)
+api.add_router("/", units_router)
+api.add_router("/", projects_router)
+api.add_router("/", party_router)
+api.add_router("/", contests_router)
+api.add_router("/", property_review_router)

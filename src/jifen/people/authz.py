@@ -108,6 +108,27 @@ MANAGE_DELIBERATIONS = _action(
     "deliberations.manage", [A, S], _("open matters for deliberation and record decisions")
 )
 
+# 驻区单位 · 红色积分联盟 · 三单 · 微实事: staff keep the community's units, their alliance
+# and its three lists; a unit's contacts act for their unit (not a role: see units.services).
+MANAGE_UNITS = _action(
+    "units.manage", [A, S], _("keep the units, the alliance and the community's three lists")
+)
+# 在职党员回家报到: staff keep the reports home, approve service in working hours and seal
+# the quarterly statements for employers.
+MANAGE_PARTY = _action(
+    "party.manage", [A, S], _("keep in-service party members' reports home and statements")
+)
+# 项目大赛: staff open contests, name judges and publish results (judges are named per
+# contest, not a role).
+MANAGE_CONTESTS = _action("contests.manage", [A, S], _("run project contests"))
+# 物业互评: staff run the quarter's cross-evaluation of property companies.
+MANAGE_PROPERTY_REVIEWS = _action(
+    "property_reviews.manage", [A, S], _("run the property companies' cross-evaluation")
+)
+# Checkpoints: an administrator of a county or town signs the monthly checkpoint export
+# with the key only they can unlock.
+SIGN_CHECKPOINTS = _action("checkpoints.sign", [A], _("sign the monthly checkpoint"))
+
 ACTIONS: tuple[Action, ...] = (
     OPEN_CONSOLE,
     REGISTER_PERSON,
@@ -142,6 +163,11 @@ ACTIONS: tuple[Action, ...] = (
     ANSWER_MESSAGES,
     INSPECT,
     MANAGE_DELIBERATIONS,
+    MANAGE_UNITS,
+    MANAGE_PARTY,
+    MANAGE_CONTESTS,
+    MANAGE_PROPERTY_REVIEWS,
+    SIGN_CHECKPOINTS,
 )
 
 

@@ -181,11 +181,26 @@ class Proxy(models.Model):
         return f"{self.agent} → {self.principal}"
 
 
+class OrganizationKind(models.TextChoices):
+    ORGAN = "organ", _("government organ")
+    ENTERPRISE = "enterprise", _("enterprise")
+    SOCIAL = "social", _("social organisation")
+    PROPERTY = "property", _("property company")
+    SCHOOL = "school", _("school or hospital")
+    OTHER = "other", _("other unit")
+
+
 class Organization(models.Model):
     """驻区单位: a unit based in the region that earns unit points and claims micro-projects."""
 
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(
+        _("kind of unit"),
+        max_length=12,
+        choices=OrganizationKind.choices,
+        default=OrganizationKind.OTHER,
+    )
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     members = models.ManyToManyField(Person, through="OrganizationMember", related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

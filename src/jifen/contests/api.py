@@ -1,0 +1,5 @@
+"""The JSON API of project contests."""
+
+from ninja import Router
+
+router = Router(tags=["contests"])

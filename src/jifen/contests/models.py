@@ -1,0 +1,1 @@
+"""项目大赛: stages, submissions, judges' weighted scores, published results."""

@@ -1,0 +1,5 @@
+"""The JSON API of party members."""
+
+from ninja import Router
+
+router = Router(tags=["party"])

@@ -1,0 +1,5 @@
+"""The JSON API of projects."""
+
+from ninja import Router
+
+router = Router(tags=["projects"])

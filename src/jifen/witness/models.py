@@ -1,0 +1,1 @@
+"""Checkpoints above the community: every published seal chained per county and town."""
