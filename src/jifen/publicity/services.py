@@ -33,6 +33,8 @@ from jifen.publicity import selectors as figures
 from jifen.publicity.models import Announcement, Objection, ObjectionStatus, Status
 from jifen.publicity.seal import pack_leaves, unpack_leaves
 from jifen.regions.models import Level, Region
+from jifen.witness.models import Kind
+from jifen.witness.services import witness
 
 
 def month_transfers(community: Region, month: str) -> Any:
@@ -219,6 +221,15 @@ def publish(*, actor: Person, announcement: Announcement | int) -> Announcement:
     locked.seal = seal.seal(locked.community.code, locked.month, len(leaves), root_hex, previous)
     locked.leaves = pack_leaves(ids, leaves)
     locked.save()
+    # Witnessed above the community, in the same transaction (witness).
+    witness(
+        community=locked.community,
+        kind=Kind.MONTH,
+        period=locked.month,
+        seal=locked.seal,
+        root=root_hex,
+        count=len(leaves),
+    )
     # The month's rankings from now on read its roll-up (``jifen tick`` builds the other
     # communities'); nothing is built when tick already has.
     rankings.roll_up(locked.month, [locked.community_id])
