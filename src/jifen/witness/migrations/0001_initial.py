@@ -5,49 +5,99 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('regions', '0001_initial'),
+        ("regions", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Log',
+            name="Log",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('head', models.CharField(blank=True, max_length=64)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('region', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("head", models.CharField(blank=True, max_length=64)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "region",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'checkpoint log',
-                'verbose_name_plural': 'checkpoint logs',
+                "verbose_name": "checkpoint log",
+                "verbose_name_plural": "checkpoint logs",
             },
         ),
         migrations.CreateModel(
-            name='Entry',
+            name="Entry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('index', models.PositiveBigIntegerField()),
-                ('kind', models.CharField(choices=[('month', 'monthly announcement'), ('disclosure', 'village affairs disclosure'), ('statement', 'quarterly statement for an employer')], max_length=12, verbose_name='kind')),
-                ('period', models.CharField(max_length=16, verbose_name='period')),
-                ('subject', models.CharField(blank=True, max_length=32)),
-                ('count', models.PositiveIntegerField()),
-                ('root', models.CharField(max_length=64)),
-                ('seal', models.CharField(max_length=64)),
-                ('chain', models.CharField(max_length=64)),
-                ('witnessed_at', models.DateTimeField()),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='community')),
-                ('log', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='witness.log')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("index", models.PositiveBigIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("month", "monthly announcement"),
+                            ("disclosure", "village affairs disclosure"),
+                            ("statement", "quarterly statement for an employer"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("period", models.CharField(max_length=16, verbose_name="period")),
+                ("subject", models.CharField(blank=True, max_length=32)),
+                ("count", models.PositiveIntegerField()),
+                ("root", models.CharField(max_length=64)),
+                ("seal", models.CharField(max_length=64)),
+                ("chain", models.CharField(max_length=64)),
+                ("witnessed_at", models.DateTimeField()),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "log",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="witness.log",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'witnessed seal',
-                'verbose_name_plural': 'witnessed seals',
-                'indexes': [models.Index(fields=['community', 'kind', 'period'], name='witness_ent_communi_a5227c_idx')],
-                'constraints': [models.UniqueConstraint(fields=('log', 'index'), name='witness_entry_once')],
+                "verbose_name": "witnessed seal",
+                "verbose_name_plural": "witnessed seals",
+                "indexes": [
+                    models.Index(
+                        fields=["community", "kind", "period"],
+                        name="witness_ent_communi_a5227c_idx",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("log", "index"), name="witness_entry_once")
+                ],
             },
         ),
     ]
