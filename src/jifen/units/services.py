@@ -68,7 +68,6 @@ def require_contact(person: Person | None, organization: Organization) -> None:
     if not is_contact(person, organization):
         raise PermissionDenied(
             _("Only a contact person of %(name)s may act for it."),
-            code="not_contact",
             params={"name": organization.name},
         )
 
