@@ -267,13 +267,19 @@ def declare_service(
 ) -> Claim:
     """A volunteer declares their own service (自主申报); a registered family proxy may
     declare for an elderly resident; staff may enter service for a resident without a
-    phone; an organisation's member declares the organisation's unit points. Every
+    phone; an organisation's contact declares the organisation's unit points. Every
     such claim is self-declared (not verified on site) and waits for review."""
     person = person or actor
     on_behalf_of: Person | None = None
     if organization is not None:
-        if not OrganizationMember.objects.filter(organization=organization, person=actor).exists():
-            raise PermissionDenied(_("Only a member of the organisation may declare its points."))
+        # A unit's contact acts for it (CONTRACT, wave 2): a member who is not a contact
+        # serves with the unit but does not declare its unit points.
+        if not OrganizationMember.objects.filter(
+            organization=organization, person=actor, is_contact=True
+        ).exists():
+            raise PermissionDenied(
+                _("Only a contact person of the unit may declare its unit points.")
+            )
         person, source = actor, Source.ORGANIZATION
         community = organization.region
     elif actor.pk == person.pk:

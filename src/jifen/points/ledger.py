@@ -24,6 +24,7 @@ from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -93,6 +94,23 @@ ALLOWED_FLOWS[T.REVERSAL] = frozenset(
     (credit, debit) for kind in REVERSIBLE for debit, credit in ALLOWED_FLOWS[kind]
 )
 EARNING_KINDS = (T.AWARD, T.BONUS, T.ADJUSTMENT, T.IMPORTED)
+
+
+def holder_to_holder_flows() -> list[tuple[str, str, str]]:
+    """(kind, debit, credit) of every allowed flow from one holder to another: none may
+    exist (invariant 5, 积分不可转让) — a unit's points never reach a person, nor a
+    person's another person."""
+    return [
+        (kind, debit, credit)
+        for kind, pairs in ALLOWED_FLOWS.items()
+        for debit, credit in pairs
+        if debit in HOLDER_KINDS and credit in HOLDER_KINDS
+    ]
+
+
+# Checked once at import, so that a flow added to the table later cannot open the way.
+if holder_to_holder_flows():  # pragma: no cover - the table above has none
+    raise ImproperlyConfigured(f"holder-to-holder flows in the ledger: {holder_to_holder_flows()}")
 
 
 def ledger_text(message: str | Promise, **params: object) -> str:
@@ -246,6 +264,13 @@ class Posting:
                 code="invalid_amount",
                 field="amount",
                 params={"max": f"{MAX_TRANSFER:,}"},
+            )
+        if self.debit.kind in HOLDER_KINDS and self.credit.kind in HOLDER_KINDS:
+            # 积分不可转让: whatever the kind, no holder's points go to another holder —
+            # a unit's points are never moved to a person.
+            raise InvalidInput(
+                _("Points are not transferable from one holder to another."),
+                code="not_transferable",
             )
         if (self.debit.kind, self.credit.kind) not in ALLOWED_FLOWS.get(self.kind, ()):
             raise InvalidInput(
