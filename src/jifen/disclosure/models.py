@@ -86,6 +86,12 @@ class Disclosure(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     published_at = models.DateTimeField()
+    # The seal (seal.py) over the content, chained to the region's previous sealed
+    # disclosure and witnessed above the region. Empty for items published before
+    # disclosures were sealed: they stay as they were, marked as not sealed.
+    content_root = models.CharField(max_length=64, blank=True)
+    seal = models.CharField(max_length=64, blank=True, db_index=True)
+    previous_seal = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -119,6 +125,8 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # SHA-256 (hex) of the file's bytes, sealed with the disclosure.
+    sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -9,6 +9,7 @@ nothing is written (uploads are checked before the first row is made).
 """
 
 import functools
+import hashlib
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -27,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from jifen.audit.services import record
 from jifen.disclosure import attachments as files
 from jifen.disclosure import privacy
+from jifen.disclosure import seal as sealing
 from jifen.disclosure.models import Attachment, Category, Disclosure, Frequency, Kind, Schedule
 from jifen.disclosure.money import check_fen, yuan
 from jifen.lib.bounds import MAX_DATE, MIN_DATE
@@ -36,6 +38,8 @@ from jifen.lib.text import clean_field
 from jifen.people import authz
 from jifen.people.models import Person
 from jifen.regions.models import Level, Region
+from jifen.witness.models import Kind as WitnessKind
+from jifen.witness.services import witness
 
 LEVELS = (Level.COUNTY, Level.TOWN, Level.COMMUNITY)
 MAX_TITLE = 200
@@ -270,6 +274,7 @@ def _store(item: Disclosure, cleaned: Sequence[files.Clean], actor: Person | Non
             name=clean.name,
             content_type=clean.content_type,
             size=len(clean.data),
+            sha256=hashlib.sha256(clean.data).hexdigest(),
             width=clean.width,
             height=clean.height,
             uploaded_by=actor,
@@ -303,6 +308,98 @@ def _audit(actor: Person | None, action: str, item: Disclosure, **after: Any) ->
             "period": item.period,
             **after,
         },
+    )
+
+
+# --- Sealing ---------------------------------------------------------------------------------
+
+
+def _lock_chain(region: Region) -> None:
+    # The region's disclosures chain their seals: two published at once would both chain
+    # to the same previous seal. The second waits here for the first.
+    list(Region.objects.select_for_update().filter(pk=region.pk).values_list("pk"))
+
+
+def file_sha256(attachment: Attachment) -> str:
+    """SHA-256 (hex) of an attachment's bytes as stored now (OSError when unreadable)."""
+    digest = hashlib.sha256()
+    with attachment.file.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _content(item: Disclosure, attachments: Sequence[tuple[str, str]]) -> bytes:
+    return sealing.content(
+        region=item.region.code,
+        id=item.pk,
+        series=item.series_id or item.pk,
+        version=item.version,
+        kind=item.kind,
+        category=item.category,
+        period=item.period,
+        decided_on=item.decided_on,
+        title=item.title,
+        body=item.body,
+        table=item.table,
+        report=item.report,
+        correction_note=item.correction_note,
+        published_at=item.published_at,
+        attachments=attachments,
+    )
+
+
+def sealed_content(item: Disclosure) -> bytes:
+    """The content bytes as sealed, from the stored fields and attachment digests."""
+    return _content(item, [(a.name, a.sha256) for a in item.attachments.order_by("pk")])
+
+
+def _previous_seal(item: Disclosure) -> str:
+    return (
+        Disclosure.objects.filter(region_id=item.region_id, pk__lt=item.pk)
+        .exclude(seal="")
+        .order_by("-pk")
+        .values_list("seal", flat=True)
+        .first()
+    ) or ""
+
+
+def _seal(item: Disclosure) -> None:
+    """Seal a just-published item and witness its seal above its region (same
+    transaction: both or neither)."""
+    rows = list(item.attachments.order_by("pk"))
+    for row in rows:
+        if not row.sha256:  # a file kept from a version published before sealing
+            row.sha256 = file_sha256(row)
+            row.save(update_fields=["sha256"])
+    pairs = [(a.name, a.sha256) for a in rows]
+    item.content_root = sealing.root(_content(item, pairs))
+    item.previous_seal = _previous_seal(item)
+    item.seal = sealing.seal(
+        item.region.code, item.pk, item.version, len(pairs), item.content_root, item.previous_seal
+    )
+    item.save(update_fields=["content_root", "previous_seal", "seal"])
+    witness(
+        community=item.region,
+        kind=WitnessKind.DISCLOSURE,
+        period=timezone.localtime(item.published_at).strftime("%Y-%m"),
+        subject=str(item.pk),
+        seal=item.seal,
+        root=item.content_root,
+        count=len(pairs),
+    )
+
+
+def seal_now(item: Disclosure) -> tuple[int, str, str]:
+    """(attachments, root, seal) worked out afresh from the item's stored fields and its
+    files' bytes as they are now, chained to its stored previous seal: what ``jifen
+    verify --against`` compares with the seal witnessed. OSError for an unreadable file."""
+    pairs = [(a.name, file_sha256(a)) for a in item.attachments.order_by("pk")]
+    root = sealing.root(_content(item, pairs))
+    return (
+        len(pairs),
+        root,
+        sealing.seal(item.region.code, item.pk, item.version, len(pairs), root, item.previous_seal),
     )
 
 
@@ -348,11 +445,13 @@ def publish(
         published_at=timezone.now(),
     )
     cleaned = _uploads(attachments)
+    _lock_chain(region)
     item.save()
     item.series = item
     item.thread = item.follows.thread if item.follows is not None else item
     item.save(update_fields=["series", "thread"])
     _store(item, cleaned, actor)
+    _seal(item)
     _audit(actor, "disclosure.publish", item, attachments=len(cleaned), thread=item.thread_id)
     return item
 
@@ -439,11 +538,14 @@ def correct(
             name=kept_file.name,
             content_type=kept_file.content_type,
             size=kept_file.size,
+            sha256=kept_file.sha256,
             width=kept_file.width,
             height=kept_file.height,
             uploaded_by=kept_file.uploaded_by,
         )
     _store(new, cleaned, actor)
+    _lock_chain(new.region)
+    _seal(new)
     old.is_current = False
     old.superseded_by = new
     old.save(update_fields=["is_current", "superseded_by"])

@@ -12,6 +12,11 @@ elsewhere shows as a seal that no longer matches what an earlier checkpoint hold
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jifen.regions.models import Level
+
+# The levels that keep a log: every county and town above a community.
+WITNESS_LEVELS = (Level.COUNTY, Level.TOWN)
+
 
 class Kind(models.TextChoices):
     MONTH = "month", _("monthly announcement")
@@ -66,3 +71,63 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.log_id}#{self.index} {self.kind} {self.period}"
+
+
+class SigningKey(models.Model):
+    """A county's or town's Ed25519 key for the monthly signed copy of its checkpoint.
+
+    The private key is stored only as an encrypted PKCS#8 PEM under a passphrase its
+    administrator chose (never stored, never logged): the server cannot sign without it.
+    A new key supersedes the old one; the old public key stays listed, so signatures it
+    made still verify."""
+
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    public_pem = models.TextField()
+    # SHA-256 of the raw 32-byte public key, hex: names the key in a signature.
+    fingerprint = models.CharField(max_length=64, unique=True)
+    encrypted_private_pem = models.TextField()
+    created_by = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("checkpoint signing key")
+        verbose_name_plural = _("checkpoint signing keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="witness_one_current_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id}: {self.fingerprint[:16]}"
+
+
+class Signature(models.Model):
+    """One signed copy of a checkpoint handed to its region's office (what was signed:
+    size and head; the file itself is the office's)."""
+
+    key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="signatures")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    size = models.PositiveBigIntegerField()
+    head = models.CharField(max_length=64, blank=True)
+    signature = models.CharField(max_length=128)
+    signed_by = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    signed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-signed_at", "-id"]
+        verbose_name = _("signed checkpoint")
+        verbose_name_plural = _("signed checkpoints")
+
+    def __str__(self) -> str:
+        return f"{self.region_id} #{self.size}"

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from jifen.lib.months import label, month_bounds
 from jifen.lib.workdays import add_working_days
 from jifen.regions.models import Level, Region
-from jifen.witness.models import Entry, Kind, Log
-from jifen.witness.services import VERSION, WITNESS_LEVELS
+from jifen.witness.document import VERSION
+from jifen.witness.models import WITNESS_LEVELS, Entry, Kind, Log, Signature, SigningKey
 
 ENTRY_FIELDS = ("index", "community", "kind", "period", "subject", "count", "root", "seal", "chain")
 # A month with transfers after the last published one is overdue once this many working
@@ -225,3 +225,37 @@ def checkpoint_line(community: Region | None, base_url: str = "") -> tuple[str, 
 
 def logs_under(region: Region) -> Iterable[Log]:
     return Log.objects.filter(region__path__startswith=region.path).select_related("region")
+
+
+MAX_CODE = 32
+
+
+def checkpoint_region(code: str) -> Region | None:
+    """The county or town of that code, or None (any other code, or an absurd one)."""
+    if not isinstance(code, str) or not 0 < len(code) <= MAX_CODE:
+        return None
+    return Region.objects.filter(code=code, level__in=WITNESS_LEVELS).first()
+
+
+def public_keys(region: Region) -> list[dict[str, Any]]:
+    """Every signing key the region has had, current first, for checking signatures."""
+    return [
+        {
+            "fingerprint": key.fingerprint,
+            "algorithm": "ed25519",
+            "public_key": key.public_pem,
+            "created_at": key.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "superseded_at": key.superseded_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+            if key.superseded_at
+            else None,
+        }
+        for key in SigningKey.objects.filter(region=region).order_by("-created_at", "-id")
+    ]
+
+
+def signatures(region: Region, limit: int = 24) -> list[Signature]:
+    return list(
+        Signature.objects.filter(region=region)
+        .select_related("key", "signed_by")
+        .order_by("-signed_at", "-id")[:limit]
+    )

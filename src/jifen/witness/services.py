@@ -4,28 +4,44 @@
 the seal: the seal and its witnesses commit together or not at all.
 """
 
-import hashlib
+import secrets
+from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from jifen.regions.models import Level, Region
-from jifen.witness.models import Entry, Kind, Log
-
-VERSION = "jifen-checkpoint-v1"
-WITNESS_LEVELS = (Level.COUNTY, Level.TOWN)
+from jifen.audit.services import record
+from jifen.lib.errors import Conflict, InvalidInput, NotFound
+from jifen.people import authz
+from jifen.people.models import Person
+from jifen.regions.models import Region
+from jifen.witness import document
+from jifen.witness.document import chain
+from jifen.witness.models import WITNESS_LEVELS, Entry, Kind, Log, Signature, SigningKey
+from jifen.witness.selectors import checkpoint
 
 
 def line(
     *, community_code: str, kind: str, period: str, subject: str, count: int, root: str, seal: str
 ) -> str:
     """The entry's line as it enters the chain: its fields joined by tabs."""
-    return "\t".join([community_code, kind, period, subject, str(count), root, seal])
-
-
-def chain(previous: str, entry_line: str) -> str:
-    """The chain hash after an entry: SHA-256 of the version, the previous chain hash
-    (empty for the first entry) and the entry's line, joined by newlines."""
-    return hashlib.sha256("\n".join([VERSION, previous, entry_line]).encode()).hexdigest()
+    return document.line(
+        {
+            "community": community_code,
+            "kind": kind,
+            "period": period,
+            "subject": subject,
+            "count": count,
+            "root": root,
+            "seal": seal,
+        }
+    )
 
 
 def witnesses_of(community: Region) -> list[Region]:
@@ -47,6 +63,11 @@ def witness(
     """Append a published seal to the log of every county and town above ``community``.
     Call inside the publishing transaction."""
     Kind(kind)  # a kind the logs know, or ValueError
+    for name, value in (("period", period), ("subject", subject), ("seal", seal), ("root", root)):
+        if not isinstance(value, str) or document.FORBIDDEN.search(value):
+            raise ValueError(f"a witnessed {name} is text without tabs or line breaks")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise ValueError("a witnessed count is a whole number")
     now = timezone.now()
     text = line(
         community_code=community.code,
@@ -81,3 +102,132 @@ def witness(
         log.head = head
         log.save(update_fields=["size", "head", "updated_at"])
     return written
+
+
+# --- Signing keys and the signed monthly copy ------------------------------------------------
+
+MIN_PASSPHRASE = 12
+MAX_PASSPHRASE = 1024
+# scrypt's cost: ~0.1 s and 32 MiB per try, so a stolen database is slow to guess at.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+SEALED_PREFIX = "jifen-key-v1"
+
+
+def _passphrase(value: object) -> bytes:
+    if not isinstance(value, str) or not MIN_PASSPHRASE <= len(value) <= MAX_PASSPHRASE:
+        raise InvalidInput(
+            _("The passphrase has at least %(min)s characters."),
+            field="passphrase",
+            params={"min": MIN_PASSPHRASE},
+        )
+    return value.encode()
+
+
+def _kek(passphrase: bytes, salt: bytes) -> bytes:
+    return Scrypt(salt=salt, length=32, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P).derive(passphrase)
+
+
+def seal_private(private_key: Ed25519PrivateKey, passphrase: bytes) -> str:
+    """The private key encrypted under the passphrase: scrypt → AES-256-GCM, as text."""
+    raw = private_key.private_bytes(
+        serialization.Encoding.Raw,
+        serialization.PrivateFormat.Raw,
+        serialization.NoEncryption(),
+    )
+    salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+    box = AESGCM(_kek(passphrase, salt)).encrypt(nonce, raw, SEALED_PREFIX.encode())
+    return "$".join([SEALED_PREFIX, salt.hex(), nonce.hex(), box.hex()])
+
+
+def open_private(sealed: str, passphrase: bytes) -> Ed25519PrivateKey:
+    try:
+        prefix, salt, nonce, box = sealed.split("$")
+        if prefix != SEALED_PREFIX:
+            raise ValueError(prefix)
+        raw = AESGCM(_kek(passphrase, bytes.fromhex(salt))).decrypt(
+            bytes.fromhex(nonce), bytes.fromhex(box), SEALED_PREFIX.encode()
+        )
+    except InvalidTag:
+        raise InvalidInput(
+            _("That is not the passphrase of this key."), field="passphrase"
+        ) from None
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def _signing_region(actor: Person | None, region: Region) -> Region:
+    if region.level not in WITNESS_LEVELS:
+        raise InvalidInput(_("Only a county or a town keeps a checkpoint."), field="region")
+    authz.require(actor, authz.SIGN_CHECKPOINTS, region)
+    return region
+
+
+def current_key(region: Region) -> SigningKey | None:
+    return SigningKey.objects.filter(region=region, superseded_at__isnull=True).first()
+
+
+@transaction.atomic
+def create_key(*, actor: Person | None, region: Region, passphrase: str) -> SigningKey:
+    """A new signing key for a county or town; the one before (if any) is superseded,
+    and its public key stays published so its signatures still verify."""
+    _signing_region(actor, region)
+    secret = _passphrase(passphrase)
+    list(Region.objects.select_for_update().filter(pk=region.pk).values_list("pk"))
+    now = timezone.now()
+    old = current_key(region)
+    if old is not None:
+        old.superseded_at = now
+        old.save(update_fields=["superseded_at"])
+    private_key = Ed25519PrivateKey.generate()
+    public_key = private_key.public_key()
+    key = SigningKey.objects.create(
+        region=region,
+        public_pem=document.public_pem(public_key),
+        fingerprint=document.fingerprint(public_key),
+        encrypted_private_pem=seal_private(private_key, secret),
+        created_by=actor,
+        created_at=now,
+    )
+    record(
+        actor=actor,
+        action="witness.create_key",
+        target=key,
+        region=region,
+        after={"fingerprint": key.fingerprint, "supersedes": old.fingerprint if old else ""},
+    )
+    return key
+
+
+@transaction.atomic
+def sign(*, actor: Person | None, region: Region, passphrase: str) -> dict[str, Any]:
+    """The region's current checkpoint, signed with its key (the passphrase opens it for
+    this one signature): the file the town's or county's office archives."""
+    _signing_region(actor, region)
+    secret = _passphrase(passphrase)
+    key = (
+        SigningKey.objects.select_for_update()
+        .filter(region=region, superseded_at__isnull=True)
+        .first()
+    )
+    if key is None:
+        raise NotFound(_("This region has no signing key yet; create one first."))
+    private_key = open_private(key.encrypted_private_pem, secret)
+    if document.fingerprint(private_key.public_key()) != key.fingerprint:
+        raise Conflict(_("The stored key does not match its public key."), code="key_mismatch")
+    signed = document.sign(checkpoint(region), private_key)
+    row = Signature.objects.create(
+        key=key,
+        region=region,
+        size=signed["size"],
+        head=signed["head"],
+        signature=signed["signature"],
+        signed_by=actor,
+        signed_at=timezone.now(),
+    )
+    record(
+        actor=actor,
+        action="witness.sign",
+        target=row,
+        region=region,
+        after={"size": row.size, "head": row.head, "fingerprint": key.fingerprint},
+    )
+    return signed
