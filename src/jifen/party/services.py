@@ -63,8 +63,9 @@ from jifen.witness.services import witness
 
 # Office hours of an official working day: service that overlaps them needs approval.
 WORK_START, WORK_END = time(8, 30), time(17, 30)
-# The clock looks this far back for service not yet marked (claims are declared late).
-SWEEP_DAYS = 62
+# The clock looks this far back for service not yet marked: claims are declared up to 90
+# days late (the default policy), and a quarter is as long.
+SWEEP_DAYS = 100
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 STATEMENT_KIND = "statement"
 
