@@ -125,7 +125,7 @@ class Visibility(models.TextChoices):
 
 # Bounds the services, forms and the database's CHECKs read alike.
 TITLE_MAX = 100
-TEXT_MAX = 3000
+TEXT_MAX = 2000  # a 微实事 summary holds as much
 NOTE_MAX = 500
 NAME_MAX = 60
 MAX_CRITERIA = 12

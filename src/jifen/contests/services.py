@@ -773,6 +773,15 @@ def submit_entry(
             field="team",
         )
     place = _community_for(contest, home, community)
+    if organization is not None and not (
+        place.is_within(organization.region) or organization.region.is_within(place)
+    ):
+        raise InvalidInput(
+            _("%(name)s does not serve %(community)s."),
+            code="organization_elsewhere",
+            field="community",
+            params={"name": organization.name, "community": place.name},
+        )
     if isinstance(budget_fen, bool) or not isinstance(budget_fen, int):
         raise InvalidInput(_("The budget is an amount in yuan."), field="budget_yuan")
     if not 0 <= budget_fen <= MAX_BUDGET_FEN:

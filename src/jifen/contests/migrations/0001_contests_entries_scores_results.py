@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 ("title", models.CharField(max_length=100, verbose_name="title")),
                 (
                     "description",
-                    models.TextField(blank=True, max_length=3000, verbose_name="description"),
+                    models.TextField(blank=True, max_length=2000, verbose_name="description"),
                 ),
                 (
                     "stage",
@@ -158,7 +158,7 @@ class Migration(migrations.Migration):
                 ),
                 ("code", models.CharField(max_length=8)),
                 ("title", models.CharField(max_length=100, verbose_name="project")),
-                ("summary", models.TextField(max_length=3000, verbose_name="summary")),
+                ("summary", models.TextField(max_length=2000, verbose_name="summary")),
                 (
                     "years_running",
                     models.PositiveSmallIntegerField(default=0, verbose_name="years running"),
