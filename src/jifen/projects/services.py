@@ -13,6 +13,7 @@ have (``settle_reviews``: the clock, and whoever reads the project).
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -134,6 +135,24 @@ def clean_budget(value: Any) -> int:
             params={"max": f"{MAX_BUDGET_FEN // 100:,}"},
         )
     return value
+
+
+def yuan_to_fen(value: Any) -> int:
+    """A sum in yuan as typed ("12500", "12,500.5", 12500.50) → fen; 400 otherwise."""
+    text = str(value if value is not None else "").replace(",", "").replace("，", "").strip()
+    try:
+        amount = Decimal(text or "0")
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if amount.is_finite() and not 0 <= amount <= MAX_BUDGET_FEN // 100:
+        clean_budget(-1)  # out of bounds: its message names them
+    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01"), ROUND_DOWN):
+        raise InvalidInput(
+            _("Enter the budget in yuan, with at most two decimals."),
+            code="invalid_budget",
+            field="budget",
+        )
+    return int(amount * 100)
 
 
 def _clean_points(value: Any) -> int | None:
