@@ -410,7 +410,9 @@ def reject_service(request: HttpRequest, service_id: Id, payload: DecideIn) -> d
 
 
 @router.get("/organizations/{organization_id}/statements/{quarter}", response=StatementOut)
-def get_statement(request: HttpRequest, organization_id: Id, quarter: QuarterText) -> dict[str, Any]:
+def get_statement(
+    request: HttpRequest, organization_id: Id, quarter: QuarterText
+) -> dict[str, Any]:
     """Its contacts, staff: the quarter's statement (服务登记卡), sealed on the first request
     after the quarter ended; 409 ``quarter_not_ended`` before; 400 for a malformed quarter."""
     organization = _organization(organization_id, "organization")

@@ -293,9 +293,7 @@ class Statement(models.Model):
     class Meta:
         ordering = ["-quarter", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "quarter"], name="party_statement_once"
-            )
+            models.UniqueConstraint(fields=["organization", "quarter"], name="party_statement_once")
         ]
 
     def __str__(self) -> str:

@@ -62,9 +62,7 @@ def staff_reports(
 
 def get_report_for(actor: Person, pk: int) -> Report | None:
     """A report its member or staff over its community may see; None otherwise."""
-    found = (
-        Report.objects.select_related("person", "community", "employer").filter(pk=pk).first()
-    )
+    found = Report.objects.select_related("person", "community", "employer").filter(pk=pk).first()
     if found is None:
         return None
     if found.person_id == actor.pk or authz.can(actor, authz.MANAGE_PARTY, found.community):

@@ -51,7 +51,6 @@ from jifen.party.models import (
     Service,
     ServiceEvent,
     ServiceKind,
-    ServiceStatus,
     Statement,
 )
 from jifen.people import authz
@@ -538,10 +537,11 @@ def statement_lines(organization: Organization, quarter: str) -> list[dict[str, 
     # The claims behind each service: the claim itself, or those the attendance made.
     attendance_ids = [s.attendance_id for s in services if s.attendance_id]
     by_attendance: dict[int, list[int]] = defaultdict(list)
-    for pk, source_id, person_id in Claim.objects.filter(
+    for pk, source_id in Claim.objects.filter(
         source=ClaimSource.ACTIVITY, source_id__in=attendance_ids
-    ).values_list("pk", "source_id", "person_id"):
-        by_attendance[source_id].append(pk)
+    ).values_list("pk", "source_id"):
+        if source_id is not None:
+            by_attendance[source_id].append(pk)
     claims_of = {
         s.pk: ([s.claim_id] if s.claim_id else by_attendance.get(s.attendance_id or 0, []))
         for s in services
