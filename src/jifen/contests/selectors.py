@@ -28,6 +28,7 @@ from jifen.contests.models import (
     Result,
     Score,
     Stage,
+    TieBreak,
     Visibility,
 )
 from jifen.lib.waiting import Waiting
@@ -446,3 +447,7 @@ def staff_todo(viewer: Person, today: date | None = None) -> Waiting:
         else None
     )
     return Waiting(row["count"], oldest)
+
+
+def tie_label(code: str) -> str:
+    return str(TieBreak(code).label) if code in TieBreak.values and code else ""
