@@ -222,9 +222,11 @@ def test_anyone_reads_a_published_month_without_logging_in(api, last_month: Mont
     body = response.json_body
     assert body["status"] == "published"
     assert body["seal"] == {
+        "version": "jifen-seal-v2",
         "root": published.root,
         "count": 6,
         "seal": published.seal,
+        "previous_seal": "",
         "previous": "",
         "published_at": body["seal"]["published_at"],
     }
@@ -416,7 +418,9 @@ def test_a_forged_proof_does_not_check_out(api, last_month: Month, published):
     forged["entries"] = [{**forged["entries"][0], "path": []}]
     forged["root"] = leaf.hex()
     forged["count"] = 1
-    forged["seal"] = seal.seal(forged["community"], forged["month"], 1, forged["root"], "")
+    forged["seal"] = seal.seal_v2(
+        forged["community"], forged["month"], 1, forged["root"], "", forged["totals"]
+    )
     body = api().post("/public/verify", forged).json_body
     assert body["seal_ok"] is True and body["entries"][0]["ok"] is True
     assert body["ok"] is False and body["published"]["matches"] is False
@@ -434,6 +438,8 @@ def test_what_is_not_a_proof_is_said_so(api, last_month: Month, published):
 def test_a_proof_of_a_month_not_published_here_is_said_so(api, last_month: Month, published):
     document = api(last_month.resident).get(f"/public/announcements/{published.pk}/proof").json_body
     document["month"] = "2001-01"
-    document["seal"] = seal.seal(document["community"], "2001-01", 6, document["root"], "")
+    document["seal"] = seal.seal_v2(
+        document["community"], "2001-01", 6, document["root"], "", document["totals"]
+    )
     body = api().post("/public/verify", document).json_body
     assert body["seal_ok"] is True and body["published"] is None and body["ok"] is False

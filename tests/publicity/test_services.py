@@ -135,8 +135,13 @@ def test_a_reviewer_publishes_and_seals_the_month(last_month: Month, drafted: An
     before = timezone.now()
     announcement = services.publish(actor=world.reviewer, announcement=drafted)
     announcement.refresh_from_db()
-    ids, leaves = services.month_leaves(world.wenchang, last_month.month)
+    month = services.month_leaves_v2(
+        world.wenchang, last_month.month, services.seal.unpack_salts(announcement.salts)
+    )
+    ids, leaves = month.ids, month.leaves
     assert ids == [t.pk for t in last_month.transfers]  # not 金悦's, in id order
+    assert announcement.version == seal.V2
+    assert month.totals == {key: announcement.totals[key] for key in seal.TOTALS}
     assert announcement.status == Status.PUBLISHED
     assert announcement.published_by == world.reviewer
     assert before <= announcement.published_at <= timezone.now()
@@ -144,8 +149,8 @@ def test_a_reviewer_publishes_and_seals_the_month(last_month: Month, drafted: An
     assert announcement.leaf_count == 6
     assert announcement.root == seal.root(leaves).hex()
     assert announcement.previous_seal == ""
-    assert announcement.seal == seal.seal(
-        world.wenchang.code, last_month.month, 6, announcement.root, ""
+    assert announcement.seal == seal.seal_v2(
+        world.wenchang.code, last_month.month, 6, announcement.root, "", month.totals
     )
     assert services.unpack_leaves(announcement.leaves) == dict(zip(ids, leaves, strict=True))
     assert list(services.check_seals()) == []
@@ -156,6 +161,7 @@ def test_a_reviewer_publishes_and_seals_the_month(last_month: Month, drafted: An
         "entries": 6,
         "root": announcement.root,
         "seal": announcement.seal,
+        "version": 2,
     }
 
 
@@ -234,7 +240,10 @@ def test_each_seal_chains_to_the_one_before(last_month: Month, months: Months, b
     last = services.publish(actor=reviewer, announcement=last)
     assert before.previous_seal == "" and before.leaf_count == 1
     assert last.previous_seal == before.seal
-    assert last.seal == seal.seal(last_month.community.code, months.last, 6, last.root, before.seal)
+    totals = {key: last.totals[key] for key in seal.TOTALS}
+    assert last.seal == seal.seal_v2(
+        last_month.community.code, months.last, 6, last.root, before.seal, totals
+    )
     assert list(services.check_seals()) == []
 
 
@@ -595,7 +604,8 @@ def test_a_resident_proof_holds_their_entries_and_checks_out(
     last_month: Month, published: Announcement
 ):
     document = selectors.proof_for(last_month.resident, published)
-    assert document["version"] == "jifen-seal-v1"
+    assert document["version"] == "jifen-seal-v2"
+    assert document["totals"] == {key: published.totals[key] for key in seal.TOTALS}
     assert document["announcement"] == published.pk
     assert (document["community"], document["month"]) == (
         last_month.community.code,
@@ -613,7 +623,16 @@ def test_a_resident_proof_holds_their_entries_and_checks_out(
     assert result.ok and result.seal_ok and [e.ok for e in result.entries] == [True, True]
     assert result.entries[1].fields["amount"] == 15
     assert result.entries[1].fields["kind"] == "redemption"
+    # The resident's own salt and private fields open the digest in their leaf.
+    assert result.entries[1].fields["memo"] == last_month.transfers[3].memo
+    assert result.entries[1].fields["debit"] == f"person:{last_month.resident.volunteer_no}" or (
+        result.entries[1].fields["debit"].startswith("person:#")
+    )
     assert selectors.check_proof(document) == []
+    # A private field changed in the proof no longer gives the digest in the leaf.
+    lied = {**document, "entries": [dict(e) for e in document["entries"]]}
+    lied["entries"][0]["private"] = lied["entries"][0]["private"].replace("]", ',"x"]')
+    assert not selectors.check_document(lied).ok
     assert selectors.published_seal(document["community"], document["month"]) == published
 
 

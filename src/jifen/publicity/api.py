@@ -26,7 +26,7 @@ from jifen.lib.errors import InvalidInput, NotFound
 from jifen.lib.pagination import Paging
 from jifen.people import authz
 from jifen.people.models import Person
-from jifen.publicity import selectors, services
+from jifen.publicity import seal, selectors, services
 from jifen.publicity.models import Announcement, Objection, ObjectionStatus
 from jifen.publicity.models import Status as State
 from jifen.regions.selectors import get_region
@@ -54,11 +54,13 @@ class RankOut(Schema):
 
 
 class SealOut(Schema):
+    version: str = Field(description="jifen-seal-v2 (or jifen-seal-v1 for older months)")
     root: str = Field(description="hex SHA-256 Merkle root over the month's transfers")
     count: int = Field(description="how many transfers the root covers")
     seal: str = Field(description="hex SHA-256 of the seal lines (docs/verification.md)")
-    previous: str = Field(description="the community's previous seal; empty for the first")
-    published_at: datetime
+    previous_seal: str = Field(description="the community's previous seal; empty for the first")
+    previous: str = Field(description="the same as previous_seal (kept for older clients)")
+    published_at: str = Field(description="ISO 8601, local time with its offset, to the second")
 
 
 class AnnouncementOut(Schema):
@@ -126,10 +128,25 @@ class StaffObjectionOut(ObjectionOut):
     volunteer_no: str | None
 
 
+class SealedTotalsOut(Schema):
+    issued: int
+    redeemed: int
+    expired: int
+    entries: int
+    transfers: int
+    people: int
+
+
 class ProofEntryOut(Schema):
     transfer: int
     index: int = Field(description="the entry's place among the month's leaves, from 0")
     entry: str = Field(description="the canonical entry: the text that is hashed")
+    salt: str | None = Field(
+        default=None, description="v2: hex of this entry's salt (yours only; never public)"
+    )
+    private: str | None = Field(
+        default=None, description="v2: the private entry, whose salted hash is in the leaf"
+    )
     path: list[list[str]] = Field(description='[["L" or "R", sibling hex], ...] to the root')
 
 
@@ -143,6 +160,7 @@ class ProofOut(Schema):
     root: str
     previous_seal: str
     seal: str
+    totals: SealedTotalsOut | None = Field(default=None, description="v2: the sealed totals")
     entries: list[ProofEntryOut]
 
 
@@ -180,11 +198,13 @@ def _seal_out(announcement: Announcement) -> dict[str, Any] | None:
     if announcement.status != State.PUBLISHED:
         return None
     return {
+        "version": seal.VERSIONS.get(announcement.version, ""),
         "root": announcement.root,
         "count": announcement.leaf_count,
         "seal": announcement.seal,
+        "previous_seal": announcement.previous_seal,
         "previous": announcement.previous_seal,
-        "published_at": announcement.published_at,
+        "published_at": selectors.published_at(announcement),
     }
 
 
@@ -443,6 +463,57 @@ def get_published(request: HttpRequest, announcement_id: Id, page: Query[PageIn]
     totals, ranking and the seal; lines paged by ``limit`` and ``offset``."""
     announcement = selectors.get_published(announcement_id)
     return {**_announcement_out(announcement), **_lines(announcement, page)}
+
+
+class EntryLineOut(Schema):
+    transfer: int = Field(description="the transfer id")
+    date: str = Field(description="YYYY-MM-DD: the day it was written (local time)")
+    debit: str = Field(
+        description='the account points leave: "person:<volunteer no>", "<kind>:#<id>"'
+    )
+    credit: str = Field(description="the account points reach, likewise")
+    amount: int = Field(description="above 0")
+    kind: str
+    item: str = Field(description="the point item's code, empty when none")
+    service_date: str | None = Field(description="YYYY-MM-DD or null")
+    reverses: int | None = Field(description="the transfer it reverses, or null")
+    private: str = Field(description="hex SHA-256 of salt and private fields")
+
+
+class EntriesOut(Schema):
+    announcement: int
+    community: str
+    month: str
+    version: str = Field(description="jifen-seal-v2; jifen-seal-v1: no lines, not rebuildable")
+    rebuildable: bool = Field(description="whether the root can be rebuilt from these lines")
+    fields: list[str] = Field(description="the leaf's fields in encoding order")
+    published_at: str
+    count: int = Field(description="how many leaves the seal covers")
+    root: str
+    previous_seal: str
+    seal: str
+    totals: SealedTotalsOut | None = Field(description="the totals the seal covers (v2)")
+    lines_count: int = Field(description="how many lines the month has now, on every page")
+    page: int
+    page_size: int
+    pages: int
+    lines: list[EntryLineOut] = Field(description="in transfer id order: the leaves' order")
+
+
+class EntriesPageIn(Schema):
+    page: int = Field(1, ge=1, le=100_000, description="from 1; past the last: no lines")
+
+
+@router.get("/public/announcements/{announcement_id}/entries", auth=None, response=EntriesOut)
+def public_entries(
+    request: HttpRequest, announcement_id: Id, query: Query[EntriesPageIn]
+) -> dict[str, Any]:
+    """Every line of a published month as its leaf is made (public fields and the digest
+    of the private ones), in pages of 5,000 in transfer id order: with all of them anyone
+    rebuilds the month's root, its totals and its seal (docs/verification.md). A month
+    sealed under v1 answers its version, ``rebuildable`` false and no lines. No login;
+    404 for a draft or an unknown id."""
+    return selectors.public_entries(selectors.get_published(announcement_id), query.page)
 
 
 class ObjectionIn(Schema):

@@ -49,6 +49,12 @@ class Announcement(models.Model):
     # Transfer ids and leaf hashes at sealing (8 + 32 bytes each), so that `jifen verify`
     # can name the transfer that changed, appeared or vanished; the root is the proof.
     leaves = models.BinaryField(null=True, editable=False)
+    # The leaf format the month was sealed under (seal.V1, seal.V2): a month is verified
+    # under its own for good. Months published before v2 existed are v1 (migration 0004).
+    version = models.PositiveSmallIntegerField(default=2)
+    # v2: each transfer's salt of its private digest (8 + 16 bytes each), so the operator
+    # can reopen the digest and a resident's proof can reveal their own; never public.
+    salts = models.BinaryField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("announcement")

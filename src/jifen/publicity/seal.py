@@ -1,7 +1,19 @@
 """The seal of a community's month: a Merkle tree over its transfers, as pure functions.
 
-docs/verification.md specifies it for third parties, with a worked example; the test
-``tests/publicity/test_independent_check.py`` implements that document from scratch.
+docs/verification.md specifies it for third parties, with worked examples; the tests
+``tests/publicity/test_independent_check.py`` and ``tests/publicity/public_verifier.py``
+implement that document from scratch.
+
+Two leaf formats. A month is sealed under the one of its time and verified under it for
+good (``Announcement.version``):
+
+**v2** (``jifen-seal-v2``, every month published from December 2026): the leaf is made of
+public fields only (``PUBLIC_FIELDS``) and a salted digest of the private ones
+(``PRIVATE_FIELDS``), so that anyone rebuilds the month's root from
+``GET /public/announcements/{id}/entries`` alone; the seal also covers the month's
+published totals (``TOTALS``).
+
+**v1** (``jifen-seal-v1``, the months published before):
 
 - Entry: a transfer's stored fields, in a fixed order, as a compact JSON array
   (UTF-8, not ASCII-escaped): id, region, debit, credit, amount, kind, rule version,
@@ -22,7 +34,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 LEAF, NODE = b"\x00", b"\x01"
-VERSION = "jifen-seal-v1"
+V1, V2 = 1, 2
+VERSION = "jifen-seal-v1"  # the seal's first line under v1
+VERSION_V2 = "jifen-seal-v2"
+VERSIONS = {V1: VERSION, V2: VERSION_V2}
+CURRENT = V2
 FIELDS = (
     "id",
     "region_id",
@@ -144,4 +160,177 @@ def unpack_leaves(data: bytes | memoryview | None) -> dict[int, bytes]:
     return {
         int.from_bytes(raw[i : i + 8], "big"): raw[i + 8 : i + _LEAF_ROW]
         for i in range(0, len(raw), _LEAF_ROW)
+    }
+
+
+# --- v2: a leaf anyone can rebuild --------------------------------------------------------------
+
+# Every integer of a v2 leaf or seal lies within what a double holds exactly, so that a
+# verifier in JavaScript reads the same number.
+MAX_SAFE_INTEGER = 2**53 - 1
+PUBLIC_FIELDS = (
+    "transfer",  # integer: the transfer id
+    "date",  # "YYYY-MM-DD": the day it was written, in the deployment's time zone
+    "debit",  # the account points leave: "<kind>:<volunteer number>" or "<kind>:#<account id>"
+    "credit",  # the account points reach, likewise
+    "amount",  # integer above 0
+    "kind",  # award, bonus, redemption, refund, reversal, adjustment, expiry, settlement, ...
+    "item",  # the point item's code ("" when none priced it)
+    "service_date",  # "YYYY-MM-DD" or null
+    "reverses",  # integer or null: the transfer it reverses
+    "private",  # 64 hex: SHA-256(salt ‖ the private entry)
+)
+PRIVATE_FIELDS = (
+    "region_id",
+    "rule_version_id",
+    "source_type",
+    "source_id",
+    "period",
+    "memo",
+    "created_by_id",
+    "created_at",
+    "idempotency_key",
+    "request_digest",
+)
+SALT_BYTES = 16
+# The month's published totals, in the order the seal's last line gives them.
+TOTALS = ("issued", "redeemed", "expired", "entries", "transfers", "people")
+HOLDERS = ("person", "organization")  # accounts whose owners' points a line shows
+ISSUER = "issuer"
+
+
+def _safe(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("no booleans in an entry")
+    if isinstance(value, int) and not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise ValueError(f"integer {value} outside ±(2^53−1)")
+    return _value(value)
+
+
+def encode(values: Sequence[Any]) -> bytes:
+    """Compact JSON of the values in UTF-8, non-ASCII as itself (docs/verification.md §2)."""
+    safe = [_safe(v) for v in values]
+    return json.dumps(safe, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def account_label(kind: str, account_id: int, volunteer_no: str | None) -> str:
+    """How a v2 leaf names an account: a resident by their volunteer number, any other
+    account (or a resident without a number) by its row id after ``#``."""
+    if kind == "person" and volunteer_no:
+        return f"person:{volunteer_no}"
+    return f"{kind}:#{account_id}"
+
+
+def label_kind(label: str) -> str:
+    return label.split(":", 1)[0]
+
+
+def private_entry(row: Sequence[Any]) -> bytes:
+    """The private fields of a transfer (``PRIVATE_FIELDS`` values, in order), encoded."""
+    return encode(row)
+
+
+def private_digest(salt: bytes, private: bytes) -> str:
+    return hashlib.sha256(salt + private).hexdigest()
+
+
+def entry_v2(public: Sequence[Any]) -> bytes:
+    """The v2 entry: the ``PUBLIC_FIELDS`` values, the private digest last."""
+    if len(public) != len(PUBLIC_FIELDS):
+        raise ValueError("a v2 entry has ten values")
+    return encode(public)
+
+
+def totals_of(lines: Sequence[Sequence[Any]]) -> dict[str, int]:
+    """The month's totals from its v2 lines (``PUBLIC_FIELDS`` values), as anyone works
+    them out from the public entries."""
+    issued = redeemed = expired = entries = 0
+    holders: set[str] = set()
+    for line in lines:
+        debit, credit, amount, kind = line[2], line[3], line[4], line[5]
+        debit_kind, credit_kind = label_kind(debit), label_kind(credit)
+        if debit_kind == ISSUER:
+            issued += amount
+        if credit_kind == ISSUER:
+            issued -= amount
+        if kind == "redemption":
+            redeemed += amount
+        elif kind == "refund":
+            redeemed -= amount
+        elif kind == "expiry":
+            expired += amount
+        if credit_kind in HOLDERS:
+            entries += 1
+            holders.add(credit)
+        elif debit_kind in HOLDERS:
+            entries += 1
+            holders.add(debit)
+    return {
+        "issued": issued,
+        "redeemed": redeemed,
+        "expired": expired,
+        "entries": entries,
+        "transfers": len(lines),
+        "people": len(holders),
+    }
+
+
+def totals_line(totals: dict[str, Any]) -> str:
+    """``issued=… redeemed=… expired=… entries=… transfers=… people=…``: decimal, one
+    space between."""
+    parts = []
+    for key in TOTALS:
+        value = totals[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"total {key} is not an integer")
+        _safe(value)
+        parts.append(f"{key}={value}")
+    return " ".join(parts)
+
+
+def seal_v2(
+    community_code: str,
+    month: str,
+    count: int,
+    root_hex: str,
+    previous: str,
+    totals: dict[str, Any],
+) -> str:
+    text = "\n".join(
+        [VERSION_V2, community_code, month, str(count), root_hex, previous, totals_line(totals)]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def seal_of(
+    version: int,
+    community_code: str,
+    month: str,
+    count: int,
+    root_hex: str,
+    previous: str,
+    totals: dict[str, Any] | None,
+) -> str:
+    """The seal under the announcement's version."""
+    if version == V1:
+        return seal(community_code, month, count, root_hex, previous)
+    if version == V2:
+        return seal_v2(community_code, month, count, root_hex, previous, totals or {})
+    raise ValueError(f"unknown seal version {version}")
+
+
+_SALT_ROW = 8 + SALT_BYTES  # 8 bytes of transfer id, 16 of salt
+
+
+def pack_salts(salts: dict[int, bytes]) -> bytes:
+    return b"".join(pk.to_bytes(8, "big") + salts[pk] for pk in sorted(salts))
+
+
+def unpack_salts(data: bytes | memoryview | None) -> dict[int, bytes]:
+    raw = bytes(data or b"")
+    if len(raw) % _SALT_ROW:
+        raise ValueError(f"the stored salts ({len(raw)} bytes) are not whole entries")
+    return {
+        int.from_bytes(raw[i : i + 8], "big"): raw[i + 8 : i + _SALT_ROW]
+        for i in range(0, len(raw), _SALT_ROW)
     }

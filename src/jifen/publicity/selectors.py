@@ -4,6 +4,7 @@ and a resident's proof that their entries are inside the published seal."""
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -49,7 +50,7 @@ class Summary:
     ranking: list[dict[str, Any]]
 
 
-def month_summary(community: Region, month: str) -> Summary:
+def month_summary(community: Region, month: str, with_ranking: bool = True) -> Summary:
     transfers = _month(community, month)
     issued = transfers.aggregate(
         out=Sum("amount", filter=Q(debit__kind=AccountKind.ISSUER)),
@@ -80,7 +81,7 @@ def month_summary(community: Region, month: str) -> Summary:
         "transfers": issued["transfers"] or 0,
         "people": people,
     }
-    return Summary(totals=totals, ranking=month_ranking(community, month))
+    return Summary(totals=totals, ranking=month_ranking(community, month) if with_ranking else [])
 
 
 def month_ranking(community: Region, month: str, size: int = RANKING_SIZE) -> list[dict[str, Any]]:
@@ -185,48 +186,215 @@ def get_published(announcement_id: int) -> Announcement:
 def proof_for(person: Person, announcement: Announcement) -> dict[str, Any]:
     """The person's entries in a sealed month, each with its canonical entry and the path to
     the root: everything needed to check it offline against the printed root
-    (docs/verification.md).
+    (docs/verification.md). Under v2 each entry also reveals the person's own salt and
+    private fields, so they can check the digest in their leaf.
 
     The paths run through the leaves stored at sealing, not through the month as it is
     now: a resident's proof checks out exactly when their own entries are unchanged,
     whatever happened to anyone else's (``jifen verify`` reports those)."""
     if announcement.status != Status.PUBLISHED:
         raise NotFound(_("There is no such announcement."))
-    sealed = unpack_leaves(announcement.leaves)  # in transfer id order, as sealed
+    stored = Announcement.objects.filter(pk=announcement.pk).values_list("leaves", "salts").get()
+    sealed = unpack_leaves(stored[0])  # in transfer id order, as sealed
     index = {pk: i for i, pk in enumerate(sealed)}
     levels = seal.tree(list(sealed.values()))
     mine = (
         _month(announcement.community, announcement.month)
         .filter(Q(debit__person=person) | Q(credit__person=person))
         .order_by("pk")
-        .values_list(*seal.FIELDS)
     )
+    v2 = announcement.version == seal.V2
+    salts = seal.unpack_salts(stored[1]) if v2 else {}
+    rows = mine.values_list(*(V2_COLUMNS if v2 else seal.FIELDS))
     entries = []
-    for row in mine:
+    for row in rows:
         position = index.get(row[0])
         if position is None:  # inserted after sealing: not in the seal, and verify says so
             continue
-        entries.append(
-            {
-                "transfer": row[0],
-                "index": position,
-                "entry": seal.entry(row).decode(),
-                "path": [[side, sibling.hex()] for side, sibling in seal.path(levels, position)],
-            }
-        )
+        item: dict[str, Any] = {"transfer": row[0], "index": position}
+        if v2:
+            salt = salts.get(row[0], b"")
+            public, private = v2_line(row, salt)
+            item["entry"] = seal.entry_v2(public).decode()
+            item["salt"] = salt.hex()
+            item["private"] = private.decode()
+        else:
+            item["entry"] = seal.entry(row).decode()
+        item["path"] = [[side, sibling.hex()] for side, sibling in seal.path(levels, position)]
+        entries.append(item)
     assert announcement.published_at is not None  # noqa: S101 - set when published
-    return {
-        "version": seal.VERSION,
+    document: dict[str, Any] = {
+        "version": seal.VERSIONS.get(announcement.version, ""),
         "announcement": announcement.pk,
         "community": announcement.community.code,
         "month": announcement.month,
-        "published_at": timezone.localtime(announcement.published_at).isoformat(),
+        "published_at": published_at(announcement),
         "count": announcement.leaf_count,
         "root": announcement.root,
         "previous_seal": announcement.previous_seal,
         "seal": announcement.seal,
-        "entries": entries,
     }
+    if v2:
+        document["totals"] = sealed_totals(announcement)
+    document["entries"] = entries
+    return document
+
+
+def published_at(announcement: Announcement) -> str:
+    """When a month was published and sealed, as every public answer gives it: ISO 8601 in
+    the deployment's time zone, to the second, with its offset (2025-06-03T09:00:00+08:00)."""
+    assert announcement.published_at is not None  # noqa: S101 - set when published
+    return timezone.localtime(announcement.published_at).replace(microsecond=0).isoformat()
+
+
+def sealed_totals(announcement: Announcement) -> dict[str, int]:
+    """The announcement's stored totals that its v2 seal covers, in ``seal.TOTALS`` order
+    (a stored value that is not an integer raises ValueError)."""
+    stored = announcement.totals if isinstance(announcement.totals, dict) else {}
+    totals = {}
+    for key in seal.TOTALS:
+        value = stored.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"the stored total {key} is not an integer")
+        totals[key] = value
+    return totals
+
+
+# --- v2 lines: what anyone rebuilds the root from ----------------------------------------------
+
+# The columns a v2 line is made of, read in one query: the public fields (accounts named
+# by kind and volunteer number or row id, the item by its code) and the private ones.
+V2_COLUMNS = (
+    "id",
+    "created_at",
+    "debit_id",
+    "debit__kind",
+    "debit__person__volunteer_no",
+    "credit_id",
+    "credit__kind",
+    "credit__person__volunteer_no",
+    "amount",
+    "kind",
+    "rule_version__item__code",
+    "service_date",
+    "reverses_id",
+    *seal.PRIVATE_FIELDS,
+)
+_PRIVATE_AT = 13
+
+
+def v2_line(row: Sequence[Any], salt: bytes) -> tuple[list[Any], bytes]:
+    """A transfer's v2 public values (``seal.PUBLIC_FIELDS``, the digest last) and its
+    encoded private entry, from its ``V2_COLUMNS`` values and salt."""
+    private = seal.private_entry(row[_PRIVATE_AT:])
+    public = [
+        row[0],
+        timezone.localtime(row[1]).date().isoformat(),
+        seal.account_label(row[3], row[2], row[4]),
+        seal.account_label(row[6], row[5], row[7]),
+        row[8],
+        row[9],
+        row[10] or "",
+        row[11].isoformat() if row[11] is not None else None,
+        row[12],
+        seal.private_digest(salt, private),
+    ]
+    return public, private
+
+
+def v2_rows(community: Region, month: str) -> QuerySet[Transfer, tuple[Any, ...]]:
+    """Every transfer of the month in id order, as ``V2_COLUMNS`` values."""
+    return _month(community, month).order_by("pk").values_list(*V2_COLUMNS)
+
+
+ENTRIES_PAGE = 5000  # lines per page of GET /public/announcements/{id}/entries
+
+
+def public_entries(announcement: Announcement, page: int) -> dict[str, Any]:
+    """One page of a published month's v2 lines (``ENTRIES_PAGE`` of them, in transfer
+    id order, ``page`` from 1), each the leaf's public fields with its private digest: with
+    every page, anyone rebuilds the root and the seal. A v1 month answers its format and
+    no lines: its leaves hold private fields, so its root cannot be rebuilt in public."""
+    if announcement.status != Status.PUBLISHED:
+        raise NotFound(_("There is no such announcement."))
+    v2 = announcement.version == seal.V2
+    rows = v2_rows(announcement.community, announcement.month)
+    total = rows.count() if v2 else 0
+    lines: list[dict[str, Any]] = []
+    if v2:
+        salts_blob = (
+            Announcement.objects.filter(pk=announcement.pk).values_list("salts", flat=True).get()
+        )
+        salts = seal.unpack_salts(salts_blob)
+        start = (page - 1) * ENTRIES_PAGE
+        for row in rows[start : start + ENTRIES_PAGE]:
+            public, _private = v2_line(row, salts.get(row[0], b""))
+            lines.append(dict(zip(seal.PUBLIC_FIELDS, public, strict=True)))
+    return {
+        "announcement": announcement.pk,
+        "community": announcement.community.code,
+        "month": announcement.month,
+        "version": seal.VERSIONS.get(announcement.version, ""),
+        "rebuildable": v2,
+        "fields": list(seal.PUBLIC_FIELDS) if v2 else [],
+        "published_at": published_at(announcement),
+        "count": announcement.leaf_count or 0,
+        "root": announcement.root,
+        "previous_seal": announcement.previous_seal,
+        "seal": announcement.seal,
+        "totals": sealed_totals(announcement) if v2 else None,
+        "lines_count": total,
+        "page": page,
+        "page_size": ENTRIES_PAGE,
+        "pages": (total + ENTRIES_PAGE - 1) // ENTRIES_PAGE,
+        "lines": lines,
+    }
+
+
+# --- The public page checks itself ------------------------------------------------------------
+
+
+def month_totals(community: Region, month: str) -> dict[str, int]:
+    """The month's totals worked out from its lines now (in the database, as a draft's)."""
+    return month_summary(community, month, with_ranking=False).totals
+
+
+@dataclass(frozen=True)
+class SelfCheck:
+    """A published month's stored totals against those of its lines now and its seal."""
+
+    lines: dict[str, int]  # worked out from the month's lines now
+    sealed: dict[str, int]  # stored with the announcement
+    seal_ok: bool  # the stored totals, root and count still give the stored seal
+    differ: list[str]  # the totals that disagree
+
+    @property
+    def ok(self) -> bool:
+        return self.seal_ok and not self.differ
+
+
+def self_check(announcement: Announcement) -> SelfCheck | None:
+    """What the public page warns about: totals of the lines that differ from the sealed
+    ones, or sealed figures that no longer give the seal (None for a v1 month, whose seal
+    does not cover its totals)."""
+    if announcement.version != seal.V2 or announcement.status != Status.PUBLISHED:
+        return None
+    lines = month_totals(announcement.community, announcement.month)
+    try:
+        sealed = sealed_totals(announcement)
+        expected = seal.seal_v2(
+            announcement.community.code,
+            announcement.month,
+            int(announcement.leaf_count or 0),
+            announcement.root,
+            announcement.previous_seal,
+            sealed,
+        )
+        seal_ok = expected == announcement.seal
+    except ValueError:
+        sealed, seal_ok = {}, False
+    differ = [key for key in seal.TOTALS if lines.get(key) != sealed.get(key)]
+    return SelfCheck(lines=lines, sealed=sealed, seal_ok=seal_ok, differ=differ)
 
 
 # A proof document is one person's entries of one month; anything far larger is not ours.
@@ -273,26 +441,52 @@ def _steps(raw: Any) -> list[tuple[str, bytes]]:
     return steps
 
 
-def _fields(text: str) -> dict[str, Any]:
+def _fields(text: str, names: Sequence[str] = seal.FIELDS) -> dict[str, Any]:
     try:
         values = json.loads(text)
     except ValueError:
         return {}
-    if not isinstance(values, list) or len(values) != len(seal.FIELDS):
+    if not isinstance(values, list) or len(values) != len(names):
         return {}
-    return dict(zip(seal.FIELDS, values, strict=True))
+    return dict(zip(names, values, strict=True))
+
+
+def _totals_of(document: dict[str, Any]) -> dict[str, int]:
+    raw = document["totals"]
+    if not isinstance(raw, dict):
+        raise ValueError(raw)
+    totals = {}
+    for key in seal.TOTALS:
+        value = raw[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(value)
+        totals[key] = value
+    return totals
+
+
+def _salt(raw: Any) -> bytes:
+    text = str(raw).lower()
+    if len(text) > 2 * seal.SALT_BYTES:
+        raise ValueError(raw)
+    return bytes.fromhex(text)
 
 
 def check_document(document: Any) -> ProofCheck:
     """Check a proof document on its own: every entry must lead to the root and the root
-    to the seal. (The public verify page; it trusts nothing stored. Whether the seal is
-    the one printed on the announcement, the reader compares, or ``published_seal``.)"""
+    to the seal; under v2 the seal covers the totals too, and each entry's revealed salt
+    and private fields must give the digest in its leaf. (The public verify page; it
+    trusts nothing stored. Whether the seal is the one printed on the announcement, the
+    reader compares, or ``published_seal``.)"""
     unreadable = ProofCheck(False, False, [], [_("This is not a proof of ours.")])
     try:
         if not isinstance(document, dict) or not isinstance(document["entries"], list):
             return unreadable
         if len(document["entries"]) > MAX_PROOF_ENTRIES:
             return unreadable
+        version = document.get("version", seal.VERSION)
+        if version not in (seal.VERSION, seal.VERSION_V2):
+            return unreadable
+        v2 = version == seal.VERSION_V2
         count = document["count"]
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             return unreadable
@@ -300,8 +494,14 @@ def check_document(document: Any) -> ProofCheck:
         previous = str(document.get("previous_seal") or "")
         if previous:
             previous = _hex64(previous)
-        expected = seal.seal(
-            str(document["community"]), str(document["month"]), count, root_hex, previous
+        expected = seal.seal_of(
+            seal.V2 if v2 else seal.V1,
+            str(document["community"]),
+            str(document["month"]),
+            count,
+            root_hex,
+            previous,
+            _totals_of(document) if v2 else None,
         )
         seal_ok = expected == _hex64(document["seal"])
         items = []
@@ -309,19 +509,36 @@ def check_document(document: Any) -> ProofCheck:
             text = item["entry"]
             if not isinstance(text, str):
                 return unreadable
-            items.append((item.get("transfer"), text, _steps(item["path"])))
+            private = None
+            if v2:
+                private = (_salt(item["salt"]), str(item["private"]))
+            items.append((item.get("transfer"), text, _steps(item["path"]), private))
     except (KeyError, TypeError, ValueError, AttributeError):
         return unreadable
     problems = [] if seal_ok else [_("The seal does not match the root and the month.")]
     entries = []
-    for labelled, text, steps in items:
-        fields = _fields(text)
-        transfer = fields.get("id", labelled)
+    for labelled, text, steps, private in items:
+        if private is None:
+            fields = _fields(text)
+            transfer = fields.get("id", labelled)
+        else:
+            fields = _fields(text, seal.PUBLIC_FIELDS)
+            transfer = fields.get("transfer", labelled)
         ok = seal.climb(seal.leaf_hash(text.encode()), steps).hex() == root_hex
         if not ok:
             problems.append(
                 _("Entry %(transfer)s does not lead to the root.") % {"transfer": transfer}
             )
+        elif private is not None:
+            salt, private_text = private
+            if seal.private_digest(salt, private_text.encode()) != fields.get("private"):
+                ok = False
+                problems.append(
+                    _("The private fields of entry %(transfer)s do not give its digest.")
+                    % {"transfer": transfer}
+                )
+            else:
+                fields = {**fields, **_fields(private_text, seal.PRIVATE_FIELDS)}
         entries.append(EntryCheck(transfer=transfer, ok=ok, fields=fields))
     return ProofCheck(readable=True, seal_ok=seal_ok, entries=entries, problems=problems)
 

@@ -135,13 +135,18 @@ class SealFacts:
 
 
 def seal_facts(announcement: Announcement) -> SealFacts:
-    expected = seal.seal(
-        announcement.community.code,
-        announcement.month,
-        int(announcement.leaf_count or 0),
-        announcement.root,
-        announcement.previous_seal,
-    )
+    try:
+        expected = seal.seal_of(
+            announcement.version,
+            announcement.community.code,
+            announcement.month,
+            int(announcement.leaf_count or 0),
+            announcement.root,
+            announcement.previous_seal,
+            selectors.sealed_totals(announcement) if announcement.version == seal.V2 else None,
+        )
+    except ValueError:  # stored totals that are no integers, an unknown version: not ok
+        expected = ""
     previous = (
         selectors.published()
         .filter(community=announcement.community, month__lt=announcement.month)

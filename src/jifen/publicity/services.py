@@ -7,7 +7,9 @@ window. Transfers are append-only and dated when posted, so a sealed month's row
 change; ``check_seals`` (run by ``jifen verify``) proves it and names any that did.
 """
 
+import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -43,7 +45,7 @@ def month_transfers(community: Region, month: str) -> Any:
 
 
 def month_leaves(community: Region, month: str) -> tuple[list[int], list[bytes]]:
-    """Transfer ids and leaf hashes of the community's month, in id order."""
+    """Transfer ids and v1 leaf hashes of the community's month, in id order."""
     ids: list[int] = []
     leaves: list[bytes] = []
     rows = month_transfers(community, month).order_by("pk").values_list(*seal.FIELDS)
@@ -51,6 +53,39 @@ def month_leaves(community: Region, month: str) -> tuple[list[int], list[bytes]]
         ids.append(row[0])
         leaves.append(seal.leaf_hash(seal.entry(row)))
     return ids, leaves
+
+
+@dataclass
+class MonthLeaves:
+    """A month's leaves under v2: transfer ids and leaf hashes in id order, the salts
+    they were made with, and the totals worked out from the same public lines."""
+
+    ids: list[int]
+    leaves: list[bytes]
+    salts: dict[int, bytes]
+    totals: dict[str, int]
+
+
+def month_leaves_v2(
+    community: Region, month: str, salts: dict[int, bytes] | None = None
+) -> MonthLeaves:
+    """The month's v2 leaves: with the salts stored at sealing (``jifen verify``; a
+    transfer without one, written after sealing, gets an empty salt), or fresh random
+    salts (``salts`` None: publication)."""
+    fresh = salts is None
+    known: dict[int, bytes] = {} if salts is None else salts
+    ids: list[int] = []
+    leaves: list[bytes] = []
+    used: dict[int, bytes] = {}
+    lines: list[list[Any]] = []
+    for row in figures.v2_rows(community, month).iterator(chunk_size=5000):
+        salt = secrets.token_bytes(seal.SALT_BYTES) if fresh else known.get(row[0], b"")
+        public, _private = figures.v2_line(row, salt)
+        ids.append(row[0])
+        leaves.append(seal.leaf_hash(seal.entry_v2(public)))
+        used[row[0]] = salt
+        lines.append(public)
+    return MonthLeaves(ids=ids, leaves=leaves, salts=used, totals=seal.totals_of(lines))
 
 
 def _require_community(community: Region) -> None:
@@ -207,7 +242,8 @@ def publish(*, actor: Person, announcement: Announcement | int) -> Announcement:
             params={"month": waiting},
         )
     _refresh(locked)
-    ids, leaves = month_leaves(locked.community, locked.month)
+    month = month_leaves_v2(locked.community, locked.month)
+    leaves = month.leaves
     root_hex = seal.root(leaves).hex()
     previous = _previous_seal(locked)
     now = timezone.now()
@@ -215,11 +251,18 @@ def publish(*, actor: Person, announcement: Announcement | int) -> Announcement:
     locked.published_by = actor
     locked.published_at = now
     locked.objections_until = now + timedelta(days=policy_for(locked.community).objection_days)
+    # The totals sealed and shown are those of the very lines sealed (the same as the
+    # database's sums, read in the same transaction).
+    locked.totals = {**locked.totals, **month.totals}
+    locked.version = seal.V2
     locked.leaf_count = len(leaves)
     locked.root = root_hex
     locked.previous_seal = previous
-    locked.seal = seal.seal(locked.community.code, locked.month, len(leaves), root_hex, previous)
-    locked.leaves = pack_leaves(ids, leaves)
+    locked.seal = seal.seal_v2(
+        locked.community.code, locked.month, len(leaves), root_hex, previous, month.totals
+    )
+    locked.leaves = pack_leaves(month.ids, leaves)
+    locked.salts = seal.pack_salts(month.salts)
     locked.save()
     # Witnessed above the community, in the same transaction (witness).
     witness(
@@ -243,6 +286,7 @@ def publish(*, actor: Person, announcement: Announcement | int) -> Announcement:
             "entries": len(leaves),
             "root": root_hex,
             "seal": locked.seal,
+            "version": locked.version,
         },
     )
     return locked
@@ -393,24 +437,66 @@ def answer(
 
 def check_seals(region: Region | None = None) -> Any:
     """Yield one line per sealed month that no longer matches its seal, naming each
-    transfer changed, inserted or deleted since, and any broken chain."""
-    published = Announcement.objects.filter(status=Status.PUBLISHED).select_related("community")
+    transfer changed, inserted or deleted since, and any broken chain. A month that
+    cannot be checked (a stored blob or figure that cannot be read) is a line naming the
+    community, the month and what could not be read; the other months are still checked."""
+    published = (
+        Announcement.objects.filter(status=Status.PUBLISHED)
+        .select_related("community")
+        .defer("leaves", "salts", "totals", "ranking")
+    )
     if region is not None:
         published = published.filter(community__path__startswith=region.path)
     for announcement in published.order_by("community__code", "month").iterator(chunk_size=50):
         where = f"sealed month {announcement.community.code} {announcement.month}"
+        lines: list[str] = []
         try:
-            # A month that cannot be checked (a stored blob no longer readable) is a
-            # violation of its own; the months after it are still checked.
-            yield from _check_month(announcement, where)
+            # In a savepoint: on PostgreSQL a failed read would spoil the transaction
+            # of the months after it.
+            with transaction.atomic():
+                for line in _check_month(announcement, where):
+                    lines.append(line)
         except Exception as exc:  # noqa: BLE001 - reported as a violation, never raised
-            yield f"{where}: could not be checked: {type(exc).__name__}: {exc}"
+            lines.append(f"{where}: could not be checked: {type(exc).__name__}: {exc}")
+        yield from lines
+
+
+def _stored(announcement: Announcement, field: str) -> Any:
+    """One stored column of the announcement, read on its own so that a value the
+    database cannot hand back (``Could not decode to UTF-8 column 'leaves'``) names itself."""
+    rows = Announcement.objects.filter(pk=announcement.pk).values_list(field, flat=True)
+    try:
+        with transaction.atomic():
+            return rows.get()
+    except Exception as exc:  # noqa: BLE001 - turned into the month's violation line
+        problem = f"{type(exc).__name__}: {exc}"
+        raise _Unreadable(f"its stored {field} could not be read: {problem}") from exc
+
+
+class _Unreadable(Exception):
+    pass
 
 
 def _check_month(announcement: Announcement, where: str) -> Iterator[str]:
-    ids, leaves = month_leaves(announcement.community, announcement.month)
+    try:
+        then = unpack_leaves(_stored(announcement, "leaves"))
+        v2 = announcement.version == seal.V2
+        if announcement.version not in seal.VERSIONS:
+            raise _Unreadable(f"its seal version {announcement.version} is unknown")
+        salts = seal.unpack_salts(_stored(announcement, "salts")) if v2 else {}
+        totals = _stored(announcement, "totals") if v2 else None
+        if v2:
+            announcement.totals = totals
+            totals = figures.sealed_totals(announcement)
+    except (_Unreadable, ValueError) as exc:
+        yield f"{where}: could not be checked: {exc}"
+        return
+    if v2:
+        month = month_leaves_v2(announcement.community, announcement.month, salts)
+        ids, leaves = month.ids, month.leaves
+    else:
+        ids, leaves = month_leaves(announcement.community, announcement.month)
     now = dict(zip(ids, leaves, strict=True))
-    then = unpack_leaves(announcement.leaves)
     for pk in sorted(then.keys() - now.keys()):
         yield f"{where}: transfer {pk} was deleted after sealing"
     for pk in sorted(now.keys() - then.keys()):
@@ -424,12 +510,19 @@ def _check_month(announcement: Announcement, where: str) -> Iterator[str]:
             f"{where}: its transfers give root {root_hex} over {len(leaves)} entries, "
             f"the seal says {announcement.root} over {announcement.leaf_count}"
         )
-    expected = seal.seal(
+    if v2 and totals is not None and month.totals != totals:
+        yield (
+            f"{where}: its transfers give totals {seal.totals_line(month.totals)}, "
+            f"the seal says {seal.totals_line(totals)}"
+        )
+    expected = seal.seal_of(
+        announcement.version,
         announcement.community.code,
         announcement.month,
         int(announcement.leaf_count or 0),
         announcement.root,
         announcement.previous_seal,
+        totals,
     )
     if expected != announcement.seal or announcement.previous_seal != _previous_seal(announcement):
         yield f"{where}: the seal does not match its record or the previous month's seal"

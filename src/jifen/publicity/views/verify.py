@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from jifen.lib.errors import DomainError, NotFound
 from jifen.people.models import Person
 from jifen.points.models import Account, TransferKind
-from jifen.publicity import selectors, self_check
+from jifen.publicity import seal, selectors, self_check
 from jifen.publicity.forms import ProofFileForm, VerifyForm
 from jifen.publicity.models import Announcement
 from jifen.web.views.errors import domain_error_page, person_of, resident_view
@@ -52,18 +52,21 @@ def _when(value: Any) -> datetime | None:
     return timezone.localtime(moment)
 
 
-def _signed(fields: dict[str, Any], account: int | None) -> str:
-    """The amount as the viewer's own change (+ in, − out) when it is theirs."""
+def _signed(fields: dict[str, Any], account: tuple[int, str] | None) -> str:
+    """The amount as the viewer's own change (+ in, − out) when it is theirs: the entry
+    names the account by its id (v1) or by its label (v2, ``seal.account_label``)."""
     amount = fields.get("amount")
     if account is not None and isinstance(amount, int):
-        if fields.get("credit_id") == account:
+        if fields.get("credit_id") == account[0] or fields.get("credit") == account[1]:
             return f"+{amount}"
-        if fields.get("debit_id") == account:
+        if fields.get("debit_id") == account[0] or fields.get("debit") == account[1]:
             return f"-{amount}"
     return str(amount if amount is not None else "")
 
 
-def _entry_rows(check: selectors.ProofCheck, account: int | None) -> list[dict[str, Any]]:
+def _entry_rows(
+    check: selectors.ProofCheck, account: tuple[int, str] | None
+) -> list[dict[str, Any]]:
     return [
         {
             "transfer": entry.transfer,
@@ -77,10 +80,18 @@ def _entry_rows(check: selectors.ProofCheck, account: int | None) -> list[dict[s
     ]
 
 
-def _account_of(request: HttpRequest) -> int | None:
+def _account_of(request: HttpRequest) -> tuple[int, str] | None:
+    """The viewer's account: its id and how a v2 entry names it."""
     if not request.user.is_authenticated:
         return None
-    return Account.objects.filter(person=request.user).values_list("pk", flat=True).first()
+    found = (
+        Account.objects.filter(person=request.user)
+        .values_list("pk", "kind", "person__volunteer_no")
+        .first()
+    )
+    if found is None:
+        return None
+    return found[0], seal.account_label(found[1], found[0], found[2])
 
 
 def _my_months(person: Person) -> list[Announcement]:
