@@ -68,7 +68,9 @@ def unit(world) -> Unit:
 
 def reporting(world, unit: Unit, since: date = date(2026, 6, 1)) -> Report:
     """The member reports home, as if since ``since`` (service before today counts)."""
-    report = services.file_report(actor=unit.member, community=world.wenchang, employer=unit.employer)
+    report = services.file_report(
+        actor=unit.member, community=world.wenchang, employer=unit.employer
+    )
     Report.objects.filter(pk=report.pk).update(started_on=since)
     report.refresh_from_db()
     return report

@@ -18,7 +18,9 @@ def test_window_is_the_last_days_of_each_month():
 
 
 def test_a_member_reports_home_and_their_person_follows(world, unit):
-    report = services.file_report(actor=unit.member, community=world.wenchang, employer=unit.employer)
+    report = services.file_report(
+        actor=unit.member, community=world.wenchang, employer=unit.employer
+    )
     unit.member.refresh_from_db()
     assert report.status == ReportStatus.ACTIVE
     assert unit.member.is_party_member and unit.member.is_reporting_party_member
@@ -40,7 +42,9 @@ def test_a_member_reports_only_to_their_own_community(world, unit):
 
 
 def test_staff_correct_and_end_a_report_and_the_person_follows(world, unit):
-    report = services.file_report(actor=unit.member, community=world.wenchang, employer=unit.employer)
+    report = services.file_report(
+        actor=unit.member, community=world.wenchang, employer=unit.employer
+    )
     with pytest.raises(PermissionDenied):
         services.correct_report(actor=world.other_staff, report=report, employer=unit.other)
     services.correct_report(actor=world.staff, report=report, employer=unit.other, note="换单位")
@@ -94,7 +98,12 @@ def test_the_statement_is_sealed_once_witnessed_and_recomputes(world, unit):
         services.statement(actor=unit.plain, organization=unit.employer, quarter="2026Q3")
     made = services.statement(actor=unit.contact, organization=unit.employer, quarter="2026Q3")
     member = made.lines[0]
-    assert (member["services"], member["hours"], member["points"], member["reports"]) == (1, "3", 30, 1)
+    assert (member["services"], member["hours"], member["points"], member["reports"]) == (
+        1,
+        "3",
+        30,
+        1,
+    )
     assert member["name"] == "林*员" and member["full_name"] == "林党员"
     assert made.lines[-1]["kind"] == "unit"
     assert services.statement_seal_now(made) == (made.leaf_count, made.root, made.seal)

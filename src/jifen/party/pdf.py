@@ -17,7 +17,7 @@ from jifen.lib.pdf import cjk_font
 from jifen.party.models import Statement
 from jifen.publicity.pdf import QR, SHADE, WIDTH, Foot, _build, _p, _styles, _table_style
 
-COLUMNS = (10 * mm, 30 * mm, 36 * mm, 26 * mm, 22 * mm, 22 * mm, 28 * mm)  # = WIDTH (174 mm)
+COLUMNS = (10 * mm, 28 * mm, 34 * mm, 30 * mm, 22 * mm, 22 * mm, 28 * mm)  # = WIDTH (174 mm)
 
 
 def _lines_table(statement: Statement, styles: dict[str, Any]) -> Table:
@@ -140,6 +140,6 @@ def statement_pdf(statement: Statement, url: str) -> bytes:
     foot = Foot(
         head=f"{organization.name} · {_('Service record')}",
         head_right=statement.quarter,
-        left=url,
+        left=url.split("?", 1)[0],  # the seal is printed above, and the line stays short
     )
     return _build(story, foot, f"{title} {statement.quarter}")
