@@ -211,7 +211,8 @@ def may_read_finding(viewer: Person | None, finding: Finding) -> bool:
     if may_manage(viewer, finding.round.region) or finding.reported_by_id == viewer.pk:
         return True
     if finding.company.organization_id in contact_organizations(viewer):
-        return True
+        # The company hears of a finding once staff sorted it as its to fix.
+        return finding.status not in (FindingStatus.RECORDED, FindingStatus.DISMISSED)
     return PanelMember.objects.filter(inspection_id=finding.inspection_id, person=viewer).exists()
 
 
