@@ -85,9 +85,12 @@ def test_staff_correct_and_end_a_report_on_the_console(world, unit):
     staff.post(reverse("party:console_end", args=[report.pk]), {"end-reason": "迁出"})
     report.refresh_from_db()
     assert report.status == "ended"
-    assert _client(world.other_staff).get(
-        reverse("party:console_report", args=[report.pk])
-    ).status_code == 404
+    assert (
+        _client(world.other_staff)
+        .get(reverse("party:console_report", args=[report.pk]))
+        .status_code
+        == 404
+    )
 
 
 def test_the_contact_seals_downloads_and_anyone_checks(world, unit, tmp_path):
@@ -107,20 +110,26 @@ def test_the_contact_seals_downloads_and_anyone_checks(world, unit, tmp_path):
     path = tmp_path / "s.pdf"
     path.write_bytes(pdf.content)
     if __import__("os").environ.get("PARTY_PDF_OUT"):
-        (__import__("pathlib").Path(__import__("os").environ["PARTY_PDF_OUT"])).write_bytes(pdf.content)
+        (__import__("pathlib").Path(__import__("os").environ["PARTY_PDF_OUT"])).write_bytes(
+            pdf.content
+        )
     text = subprocess.run(
         ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "林党员" in text and statement.seal[:20] in text.replace("\n", "")
     # The plain member of the unit and a stranger see none of it.
     for person in (unit.plain, world.resident, world.other_staff):
-        assert _client(person).get(reverse("party:unit", args=[unit.employer.pk])).status_code == 404
+        assert (
+            _client(person).get(reverse("party:unit", args=[unit.employer.pk])).status_code == 404
+        )
     # The public check needs no login, masks names and recomputes the seal.
     public = Client(HTTP_ACCEPT_LANGUAGE="en").get(
         reverse("party:public_statement", args=[statement.pk]) + f"?seal={statement.seal}"
     )
     html = public.content.decode()
-    assert public.status_code == 200 and 'data-matches="true"' in html and 'data-held="true"' in html
+    assert (
+        public.status_code == 200 and 'data-matches="true"' in html and 'data-held="true"' in html
+    )
     assert "林党员" not in html and "林*员" in html
     wrong = Client().get(reverse("party:public_statement", args=[statement.pk]) + "?seal=00")
     assert 'data-held="false"' in wrong.content.decode()
