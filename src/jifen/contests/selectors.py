@@ -375,6 +375,10 @@ class Task:
     abstained: bool
     own: bool
 
+    @property
+    def phase_label(self) -> str:
+        return str(Phase(self.phase).label)
+
 
 def judge_tasks(viewer: Person, contest: Contest) -> list[Task]:
     """The entries of the open phases, each with whether the judge has scored it."""
