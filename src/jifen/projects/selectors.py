@@ -91,7 +91,7 @@ def projects(community: Region, *, status: str | None = None) -> QuerySet[Projec
     found = Project.objects.filter(community=community).select_related("lead_organization")
     if status:
         found = found.filter(status=status)
-    return found.annotate(
+    return found.order_by("-created_at", "-id").annotate(
         milestone_count=Count("milestones", distinct=True),
         milestones_done=Count(
             "milestones", filter=Q(milestones__done_at__isnull=False), distinct=True
