@@ -21,6 +21,7 @@ up to hundredths — the figures published are the figures ranked.
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -112,7 +113,7 @@ PHASE_STAGE: dict[str, str] = {
     Phase.ROADSHOW: S.FINAL,
     Phase.LIVE: S.FINAL,
 }
-STAGE_ORDER = [S.DRAFT, S.SUBMISSION, S.REVIEW, S.FINAL, S.PUBLISHED]
+STAGE_ORDER: list[str] = [S.DRAFT, S.SUBMISSION, S.REVIEW, S.FINAL, S.PUBLISHED]
 
 
 class Visibility(models.TextChoices):
@@ -195,13 +196,14 @@ class Contest(models.Model):
         return self.title
 
     @property
-    def due_on(self) -> object:
+    def due_on(self) -> date | None:
         """The due date of the stage it is in (None when none is set or it is over)."""
-        return {
+        dates: dict[str, date | None] = {
             S.SUBMISSION: self.submission_ends_on,
             S.REVIEW: self.review_ends_on,
             S.FINAL: self.final_on,
-        }.get(self.stage)
+        }
+        return dates.get(self.stage)
 
     @property
     def open_phases(self) -> tuple[str, ...]:

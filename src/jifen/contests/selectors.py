@@ -139,7 +139,7 @@ def may_read_entry(viewer: Person | None, entry: Entry) -> bool:
     if entry.team_id is not None:
         return entry.team.leader_id == viewer.pk  # type: ignore[union-attr]
     return OrganizationMember.objects.filter(
-        organization_id=entry.organization_id, person=viewer, is_contact=True
+        organization=entry.organization, person=viewer, is_contact=True
     ).exists()
 
 
@@ -217,9 +217,9 @@ def conflicted(contest: Contest) -> set[tuple[int, int]]:
             ) | {team.leader_id}  # type: ignore[union-attr]
         else:
             members = set(
-                OrganizationMember.objects.filter(
-                    organization_id=entry.organization_id
-                ).values_list("person_id", flat=True)
+                OrganizationMember.objects.filter(organization=entry.organization).values_list(
+                    "person_id", flat=True
+                )
             )
         pairs.update((j, entry.pk) for j in judges & members)
     return pairs
@@ -301,7 +301,7 @@ def review_standings(contest: Contest) -> list[tuple[Entry, int | None, int]]:
     means = phase_means(contest)
     rows = []
     for entry in _phase_entries(contest, Phase.REVIEW):
-        mean, n = means.get((entry.pk, Phase.REVIEW), (None, 0))  # type: ignore[arg-type]
+        mean, n = means.get((entry.pk, Phase.REVIEW), (None, 0))
         rows.append((entry, mean, n))
     rows.sort(key=lambda r: (-(r[1] if r[1] is not None else -1), r[0].code))
     return rows
@@ -335,9 +335,9 @@ def standings(contest: Contest) -> list[Standing]:
     scored: list[ranking.Scored] = []
     figures: dict[int, tuple[int | None, int | None, int | None, int]] = {}
     for entry in finalists:
-        roadshow, n_road = means.get((entry.pk, Phase.ROADSHOW), (None, 0))  # type: ignore[arg-type]
-        live, n_live = means.get((entry.pk, Phase.LIVE), (None, 0))  # type: ignore[arg-type]
-        review, _n = means.get((entry.pk, Phase.REVIEW), (None, 0))  # type: ignore[arg-type]
+        roadshow, n_road = means.get((entry.pk, Phase.ROADSHOW), (None, 0))
+        live, n_live = means.get((entry.pk, Phase.LIVE), (None, 0))
+        review, _n = means.get((entry.pk, Phase.REVIEW), (None, 0))
         total = ranking.final_score(roadshow, live, contest.roadshow_weight, contest.live_weight)
         figures[entry.pk] = (roadshow, live, review, max(n_road, n_live))
         scored.append(

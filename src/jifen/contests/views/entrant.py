@@ -142,7 +142,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @resident_view
-def document(request: HttpRequest, pk: int) -> FileResponse:
+def document(request: HttpRequest, pk: int) -> HttpResponse:
     person = person_of(request)
     row = Document.objects.filter(pk=pk).first() if 1 <= pk <= MAX_ID else None
     if row is None:
@@ -152,7 +152,7 @@ def document(request: HttpRequest, pk: int) -> FileResponse:
         handle = row.file.open("rb")
     except (FileNotFoundError, OSError):
         raise Http404 from None
-    response = FileResponse(
+    response: HttpResponse = FileResponse(  # type: ignore[assignment]
         handle, content_type=row.content_type, as_attachment=not row.is_image, filename=row.name
     )
     response["X-Content-Type-Options"] = "nosniff"
