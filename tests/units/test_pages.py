@@ -27,6 +27,7 @@ def test_the_contact_home_shows_balance_declare_link_and_alliance(world, unit):
     assert 'data-balance="30"' in html
     assert f"/claims/new/?for=o{unit.org.pk}" in html
     assert 'data-status="approved"' in html
+    assert unit.item.versions.get().name in html  # the claim's service is named
     # the claims page it links to has the unit chosen
     declare = client.get(f"/claims/new/?for=o{unit.org.pk}").content.decode()
     assert f'value="o{unit.org.pk}"' in declare

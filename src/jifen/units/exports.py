@@ -2,6 +2,7 @@
 begins like a formula stays text."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jifen.lib.xlsx import append_row, first_sheet, new_workbook, workbook_bytes
 from jifen.regions.models import Region
@@ -15,7 +16,14 @@ def ranking_xlsx(region: Region, quarter: Quarter, rows: list[RankRow]) -> bytes
     append_row(sheet, [region.name, quarter.code])
     append_row(
         sheet,
-        [_("Rank"), _("Unit"), _("Kind of unit"), _("Community"), _("Points"), _("Alliance")],
+        [
+            _("Rank"),
+            pgettext("organisation", "Unit"),
+            _("Kind of unit"),
+            _("Community"),
+            _("Points"),
+            _("Alliance"),
+        ],
     )
     for row in rows:
         append_row(

@@ -188,7 +188,7 @@ def ledger(organization: Organization) -> QuerySet[Transfer]:
 def claims(organization: Organization) -> QuerySet[Claim]:
     return (
         Claim.objects.filter(organization=organization)
-        .select_related("rule_version__item", "person")
+        .select_related("rule_version", "person")
         .order_by("-created_at", "-pk")
     )
 
