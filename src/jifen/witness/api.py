@@ -40,14 +40,14 @@ def json_response(data: Any, filename: str = "") -> HttpResponse:
     return response
 
 
-@router.get("/public/checkpoints/{code}", auth=None)
+@router.get("/public/checkpoints/{code}", auth=None, url_name="public_checkpoint")
 def public_checkpoint(request: HttpRequest, code: str) -> HttpResponse:
     """A county's or town's checkpoint: version, region, size, head, generated_at, every
     entry in order with its chain hash, and the months missing from its communities."""
     return json_response(selectors.checkpoint(logged_region(code)))
 
 
-@router.get("/public/checkpoints/{code}/keys", auth=None)
+@router.get("/public/checkpoints/{code}/keys", auth=None, url_name="public_checkpoint_keys")
 def public_keys(request: HttpRequest, code: str) -> HttpResponse:
     """The region's signing keys, current first: fingerprint, PEM, since, superseded."""
     return json_response({"region": code, "keys": selectors.public_keys(logged_region(code))})

@@ -1,0 +1,114 @@
+"""The signing key and the signed monthly copy: only a county's or town's administrator
+over it; the private key only under the passphrase; a new key supersedes the old, whose
+signatures still verify; a signed file verifies with the published key (Python here,
+openssl in test_docs)."""
+
+import json
+
+import pytest
+
+from jifen.audit.models import AuditEvent
+from jifen.lib.errors import InvalidInput, NotFound, PermissionDenied
+from jifen.witness import document, selectors, services
+from jifen.witness.models import Signature, SigningKey
+from tests.conftest import World
+from tests.witness.conftest import PASSPHRASE
+
+pytestmark = pytest.mark.django_db
+
+
+def test_only_an_administrator_over_the_county_or_town_creates_its_key(world: World):
+    for actor, region in (
+        (world.staff, world.county),
+        (world.reviewer, world.town),
+        (world.town_admin, world.county),
+        (world.town_admin, world.other_town),
+        (None, world.county),
+    ):
+        with pytest.raises(PermissionDenied):
+            services.create_key(actor=actor, region=region, passphrase=PASSPHRASE)
+    with pytest.raises(InvalidInput):  # a community keeps no log
+        services.create_key(actor=world.county_admin, region=world.wenchang, passphrase=PASSPHRASE)
+    assert not SigningKey.objects.exists()
+    assert services.create_key(actor=world.town_admin, region=world.town, passphrase=PASSPHRASE)
+    assert services.create_key(
+        actor=world.county_admin, region=world.other_town, passphrase=PASSPHRASE
+    )
+
+
+@pytest.mark.parametrize("passphrase", ["short", "", "x" * 11, "y" * 1025, None, 123])
+def test_a_weak_or_absurd_passphrase_is_refused(world: World, passphrase):
+    with pytest.raises(InvalidInput) as caught:
+        services.create_key(actor=world.county_admin, region=world.county, passphrase=passphrase)
+    assert caught.value.field == "passphrase"
+    assert not SigningKey.objects.exists()
+
+
+def test_the_private_key_is_stored_only_under_the_passphrase(world: World):
+    key = services.create_key(actor=world.county_admin, region=world.county, passphrase=PASSPHRASE)
+    stored = SigningKey.objects.get(pk=key.pk)
+    assert PASSPHRASE not in stored.encrypted_private_pem
+    assert "PRIVATE KEY" not in stored.encrypted_private_pem
+    assert stored.encrypted_private_pem.startswith(services.SEALED_PREFIX + "$")
+    # The passphrase is nowhere in the audit trail.
+    for event in AuditEvent.objects.all():
+        assert PASSPHRASE not in json.dumps([event.before, event.after], ensure_ascii=False)
+    assert AuditEvent.objects.filter(action="witness.create_key", target_id=key.pk).exists()
+    # The right passphrase opens it; a wrong one is a 400 on the passphrase, not a 500.
+    private = services.open_private(stored.encrypted_private_pem, PASSPHRASE.encode())
+    assert document.fingerprint(private.public_key()) == stored.fingerprint
+    with pytest.raises(InvalidInput):
+        services.open_private(stored.encrypted_private_pem, b"not the passphrase at all")
+
+
+def test_signing_needs_the_key_and_its_passphrase(world: World):
+    with pytest.raises(NotFound):
+        services.sign(actor=world.county_admin, region=world.county, passphrase=PASSPHRASE)
+    services.create_key(actor=world.county_admin, region=world.county, passphrase=PASSPHRASE)
+    with pytest.raises(InvalidInput):
+        services.sign(
+            actor=world.county_admin, region=world.county, passphrase="another passphrase!"
+        )
+    with pytest.raises(PermissionDenied):
+        services.sign(actor=world.staff, region=world.county, passphrase=PASSPHRASE)
+    assert not Signature.objects.exists()
+
+
+def test_a_signed_copy_verifies_and_any_change_breaks_it(world: World, published):
+    key = services.create_key(actor=world.county_admin, region=world.county, passphrase=PASSPHRASE)
+    signed = services.sign(actor=world.county_admin, region=world.county, passphrase=PASSPHRASE)
+    assert signed["key"] == key.fingerprint and signed["size"] == 1
+    keys = {k["fingerprint"]: k["public_key"] for k in selectors.public_keys(world.county)}
+    assert document.verify(signed, keys) == key.fingerprint
+    row = Signature.objects.get()
+    assert (row.size, row.head, row.signed_by) == (1, signed["head"], world.county_admin)
+    assert AuditEvent.objects.filter(action="witness.sign", target_id=row.pk).exists()
+    for field, value in (("size", 2), ("region", "350524100"), ("key", "0" * 64)):
+        forged = {**signed, field: value}
+        with pytest.raises(document.Unreadable):
+            document.verify(forged, keys)
+    forged = json.loads(json.dumps(signed))
+    forged["entries"][0]["count"] += 1
+    with pytest.raises(document.Unreadable):
+        document.verify(forged, keys)
+
+
+def test_a_new_key_supersedes_the_old_whose_signatures_still_verify(world: World, published):
+    old = services.create_key(actor=world.county_admin, region=world.county, passphrase=PASSPHRASE)
+    earlier = services.sign(actor=world.county_admin, region=world.county, passphrase=PASSPHRASE)
+    new = services.create_key(
+        actor=world.county_admin, region=world.county, passphrase="a new passphrase 2027"
+    )
+    assert services.current_key(world.county) == new
+    old.refresh_from_db()
+    assert old.superseded_at is not None
+    with pytest.raises(InvalidInput):  # the old passphrase no longer signs
+        services.sign(actor=world.county_admin, region=world.county, passphrase=PASSPHRASE)
+    later = services.sign(
+        actor=world.county_admin, region=world.county, passphrase="a new passphrase 2027"
+    )
+    published_keys = selectors.public_keys(world.county)
+    assert [k["fingerprint"] for k in published_keys] == [new.fingerprint, old.fingerprint]
+    keys = {k["fingerprint"]: k["public_key"] for k in published_keys}
+    assert document.verify(earlier, keys) == old.fingerprint
+    assert document.verify(later, keys) == new.fingerprint
