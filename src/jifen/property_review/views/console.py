@@ -185,10 +185,12 @@ def console_list(request: HttpRequest) -> HttpResponse:
                 )
             except DomainError as exc:
                 add_domain_error(form, exc)
+                status = exc.status
             else:
                 messages.success(request, _("The review is planned; name its companies next."))
                 return redirect("property_review:console_detail", pk=round_.pk)
-        status = 400
+        else:
+            status = 400
     page = paginate(request, selectors.listed(actor), per_page=25)
     return render(
         request,
