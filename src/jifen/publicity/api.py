@@ -22,7 +22,7 @@ from pydantic import Field
 from jifen.api.fields import Code, Id, LongText, Month
 from jifen.api.security import caller
 from jifen.lib.bounds import MAX_LIMIT, MAX_OFFSET
-from jifen.lib.errors import InvalidInput, NotFound
+from jifen.lib.errors import Conflict, InvalidInput, NotFound
 from jifen.lib.pagination import Paging
 from jifen.people import authz
 from jifen.people.models import Person
@@ -192,6 +192,13 @@ class VerifyOut(Schema):
     seal_ok: bool = Field(description="the seal follows from the document's own lines")
     entries: list[CheckedEntryOut]
     published: PublishedSealOut | None
+
+
+def _unreadable() -> Conflict:
+    return Conflict(
+        _("This month's seal could not be read on the server. Tell the community."),
+        code="seal_unreadable",
+    )
 
 
 def _seal_out(announcement: Announcement) -> dict[str, Any] | None:
@@ -513,7 +520,10 @@ def public_entries(
     rebuilds the month's root, its totals and its seal (docs/verification.md). A month
     sealed under v1 answers its version, ``rebuildable`` false and no lines. No login;
     404 for a draft or an unknown id."""
-    return selectors.public_entries(selectors.get_published(announcement_id), query.page)
+    try:
+        return selectors.public_entries(selectors.get_published(announcement_id), query.page)
+    except ValueError:  # stored seal data that cannot be read: said, never a 500
+        raise _unreadable() from None
 
 
 class ObjectionIn(Schema):
@@ -541,7 +551,10 @@ def proof(request: HttpRequest, announcement_id: Id) -> dict[str, Any]:
     """The proof of the caller's own entries in the sealed month: each canonical entry and
     its path to the root. Check it at ``POST /public/verify``, on the ``/verify/`` page or
     offline (docs/verification.md)."""
-    return selectors.proof_for(caller(request), selectors.get_published(announcement_id))
+    try:
+        return selectors.proof_for(caller(request), selectors.get_published(announcement_id))
+    except ValueError:  # stored seal data that cannot be read: said, never a 500
+        raise _unreadable() from None
 
 
 def _checked_entry(entry: selectors.EntryCheck) -> dict[str, Any]:

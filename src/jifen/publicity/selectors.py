@@ -250,7 +250,9 @@ def published_at(announcement: Announcement) -> str:
 def sealed_totals(announcement: Announcement) -> dict[str, int]:
     """The announcement's stored totals that its v2 seal covers, in ``seal.TOTALS`` order
     (a stored value that is not an integer raises ValueError)."""
-    stored = announcement.totals if isinstance(announcement.totals, dict) else {}
+    stored = announcement.totals
+    if not isinstance(stored, dict):
+        raise ValueError("the stored totals are not an object")
     totals = {}
     for key in seal.TOTALS:
         value = stored.get(key, 0)

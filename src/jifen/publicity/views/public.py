@@ -11,6 +11,7 @@ number; phone and ID numbers are never read here. The reads are the selectors' a
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
@@ -18,6 +19,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from jifen.activities.models import Activity
@@ -238,6 +241,39 @@ def announcement_list(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+def _total_labels() -> dict[str, str]:
+    return {
+        "issued": _("points given"),
+        "redeemed": _("points spent"),
+        "expired": _("points expired"),
+        "entries": _("entries"),
+        "transfers": _("transfers of the ledger"),
+        "people": pgettext("announcement totals", "People"),
+    }
+
+
+def _self_check(announcement: Any) -> dict[str, Any] | None:
+    """The month's self-check for the page (None for a month sealed before v2): whether
+    its sealed figures still give its seal, and each total its lines now disagree with."""
+    try:
+        check = selectors.self_check(announcement)
+    except (ValueError, TypeError):  # stored figures that cannot be read: a failure
+        return {"ok": False, "seal_ok": False, "differ": []}
+    if check is None:
+        return None
+    labels = _total_labels()
+    differ = [
+        {
+            "key": key,
+            "label": labels[key],
+            "sealed": check.sealed.get(key, "?"),
+            "now": check.lines.get(key, "?"),
+        }
+        for key in check.differ
+    ]
+    return {"ok": check.ok, "seal_ok": check.seal_ok, "differ": differ}
+
+
 @require_GET
 def announcement_page(request: HttpRequest, announcement_id: int) -> HttpResponse:
     """One published 公示: its totals, its ranking, every line (paged) and its seal."""
@@ -261,6 +297,8 @@ def announcement_page(request: HttpRequest, announcement_id: int) -> HttpRespons
             "ranking": announcement.ranking,
             "page": page,
             "lines": lines,
+            # The page checks itself: its lines' totals against the sealed ones.
+            "check": _self_check(announcement),
             "objections_open": announcement.objections_until is not None
             and now <= announcement.objections_until,
         },
