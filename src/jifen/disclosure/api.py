@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -123,6 +123,16 @@ class ReportOut(Schema):
     matters: str
 
 
+class SealOut(Schema):
+    seal: str = Field(description="hex SHA-256 of the seal lines (docs/checkpoints.md)")
+    previous_seal: str = Field(description="the region's previous sealed disclosure's seal")
+    root: str = Field(description="hex SHA-256 of the sealed content (…/sealed)")
+    count: int = Field(description="attachments sealed")
+    content_matches: bool = Field(description="the content stored now gives the sealed root")
+    witnessed: bool = Field(description="the checkpoint above the region holds this seal")
+    checkpoint: str = Field(description="the code of the county (or town) whose checkpoint")
+
+
 class DisclosureDetailOut(DisclosureOut):
     table: TableOut | None
     attachments: list[AttachmentOut]
@@ -130,6 +140,7 @@ class DisclosureDetailOut(DisclosureOut):
     versions: list[VersionOut]
     report: ReportOut | None = Field(description="a 村级月报's seven headings")
     late: bool = Field(description="a decision published after 5 working days")
+    seal: SealOut | None = Field(description="null: published before disclosures were sealed")
 
 
 class MissingOut(Schema):
@@ -226,6 +237,7 @@ def _detail(item: Disclosure) -> dict[str, Any]:
     current = selectors.current_of(item)
     return {
         **_out(item),
+        "seal": selectors.seal_status(item),
         "current_id": current.pk,
         "table": table_view(item.table),
         "attachments": [_attachment_out(a) for a in item.attachments.all()],
@@ -300,6 +312,20 @@ def public_list(request: HttpRequest, filters: Query[PublicDisclosureFilters]) -
 def public_detail(request: HttpRequest, item_id: Id) -> dict[str, Any]:
     """One item, any version (a superseded one says so and names the current one)."""
     return _detail(_item(item_id))
+
+
+@router.get("/public/disclosures/{item_id}/sealed", auth=None, url_name="public_sealed")
+def public_sealed(request: HttpRequest, item_id: Id) -> HttpResponse:
+    """The content bytes exactly as sealed (docs/checkpoints.md): their SHA-256 is the
+    seal's root. 404 for an item published before disclosures were sealed."""
+    item = _item(item_id)
+    if not item.seal:
+        raise NotFound(_("This disclosure was published before disclosures were sealed."))
+    response = HttpResponse(
+        services.sealed_content(item), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'inline; filename="disclosure-{item.pk}-sealed.json"'
+    return response
 
 
 # --- Staff --------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from jifen.disclosure.models import Disclosure
 from jifen.disclosure.money import yuan
 from jifen.lib.pdf import cjk_font
 from jifen.publicity.pdf import WIDTH, Foot, _build, _p, _styles, _table_style
+from jifen.witness.selectors import checkpoint_line
 
 
 def _table(
@@ -150,6 +151,12 @@ def _disclosure_pdf(item: Disclosure, url: str, *, with_table: bool) -> bytes:
         story.append(_p(_("Attachments"), styles["h2"]))
         story += [_p(f"· {name}", styles["body"]) for name in names]
     story += [Spacer(1, 6 * mm), _p(_("Read online: %(url)s") % {"url": url}, styles["small"])]
+    if item.seal:
+        story.append(_p(_("Seal: %(seal)s") % {"seal": item.seal}, styles["small"]))
+        base = url.split("/disclosures/")[0]
+        line = checkpoint_line(item.region, base)
+        if line is not None:
+            story.append(_p(f"{line[0]} · {line[1]}", styles["small"]))
     foot = Foot(
         head=f"{item.region.name} · {_('Village affairs disclosure')}",
         head_right=f"#{item.pk}",

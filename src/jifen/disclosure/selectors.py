@@ -6,20 +6,24 @@ shows the regions the reader publishes for or inspects. ``missing`` is what the
 inspectors' summary and the staff's to-do line call.
 """
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from jifen.disclosure.models import Category, Disclosure, Frequency, Schedule
-from jifen.disclosure.services import AT_ONCE_DAYS
+from jifen.disclosure.services import AT_ONCE_DAYS, sealed_content
 from jifen.lib import workdays
 from jifen.lib.bounds import MAX_ID
 from jifen.people import authz
 from jifen.people.models import Person
 from jifen.regions.models import Region
+from jifen.witness.models import Kind as WitnessKind
+from jifen.witness.selectors import witness_region, witnessed
 
 HISTORY_YEARS = 10  # the calendar looks back this far at most
 
@@ -251,3 +255,31 @@ def missing_todo(person: Person) -> tuple[int, datetime | None]:
         return 0, None
     oldest = min(m.due_on for m in found) + timedelta(days=1)
     return len(found), timezone.make_aware(datetime.combine(oldest, time.min))
+
+
+# --- The seal ----------------------------------------------------------------------------------
+
+
+def seal_status(item: Disclosure) -> dict[str, Any] | None:
+    """What the public page and the API say of an item's seal: the seal and what it
+    chains to, whether the checkpoint above holds it, and whether the content as stored
+    now still gives the sealed root. None for an item published before sealing began."""
+    if not item.seal:
+        return None
+    root = hashlib.sha256(sealed_content(item)).hexdigest()
+    region = witness_region(item.region)
+    return {
+        "seal": item.seal,
+        "previous_seal": item.previous_seal,
+        "root": item.content_root,
+        "count": item.attachments.count(),
+        "content_matches": root == item.content_root,
+        "witnessed": witnessed(
+            item.region,
+            WitnessKind.DISCLOSURE,
+            timezone.localtime(item.published_at).strftime("%Y-%m"),
+            subject=str(item.pk),
+            seal=item.seal,
+        ),
+        "checkpoint": region.code if region else "",
+    }

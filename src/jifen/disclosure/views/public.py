@@ -158,6 +158,7 @@ def item_context(item: Disclosure) -> dict[str, Any]:
         "views": selectors.views_of(item, fresh=True),
         "late": selectors.is_late(item),
         "due_on": selectors.at_once_due(item.decided_on) if item.decided_on else None,
+        "seal": selectors.seal_status(item),
     }
 
 
