@@ -103,6 +103,7 @@ def test_the_statement_of_a_quarter(world, unit, api):
     assert_error(contact.get(f"{path}/2026Q4"), 409, "quarter_not_ended")
     for bad in ("2026Q5", "2026-Q3", "26Q3", "1999Q1", "x" * 16):
         assert_error(contact.get(f"{path}/{bad}"), 400, "invalid_input")
+    assert_error(contact.get(f"{path}/2023Q1"), 409, "quarter_too_old")
     assert_error(api(unit.plain).get(f"{path}/2026Q3"), 403, "forbidden")
     assert_error(api(world.resident).get(f"{path}/2026Q3"), 403, "forbidden")
     assert not Statement.objects.exists()

@@ -67,6 +67,9 @@ WORK_START, WORK_END = time(8, 30), time(17, 30)
 SWEEP_DAYS = 100
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 STATEMENT_KIND = "statement"
+# A quarter is sealed after it ends; one that ended more than two years ago is not sealed
+# any more (no unit fills the county's log with empty quarters of long ago).
+BACKFILL_DAYS = 731
 
 
 # --- The window (积分周 · 回家日) -------------------------------------------------------------
@@ -620,6 +623,12 @@ def statement(
     found = get_statement(organization, quarter)
     if found is not None:
         return found
+    if (today - last).days > BACKFILL_DAYS:
+        raise Conflict(
+            _("The quarter %(quarter)s ended more than two years ago: it is not sealed now."),
+            code="quarter_too_old",
+            params={"quarter": quarter},
+        )
     # One sealing at a time per unit: its chain has one next link.
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
     found = get_statement(organization, quarter)

@@ -173,11 +173,10 @@ def home_days(request: HttpRequest) -> HttpResponse:
 def approvals(request: HttpRequest) -> HttpResponse:
     actor = person_of(request)
     authz.require(actor, authz.MANAGE_PARTY)
-    communities = Region.objects.filter(
-        authz.regions_q(actor, authz.MANAGE_PARTY), level=Level.COMMUNITY
-    )[:200]
-    for community in communities:
-        services.mark_services(community=community)
+    # Service declared since the clock's last sweep shows at once (the sweep is by path:
+    # one per region the actor's roles cover).
+    for top in Region.objects.filter(path__in=authz.region_paths(actor, authz.MANAGE_PARTY)):
+        services.mark_services(community=top)
     form = ServiceFilterForm(request.GET or None)
     data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
     status = data.get("status") if request.GET else ServiceStatus.PENDING
