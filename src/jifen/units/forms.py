@@ -51,7 +51,7 @@ class UnitForm(forms.Form):
         label=_("Unified social credit code"), required=False, max_length=18
     )
     contact = forms.CharField(
-        label=_("Contact person's phone or volunteer number"),
+        label=_("Contact person's volunteer number"),
         required=False,
         max_length=40,
         help_text=_("The contact declares the unit's service and acts for it."),
@@ -71,7 +71,7 @@ class EditForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    contact = forms.CharField(label=_("Contact person's phone or volunteer number"), max_length=40)
+    contact = forms.CharField(label=_("Contact person's volunteer number"), max_length=40)
 
 
 class PersonIdForm(forms.Form):

@@ -232,7 +232,13 @@ def edit_unit(
     after = {"name": org.name, "kind": org.kind, "credit_code": org.credit_code}
     if after == before:
         return org
-    org.save(update_fields=["name", "kind", "credit_code"])
+    try:
+        with transaction.atomic():
+            org.save(update_fields=["name", "kind", "credit_code"])
+    except IntegrityError:  # the same name taken at the same moment
+        raise Conflict(
+            _("That name is already used in this region."), code="name_taken", field="name"
+        ) from None
     record(
         actor=actor,
         action="units.unit.edit",
@@ -432,7 +438,7 @@ def accept(*, actor: Person, membership: AllianceMembership | int) -> AllianceMe
     _tell(
         contacts_of(found.organization),
         found.organization,
-        _("%(unit)s is in the 红色积分联盟 of %(community)s"),
+        _("%(unit)s is in the Red Points Alliance of %(community)s"),
         _("The community accepted the request. The unit is now listed in the alliance."),
         community=found.community.name,
     )
