@@ -60,9 +60,7 @@ def _expect(table: dict[str, int], default: int) -> dict[str, int]:
 
 def _walk(world, cast, api, call: Callable[[Any], Any], expected: dict[str, int]) -> None:
     people = _people(world, cast)
-    got = {
-        caller: _attempt(lambda person=people[caller]: call(api(person))) for caller in CALLERS
-    }
+    got = {caller: _attempt(lambda person=people[caller]: call(api(person))) for caller in CALLERS}
     assert got == expected
 
 
