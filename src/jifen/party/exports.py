@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl.styles import Font
 
 from jifen.lib.xlsx import append_row, first_sheet, new_workbook, workbook_bytes
@@ -26,7 +27,7 @@ def not_reporting_xlsx(organization: Organization, rows: list[dict[str, Any]]) -
         sheet,
         [
             _("Volunteer number"),
-            _("Name"),
+            pgettext("person", "Name"),
             _("Home community"),
             _("Reporting since"),
             _("Last served at home"),

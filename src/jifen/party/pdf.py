@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
@@ -24,9 +25,9 @@ def _lines_table(statement: Statement, styles: dict[str, Any]) -> Table:
     header = [
         "#",
         _("Volunteer number"),
-        _("Name"),
+        pgettext("person", "Name"),
         _("Months reported home"),
-        _("Services"),
+        pgettext("party", "Services"),
         _("Hours"),
         _("Points"),
     ]
