@@ -249,3 +249,25 @@ def test_stage_steps_out_of_order_are_409(world, cast, api):
     assert cancelled.json_body["stage"] == "cancelled"
     assert Contest.objects.get(pk=cast.contest.pk).stage == Stage.CANCELLED
     assert_error(staff.post(f"/contests/{cast.contest.pk}/open", {}), 409, "invalid_transition")
+
+
+def test_a_criterion_marked_twice_is_400(world, cast, api):
+    team_entry, unit_entry = enter_both(world, cast)
+    services.start_review(actor=world.staff, contest=cast.contest)
+    sheet = _sheet(cast.contest, 5)
+    r = api(cast.judges[0]).post(
+        f"/contests/{cast.contest.pk}/scores",
+        {"entry": unit_entry.pk, "phase": "review", "scores": [*sheet, sheet[0]]},
+    )
+    assert_error(r, 400, "duplicate_criterion")
+    assert not Score.objects.exists()
+
+
+def test_an_entry_of_another_contest_is_404_on_this_ones_scores(world, cast, api):
+    team_entry, unit_entry = enter_both(world, cast)
+    other = services.create_contest(actor=world.staff, region=world.wenchang, title="另一场")
+    r = api(cast.judges[0]).post(
+        f"/contests/{other.pk}/scores",
+        {"entry": unit_entry.pk, "phase": "review", "scores": _sheet(cast.contest, 5)},
+    )
+    assert_error(r, 404, "not_found")

@@ -24,7 +24,7 @@ from jifen.api.fields import Date, Id, Line, LongText, Reason, ShapedPage, one_o
 from jifen.api.security import caller
 from jifen.contests import exports, selectors, services
 from jifen.contests.models import Contest, Document, Entry, Phase, Stage, Visibility
-from jifen.lib.errors import NotFound
+from jifen.lib.errors import InvalidInput, NotFound
 from jifen.lib.masking import mask_name
 from jifen.lib.pagination import Paging
 from jifen.people.models import Organization, Person, Team
@@ -754,6 +754,10 @@ def score(request: HttpRequest, contest_id: Id, payload: ScoreIn) -> dict[str, A
     one_of(payload.phase, list(Phase.values), "phase")
     values: dict[int, int] = {}
     for mark in payload.scores:
+        if mark.criterion in values:
+            raise InvalidInput(
+                _("Each criterion is marked once."), code="duplicate_criterion", field="scores"
+            )
         values[mark.criterion] = mark.score
     sheet = services.score(
         actor=actor, entry=entry, phase=payload.phase, values=values, comment=payload.comment

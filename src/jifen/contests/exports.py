@@ -26,7 +26,7 @@ def scores_xlsx(contest: Contest) -> bytes:
     append_row(
         sheet,
         [
-            _("Code"),
+            pgettext("contest", "Code"),
             pgettext("contest", "Project"),
             _("Team or unit"),
             _("Phase"),
@@ -51,7 +51,10 @@ def scores_xlsx(contest: Contest) -> bytes:
             ],
         )
     aside = book.create_sheet(_("Abstentions")[:31])
-    append_row(aside, [_("Code"), pgettext("contest", "Project"), _("Judge"), _("Reason")])
+    append_row(
+        aside,
+        [pgettext("contest", "Code"), pgettext("contest", "Project"), _("Judge"), _("Reason")],
+    )
     for a in contest.abstentions.select_related("entry", "judge").order_by("entry__code", "id"):
         append_row(aside, [a.entry.code, a.entry.title, a.judge.name, a.reason])
     ranked = book.create_sheet(_("Standings")[:31])
@@ -59,7 +62,7 @@ def scores_xlsx(contest: Contest) -> bytes:
         ranked,
         [
             _("Rank"),
-            _("Code"),
+            pgettext("contest", "Code"),
             pgettext("contest", "Project"),
             _("Team or unit"),
             _("Final score"),

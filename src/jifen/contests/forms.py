@@ -31,7 +31,7 @@ def _text(label: Any, limit: int, rows: int = 3, required: bool = True) -> forms
 
 
 class SettingsForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
+    title = forms.CharField(label=pgettext_lazy("contest", "Title"), max_length=TITLE_MAX)
     description = _text(_("Description (public)"), TEXT_MAX, required=False)
     anonymous_review = forms.BooleanField(
         label=_("Anonymous review: judges see a project's code, not its team"), required=False
@@ -121,9 +121,9 @@ class CancelForm(forms.Form):
 
 
 class EntryForm(forms.Form):
-    entrant = forms.ChoiceField(label=_("Entered by"))
+    entrant = forms.ChoiceField(label=pgettext_lazy("contest", "Entered by"))
     title = forms.CharField(label=pgettext_lazy("contest", "Project"), max_length=TITLE_MAX)
-    summary = _text(_("Summary"), TEXT_MAX, rows=5)
+    summary = _text(pgettext_lazy("contest", "Summary"), TEXT_MAX, rows=5)
     years_running = forms.IntegerField(
         label=_("Years running"), min_value=0, max_value=MAX_YEARS, initial=0
     )

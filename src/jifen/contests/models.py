@@ -137,13 +137,14 @@ MAX_YEARS = 100
 MAX_BUDGET_FEN = 10_000_000_000  # 100 million yuan
 MAX_WINNERS = 50
 MAX_DOCUMENTS = 10
+MAX_ENTRIES = 300  # a county's contest had 15 finalists of a few dozen entries
 
 
 class Contest(models.Model):
     """项目大赛 over ``region`` (a community, a town or a county): staff of the region run it."""
 
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
-    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    title = models.CharField(pgettext_lazy("contest", "title"), max_length=TITLE_MAX)
     description = models.TextField(_("description"), max_length=TEXT_MAX, blank=True)
     stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices, default=S.DRAFT)
     anonymous_review = models.BooleanField(

@@ -30,6 +30,7 @@ from jifen.contests.models import (
     MAX_BUDGET_FEN,
     MAX_CRITERIA,
     MAX_DOCUMENTS,
+    MAX_ENTRIES,
     MAX_JUDGES,
     MAX_MILESTONES,
     MAX_SCORE_MAX,
@@ -790,7 +791,14 @@ def submit_entry(
             field="budget_yuan",
             params={"n": MAX_BUDGET_FEN // 100},
         )
-    code = f"P{contest.entries.count() + 1:02d}"
+    made = contest.entries.count()
+    if made >= MAX_ENTRIES:
+        raise Conflict(
+            _("This contest has taken %(n)s entries, its most."),
+            code="contest_full",
+            params={"n": MAX_ENTRIES},
+        )
+    code = f"P{made + 1:02d}"
     try:
         with transaction.atomic():
             entry = Entry.objects.create(
