@@ -401,3 +401,58 @@ def test_the_public_root_of_any_month_is_the_stored_root(world, months: Months, 
         }
         assert Transfer.objects.filter(region=world.wenchang).count() == head["count"]
         transaction.set_rollback(True)
+
+
+# --- Proof paths must fit their place; gaps in the chain ------------------------------------------
+
+
+def test_the_sides_of_a_path_follow_from_index_and_count():
+    assert seal.sides(0, 1) == []
+    assert seal.sides(0, 3) == ["R", "R"]
+    assert seal.sides(2, 3) == ["L"]  # promoted past the level where it is alone
+    assert seal.sides(4, 5) == ["L"]
+    assert seal.sides(3, 5) == ["L", "L", "R"]
+    leaves = [seal.leaf_hash(f"[{i}]".encode()) for i in range(13)]
+    for count in range(1, 14):
+        for index in range(count):
+            path = seal.proof(leaves[:count], index)
+            assert [side for side, _sibling in path] == seal.sides(index, count)
+    with pytest.raises(IndexError):
+        seal.sides(3, 3)
+
+
+def test_a_proof_whose_index_does_not_fit_its_path_fails(
+    last_month: Month, published: Announcement
+):
+    document = selectors.proof_for(last_month.resident, published)
+    assert selectors.check_proof(document) == []
+    moved = json.loads(json.dumps(document))
+    moved["entries"][0]["index"] = 1  # the same leaf and path, claimed at another place
+    result = selectors.check_document(moved)
+    assert not result.ok and [e.ok for e in result.entries] == [False, True]
+    outside = json.loads(json.dumps(document))
+    outside["entries"][0]["index"] = 6
+    assert not selectors.check_document(outside).ok
+
+
+def test_a_month_with_transfers_left_out_of_the_chain_is_named(
+    last_month: Month, months: Months, book: Book
+):
+    world = last_month.world
+    book.award(world.resident, 8, at(months.before, 11), memo="上上月")
+    before = services.draft(actor=None, community=world.wenchang, month=months.before)
+    services.publish(actor=world.reviewer, announcement=before)
+    drafted = services.draft(actor=None, community=world.wenchang, month=months.last)
+    services.publish(actor=world.reviewer, announcement=drafted)
+    assert verify() == (0, [])
+    # Publication refuses to skip a month with transfers once a community has sealed
+    # one, so only a change behind Jifen's back leaves a gap: the earlier month's record
+    # moved away, its transfers are in a month the chain skips.
+    Announcement.objects.filter(pk=before.pk).update(month="2001-01")
+    code, lines = verify()
+    where = f"sealed month {world.wenchang.code} {months.last}"
+    gap = (
+        f"{where}: {months.before} has point changes but was never published: "
+        "a gap in the community's chain"
+    )
+    assert code == 1 and gap in lines, lines

@@ -128,6 +128,25 @@ def proof(leaves: Sequence[bytes], index: int) -> list[tuple[str, bytes]]:
     return path(tree(leaves), index)
 
 
+def sides(index: int, count: int) -> list[str]:
+    """The sides a path from leaf ``index`` of ``count`` must have, in order: a verifier
+    checks a proof's path against them, so that it cannot pass a leaf off at another place
+    or make a tree of another shape."""
+    if not 0 <= index < count:
+        raise IndexError(index)
+    expected: list[str] = []
+    width = count
+    while width > 1:
+        if index % 2 == 1:
+            expected.append("L")
+        elif index + 1 < width:
+            expected.append("R")
+        # else: the last node of an odd level moves up alone, no step
+        index //= 2
+        width = (width + 1) // 2
+    return expected
+
+
 def climb(leaf: bytes, steps: Sequence[tuple[str, bytes]]) -> bytes:
     """The root that a leaf and its path lead to."""
     current = leaf

@@ -514,12 +514,17 @@ def check_document(document: Any) -> ProofCheck:
             private = None
             if v2:
                 private = (_salt(item["salt"]), str(item["private"]))
-            items.append((item.get("transfer"), text, _steps(item["path"]), private))
+            steps = _steps(item["path"])
+            index = item["index"]
+            if isinstance(index, bool) or not isinstance(index, int):
+                return unreadable
+            placed = 0 <= index < count and [side for side, _s in steps] == seal.sides(index, count)
+            items.append((item.get("transfer"), text, steps, private, placed))
     except (KeyError, TypeError, ValueError, AttributeError):
         return unreadable
     problems = [] if seal_ok else [_("The seal does not match the root and the month.")]
     entries = []
-    for labelled, text, steps, private in items:
+    for labelled, text, steps, private, placed in items:
         if private is None:
             fields = _fields(text)
             transfer = fields.get("id", labelled)
@@ -530,6 +535,12 @@ def check_document(document: Any) -> ProofCheck:
         if not ok:
             problems.append(
                 _("Entry %(transfer)s does not lead to the root.") % {"transfer": transfer}
+            )
+        elif not placed:
+            ok = False
+            problems.append(
+                _("The path of entry %(transfer)s does not fit its place among the entries.")
+                % {"transfer": transfer}
             )
         elif private is not None:
             salt, private_text = private

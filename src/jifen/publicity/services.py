@@ -473,6 +473,33 @@ def _stored(announcement: Announcement, field: str) -> Any:
         raise _Unreadable(f"its stored {field} could not be read: {problem}") from exc
 
 
+def _skipped_before(announcement: Announcement) -> str:
+    """The first month between the community's previous published month and this one
+    that has transfers ("" when none): publication refuses to skip one, so only a
+    change behind Jifen's back leaves one."""
+    last = (
+        Announcement.objects.filter(
+            community=announcement.community, status=Status.PUBLISHED, month__lt=announcement.month
+        )
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    if last is None:
+        return ""
+    first = (
+        Transfer.objects.filter(
+            region=announcement.community,
+            created_at__gte=month_bounds(last)[1],
+            created_at__lt=month_bounds(announcement.month)[0],
+        )
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return "" if first is None else label(timezone.localtime(first).date().replace(day=1))
+
+
 class _Unreadable(Exception):
     pass
 
@@ -514,6 +541,12 @@ def _check_month(announcement: Announcement, where: str) -> Iterator[str]:
         yield (
             f"{where}: its transfers give totals {seal.totals_line(month.totals)}, "
             f"the seal says {seal.totals_line(totals)}"
+        )
+    skipped = _skipped_before(announcement)
+    if skipped:
+        yield (
+            f"{where}: {skipped} has point changes but was never published: "
+            "a gap in the community's chain"
         )
     expected = seal.seal_of(
         announcement.version,
