@@ -265,3 +265,25 @@ def test_a_finding_becomes_a_grid_incident(world, estate):
             category="nope",
         )
     assert Finding.objects.filter(status=FindingStatus.REFERRED).count() == 1
+
+
+def test_a_referred_finding_takes_its_photos_to_the_incident(world, estate):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from jifen.incidents.services import save_category
+
+    save_category(actor=None, region=world.county, code="road", name="道路破损")
+    round_ = plan_round(world, estate)
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 20), "blue").save(buffer, "PNG")
+    photo = SimpleUploadedFile("a.png", buffer.getvalue(), content_type="image/png")
+    finding = services.record_finding(
+        actor=estate.owner, inspection=first_inspection(round_), problem="路面塌陷", photos=[photo]
+    )
+    services.refer(actor=world.staff, finding=finding, category="road")
+    finding = Finding.objects.select_related("incident").get(pk=finding.pk)
+    assert finding.incident.photos.count() == 1
+    assert AuditEvent.objects.filter(action="property_review.finding_refer").count() == 1

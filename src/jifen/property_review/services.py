@@ -1108,6 +1108,21 @@ def track(
     return finding
 
 
+def _stored_photos(finding: Finding) -> list[ContentFile]:  # type: ignore[type-arg]
+    """The finding's photos as uploads for the incident; a file gone from the disk (a
+    restore without the media) is left out rather than failing the hand-over."""
+    found = []
+    for photo in finding.photos.all():
+        try:
+            with photo.image.open("rb") as handle:
+                data = handle.read()
+        except OSError:
+            continue
+        name = (photo.image.name or "photo.jpg").rsplit("/", 1)[-1]
+        found.append(ContentFile(data, name=name))
+    return found
+
+
 @transaction.atomic
 def refer(*, actor: Person, finding: Finding | int, category: str) -> Finding:
     """Not the company's to fix (a public road, a utility's pipe): handed to the grid as
@@ -1115,10 +1130,7 @@ def refer(*, actor: Person, finding: Finding | int, category: str) -> Finding:
     finding = _locked_finding(finding)
     _require_finding_staff(actor, finding)
     _require_finding_step(finding, "refer")
-    photos = [
-        ContentFile(p.image.read(), name=(p.image.name or "photo.jpg").rsplit("/", 1)[-1])
-        for p in finding.photos.all()
-    ]
+    photos = _stored_photos(finding)
     description = finding.problem
     if finding.location:
         description = f"{finding.location}：{description}"
