@@ -839,7 +839,14 @@ def submit_entry(
 
 
 def _locked_entry(entry: Entry | int) -> Entry:
+    """The entry, with its contest's row locked first: a step of the contest (publishing,
+    closing a phase) and a score or withdrawal are taken one at a time, so no sheet lands
+    after the ranking was read — and always contest before entry, so they never deadlock."""
     pk = entry.pk if isinstance(entry, Entry) else entry
+    contest_id = Entry.objects.filter(pk=pk).values_list("contest_id", flat=True).first()
+    if contest_id is None:
+        raise NotFound(_("There is no such entry."))
+    contest = _locked(contest_id)
     found = (
         Entry.objects.select_for_update(of=("self",))
         .select_related("contest", "contest__region", "team", "organization", "community")
@@ -848,6 +855,7 @@ def _locked_entry(entry: Entry | int) -> Entry:
     )
     if found is None:
         raise NotFound(_("There is no such entry."))
+    found.contest = contest
     return found
 
 
