@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 
 from jifen.lib.errors import Conflict, InvalidInput, PermissionDenied
+from jifen.notices.models import Notice
 from jifen.party import services
 from jifen.party.models import Report, ReportStatus, Service, ServiceStatus
 from jifen.witness.models import Entry
@@ -71,6 +72,7 @@ def test_service_in_the_window_is_marked_and_working_hours_wait(world, unit):
     with pytest.raises(PermissionDenied):
         services.approve_service(actor=world.reviewer, service=pending)
     services.approve_service(actor=world.staff, service=pending)
+    assert Notice.objects.filter(person=unit.member, kind="party").count() == 1
     with pytest.raises(Conflict):
         services.reject_service(actor=world.staff, service=pending, note="x")
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,10 +32,12 @@ from jifen.audit.services import record
 from jifen.claims.models import Claim
 from jifen.claims.models import Source as ClaimSource
 from jifen.claims.models import Status as ClaimStatus
-from jifen.lib import workdays
+from jifen.lib import notify, workdays
 from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from jifen.lib.masking import mask_name
 from jifen.lib.text import clean_field
+from jifen.notices import services as notices
+from jifen.notices.texts import say
 from jifen.party import sealing
 from jifen.party.models import (
     COUNTS,
@@ -439,7 +442,36 @@ def _decide(actor: Person, service: Service | int, step: str, note: str) -> Serv
         before={"status": before},
         after={"status": found.status, "note": note},
     )
+    _tell_member(found, step)
     return found
+
+
+def _tell_member(service: Service, step: str) -> None:
+    """The member hears whether their service in working hours counts (a notice)."""
+    if not service.person.is_active:
+        return
+    if step == "approve":
+        subject = _("Your home-day service counts")
+        body = _("Your service on %(day)s counts as reporting home.")
+    else:
+        subject = _("Your home-day service does not count")
+        body = _("Your service on %(day)s does not count as reporting home: %(note)s")
+    params = {"day": service.day.isoformat(), "note": service.note}
+    try:
+        url = reverse("party:home")
+    except NoReverseMatch:  # the pages are not wired (a test of the services alone)
+        url = ""
+    notices.send(
+        [
+            notify.Message(
+                service.person,
+                say(subject, **params),
+                say(body, **params),
+                kind="party",
+                url=url,
+            )
+        ]
+    )
 
 
 @transaction.atomic
