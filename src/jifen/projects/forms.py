@@ -200,7 +200,7 @@ class RewardForm(forms.Form):
 
 
 class UnitForm(forms.Form):
-    organization = forms.ChoiceField(label=_("Unit"), choices=())
+    organization = forms.ChoiceField(label=pgettext_lazy("projects", "Unit"), choices=())
 
     def __init__(self, *args: Any, units: Choices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -78,7 +78,7 @@ class Resource(models.Model):
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    is_active = models.BooleanField(_("on offer"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("resource", "on offer"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

@@ -37,9 +37,11 @@ from jifen.projects.models import (
     AVAILABILITY_MAX,
     MAX_BUDGET_FEN,
     MAX_MILESTONES,
+    NEED_STEP_LABELS,
     NEED_STEPS,
     NOTE_MAX,
     SOURCE_REF_MAX,
+    STEP_LABELS,
     STEPS,
     SUMMARY_MAX,
     TITLE_MAX,
@@ -291,9 +293,9 @@ def _require_need_step(need: Need, step: str) -> None:
                 code="already_taken",
             )
         raise Conflict(
-            _("This need is %(status)s, so it cannot be %(step)s."),
+            _("This need is %(status)s, so the step “%(step)s” cannot be taken."),
             code="invalid_transition",
-            params={"status": need.get_status_display(), "step": NEED_STEPS[step].name},
+            params={"status": need.get_status_display(), "step": NEED_STEP_LABELS[step]},
         )
 
 
@@ -511,9 +513,9 @@ def _require_step(project: Project, step: str) -> None:
         if step == "lead" and project.status in (Status.LED, Status.IN_PROGRESS):
             raise Conflict(_("Another unit has already taken the lead."), code="already_taken")
         raise Conflict(
-            _("This project is %(status)s, so it cannot be %(step)s."),
+            _("This project is %(status)s, so the step “%(step)s” cannot be taken."),
             code="invalid_transition",
-            params={"status": project.get_status_display(), "step": STEPS[step].name},
+            params={"status": project.get_status_display(), "step": STEP_LABELS[step]},
         )
 
 

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from jifen.claims.forms import item_label
@@ -156,7 +157,7 @@ def console_lists(request: HttpRequest) -> HttpResponse:
             if tab == "projects"
             else NeedStatus.choices
             if tab == "needs"
-            else [("withdrawn", _("withdrawn"))],
+            else [("withdrawn", pgettext("resource", "withdrawn"))],
             "page": page,
             "query": query.urlencode(),
             "todo": {
