@@ -4,9 +4,10 @@ only, nothing imported from jifen.publicity.
 (a) The worked example's numbers are read from the document itself and recomputed, so the
     document cannot say one thing while the code does another (test_seal.py checks the
     same numbers with jifen's own code).
+(a) reads the v1 example (section 12); test_verify_doc.py the v2 one (section 9).
 (b) Months sealed by Jifen on generated data, driven through the HTTP API: every resident's
-    proof checks out here, and the root rebuilt here from the ledger's rows (encoded as
-    the document's section 2 says) is the published root.
+    proof checks out here, and the root rebuilt here from the public entries (encoded as
+    the document's sections 2 and 3 say) is the published root.
 (c) The document's Python and JavaScript snippets, run as they are printed.
 """
 
@@ -69,21 +70,45 @@ def seal_of(community: str, month: str, count: int, root: str, previous: str) ->
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
-def check(document: dict) -> list[str]:
-    """The problems of a proof document, per section 5 of the document (steps 1 and 2)."""
-    problems = []
-    expected = seal_of(
+TOTALS = ["issued", "redeemed", "expired", "entries", "transfers", "people"]
+
+
+def seal_v2_of(document: dict) -> str:
+    lines = [
+        "jifen-seal-v2",
         document["community"],
         document["month"],
-        document["count"],
+        str(document["count"]),
         document["root"],
         document["previous_seal"],
-    )
+        " ".join(f"{key}={document['totals'][key]}" for key in TOTALS),
+    ]
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def check(document: dict) -> list[str]:
+    """The problems of a proof document, per section 8 of the document (steps 1-3)."""
+    problems = []
+    if document["version"] == "jifen-seal-v2":
+        expected = seal_v2_of(document)
+    else:
+        expected = seal_of(
+            document["community"],
+            document["month"],
+            document["count"],
+            document["root"],
+            document["previous_seal"],
+        )
     if expected != document["seal"]:
         problems.append("seal")
     for item in document["entries"]:
         if climb(item["entry"], item["path"]).hex() != document["root"]:
             problems.append(f"entry {item['transfer']}")
+        elif document["version"] == "jifen-seal-v2":
+            salt = bytes.fromhex(item["salt"])
+            digest = hashlib.sha256(salt + item["private"].encode("utf-8")).hexdigest()
+            if json.loads(item["entry"])[9] != digest:
+                problems.append(f"private {item['transfer']}")
     return problems
 
 
@@ -93,7 +118,7 @@ def encode(values: list) -> str:
 
 
 def entry_of_row(row: dict) -> str:
-    """Section 2, from a transfer's stored fields (read from the ledger, not from jifen's
+    """Section 12 (v1), from a transfer's stored fields (read from the ledger, not from jifen's
     seal code)."""
     when = row["created_at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     service = row["service_date"]
@@ -235,12 +260,16 @@ def test_proofs_of_a_generated_month_check_out_here(api, world, months, book: Bo
     seal = announcement["seal"]
     assert seal["count"] == count
 
-    # The root rebuilt here from the ledger's rows, in id order.
-    rows = Transfer.objects.filter(region=world.wenchang).order_by("pk").values()
-    leaves = [leaf_of(entry_of_row(row)) for row in rows]
+    # The root rebuilt here from the public entries alone (section 7), in id order.
+    public = api().get(f"/public/announcements/{announcement['id']}/entries").json_body
+    fields = public["fields"]
+    leaves = [leaf_of(encode([line[name] for name in fields])) for line in public["lines"]]
     assert len(leaves) == count
     assert root_of(leaves).hex() == seal["root"]
-    assert seal_of(world.wenchang.code, months.last, count, seal["root"], "") == seal["seal"]
+    assert seal_v2_of({**public, "count": count}) == seal["seal"]
+    # The ledger's own rows, in id order, are the lines' transfers.
+    ids = Transfer.objects.filter(region=world.wenchang).order_by("pk").values_list("pk", flat=True)
+    assert [line["transfer"] for line in public["lines"]] == list(ids)
 
     seen = 0
     for person in people:

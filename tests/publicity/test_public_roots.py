@@ -7,6 +7,8 @@ what it cannot read instead of crashing."""
 import importlib.util
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -115,13 +117,28 @@ def test_a_draft_an_unknown_id_or_a_bad_page_is_refused(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_verifier_fetches_over_http_from_a_live_server(
-    live_server, last_month: Month, published: Announcement, monkeypatch
+    live_server, last_month: Month, published: Announcement, monkeypatch, tmp_path
 ):
     monkeypatch.setattr(selectors, "ENTRIES_PAGE", 4)  # two pages, fetched one by one
     head, lines = V.fetch(live_server.url, published.pk)
     assert head["pages"] == 2 and len(lines) == 6
     assert V.check(head, lines) == []
     assert head["seal"] == published.seal
+    # The document's own script, run as printed against the server.
+    doc = (HERE.parents[1] / "docs" / "verification.md").read_text(encoding="utf-8")
+    (script,) = re.findall(r"^```python rebuild.py\n(.*?)^```$", doc, re.M | re.S)
+    (tmp_path / "rebuild.py").write_text(script, encoding="utf-8")
+    url = f"{live_server.url}/api/v1/public/announcements/{published.pk}/entries"
+    done = subprocess.run(
+        [sys.executable, "rebuild.py", url],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert [line.split()[-1] for line in done.stdout.strip().split("\n")] == ["ok"] * 3
 
 
 # --- Months sealed before v2 ---------------------------------------------------------------------

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Body, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -72,9 +71,9 @@ class AnnouncementOut(Schema):
     status_label: str
     totals: MonthTotalsOut
     ranking: list[RankOut]
-    drafted_at: datetime
-    published_at: datetime | None
-    objections_until: datetime | None = Field(description="objections are taken until then")
+    drafted_at: str = Field(description="ISO 8601, local time with its offset, to the second")
+    published_at: str | None = Field(description="likewise; null for a draft")
+    objections_until: str | None = Field(description="objections are taken until then")
     seal: SealOut | None = Field(description="set once published")
 
 
@@ -179,7 +178,7 @@ class PublishedSealOut(Schema):
     community_name: str
     month: str
     seal: str
-    published_at: datetime
+    published_at: str = Field(description="ISO 8601, local time with its offset, to the second")
     matches: bool = Field(description="the document's seal is the one published here")
 
 
@@ -230,9 +229,9 @@ def _announcement_out(announcement: Announcement) -> dict[str, Any]:
         "status_label": str(announcement.get_status_display()),
         "totals": _totals(announcement),
         "ranking": announcement.ranking,
-        "drafted_at": announcement.drafted_at,
-        "published_at": announcement.published_at,
-        "objections_until": announcement.objections_until,
+        "drafted_at": selectors.moment(announcement.drafted_at),
+        "published_at": selectors.moment(announcement.published_at),
+        "objections_until": selectors.moment(announcement.objections_until),
         "seal": _seal_out(announcement),
     }
 
@@ -586,7 +585,7 @@ def verify_out(document: Any) -> dict[str, Any]:
             "community_name": announcement.community.name,
             "month": announcement.month,
             "seal": announcement.seal,
-            "published_at": timezone.localtime(announcement.published_at),
+            "published_at": selectors.published_at(announcement),
             "matches": found.matches,
         },
     }

@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, When
@@ -240,11 +240,18 @@ def proof_for(person: Person, announcement: Announcement) -> dict[str, Any]:
     return document
 
 
+def moment(value: datetime | None) -> str | None:
+    """A time as every answer about announcements gives it: ISO 8601 in the deployment's
+    time zone, to the second, with its offset (2025-06-03T09:00:00+08:00)."""
+    if value is None:
+        return None
+    return timezone.localtime(value).replace(microsecond=0).isoformat()
+
+
 def published_at(announcement: Announcement) -> str:
-    """When a month was published and sealed, as every public answer gives it: ISO 8601 in
-    the deployment's time zone, to the second, with its offset (2025-06-03T09:00:00+08:00)."""
+    """When a month was published and sealed (``moment``)."""
     assert announcement.published_at is not None  # noqa: S101 - set when published
-    return timezone.localtime(announcement.published_at).replace(microsecond=0).isoformat()
+    return moment(announcement.published_at) or ""
 
 
 def sealed_totals(announcement: Announcement) -> dict[str, int]:
