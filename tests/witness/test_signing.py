@@ -112,3 +112,14 @@ def test_a_new_key_supersedes_the_old_whose_signatures_still_verify(world: World
     keys = {k["fingerprint"]: k["public_key"] for k in published_keys}
     assert document.verify(earlier, keys) == old.fingerprint
     assert document.verify(later, keys) == new.fingerprint
+
+
+def test_the_demo_seed_makes_the_county_key_once(world: World):
+    from jifen.demo import seed_witness
+
+    world.county_admin.phone = seed_witness.COUNTY_ADMIN
+    world.county_admin.save(update_fields=["phone"])
+    assert seed_witness.seed() == 1
+    assert seed_witness.seed() == 0
+    assert SigningKey.objects.filter(region=world.county).count() == 1
+    assert Signature.objects.filter(region=world.county).count() == 1
