@@ -124,3 +124,12 @@ def test_a_change_after_sealing_shows_in_the_recomputed_seal(world, unit):
     served(world, unit, date(2026, 9, 27), hours="1")
     services.mark_services(person=unit.member, start=date(2026, 9, 1))
     assert services.statement_seal_now(made)[2] != made.seal
+
+
+def test_a_member_who_did_not_agree_to_publication_is_sealed_by_number_only(world, unit):
+    reporting(world, unit)
+    type(unit.member).objects.filter(pk=unit.member.pk).update(consent_at=None)
+    served(world, unit, SATURDAY)
+    made = services.statement(actor=unit.contact, organization=unit.employer, quarter="2026Q3")
+    assert made.lines[0]["name"] == "" and made.lines[0]["full_name"] == "林党员"
+    assert services.check_published(made)[0]

@@ -5,8 +5,9 @@ docs/party.md specifies it for third parties. The Merkle tree is the 公示 mont
 odd last node moves up unchanged, the root of no leaves SHA-256 of nothing); the entries
 and the seal are the statement's own:
 
-- A member's line: the JSON array ``["member", volunteer number, masked name, months
-  reported home, services, hours (text, e.g. "3.5"), points]``; the unit's own line, last:
+- A member's line: the JSON array ``["member", volunteer number, masked name (empty
+  until the person agreed to publication), months reported home, services, hours (text,
+  e.g. "3.5"), points]``; the unit's own line, last:
   ``["unit", organisation id, organisation name, points]``. Compact JSON, UTF-8, not
   ASCII-escaped. Only what the public page shows is sealed, so anyone can recompute the
   root from the published lines.

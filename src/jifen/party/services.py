@@ -604,7 +604,10 @@ def statement_lines(organization: Organization, quarter: str) -> list[dict[str, 
             {
                 "kind": "member",
                 "volunteer_no": person.volunteer_no or "",
-                "name": mask_name(person.name),
+                # Public (and sealed): the masked name once the person agreed to it,
+                # else nothing but the volunteer number (CONTRACT); the same in every
+                # language, so the seal recomputes anywhere.
+                "name": mask_name(person.name) if person.has_consented else "",
                 "reports": len(total["months"]),
                 "services": total["services"],
                 "hours": _hours_text(total["hours"]),
