@@ -8,6 +8,7 @@ from jifen.audit.models import AuditEvent
 from jifen.claims import services as claims
 from jifen.claims.models import Claim
 from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from jifen.notices.models import Notice
 from jifen.points import ledger
 from jifen.projects import selectors, services
 from jifen.projects.models import Event, Need, NeedStatus, Project, Status
@@ -362,3 +363,31 @@ def test_resources_are_offered_by_a_contact_or_entered_by_staff(world, units):
         services.withdraw_resource(actor=units.bank_contact, resource=resource)
     services.withdraw_resource(actor=units.clinic_contact, resource=resource)
     assert list(selectors.resources(world.wenchang)) == [by_staff]
+
+
+def test_a_party_member_of_another_community_does_not_take_its_needs(world, units):
+    need = make_need(world)
+    neighbour = world.neighbour
+    neighbour.is_party_member = True
+    neighbour.save()
+    with pytest.raises(PermissionDenied) as refused:
+        services.claim_need(actor=neighbour, need=need)
+    assert refused.value.code == "not_your_community"
+    neighbour.is_reporting_party_member = True  # reporting home here: the party's records
+    neighbour.save()
+    assert services.claim_need(actor=neighbour, need=need).claimed_by == neighbour
+
+
+def test_the_lead_units_contacts_hear_of_the_assignment_and_the_review(world, units):
+    project = published(world, units)
+    services.assign_lead(actor=world.staff, project=project, organization=units.bank)
+    assert Notice.objects.filter(person=units.bank_contact, kind="projects").count() == 1
+    assert not Notice.objects.filter(person=units.clinic_contact).exists()
+    services.report_milestone(actor=units.bank_contact, milestone=project.milestones.first())
+    services.report_milestone(actor=units.bank_contact, milestone=project.milestones.last())
+    project = services.complete_project(actor=units.bank_contact, project=project)
+    claims.reject_claim(claim=project.claim, reviewer=world.reviewer, reason="材料不全")
+    assert services.settle_review(project) is True
+    assert Notice.objects.filter(person=units.bank_contact, kind="projects").count() == 2
+    project.refresh_from_db()
+    assert project.status == Status.REVIEWED

@@ -18,7 +18,9 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from jifen.audit.services import record
@@ -26,10 +28,13 @@ from jifen.claims import services as claims
 from jifen.claims.models import Claim, Provenance
 from jifen.claims.models import Status as ClaimStatus
 from jifen.claims.photos import FORMATS, clean_image, read_upload
+from jifen.lib import notify
 from jifen.lib.bounds import MAX_POINTS, check_date
 from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from jifen.lib.text import clean_field
 from jifen.messages.models import Message
+from jifen.notices import services as notices
+from jifen.notices.texts import say
 from jifen.people import authz
 from jifen.people.models import Organization, OrganizationMember, Person
 from jifen.points.models import RuleItem
@@ -174,6 +179,41 @@ def _clean_due(value: date | None) -> date | None:
     if value is not None:
         check_date(value, "due_on")
     return value
+
+
+def _project_url(project: Project) -> str:
+    try:
+        return reverse("projects:detail", args=[project.pk])
+    except NoReverseMatch:  # the pages are not wired (a test of the services alone)
+        return ""
+
+
+def _tell_contacts(
+    organization: Organization | None,
+    project: Project,
+    subject: str | Promise,
+    body: str | Promise,
+    **params: Any,
+) -> int:
+    """A notice to each active contact of the unit, in each reader's language."""
+    if organization is None:
+        return 0
+    contacts = [
+        m.person
+        for m in OrganizationMember.objects.filter(
+            organization=organization, is_contact=True, person__is_active=True
+        ).select_related("person")
+    ]
+    params = {"title": project.title, "unit": organization.name, **params}
+    url = _project_url(project)
+    return notices.send(
+        [
+            notify.Message(
+                person, say(subject, **params), say(body, **params), kind="projects", url=url
+            )
+            for person in contacts
+        ]
+    )
 
 
 # --- Resources (资源清单) ------
@@ -417,6 +457,12 @@ def claim_need(
         raise PermissionDenied(
             _("Needs are taken in person by party members, or by a unit's contact for the unit."),
             code="not_party_member",
+        )
+    elif not (actor.is_reporting_party_member or actor.community_id == need.community_id):
+        # A party member serves their home community; one working elsewhere reports home
+        # (在职党员回家报到) to the community they choose, which the party records keep.
+        raise PermissionDenied(
+            _("Party members take the needs of their own community."), code="not_your_community"
         )
     _require_need_step(need, "claim")
     need.claimed_by = actor
@@ -708,6 +754,7 @@ def create_project(
             fields=["lead_organization", "led_at"],
             audit={"lead_organization": lead_organization.name},
         )
+        _tell_assigned(project, lead_organization)
     return project
 
 
@@ -851,7 +898,20 @@ def assign_lead(
         fields=["lead_organization", "led_at"],
         audit={"lead_organization": organization.name},
     )
+    _tell_assigned(project, organization)
     return project
+
+
+def _tell_assigned(project: Project, organization: Organization) -> None:
+    _tell_contacts(
+        organization,
+        project,
+        _("Your unit leads “%(title)s”"),
+        _(
+            "The community named %(unit)s the lead unit of the micro-project “%(title)s”. "
+            "Report each milestone as it is reached, then its completion."
+        ),
+    )
 
 
 @transaction.atomic
@@ -1025,6 +1085,24 @@ def settle_review(project: Project | int) -> bool:
             fields=["reviewed_at"],
             audit={"claim": claim.pk, "claim_status": claim.status},
         )
+        if claim.status == ClaimStatus.APPROVED:
+            _tell_contacts(
+                locked.lead_organization,
+                locked,
+                _("Points for “%(title)s”"),
+                _("The review group approved %(points)s points to %(unit)s for “%(title)s”."),
+                points=claim.points,
+            )
+        else:
+            _tell_contacts(
+                locked.lead_organization,
+                locked,
+                _("Points for “%(title)s” not approved"),
+                _(
+                    "The review group did not approve the points of %(unit)s for “%(title)s”; "
+                    "the claim's page says why."
+                ),
+            )
         return True
 
 
@@ -1046,6 +1124,13 @@ def cancel_project(*, actor: Person | None, project: Project | int, reason: str)
     _require_step(project, "cancel")
     project.cancel_reason = _line(reason, "reason", NOTE_MAX)
     _step(project, "cancel", actor, note=project.cancel_reason, fields=["cancel_reason"])
+    _tell_contacts(
+        project.lead_organization,
+        project,
+        _("“%(title)s” is cancelled"),
+        _("The community cancelled the micro-project “%(title)s”: %(reason)s"),
+        reason=project.cancel_reason,
+    )
     for need in project.needs.filter(status=NeedStatus.PLANNED).order_by("pk"):
         locked = _locked_need(need)
         locked.project = None
