@@ -60,7 +60,7 @@ def test_the_ledger_refuses_a_units_points_to_a_person_whatever_the_kind(world, 
         kind=kind,
         key=f"test-unit-to-person-{kind}",
     )
-    with pytest.raises(InvalidInput, match="^not_transferable$"):
+    with pytest.raises(InvalidInput, match="^invalid_flow$"):
         ledger.post(posting)
     assert ledger.account_for(unit.contact).balance == 0
     assert ledger.account_for(unit.org).balance == 30

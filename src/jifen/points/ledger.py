@@ -270,7 +270,7 @@ class Posting:
             # a unit's points are never moved to a person.
             raise InvalidInput(
                 _("Points are not transferable from one holder to another."),
-                code="not_transferable",
+                code="invalid_flow",
             )
         if (self.debit.kind, self.credit.kind) not in ALLOWED_FLOWS.get(self.kind, ()):
             raise InvalidInput(
