@@ -282,3 +282,29 @@ def test_accounts_exist_for_the_rewrite(last_month: Month):
     # The rewrite's balance lines touch real accounts (guards the helper above).
     transfer = last_month.transfers[0]
     assert Account.objects.filter(pk__in=[transfer.debit_id, transfer.credit_id]).count() == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"seal": 5},
+        {"count": "1"},
+        {"count": -1},
+        {"index": True},
+        {"community": None},
+        {"chain": ["x"]},
+    ],
+)
+def test_an_entry_of_the_wrong_type_exits_2(kept: Path, last_month: Month, change: dict):
+    held = json.loads(kept.read_bytes())
+    held["entries"][0].update(change)
+    kept.write_bytes(checkpoint_bytes(held))
+    code, out, err = run(kept)
+    assert code == 2 and ("wrong type" in err or "chain" in err), err
+
+
+def test_a_deeply_nested_file_exits_2(tmp_path: Path, world):
+    deep = tmp_path / "deep.json"
+    deep.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    code, _out, err = run(deep)
+    assert code == 2 and "cannot be used" in err

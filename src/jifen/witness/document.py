@@ -19,6 +19,7 @@ VERSION = "jifen-checkpoint-v1"
 SIGNATURE_ALGORITHM = "ed25519"
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 LINE_FIELDS = ("community", "kind", "period", "subject", "count", "root", "seal")
+TEXT_FIELDS = ("community", "kind", "period", "subject", "root", "seal", "chain")
 # What a line's text fields may not hold: they are joined by tabs, the chain by newlines.
 FORBIDDEN = re.compile(r"[\t\n\r]")
 
@@ -50,6 +51,13 @@ def check_chain(entries: Sequence[dict[str, Any]], size: int, head: str) -> None
         missing = [f for f in (*LINE_FIELDS, "index", "chain") if f not in entry]
         if missing:
             raise Unreadable(f"entry {position} lacks {', '.join(missing)}")
+        wrong = [f for f in TEXT_FIELDS if not isinstance(entry[f], str)] + [
+            f
+            for f in ("index", "count")
+            if not isinstance(entry[f], int) or isinstance(entry[f], bool) or entry[f] < 0
+        ]
+        if wrong:
+            raise Unreadable(f"entry {position}: {', '.join(wrong)} of the wrong type")
         if entry["index"] != position:
             raise Unreadable(f"entry {position} says index {entry['index']!r}")
         expected = chain(previous, line(entry))
@@ -64,8 +72,8 @@ def parse(raw: bytes) -> dict[str, Any]:
     """A checkpoint file read and checked on its own (shape and chain), or ``Unreadable``."""
     try:
         document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise Unreadable(f"not a JSON file: {exc}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise Unreadable(f"not a JSON file: {str(exc)[:200]}") from None
     if not isinstance(document, dict):
         raise Unreadable("not a checkpoint: the file is not a JSON object")
     if document.get("version") != VERSION:

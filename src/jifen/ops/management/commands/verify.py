@@ -38,7 +38,11 @@ class Command(JifenCommand):
         self.stderr.write("ledger verified: every invariant and every sealed month holds")
 
     def _against(self, path: str) -> None:
-        outcome = against(path)
+        try:
+            outcome = against(path)
+        except Exception as exc:  # noqa: BLE001 - said in one line, never a traceback
+            self.stderr.write(f"the check against {path} could not finish: {type(exc).__name__}")
+            sys.exit(UNUSABLE)
         for line in outcome.lines:
             self.stdout.write(line)
         if outcome.code == OK:
