@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from jifen.audit.models import AuditEvent
+from jifen.claims import origins
 from jifen.claims import services as claims
 from jifen.claims.models import Claim
 from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -391,3 +392,15 @@ def test_the_lead_units_contacts_hear_of_the_assignment_and_the_review(world, un
     assert Notice.objects.filter(person=units.bank_contact, kind="projects").count() == 2
     project.refresh_from_db()
     assert project.status == Status.REVIEWED
+
+
+def test_the_claim_says_it_came_from_the_project_and_its_reporters_do_not_review_it(world, units):
+    project = led(world, units)
+    first, second = project.milestones.all()
+    services.report_milestone(actor=world.staff, milestone=first)
+    services.report_milestone(actor=units.clinic_contact, milestone=second)
+    project = services.complete_project(actor=units.clinic_contact, project=project)
+    found = origins.origin_of(project.claim)
+    assert found is not None and f"#{project.pk}" in found.text
+    assert found.parties == frozenset({world.staff.pk, units.clinic_contact.pk})
+    assert world.reviewer.pk not in found.parties

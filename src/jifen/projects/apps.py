@@ -6,3 +6,11 @@ class ProjectsConfig(AppConfig):
     name = "jifen.projects"
     label = "projects"
     verbose_name = _("Projects")
+
+    def ready(self) -> None:
+        # A lead unit's claim tells the claim pages which project it came from.
+        from jifen.claims import origins
+        from jifen.projects.selectors import claim_origin
+        from jifen.projects.services import CLAIM_SOURCE
+
+        origins.register(CLAIM_SOURCE, claim_origin)

@@ -10,14 +10,19 @@ a unit's contact sees what their units lead and took.
 from datetime import date, timedelta
 
 from django.db.models import Count, Min, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from jifen.claims.models import Claim
+from jifen.claims.origins import Origin
 from jifen.lib.waiting import Waiting
 from jifen.people import authz
 from jifen.people.models import Organization, OrganizationMember, Person
 from jifen.projects.models import (
     PUBLIC,
     RUNNING,
+    Event,
     Milestone,
     Need,
     NeedStatus,
@@ -131,6 +136,34 @@ def overdue_milestones(today: date | None = None) -> QuerySet[Milestone]:
     today = today or timezone.localdate()
     return Milestone.objects.filter(
         done_at__isnull=True, due_on__lt=today, project__status__in=RUNNING
+    )
+
+
+# --- Where a claim came from ------
+
+
+def claim_origin(claim: Claim) -> Origin | None:
+    """A lead unit's claim: the project it completed (registered with ``claims.origins``).
+    Whoever reported its milestones or its completion vouched for the service, so none
+    of them reviews the claim."""
+    found = Project.objects.filter(claim_id=claim.pk).values_list("pk", "title").first()
+    if found is None:
+        return None
+    pk, _title = found
+    reporters = set(
+        Milestone.objects.filter(project_id=pk, done_by__isnull=False).values_list(
+            "done_by_id", flat=True
+        )
+    ) | set(
+        Event.objects.filter(project_id=pk, step="complete", actor__isnull=False).values_list(
+            "actor_id", flat=True
+        )
+    )
+    return Origin(
+        text=_("From the micro-project #%(id)s") % {"id": pk},
+        console_url=reverse("projects:console_detail", args=[pk]),
+        url=reverse("projects:public_detail", args=[pk]),
+        parties=frozenset(reporters),
     )
 
 
