@@ -185,3 +185,19 @@ def test_a_contact_rectifies_on_the_phone_and_the_public_page_shows_it(world, es
 def test_a_draft_round_has_no_public_page(world, estate):
     round_ = plan_round(world, estate, open_it=False)
     assert Client().get(f"/public/property-reviews/{round_.pk}/").status_code == 404
+
+
+def test_the_console_list_shows_the_findings_waiting_for_staff(world, estate):
+    round_ = plan_round(world, estate)
+    waiting = services.record_finding(
+        actor=estate.owner, inspection=first_inspection(round_), problem="楼道堆物"
+    )
+    staff = _as(world.staff)
+    page = staff.get("/console/property-reviews/?findings=recorded")
+    assert f'data-finding="{waiting.pk}"'.encode() in page.content
+    assert (
+        f'data-finding="{waiting.pk}"'.encode()
+        not in staff.get("/console/property-reviews/?findings=fixed").content
+    )
+    other = _as(world.other_staff).get("/console/property-reviews/?findings=recorded")
+    assert f'data-finding="{waiting.pk}"'.encode() not in other.content

@@ -42,6 +42,7 @@ from jifen.property_review.models import (
     Company,
     Compound,
     Finding,
+    FindingStatus,
     Inspection,
     Item,
     PanelMember,
@@ -192,10 +193,23 @@ def console_list(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     page = paginate(request, selectors.listed(actor), per_page=25)
+    # ?findings=recorded (to sort) or fixed (to verify): the to-do list's links land here.
+    waiting = request.GET.get("findings", "")
+    shown = waiting if waiting in (FindingStatus.RECORDED, FindingStatus.FIXED) else ""
     return render(
         request,
         "property_review/console/list.html",
-        {"page": page, "form": form, "todo": selectors.staff_todo(actor)},
+        {
+            "page": page,
+            "form": form,
+            "todo": selectors.staff_todo(actor),
+            "waiting": shown,
+            "waiting_findings": (
+                selectors.findings_for(actor, status=shown).order_by("updated_at", "id")[:200]
+                if shown
+                else []
+            ),
+        },
         status=status,
     )
 
