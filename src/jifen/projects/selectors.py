@@ -7,7 +7,7 @@ drafts, history and who took what — are for staff over the community (``MANAGE
 a unit's contact sees what their units lead and took.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.urls import reverse
@@ -178,14 +178,22 @@ def needs_unmatched(viewer: Person) -> Waiting:
     return Waiting(found["count"], found["oldest"])
 
 
+def _day_after(day: date | None) -> datetime | None:
+    """When a milestone due on ``day`` became overdue: the start of the next day."""
+    if day is None:
+        return None
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
 def projects_overdue(viewer: Person, today: date | None = None) -> Waiting:
-    """Staff: running projects of their communities with a milestone past its due date."""
+    """Staff: running projects of their communities with a milestone past its due date,
+    since the first of them fell overdue."""
     found = (
         overdue_milestones(today)
         .filter(authz.regions_q(viewer, authz.MANAGE_UNITS, "project__community"))
-        .aggregate(count=Count("project_id", distinct=True), oldest=Min("project__led_at"))
+        .aggregate(count=Count("project_id", distinct=True), oldest=Min("due_on"))
     )
-    return Waiting(found["count"], found["oldest"])
+    return Waiting(found["count"], _day_after(found["oldest"]))
 
 
 def milestones_due(person: Person, today: date | None = None, days: int = 7) -> Waiting:
@@ -197,5 +205,6 @@ def milestones_due(person: Person, today: date | None = None, days: int = 7) -> 
         project__status__in=RUNNING,
         done_at__isnull=True,
         due_on__lte=today + timedelta(days=days),
-    ).aggregate(count=Count("id"), oldest=Min("project__led_at"))
-    return Waiting(found["count"], found["oldest"])
+    ).aggregate(count=Count("id"), oldest=Min("due_on"))
+    oldest = found["oldest"]
+    return Waiting(found["count"], _day_after(oldest) if oldest and oldest < today else None)

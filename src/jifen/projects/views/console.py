@@ -136,6 +136,9 @@ def console_lists(request: HttpRequest) -> HttpResponse:
         rows = selectors.needs(community, status=status if status in NeedStatus.values else None)
     else:
         rows = selectors.resources(community, active=status != "withdrawn")
+    overdue = tab == "projects" and request.GET.get("overdue") == "on"
+    if overdue:
+        rows = rows.filter(pk__in=selectors.overdue_milestones().values("project_id"))
     page = paginate(request, rows, per_page=PER_PAGE)
     if tab == "resources":
         for r in page:
@@ -153,6 +156,7 @@ def console_lists(request: HttpRequest) -> HttpResponse:
             "communities": communities,
             "tab": tab,
             "status": status,
+            "overdue": overdue,
             "statuses": Status.choices
             if tab == "projects"
             else NeedStatus.choices
