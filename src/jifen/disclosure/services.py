@@ -445,6 +445,7 @@ def publish(
         published_at=timezone.now(),
     )
     cleaned = _uploads(attachments)
+    # Locked before the row takes its id: the region's seals chain in id order.
     _lock_chain(region)
     item.save()
     item.series = item
@@ -530,6 +531,8 @@ def correct(
         published_at=timezone.now(),
     )
     cleaned = _uploads(attachments, already=len(kept))
+    # Locked before the new row takes its id: the region's seals chain in id order.
+    _lock_chain(old.region)
     new.save()
     for kept_file in kept:
         Attachment.objects.create(
@@ -544,7 +547,6 @@ def correct(
             uploaded_by=kept_file.uploaded_by,
         )
     _store(new, cleaned, actor)
-    _lock_chain(new.region)
     _seal(new)
     old.is_current = False
     old.superseded_by = new
