@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 from django.test import Client
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -473,3 +474,34 @@ def test_a_month_with_transfers_left_out_of_the_chain_is_named(
         "a gap in the community's chain"
     )
     assert code == 1 and gap in lines, lines
+
+
+# --- The checkpoint, on the resident's verify page and the public pages ---------------------------
+
+
+def test_the_verdict_says_the_seal_is_in_the_countys_checkpoint(
+    last_month: Month, published: Announcement
+):
+    document = selectors.proof_for(last_month.resident, published)
+    found = selectors.verdict(document)
+    assert found.ok and found.witnessed is True
+    # A seal rewritten in the database after publication is not the one witnessed.
+    forged = "ab" * 32
+    Announcement.objects.filter(pk=published.pk).update(seal=forged)
+    rewritten = selectors.verdict({**document, "seal": forged})
+    assert rewritten.witnessed is False and not rewritten.ok
+
+
+def test_the_public_page_and_the_kiosk_show_the_checkpoint_badge(published: Announcement):
+    page = _page(published)
+    assert 'class="witness-badge"' in page and "data-entries" in page
+    kiosk = Client().get(reverse("publicity:kiosk_panels", args=[published.community.code]))
+    assert kiosk.status_code == 200 and b'class="witness-badge"' in kiosk.content
+
+
+def test_the_paper_announcement_prints_the_checkpoint(published: Announcement):
+    from jifen.publicity import pdf  # noqa: PLC0415 - only here
+
+    data = pdf.announcement_pdf(published, "https://jifen.example/public/announcements/1/")
+    assert data.startswith(b"%PDF")
+    assert pdf._checkpoint_block(published, "https://jifen.example/x", pdf._styles()) is not None

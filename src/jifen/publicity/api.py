@@ -180,6 +180,7 @@ class PublishedSealOut(Schema):
     seal: str
     published_at: str = Field(description="ISO 8601, local time with its offset, to the second")
     matches: bool = Field(description="the document's seal is the one published here")
+    witnessed: bool = Field(description="the document's seal is in the county's checkpoint")
 
 
 class VerifyOut(Schema):
@@ -587,6 +588,7 @@ def verify_out(document: Any) -> dict[str, Any]:
             "seal": announcement.seal,
             "published_at": selectors.published_at(announcement),
             "matches": found.matches,
+            "witnessed": bool(found.witnessed),
         },
     }
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
 from typing import Any
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
@@ -46,6 +47,7 @@ from jifen.points.selectors import Statement
 from jifen.publicity import selectors
 from jifen.publicity.models import Announcement, Certificate
 from jifen.publicity.selection import hours_text, name_label, place_label, row_label
+from jifen.witness.selectors import checkpoint_line
 
 PAGE_W, PAGE_H = A4
 MARGIN_X = 18 * mm
@@ -469,9 +471,56 @@ def _seal_block(announcement: Announcement, url: str, styles: dict[str, Any]) ->
             ]
         )
     )
-    return KeepTogether(
-        [_p(_("Seal of the month"), styles["h2"]), facts, Spacer(1, 3 * mm), beside]
+    parts: list[Flowable] = [
+        _p(_("Seal of the month"), styles["h2"]),
+        facts,
+        Spacer(1, 3 * mm),
+        beside,
+    ]
+    checkpoint = _checkpoint_block(announcement, url, styles)
+    if checkpoint is not None:
+        parts += [Spacer(1, 3 * mm), checkpoint]
+    return KeepTogether(parts)
+
+
+def _checkpoint_block(
+    announcement: Announcement, url: str, styles: dict[str, Any]
+) -> Flowable | None:
+    """The county's checkpoint, which holds this month's seal: its line (code, number of
+    seals, short hash, date) and a QR code to its public page. None without one."""
+    parts = urlsplit(url)
+    base = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    found = checkpoint_line(announcement.community, base)
+    if found is None:
+        return None
+    text, link = found
+    qr_size = 22 * mm
+    words = [
+        _p(text, styles["body"]),
+        _p(
+            _(
+                "Every published seal of the county is chained into its checkpoint: keep a "
+                "copy and compare it later, so that no month can be rewritten unseen."
+            ),
+            styles["small"],
+        ),
+        _p(link, styles["small"]),
+    ]
+    table = Table(
+        [[words, QR(link, qr_size, _("Checkpoint"))]],
+        colWidths=[WIDTH - qr_size - 8 * mm, qr_size + 8 * mm],
     )
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("LEFTPADDING", (1, 0), (1, 0), 8 * mm),
+            ]
+        )
+    )
+    return table
 
 
 # --- The personal ledger (一人一档) ---------------------------------------------------------------

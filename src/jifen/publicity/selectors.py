@@ -23,6 +23,8 @@ from jifen.publicity import seal
 from jifen.publicity.models import Announcement, Status
 from jifen.publicity.seal import unpack_leaves
 from jifen.regions.models import Region
+from jifen.witness.models import Kind
+from jifen.witness.selectors import witnessed
 
 RANKING_SIZE = 20
 
@@ -585,6 +587,9 @@ class Verdict:
     announcement: Announcement | None  # the published announcement of its community and month
     matches: bool  # the document's seal is the one published
     problems: list[str]
+    # The document's seal is in the checkpoint of the county above the community (None:
+    # no announcement to look it up for).
+    witnessed: bool | None = None
 
     @property
     def ok(self) -> bool:
@@ -615,7 +620,29 @@ def verdict(document: Any) -> Verdict:
                         "seal": announcement.seal,
                     }
                 )
-    return Verdict(check=check, announcement=announcement, matches=matches, problems=problems)
+    witnessed = None
+    if announcement is not None:
+        witnessed = is_witnessed(announcement, str(document["seal"]).lower())
+        if not witnessed and announcement.version == seal.V2:
+            problems.append(
+                _(
+                    "This seal is not in the checkpoint of the county: the month may have "
+                    "been rewritten after it was published."
+                )
+            )
+    return Verdict(
+        check=check,
+        announcement=announcement,
+        matches=matches,
+        problems=problems,
+        witnessed=witnessed,
+    )
+
+
+def is_witnessed(announcement: Announcement, seal_hex: str) -> bool:
+    """Whether that seal of the announcement's month is in the logs above its community
+    (the county's checkpoint), as it was written when the month was published."""
+    return witnessed(announcement.community, Kind.MONTH, announcement.month, seal=seal_hex)
 
 
 # --- Staff reads ----------------------------------------------------------------------------------

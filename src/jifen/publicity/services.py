@@ -242,7 +242,13 @@ def publish(*, actor: Person, announcement: Announcement | int) -> Announcement:
             params={"month": waiting},
         )
     _refresh(locked)
-    month = month_leaves_v2(locked.community, locked.month)
+    try:
+        month = month_leaves_v2(locked.community, locked.month)
+    except ValueError:  # a number a verifier in JavaScript could not hold (docs §2)
+        raise Conflict(
+            _("This month holds a value that cannot be sealed; tell the operator."),
+            code="unsealable",
+        ) from None
     leaves = month.leaves
     root_hex = seal.root(leaves).hex()
     previous = _previous_seal(locked)
