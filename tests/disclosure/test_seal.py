@@ -125,3 +125,14 @@ def test_the_pdf_prints_the_seal_and_the_checkpoint(world, notice):
 
     data = disclosure_pdf(notice, "https://jifen.example/disclosures/1/")
     assert data.startswith(b"%PDF") and witness.checkpoint_line(world.wenchang) is not None
+
+
+def test_the_audit_row_names_the_seal(world, notice):
+    from jifen.audit.models import AuditEvent
+
+    row = AuditEvent.objects.get(action="disclosure.publish", target_id=notice.pk)
+    assert row.after["seal"] == notice.seal
+    new = services.correct(actor=world.staff, item=notice, note="更正")
+    assert AuditEvent.objects.get(action="disclosure.correct", target_id=new.pk).after["seal"] == (
+        new.seal
+    )

@@ -453,7 +453,14 @@ def publish(
     item.save(update_fields=["series", "thread"])
     _store(item, cleaned, actor)
     _seal(item)
-    _audit(actor, "disclosure.publish", item, attachments=len(cleaned), thread=item.thread_id)
+    _audit(
+        actor,
+        "disclosure.publish",
+        item,
+        attachments=len(cleaned),
+        thread=item.thread_id,
+        seal=item.seal,
+    )
     return item
 
 
@@ -558,6 +565,7 @@ def correct(
         note=note,
         replaces=old.pk,
         attachments=len(kept) + len(cleaned),
+        seal=new.seal,
     )
     return new
 
