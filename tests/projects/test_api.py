@@ -4,7 +4,9 @@ import io
 import json
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from jifen.claims import services as claims
@@ -240,3 +242,17 @@ def test_a_resource_of_a_unit_of_another_town_is_refused(world, units, api):
     )
     assert_error(answer, 400, "organization_elsewhere")
     assert not Resource.objects.exists()
+
+
+def test_the_public_list_costs_the_same_queries_for_more_projects(world, units, api):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            answer = api().get(f"/public/projects?community={world.wenchang.code}")
+        assert answer.status_code == 200
+        return len(captured.captured_queries)
+
+    led(world, units)
+    few = count()
+    for _ in range(4):
+        led(world, units)
+    assert count() == few
