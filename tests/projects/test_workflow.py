@@ -10,6 +10,7 @@ from jifen.claims import services as claims
 from jifen.claims.models import Claim
 from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from jifen.notices.models import Notice
+from jifen.people.models import Organization, OrganizationMember
 from jifen.points import ledger
 from jifen.projects import selectors, services
 from jifen.projects.models import Event, Need, NeedStatus, Project, Status
@@ -404,3 +405,18 @@ def test_the_claim_says_it_came_from_the_project_and_its_reporters_do_not_review
     assert found is not None and f"#{project.pk}" in found.text
     assert found.parties == frozenset({world.staff.pk, units.clinic_contact.pk})
     assert world.reviewer.pk not in found.parties
+
+
+def test_only_a_unit_of_the_community_leads_its_projects(world, units):
+    project = published(world, units)
+    for region, name in ((world.compound, "江滨物业"), (world.town, "凤城镇政府")):
+        unit = Organization.objects.create(region=region, name=name)
+        OrganizationMember.objects.create(
+            organization=unit, person=units.clinic_contact, is_contact=True
+        )
+        with pytest.raises(InvalidInput) as refused:
+            services.lead_project(actor=units.clinic_contact, project=project, organization=unit)
+        assert refused.value.code == "organization_elsewhere"
+        with pytest.raises(InvalidInput):
+            services.assign_lead(actor=world.staff, project=project, organization=unit)
+    assert Project.objects.get(pk=project.pk).status == Status.OPEN

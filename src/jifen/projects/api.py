@@ -532,7 +532,7 @@ def _project_detail(viewer: Person | None, project_id: int) -> dict[str, Any]:
         may_lead_for = [
             unit.pk
             for unit in selectors.contact_units(viewer).select_related("region")
-            if services.serves(unit, project.community)
+            if services.may_lead(unit, project.community)
         ]
     return {
         **_project_out(project),

@@ -126,6 +126,22 @@ def _require_serves(organization: Organization, community: Region, field: str) -
         )
 
 
+def may_lead(organization: Organization, community: Region) -> bool:
+    """A project's lead unit is a unit of its community: its points (the completion's
+    claim) are kept in the community's ledger, which only a community keeps."""
+    return organization.region_id == community.pk
+
+
+def _require_may_lead(organization: Organization, community: Region, field: str) -> None:
+    if not may_lead(organization, community):
+        raise InvalidInput(
+            _("The lead unit must be a unit of %(community)s, whose ledger keeps its points."),
+            code="organization_elsewhere",
+            field=field,
+            params={"community": community.name},
+        )
+
+
 def _not_yours() -> PermissionDenied:
     return PermissionDenied(
         _("Only the unit's contact person or the community's staff may do this."),
@@ -712,7 +728,7 @@ def create_project(
     if source not in ProjectSource.values:
         raise InvalidInput(_("Choose staff, need or contest."), field="source")
     if lead_organization is not None:
-        _require_serves(lead_organization, community, "lead_organization")
+        _require_may_lead(lead_organization, community, "lead_organization")
     item, worth = clean_reward(community, rule_item, points)
     project = Project.objects.create(
         community=community,
@@ -864,7 +880,7 @@ def lead_project(
     project = _locked(project)
     if not is_contact(actor, organization):
         raise _not_yours()
-    _require_serves(organization, project.community, "organization")
+    _require_may_lead(organization, project.community, "organization")
     _require_step(project, "lead")
     project.lead_organization = organization
     project.led_at = timezone.now()
@@ -886,7 +902,7 @@ def assign_lead(
     """Staff name the lead unit of a draft or open project."""
     project = _locked(project)
     _require_staff(actor, project.community)
-    _require_serves(organization, project.community, "organization")
+    _require_may_lead(organization, project.community, "organization")
     _require_step(project, "assign")
     project.lead_organization = organization
     project.led_at = timezone.now()

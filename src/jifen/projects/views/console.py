@@ -80,6 +80,13 @@ def _community(request: HttpRequest, actor: Person) -> tuple[Region, list[Region
     return chosen, mine
 
 
+def _lead_units(community: Region) -> list[tuple[int, str]]:
+    """Units that may lead the community's projects: its own (their points are kept in
+    its ledger)."""
+    rows = Organization.objects.filter(region=community)
+    return [(o.pk, o.name) for o in rows.order_by("name", "id")[:300]]
+
+
 def _units(community: Region) -> list[tuple[int, str]]:
     """Units serving the community: its own and those below, and those of the town or
     county above it."""
@@ -371,7 +378,7 @@ def _project_form(community: Region, data: Any = None, initial: Any = None) -> P
         needs=needs,
         resources=resources,
         items=_items(community),
-        units=_units(community),
+        units=_lead_units(community),
     )
 
 
@@ -425,9 +432,8 @@ def console_new(request: HttpRequest) -> HttpResponse:
 
 
 def _forms(project: Project, **given: Any) -> dict[str, Any]:
-    units = _units(project.community)
     made: dict[str, Any] = {
-        "assign_form": UnitForm(prefix="assign", units=units),
+        "assign_form": UnitForm(prefix="assign", units=_lead_units(project.community)),
         "reward_form": RewardForm(
             prefix="reward",
             items=_items(project.community),
@@ -543,7 +549,7 @@ def console_assign(request: HttpRequest, pk: int) -> HttpResponse:
             organization=_linked(Organization, int(data["organization"]), "organization"),
         ),
         _("The lead unit is named."),
-        units=_units(project.community),
+        units=_lead_units(project.community),
     )
 
 

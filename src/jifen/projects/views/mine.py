@@ -75,7 +75,7 @@ def _render_project(
         may_lead_for = [
             u
             for u in selectors.contact_units(person).select_related("region")
-            if services.serves(u, project.community)
+            if services.may_lead(u, project.community)
         ]
     context = project_context(
         project,
