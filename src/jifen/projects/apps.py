@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class ProjectsConfig(AppConfig):
     name = "jifen.projects"
     label = "projects"
-    verbose_name = _("Projects")
+    verbose_name = _("Three lists and micro-projects")
 
     def ready(self) -> None:
         # A lead unit's claim tells the claim pages which project it came from.
