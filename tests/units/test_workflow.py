@@ -78,3 +78,4 @@ def test_spending_goes_to_the_community_not_to_a_person(world, unit):
     assert spending.transfer.credit.person_id is None
     assert spending.transfer.credit.kind == "shop"
     assert spending.transfer.source_type == "units.spending"
+    assert spending.transfer.memo == "县供电公司 · 赞助积分超市"  # names only, any language

@@ -581,9 +581,8 @@ def spend(
             kind=TransferKind.REDEMPTION,
             key=f"units.spending:{spending.pk}",
             actor=actor,
-            memo=ledger.ledger_text(
-                _("%(unit)s: %(use)s %(memo)s"), unit=org.name, use=found.name, memo=memo
-            ).strip(),
+            # Only names and the contact's words: the same in every reader's language.
+            memo=" · ".join(part for part in (org.name, found.name, memo) if part),
             source_type="units.spending",
             source_id=spending.pk,
         )
