@@ -238,3 +238,18 @@ def test_staff_take_every_step_on_the_console(world, units):
     assert project.claim.person == units.bank_contact
     html = client.get(reverse("projects:console_detail", args=[project.pk])).content.decode()
     assert f'data-claim="{project.claim_id}"' in html
+
+
+def test_a_resident_without_a_unit_is_told_who_takes_needs(world, units):
+    make_need(world)
+    page = _client(world.resident).get(reverse("projects:mine"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "data-open-need" not in html and "data-offer" not in html
+    project = published(world, units)
+    detail = _client(world.resident).get(reverse("projects:detail", args=[project.pk]))
+    assert detail.status_code == 200 and "data-lead-button" not in detail.content.decode()
+    _client(world.resident).post(
+        reverse("projects:lead", args=[project.pk]), {"organization": units.clinic.pk}
+    )
+    assert Project.objects.get(pk=project.pk).status == Status.OPEN
