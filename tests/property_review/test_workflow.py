@@ -287,3 +287,17 @@ def test_a_referred_finding_takes_its_photos_to_the_incident(world, estate):
     finding = Finding.objects.select_related("incident").get(pk=finding.pk)
     assert finding.incident.photos.count() == 1
     assert AuditEvent.objects.filter(action="property_review.finding_refer").count() == 1
+
+
+def test_who_is_led_to_the_property_review_from_their_home_page(world, estate):
+    round_ = plan_round(world, estate)
+    assert selectors.involved(estate.owner)
+    assert not selectors.involved(estate.contacts[1])
+    assert not selectors.involved(world.resident)
+    finding = services.record_finding(
+        actor=estate.owner, inspection=first_inspection(round_), problem="门禁坏了"
+    )
+    services.track(actor=world.staff, finding=finding)
+    assert selectors.involved(estate.contacts[1])
+    assert selectors.contact_todo(estate.contacts[1]).count == 1
+    assert selectors.panel_todo(estate.owner).count == 1

@@ -304,3 +304,12 @@ def overdue_count(round_: Round) -> int:
     return Finding.objects.filter(
         round=round_, status__in=TO_RECTIFY, due_on__lt=timezone.localdate()
     ).count()
+
+
+def involved(person: Person) -> bool:
+    """Whether the person's home page should lead to 物业互评: on a panel of a round that is
+    open, or the contact of a company with findings to rectify."""
+    on_panel = PanelMember.objects.filter(
+        person=person, inspection__round__status=RoundStatus.OPEN
+    ).exists()
+    return on_panel or to_rectify(person).exists()
