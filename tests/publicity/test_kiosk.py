@@ -67,7 +67,8 @@ def test_the_screen_shows_public_names_the_latest_announcement_and_what_is_comin
     shy = month.shy
     assert public_name(shy.name, False, shy.volunteer_no) in html  # in the announcement's top
     assert "重阳节慰问" in html
-    assert html.count("<svg") == 3  # the QR codes: every line of the month, sign-up, wishes
+    # The QR codes: every line of the month, the county's checkpoint, sign-up, wishes.
+    assert html.count("<svg") == 4
     for person in Person.objects.all():
         assert person.phone not in html
         assert len(person.name) < 2 or person.name not in html
@@ -108,7 +109,7 @@ def test_the_panels_read_a_bounded_number_of_queries(
 ) -> None:
     url = reverse("publicity:kiosk_panels", args=[world.wenchang.code])
     # Ranking, the latest 公示 and its leaders, activities, the wishes wall (one each).
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(11):  # 9, and the checkpoint badge's region and log
         Client().get(url)
 
 

@@ -223,4 +223,10 @@ def test_the_qr_codes_hold_the_public_pages_addresses(world, monkeypatch) -> Non
     pdf.certificate_pdf(certificate, URL)
     announcement = published_month(world, world.wenchang, [world.resident])
     pdf.announcement_pdf(announcement, "http://testserver/announcements/7/")
-    assert drawn == [URL, "http://testserver/announcements/7/"]
+    # The seal's QR, then the county's checkpoint, which holds the month's seal.
+    county = world.county.code
+    assert drawn == [
+        URL,
+        "http://testserver/announcements/7/",
+        f"http://testserver/public/checkpoints/{county}/",
+    ]

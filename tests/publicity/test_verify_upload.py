@@ -10,6 +10,7 @@ from django.test import Client
 
 from jifen.publicity import pdf, selectors
 from jifen.publicity.forms import MAX_PROOF_BYTES
+from jifen.witness.selectors import witness_region
 from tests.browser.helpers import zh
 from tests.publicity.conftest import Month
 
@@ -150,7 +151,10 @@ def test_the_paper_announcements_qr_code_leads_to_its_verify_page(published, mon
     monkeypatch.setattr(pdf, "draw_qr", spy)
     response = Client().get(f"/documents/announcements/{published.pk}.pdf")
     assert response.status_code == 200
-    assert drawn == [f"http://testserver/verify/announcements/{published.pk}/"]
+    assert drawn == [
+        f"http://testserver/verify/announcements/{published.pk}/",
+        f"http://testserver/public/checkpoints/{witness_region(published.community).code}/",
+    ]
 
 
 def test_anyone_sees_what_can_be_checked_of_the_month(published):

@@ -326,5 +326,8 @@ def test_the_announcements_qr_code_opens_its_verify_page(world, monkeypatch) -> 
         page = reverse("publicity:verify_announcement", args=[announcement.pk])
     except NoReverseMatch:  # the public pages are not installed
         page = f"/api/v1/public/announcements/{announcement.pk}"
-    assert drawn == [f"http://testserver{page}"]
+    assert drawn == [
+        f"http://testserver{page}",
+        f"http://testserver/public/checkpoints/{world.county.code}/",
+    ]
     assert Client().get(page).status_code == 200
