@@ -280,7 +280,7 @@ def test_nobody_else_declares_for_a_resident(world, api, items, yesterday):
 
 def test_a_member_declares_the_organisations_unit_points(world, api, items, yesterday):
     unit = Organization.objects.create(region=world.wenchang, name="县供电公司")
-    OrganizationMember.objects.create(organization=unit, person=world.resident)
+    OrganizationMember.objects.create(organization=unit, person=world.resident, is_contact=True)
     response = api(world.resident).post("/claims", body(items, yesterday, organization=unit.pk))
     assert response.status_code == 201, response.content
     claim = response.json()

@@ -256,7 +256,7 @@ def test_a_volunteer_declares_their_own_service(world, declare):
 def test_an_organisation_member_declares_the_organisations_points(world, items, declare):
     org = Organization.objects.create(region=world.wenchang, name="文昌派出所")
     member = make_person(world.wenchang, "警员甲")
-    OrganizationMember.objects.create(organization=org, person=member)
+    OrganizationMember.objects.create(organization=org, person=member, is_contact=True)
     claim = declare(actor=member, person=member, organization=org, quantity=3)
     assert claim.organization == org and claim.person == member
     assert claim.source == Source.ORGANIZATION and claim.community == world.wenchang
@@ -271,7 +271,7 @@ def test_an_organisation_claim_credits_the_organisation(world, items, declare):
 
     org = Organization.objects.create(region=world.wenchang, name="文昌派出所")
     member = make_person(world.wenchang, "警员甲")
-    OrganizationMember.objects.create(organization=org, person=member)
+    OrganizationMember.objects.create(organization=org, person=member, is_contact=True)
     claim = declare(actor=member, person=member, organization=org, quantity=3)
     claim = services.approve_claim(claim=claim, reviewer=world.reviewer)
     assert claim.status == Status.APPROVED

@@ -74,7 +74,7 @@ def test_no_reminder_for_claims_a_reviewer_may_not_review(
     org = Organization.objects.create(region=world.wenchang, name="文昌小学")
     OrganizationMember.objects.create(organization=org, person=world.reviewer)
     teacher = make_person(world.wenchang, "老师")
-    OrganizationMember.objects.create(organization=org, person=teacher)
+    OrganizationMember.objects.create(organization=org, person=teacher, is_contact=True)
     declare(actor=teacher, person=teacher, organization=org)  # their organisation's
     approved_once = declare(quantity=5)
     services.approve_claim(claim=approved_once, reviewer=world.reviewer)  # reviewed already

@@ -160,7 +160,9 @@ def test_no_member_reviews_their_organisations_claim(world, declare, second_revi
     org = Organization.objects.create(region=world.wenchang, name="文昌卫生院")
     member = make_person(world.wenchang, "医生甲")
     for person in (member, world.reviewer):
-        OrganizationMember.objects.create(organization=org, person=person)
+        OrganizationMember.objects.create(
+            organization=org, person=person, is_contact=person == member
+        )
     claim = declare(actor=member, person=member, organization=org)
     with pytest.raises(Conflict, match="^self_review$"):
         services.approve_claim(claim=claim, reviewer=world.reviewer)

@@ -185,7 +185,7 @@ def test_a_proxy_sees_and_declares_for_their_principal(world, items, as_person, 
 
 def test_a_member_declares_points_for_their_organisation(world, items, as_person):
     org = Organization.objects.create(region=world.wenchang, name="县供电公司")
-    OrganizationMember.objects.create(organization=org, person=world.resident)
+    OrganizationMember.objects.create(organization=org, person=world.resident, is_contact=True)
     client = as_person(world.resident)
     assert f'value="o{org.pk}"' in page(client.get("/claims/new/"))
     client.post(

@@ -215,7 +215,8 @@ def declare_targets(actor: Person) -> list[DeclareTarget]:
         targets.append(
             DeclareTarget(f"p{principal.pk}", principal, None, principal.community, proxy.relation)
         )
-    memberships = OrganizationMember.objects.filter(person=actor).select_related(
+    # Only a unit's contact declares for it (claims.services says so too).
+    memberships = OrganizationMember.objects.filter(person=actor, is_contact=True).select_related(
         "organization__region"
     )
     for membership in memberships.order_by("organization__name", "pk"):
