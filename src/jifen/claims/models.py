@@ -24,6 +24,7 @@ class Source(models.TextChoices):
     ACTIVITY = "activity", _("activity attendance")
     REQUEST = "request", _("service request")
     INCIDENT = "incident", _("grid incident")
+    PROJECT = "project", _("micro-project")
 
 
 class Provenance(models.TextChoices):

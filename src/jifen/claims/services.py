@@ -391,6 +391,12 @@ def _post(claim: Claim, actor: Person, amount: int, key: str) -> Transfer:
             title=claim.description,
             id=claim.pk,
         )
+    elif claim.source == Source.PROJECT:
+        memo = ledger_text(
+            _("Micro-project completed: %(title)s (claim %(id)s)"),
+            title=claim.description,
+            id=claim.pk,
+        )
     else:
         memo = ledger_text(
             _("%(item)s × %(quantity)s (claim %(id)s)"),
