@@ -95,6 +95,8 @@ NOT_CODED = {
     ("requests.submit", "category"),
     ("rules.item.change", "category"),
     ("rules.item.create", "category"),
+    # The unit's name, not a rule's unit of measure.
+    ("units.spending.create", "unit"),
 }
 
 
