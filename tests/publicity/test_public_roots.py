@@ -508,3 +508,15 @@ def test_the_paper_announcement_prints_the_checkpoint(published: Announcement):
     data = pdf.announcement_pdf(published, "https://jifen.example/public/announcements/1/")
     assert data.startswith(b"%PDF")
     assert pdf._checkpoint_block(published, "https://jifen.example/x", pdf._styles()) is not None
+
+
+def test_the_verify_page_says_whether_the_seal_is_in_the_checkpoint(
+    last_month: Month, published: Announcement
+):
+    document = json.dumps(selectors.proof_for(last_month.resident, published))
+    page = Client().post("/verify/", {"document": document}).content.decode()
+    assert 'data-witnessed="yes"' in page
+    Announcement.objects.filter(pk=published.pk).update(seal="cd" * 32)
+    forged = json.dumps({**json.loads(document), "seal": "cd" * 32})
+    page = Client().post("/verify/", {"document": forged}).content.decode()
+    assert 'data-witnessed="no"' in page and 'data-verdict="failed"' in page
