@@ -12,15 +12,21 @@ from django.db import transaction
 from jifen.demo.names import invented_names
 from jifen.demo.seed_activities import seed_demo_activities
 from jifen.demo.seed_claims import seed_demo_claims
+from jifen.demo.seed_contests import seed as seed_demo_contests
 from jifen.demo.seed_deliberation import seed_demo_deliberations
 from jifen.demo.seed_disclosure import seed_demo_disclosures
 from jifen.demo.seed_incidents import seed_demo_incidents
 from jifen.demo.seed_messages import seed_demo_messages
+from jifen.demo.seed_party import seed as seed_demo_party
 from jifen.demo.seed_points import seed_demo_points
+from jifen.demo.seed_projects import seed as seed_demo_projects
+from jifen.demo.seed_property_review import seed as seed_demo_property_review
 from jifen.demo.seed_publicity import seed_demo_publicity
 from jifen.demo.seed_requests import seed_demo_requests
 from jifen.demo.seed_shop import seed_demo_shop
 from jifen.demo.seed_todo import seed_demo_todo
+from jifen.demo.seed_units import seed as seed_demo_units
+from jifen.demo.seed_witness import seed as seed_demo_witness
 from jifen.people import services
 from jifen.people.models import Merchant, Organization, Person, Proxy, Role, Team
 from jifen.regions.models import Region
@@ -102,7 +108,12 @@ LOGINS = [
         "13800000009", "郑网格", "grid · 文昌东片网格", "350524100001", Role.GRID, "350524100001901"
     ),
     Login("13800000010", "许巡察", "inspector · 安溪县", None, Role.INSPECTOR, "350524"),
-    Login("13900000001", "蔡雅琴", "volunteer · 文昌社区", "350524100001"),
+    Login(
+        "13900000001",
+        "蔡雅琴",
+        "volunteer · 文昌社区 · unit contact, judge, panel",
+        "350524100001",
+    ),
 ]
 
 VOLUNTEERS_PER_COMMUNITY = 50
@@ -263,4 +274,12 @@ def seed_demo() -> list[Login]:
     seed_demo_messages()
     seed_demo_disclosures()
     seed_demo_deliberations()
+    # Units first (their contacts and points), then what units lead, report and enter.
+    seed_demo_units()
+    seed_demo_projects()
+    seed_demo_party()
+    seed_demo_contests()
+    seed_demo_property_review()
+    # Last: the county signs the checkpoint of every seal above.
+    seed_demo_witness()
     return LOGINS

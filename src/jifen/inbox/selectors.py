@@ -24,17 +24,22 @@ from django.utils.translation import gettext_lazy as _
 
 from jifen.activities import selectors as activities
 from jifen.claims import selectors as claims
+from jifen.contests import selectors as contests
 from jifen.deliberation import selectors as deliberation
 from jifen.disclosure import selectors as disclosure
 from jifen.imports import selectors as imports
 from jifen.incidents import selectors as incidents
 from jifen.messages import selectors as messages
+from jifen.party import selectors as party
 from jifen.people import authz
 from jifen.people import selectors as people
 from jifen.people.models import Person
+from jifen.projects import selectors as projects
+from jifen.property_review import selectors as property_review
 from jifen.publicity import selectors as publicity
 from jifen.requests import selectors as requests
 from jifen.shop import selectors as shop
+from jifen.units import selectors as units
 
 WORK, MERCHANT, HOME = "work", "merchant", "home"
 SIDES = (WORK, MERCHANT, HOME)
@@ -62,6 +67,13 @@ KINDS: dict[str, tuple[str, Promise]] = {
     "polls_to_close": (WORK, _("Polls past their closing time")),
     "deliberations_to_decide": (WORK, _("Matters waiting for a decision")),
     "deliberation_actions_overdue": (WORK, _("Follow-up actions overdue")),
+    "alliance_requests": (WORK, _("Requests to join the Red Points Alliance")),
+    "needs_unmatched": (WORK, _("Needs nobody has taken")),
+    "projects_overdue": (WORK, _("Micro-projects with overdue milestones")),
+    "party_to_approve": (WORK, _("Home-day service to approve")),
+    "contest_stages_due": (WORK, _("Contest stages past their due date")),
+    "property_findings_to_sort": (WORK, _("Property review findings to sort")),
+    "property_fixes_to_verify": (WORK, _("Property review fixes to verify")),
     "take_points": (MERCHANT, _("Take points at the counter")),
     "merchant_pickups": (MERCHANT, _("Orders to hand over at my shop")),
     "orders_ready": (HOME, _("Orders ready for pickup")),
@@ -75,6 +87,10 @@ KINDS: dict[str, tuple[str, Promise]] = {
     "incidents_to_verify": (HOME, _("My reports to check")),
     "messages_to_rate": (HOME, _("Answers to my messages to rate")),
     "polls_to_vote": (HOME, _("Polls open for me")),
+    "milestones_due": (HOME, _("Milestones of my unit's projects due")),
+    "contest_sheets_to_score": (HOME, _("Contest entries to score")),
+    "inspections_to_score": (HOME, _("Property review inspections to score")),
+    "findings_to_rectify": (HOME, _("Findings to rectify")),
 }
 
 # How long a decided claim, an answered appeal or objection stays on a resident's to-do.
@@ -193,6 +209,49 @@ def _work(person: Person, now: datetime) -> list[Item]:
         ):
             line = matters[key]
             items.append(Item(kind, line.count, line.oldest_at, _url(board, status=status)))
+    if authz.can(person, authz.MANAGE_UNITS):
+        line = units.staff_todo(person)
+        items.append(
+            Item("alliance_requests", line.count, line.oldest_at, _url("units:console_alliance"))
+        )
+        lists = "projects:console_lists"
+        line = projects.needs_unmatched(person)
+        items.append(
+            Item(
+                "needs_unmatched",
+                line.count,
+                line.oldest_at,
+                _url(lists, tab="needs", status="open"),
+            )
+        )
+        line = projects.projects_overdue(person, timezone.localdate(now))
+        items.append(
+            Item(
+                "projects_overdue",
+                line.count,
+                line.oldest_at,
+                _url(lists, tab="projects", overdue="on"),
+            )
+        )
+    if authz.can(person, authz.MANAGE_PARTY):
+        line = party.waiting_approval(person)
+        items.append(
+            Item("party_to_approve", line.count, line.oldest_at, _url("party:console_approvals"))
+        )
+    if authz.can(person, authz.MANAGE_CONTESTS):
+        line = contests.staff_todo(person, timezone.localdate(now))
+        items.append(
+            Item("contest_stages_due", line.count, line.oldest_at, _url("contests:console_list"))
+        )
+    if authz.can(person, authz.MANAGE_PROPERTY_REVIEWS):
+        rounds = property_review.staff_todo(person, now)
+        board = "property_review:console_list"
+        for kind, key, status in (
+            ("property_findings_to_sort", "findings_to_sort", "recorded"),
+            ("property_fixes_to_verify", "fixes_to_verify", "fixed"),
+        ):
+            line = rounds[key]
+            items.append(Item(kind, line.count, line.oldest_at, _url(board, findings=status)))
     unconsented = people.unconsented_todo(person)
     if unconsented is not None:
         # Not agreeing to publication is a resident's choice, not a backlog: no "oldest".
@@ -266,6 +325,20 @@ def _home(person: Person, now: datetime) -> list[Item]:
     )
     polls = deliberation.resident_todo(person)
     items.append(Item("polls_to_vote", polls.count, polls.oldest_at, _url("deliberation:mine")))
+    due = projects.milestones_due(person, timezone.localdate(now))
+    items.append(Item("milestones_due", due.count, due.oldest_at, _url("projects:mine")))
+    sheets = contests.judge_todo(person)
+    items.append(
+        Item("contest_sheets_to_score", sheets.count, sheets.oldest_at, _url("contests:judge_list"))
+    )
+    panel = property_review.panel_todo(person)
+    items.append(
+        Item("inspections_to_score", panel.count, panel.oldest_at, _url("property_review:mine"))
+    )
+    fixes = property_review.contact_todo(person)
+    items.append(
+        Item("findings_to_rectify", fixes.count, fixes.oldest_at, _url("property_review:mine"))
+    )
     return items
 
 

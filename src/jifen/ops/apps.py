@@ -8,3 +8,11 @@ class OpsConfig(AppConfig):
 
     name = "jifen.ops"
     verbose_name = _("Operations")
+
+    def ready(self) -> None:
+        # The checkpoints show a month with transfers and no seal as a gap; which months
+        # have transfers is the ledger's to say, read from up here (witness knows no domain).
+        from jifen.ops.against import transfer_months
+        from jifen.witness.selectors import register_activity
+
+        register_activity(transfer_months)

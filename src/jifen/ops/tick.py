@@ -21,8 +21,10 @@ from jifen.inspection.rollup import roll_up as roll_up_messages
 from jifen.messages.services import close_unrated
 from jifen.messages.services import escalate_overdue as escalate_messages
 from jifen.notices.services import prune as prune_notices
+from jifen.party.services import mark_services
 from jifen.people.auth import prune_login_failures
 from jifen.points.settlement import settle
+from jifen.projects.services import settle_reviews
 from jifen.publicity.rankings import roll_up_ended
 from jifen.publicity.services import draft_due
 from jifen.requests.services import confirm_unanswered
@@ -173,6 +175,19 @@ def deliberation_polls(options: Options) -> Done:
     return Done(_line_if(closed, f"deliberation: {closed} poll(s) closed and counted"))
 
 
+def party_home_days(options: Options) -> Done:
+    """在职党员回家报到: reporting members' service in the home days of the last 100 days
+    marked (counted, or waiting for staff when it fell in working hours)."""
+    marked = mark_services()
+    return Done(_line_if(marked, f"party: {marked} home-day service(s) marked"))
+
+
+def projects_reviews(options: Options) -> Done:
+    """微实事: completed projects whose claim the review group has decided move on."""
+    settled = settle_reviews()
+    return Done(_line_if(settled, f"projects: {settled} completed project(s) reviewed"))
+
+
 # In the order they run. Settlement first: the months it closes are the ones the
 # roll-up and the drafts below read.
 JOBS: tuple[tuple[str, Job], ...] = (
@@ -188,6 +203,8 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("messages_close", messages_close),
     ("inspection_rollup", inspection_rollup),
     ("deliberation_polls", deliberation_polls),
+    ("party_home_days", party_home_days),
+    ("projects_reviews", projects_reviews),
     ("announcements", announcements),
     ("review_reminders", review_reminders),
     ("login_failures", login_failures),

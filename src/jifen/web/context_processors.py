@@ -33,6 +33,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         or authz.can(user, authz.INSPECT),
         "can_deliberate": authz.can(user, authz.MANAGE_DELIBERATIONS)
         or authz.can(user, authz.INSPECT),
+        "can_units": authz.can(user, authz.MANAGE_UNITS),
+        "can_party": authz.can(user, authz.MANAGE_PARTY),
+        "can_contests": authz.can(user, authz.MANAGE_CONTESTS),
+        "can_property_review": authz.can(user, authz.MANAGE_PROPERTY_REVIEWS),
+        "can_checkpoints": authz.can(user, authz.SIGN_CHECKPOINTS),
         "can_calendar": authz.is_global_admin(user),
         # The merchant pages belong to a merchant's operators; the role shows the way there.
         "can_merchant": Role.MERCHANT in authz.roles(user),
