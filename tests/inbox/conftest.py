@@ -2,9 +2,11 @@
 domain's services are tested in its own folder. Built on ``world`` (tests/conftest.py):
 文昌 and 金悦 in 凤城镇, 湾美 in 参内镇."""
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import count
 
 import pytest
 from django.utils import timezone
@@ -13,6 +15,8 @@ from jifen.activities.models import Activity, Signup, SignupStatus
 from jifen.activities.models import Status as ActivityStatus
 from jifen.claims.models import Appeal, AppealStatus, Claim, Decision, Provenance, Review, Source
 from jifen.claims.models import Status as ClaimStatus
+from jifen.contests.models import Contest, Entry, Judge, Stage
+from jifen.contests.models import Event as ContestEvent
 from jifen.deliberation.models import Action, Matter, Tier
 from jifen.deliberation.models import Status as MatterStatus
 from jifen.disclosure.models import Frequency, Schedule
@@ -21,21 +25,45 @@ from jifen.incidents.models import Category, Incident
 from jifen.incidents.models import Status as IncidentStatus
 from jifen.messages.models import Message, Topic
 from jifen.messages.models import Status as MessageStatus
-from jifen.people.models import Merchant, Person, Role, RoleGrant
+from jifen.party.models import Report, Service, ServiceKind, ServiceStatus
+from jifen.people.models import (
+    Merchant,
+    Organization,
+    OrganizationKind,
+    OrganizationMember,
+    Person,
+    Role,
+    RoleGrant,
+)
 from jifen.points.models import ImportApproval, RuleVersion
 from jifen.points.services import save_rule_item
+from jifen.projects.models import Milestone, Need, NeedSource, NeedStatus, Project
+from jifen.projects.models import Status as ProjectStatus
+from jifen.property_review import models as review
 from jifen.publicity.models import Announcement, Objection, ObjectionStatus
 from jifen.regions.models import Region
 from jifen.requests.models import MenuItem, ServiceRequest
 from jifen.requests.models import Status as RequestStatus
 from jifen.shop.models import Item, Redemption
 from jifen.shop.models import Status as OrderStatus
+from jifen.units.models import AllianceMembership, AllianceStatus
 from tests.api.conftest import api  # noqa: F401 - the API client fixture, shared
 from tests.conftest import World, make_person
 
 
 def ago(**delta: float) -> datetime:
     return timezone.now() - timedelta(**delta)
+
+
+@dataclass
+class Estate:
+    """An open 物业互评 round of 文昌: its checklist of one item, 江滨花园 managed by the
+    inspected company, and one inspection of it by another company (no panel)."""
+
+    round: review.Round
+    compound: review.Compound
+    inspected: review.Company
+    inspection: review.Inspection
 
 
 @dataclass
@@ -49,6 +77,9 @@ class Make:
     menu_item: MenuItem | None = None
     incident_category: Category | None = None
     topic: Topic | None = None
+    estate: Estate | None = None
+    # Units, contests and property companies are named apart: 驻区单位1, 驻区单位2 …
+    numbers: Iterator[int] = field(default_factory=lambda: count(1))
 
     def claim(
         self,
@@ -346,6 +377,211 @@ class Make:
                 matter=matter, title="报价", owner_person=w.staff, due_on=action_due
             )
         return matter
+
+    # --- Units, the three lists, reporting home, contests, property peer review ---------------
+
+    def unit(
+        self,
+        contact: Person | None = None,
+        *,
+        region: Region | None = None,
+        kind: str = OrganizationKind.OTHER,
+    ) -> Organization:
+        """A unit based in 文昌 (or ``region``), with ``contact`` as its contact."""
+        org = Organization.objects.create(
+            region=region or self.world.wenchang, name=f"驻区单位{next(self.numbers)}", kind=kind
+        )
+        if contact is not None:
+            OrganizationMember.objects.create(organization=org, person=contact, is_contact=True)
+        return org
+
+    def alliance_request(
+        self, *, community: Region | None = None, requested: datetime | None = None
+    ) -> AllianceMembership:
+        """A new unit asking to join the community's 红色积分联盟."""
+        return AllianceMembership.objects.create(
+            organization=self.unit(),
+            community=community or self.world.wenchang,
+            status=AllianceStatus.REQUESTED,
+            requested_at=requested or timezone.now(),
+        )
+
+    def need(
+        self,
+        *,
+        community: Region | None = None,
+        status: str = NeedStatus.OPEN,
+        created: datetime | None = None,
+    ) -> Need:
+        """A need of 文昌 on the needs list (taken by the staff member when not open)."""
+        need = Need.objects.create(
+            community=community or self.world.wenchang,
+            title="楼道扶手",
+            source=NeedSource.VISIT,
+            status=status,
+            claimed_by=None if status == NeedStatus.OPEN else self.world.staff,
+            claimed_at=None if status == NeedStatus.OPEN else timezone.now(),
+            created_by=self.world.staff,
+        )
+        if created is not None:
+            Need.objects.filter(pk=need.pk).update(created_at=created)
+        return need
+
+    def project(
+        self,
+        lead: Organization,
+        *,
+        status: str = ProjectStatus.LED,
+        due_on: date | None = None,
+        community: Region | None = None,
+    ) -> Project:
+        """A micro-project of 文昌 led by ``lead``, with one milestone not reported, due then."""
+        project = Project.objects.create(
+            community=community or self.world.wenchang,
+            title="加装扶手",
+            status=status,
+            lead_organization=lead,
+            led_at=timezone.now(),
+            created_by=self.world.staff,
+        )
+        Milestone.objects.create(project=project, title="采购材料", due_on=due_on)
+        return project
+
+    def home_service(
+        self,
+        person: Person,
+        employer: Organization,
+        *,
+        status: str = ServiceStatus.PENDING,
+        community: Region | None = None,
+    ) -> Service:
+        """The person reports home to 文昌 (once) and a claim of theirs is marked as
+        reporting home, in working hours: waiting for staff's approval."""
+        community = community or self.world.wenchang
+        report = Report.objects.filter(person=person, status="active").first()
+        if report is None:
+            report = Report.objects.create(
+                person=person,
+                community=community,
+                employer=employer,
+                started_on=date(2026, 6, 1),
+            )
+        claim = self.claim(person, community=community, status=ClaimStatus.APPROVED)
+        return Service.objects.create(
+            report=report,
+            person=person,
+            community=community,
+            employer=employer,
+            kind=ServiceKind.CLAIM,
+            claim=claim,
+            day=claim.occurred_on,
+            working_hours=status == ServiceStatus.PENDING,
+            status=status,
+        )
+
+    def contest(self, *, stage: str = Stage.SUBMISSION, due_on: date | None = None) -> Contest:
+        """A contest of 文昌 in that stage, the stage due on ``due_on``."""
+        dates: dict[str, str] = {
+            Stage.SUBMISSION: "submission_ends_on",
+            Stage.REVIEW: "review_ends_on",
+            Stage.FINAL: "final_on",
+        }
+        extra = {dates[stage]: due_on} if stage in dates else {}
+        return Contest.objects.create(
+            region=self.world.wenchang,
+            title="“社工+志愿”服务项目大赛",
+            stage=stage,
+            created_by=self.world.staff,
+            **extra,
+        )
+
+    def contest_to_judge(self, judge: Person, entries: int = 1) -> Contest:
+        """A contest in its written review with ``judge`` named and ``entries`` entries
+        submitted by units the judge has nothing to do with, none scored yet."""
+        contest = self.contest(stage=Stage.REVIEW)
+        Judge.objects.create(contest=contest, person=judge)
+        for i in range(entries):
+            Entry.objects.create(
+                contest=contest,
+                code=f"A{i + 1:03d}",
+                organization=self.unit(),
+                community=self.world.wenchang,
+                submitted_by=self.world.staff,
+                title="长者助餐",
+                summary="为独居老人送餐",
+            )
+        ContestEvent.objects.create(
+            contest=contest, step="start_review", from_stage=Stage.SUBMISSION, to_stage=Stage.REVIEW
+        )
+        return contest
+
+    def property_estate(self) -> Estate:
+        """The open round of 文昌 (made on first use)."""
+        if self.estate is None:
+            w = self.world
+            round_ = review.Round.objects.create(
+                region=w.wenchang,
+                quarter="2026Q4",
+                title="2026 年第四季度物业互评",
+                status=review.RoundStatus.OPEN,
+                opened_at=ago(days=3),
+                created_by=w.staff,
+            )
+            review.Item.objects.create(
+                round=round_, group="环境卫生", title="楼道整洁", max_score=10
+            )
+            inspected = self.property_company(round_)
+            compound = review.Compound.objects.create(
+                round=round_, region=w.compound, company=inspected
+            )
+            inspection = review.Inspection.objects.create(
+                round=round_,
+                compound=compound,
+                inspector=self.property_company(round_),
+                inspected=inspected,
+            )
+            self.estate = Estate(round_, compound, inspected, inspection)
+        return self.estate
+
+    def property_company(self, round_: review.Round) -> review.Company:
+        org = self.unit(kind=OrganizationKind.PROPERTY)
+        return review.Company.objects.create(round=round_, organization=org)
+
+    def property_contact(self, person: Person) -> review.Company:
+        """The person becomes a contact of the inspected company."""
+        company = self.property_estate().inspected
+        OrganizationMember.objects.get_or_create(
+            organization_id=company.organization_id, person=person, defaults={"is_contact": True}
+        )
+        return company
+
+    def inspection(self, panel: Person) -> review.Inspection:
+        """One more company inspects 江滨花园, ``panel`` on its panel, nothing scored."""
+        estate = self.property_estate()
+        inspection = review.Inspection.objects.create(
+            round=estate.round,
+            compound=estate.compound,
+            inspector=self.property_company(estate.round),
+            inspected=estate.inspected,
+        )
+        review.PanelMember.objects.create(
+            inspection=inspection, person=panel, kind=review.PanelKind.OWNER
+        )
+        return inspection
+
+    def finding(self, status: str = review.FindingStatus.RECORDED) -> review.Finding:
+        """A finding of 江滨花园 (the inspected company's) in that status."""
+        estate = self.property_estate()
+        return review.Finding.objects.create(
+            round=estate.round,
+            inspection=estate.inspection,
+            company=estate.inspected,
+            compound=estate.compound,
+            problem="楼道堆放杂物",
+            status=status,
+            reported_by=self.world.resident,
+            fixed_at=timezone.now() if status == review.FindingStatus.FIXED else None,
+        )
 
 
 @pytest.fixture
