@@ -179,3 +179,10 @@ def test_spending_on_the_phone_after_staff_allow_a_use(world, unit):
 @pytest.mark.parametrize("path", ["/units/0/", "/console/units/99999999999999999999/"])
 def test_out_of_range_ids_are_not_found(world, path):
     assert login(world.staff).get(path).status_code == 404
+
+
+def test_rankings_page_opened_from_the_menu_shows_this_quarter_at_once(world, unit):
+    earn(world, unit, hours=3)
+    html = login(world.staff).get("/console/units/rankings/").content.decode()
+    assert f'data-unit="{unit.org.pk}"' in html
+    assert 'data-action="xlsx"' in html

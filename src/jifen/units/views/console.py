@@ -348,7 +348,11 @@ def rankings(request: HttpRequest) -> HttpResponse:
     actor = person_of(request)
     authz.require(actor, authz.MANAGE_UNITS)
     regions = _regions(actor, (Level.TOWN, Level.COMMUNITY))
-    form = RankingForm(request.GET or None, regions=regions)
+    # Opened from the menu: the first region in reach, this quarter, shown at once.
+    data = request.GET or (
+        {"region": regions[0][0], "quarter": selectors.this_quarter().code} if regions else None
+    )
+    form = RankingForm(data, regions=regions)
     rows: list[selectors.RankRow] = []
     region = quarter = None
     if regions and form.is_valid():
