@@ -16,6 +16,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from jifen.disclosure import services as disclosures
+from jifen.party import services as party
+from jifen.people.models import Organization
 from jifen.publicity import certificates
 from tests.pdfcheck import (
     BUNDLED_FONT,
@@ -47,6 +49,7 @@ PDFS = {
     "publicity:announcement_pdf": ("resident", "文昌社区", (0.04, 0.12, 0.20, 0.80)),
     "publicity:certificate_pdf": ("resident", "王堃喆志愿服务", (0.12, 0.17, 0.30, 0.70)),
     "disclosure:item_pdf": ("resident", "文昌社区", (0.05, 0.11, 0.15, 0.85)),
+    "party:statement_pdf": ("staff", "堃喆医院", (0.04, 0.14, 0.10, 0.90)),
 }
 
 
@@ -87,7 +90,12 @@ def urls(world) -> dict[str, str]:
     disclosed = disclosures.publish(
         actor=world.staff, region=world.wenchang, category="other", title="文昌社区村务公开"
     )
+    # A unit's quarterly statement (在职党员回家报到), sealed for a quarter that has ended.
+    employer = Organization.objects.create(region=world.wenchang, name="堃喆医院")
+    quarter = party.quarter_of(timezone.localdate() - timedelta(days=100))
+    party.statement(actor=world.staff, organization=employer, quarter=quarter)
     return {
+        "party:statement_pdf": f"/party/units/{employer.pk}/statements/{quarter}/pdf/",
         "activities:my_card": "/me/card.pdf",
         "activities:person_card": f"/console/people/{person.pk}/card.pdf",
         "publicity:my_ledger_pdf": "/documents/ledger.pdf",
