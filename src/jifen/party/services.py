@@ -15,7 +15,7 @@
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -59,8 +59,9 @@ from jifen.party.models import (
 from jifen.people import authz
 from jifen.people.models import Organization, OrganizationMember, Person
 from jifen.people.services import snapshot
-from jifen.publicity.seal import pack_leaves
+from jifen.publicity.seal import pack_leaves, unpack_leaves
 from jifen.regions.models import Level, Region
+from jifen.witness.selectors import witnessed
 from jifen.witness.services import witness
 
 # Office hours of an official working day: service that overlaps them needs approval.
@@ -744,3 +745,60 @@ def check_published(statement: Statement) -> tuple[bool, str, str]:
         statement.previous_seal,
     )
     return root_hex == statement.root and seal == statement.seal, root_hex, seal
+
+
+def _statement_problems(statement: Statement, previous: str) -> Iterator[str]:
+    """What no longer holds of one stored statement: its lines against its root and seal,
+    its stored leaves, its chain to the unit's statement before it, its witness."""
+    try:
+        lines = [sealing.public(line) for line in statement.lines]
+        leaves, root_hex, seal = sealing.sealed(
+            statement.organization_id, statement.quarter, lines, statement.previous_seal
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        yield f"its stored lines cannot be read: {type(exc).__name__}: {exc}"
+        return
+    if root_hex != statement.root or len(leaves) != statement.leaf_count:
+        yield (
+            f"its {len(leaves)} stored lines give root {root_hex[:16]}, it holds root "
+            f"{statement.root[:16]} over {statement.leaf_count}"
+        )
+    if seal != statement.seal:
+        yield f"its stored lines give seal {seal[:16]}, it holds seal {statement.seal[:16]}"
+    if unpack_leaves(statement.leaves) != dict(enumerate(leaves)):
+        yield "its stored leaves are not those of its lines"
+    if statement.previous_seal != previous:
+        yield (
+            f"it chains to {statement.previous_seal[:16] or 'nothing'}, the unit's statement "
+            f"sealed before it is {previous[:16] or 'none'}"
+        )
+    if not witnessed(
+        statement.region,
+        STATEMENT_KIND,
+        statement.quarter,
+        str(statement.organization_id),
+        statement.seal,
+    ):
+        yield "its seal is not the one witnessed in the county's (or town's) log"
+
+
+def check_statements(region: Region | None = None) -> Iterator[str]:
+    """``jifen verify``: one line per sealed statement whose stored lines, leaves, chain or
+    witness no longer hold (what the unit's page, its PDF and the public check show is read
+    from those lines). The data behind a statement may change after sealing (a claim
+    revoked); ``statement_seal_now`` and ``jifen verify --against`` compare that."""
+    rows = Statement.objects.select_related("region").order_by("organization_id", "id")
+    if region is not None:
+        rows = rows.filter(region__path__startswith=region.path)
+    # A unit's statements all lie in its own region: its chain is whole in any region
+    # checked that holds it.
+    previous: dict[int, str] = {}
+    for statement in rows.iterator(chunk_size=100):
+        where = f"statement {statement.organization_id} {statement.quarter}"
+        before = previous.get(statement.organization_id, "")
+        try:
+            for problem in _statement_problems(statement, before):
+                yield f"{where}: {problem}"
+        except Exception as exc:  # noqa: BLE001 - a statement that cannot be read is a line
+            yield f"{where}: could not be checked: {type(exc).__name__}: {exc}"
+        previous[statement.organization_id] = statement.seal

@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jifen.lib.bounds import MAX_ID
@@ -86,6 +87,9 @@ def statement(request: HttpRequest, pk: int, quarter: str) -> HttpResponse:
     person = person_of(request)
     found = _statement(person, pk, quarter)
     members = [line for line in found.lines if line["kind"] == "member"]
+    # The lines shown (with full names) are the stored ones: say so when they no longer
+    # lead to the seal (changed behind Jifen's back), as the public check would.
+    matches, _root, _seal = services.check_published(found)
     return render(
         request,
         "party/statement.html",
@@ -94,6 +98,7 @@ def statement(request: HttpRequest, pk: int, quarter: str) -> HttpResponse:
             "unit": found.organization,
             "members": members,
             "public_url": public_url(request, found),
+            "matches": matches,
         },
     )
 
@@ -102,6 +107,12 @@ def statement(request: HttpRequest, pk: int, quarter: str) -> HttpResponse:
 def statement_pdf(request: HttpRequest, pk: int, quarter: str) -> HttpResponse:
     person = person_of(request)
     found = _statement(person, pk, quarter)
+    if not services.check_published(found)[0]:
+        # Never print a record that no longer leads to its seal as if it were the sealed one.
+        messages.error(
+            request, _("This record no longer matches its seal, so it cannot be printed.")
+        )
+        return redirect("party:statement", pk=found.organization_id, quarter=found.quarter)
     response = HttpResponse(
         pdf.statement_pdf(found, public_url(request, found)), content_type="application/pdf"
     )
