@@ -73,6 +73,13 @@ def test_staff_plan_open_close_and_publish_a_round(world, estate, api):
             {"scores": [{"item": items[0]["id"], "score": bad}]},
         )
         assert refused.status_code == 400, (bad, refused.content)
+    # The same item twice with two scores: which one did the member mean? Neither is kept.
+    twice = owner.post(
+        f"/property-reviews/inspections/{inspection['id']}/scores",
+        {"scores": [{"item": items[0]["id"], "score": 5}, {"item": items[0]["id"], "score": 6}]},
+    )
+    assert_error(twice, 400, "duplicate_item")
+    assert owner.get(f"/property-reviews/inspections/{inspection['id']}").json_body["scores"] == {}
     scored = owner.post(
         f"/property-reviews/inspections/{inspection['id']}/scores",
         {"scores": [{"item": i["id"], "score": i["max_score"]} for i in items]},

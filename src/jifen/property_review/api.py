@@ -22,7 +22,7 @@ from pydantic import Field, model_validator
 from jifen.api.bodies import body_doc, form_or_json
 from jifen.api.fields import Code, Date, Id, Line, Reason, ShapedPage, one_of
 from jifen.api.security import caller
-from jifen.lib.errors import NotFound
+from jifen.lib.errors import InvalidInput, NotFound
 from jifen.lib.pagination import Paging
 from jifen.people.models import Organization, Person
 from jifen.property_review import exports, selectors, services
@@ -490,11 +490,10 @@ def submit_scores(
     409 ``round_not_open``."""
     viewer = caller(request)
     inspection = _inspection_for(viewer, inspection_id)
-    services.submit_scores(
-        actor=viewer,
-        inspection=inspection,
-        scores={row.item: row.score for row in payload.scores},
-    )
+    scores = {row.item: row.score for row in payload.scores}
+    if len(scores) != len(payload.scores):
+        raise InvalidInput(_("Score each item once."), code="duplicate_item", field="scores")
+    services.submit_scores(actor=viewer, inspection=inspection, scores=scores)
     return _scores_out(viewer, selectors.get_inspection(inspection_id))  # type: ignore[arg-type]
 
 
