@@ -4,6 +4,7 @@ order, chained; the public file and its 404s; the gaps; the badge and the paper 
 import hashlib
 import json
 import time
+from datetime import date
 
 import pytest
 from django.template import Context, Template
@@ -98,21 +99,34 @@ def test_gaps_name_a_skipped_month_and_an_overdue_one(
     world: World, months: Months, book, last_month: Month
 ):
     # 金悦 had transfers last month (last_month.elsewhere) and none published: overdue
-    # once its due days pass; 文昌 had transfers the month before last, then published
-    # last month without it (witnessed straight in, as a tick would not): skipped.
+    # once its due days pass; 文昌 sealed a month three months ago, had transfers the
+    # month before last, then published last month without it (witnessed straight in, as
+    # a tick would not): skipped. Its transfers four months ago, before its first sealed
+    # month, were never sealed: unsealed (publication allows a chain to start anywhere).
+    from jifen.lib.months import label, previous_month
     from tests.publicity.conftest import at
 
+    def earlier(month: str) -> str:
+        year, number = (int(part) for part in month.split("-"))
+        return label(previous_month(date(year, number, 1)))
+
+    three = earlier(months.before)
+    four = earlier(three)
     book.award(world.resident, 5, at(months.before, 10))
-    services.witness(
-        community=world.wenchang,
-        kind="month",
-        period=last_month.month,
-        seal=_seal(1),
-        root=_seal(2),
-        count=6,
-    )
+    book.award(world.resident, 5, at(four, 10))
+    for n, period in enumerate((three, last_month.month)):
+        services.witness(
+            community=world.wenchang,
+            kind="month",
+            period=period,
+            seal=_seal(1 + n),
+            root=_seal(3 + n),
+            count=6,
+        )
     gaps = selectors.gaps(world.county, today=selectors._month_after(months.this))
     assert {"community": world.wenchang.code, "month": months.before, "reason": "skipped"} in gaps
+    assert {"community": world.wenchang.code, "month": four, "reason": "unsealed"} in gaps
+    assert not [g for g in gaps if g["month"] == three]
     assert {"community": world.jinyue.code, "month": last_month.month, "reason": "overdue"} in gaps
     # 文昌's last month is sealed: no gap; the month under way is never a gap.
     assert not [

@@ -116,9 +116,12 @@ def overdue(month: str, today: date | None = None) -> bool:
 
 
 def gaps(region: Region, today: date | None = None) -> list[dict[str, str]] | None:
-    """Per community under ``region``: months with transfers and no witnessed month before
-    its latest witnessed one ("skipped"), and months with transfers after it whose
-    announcement is overdue ("overdue"). None when no source of activity is known."""
+    """Per community under ``region``, months with transfers and no witnessed month:
+    between its first and latest witnessed months ("skipped": a break in its chain, which
+    publication refuses, so only a change behind Jifen's back leaves one); before its
+    first ("unsealed": from before the community began sealing, which publication
+    allows); after its latest, once the announcement is overdue ("overdue"). None when no
+    source of activity is known."""
     if not _activity:
         return None
     today = today or timezone.localdate()
@@ -143,18 +146,19 @@ def gaps(region: Region, today: date | None = None) -> list[dict[str, str]] | No
     found: list[dict[str, str]] = []
     for community_id, months in active.items():
         done = sealed.get(community_id, set())
-        latest = max(done, default="")
+        first, latest = min(done, default=""), max(done, default="")
         for month in sorted(months - done):
             if month >= current:
                 continue
-            if month < latest:
-                found.append(
-                    {"community": communities[community_id], "month": month, "reason": "skipped"}
-                )
+            if month < first:
+                reason = "unsealed"
+            elif month < latest:
+                reason = "skipped"
             elif overdue(month, today):
-                found.append(
-                    {"community": communities[community_id], "month": month, "reason": "overdue"}
-                )
+                reason = "overdue"
+            else:
+                continue
+            found.append({"community": communities[community_id], "month": month, "reason": reason})
     found.sort(key=lambda g: (g["community"], g["month"]))
     cache.set(key, found, GAPS_CACHE_SECONDS)
     return found
