@@ -250,3 +250,20 @@ def test_contacts_added_and_removed_by_staff(world, api, unit):
     assert_error(api(world.staff).delete(f"{url}/{unit.contact.pk}"), 404, "not_found")
     edited = api(world.staff)._call("patch", f"/organizations/{unit.org.pk}", {"kind": "organ"})
     assert edited.status_code == 200 and edited.json()["kind"] == "organ"
+
+
+def test_spending_with_an_idempotency_key_moves_the_points_once(world, api, unit):
+    earn(world, unit, hours=3)
+    use = api(world.staff).post("/units/uses", {"community": world.wenchang.code, "name": "赞助"})
+    url = f"/organizations/{unit.org.pk}/spending"
+    key = {"Idempotency-Key": "spend-once"}
+    first = api(unit.contact).post(url, {"use": use.json()["id"], "amount": 5}, **key)
+    again = api(unit.contact).post(url, {"use": use.json()["id"], "amount": 5}, **key)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert Spending.objects.count() == 1
+    assert_error(
+        api(unit.contact).post(url, {"use": use.json()["id"], "amount": 6}, **key),
+        409,
+        "idempotency_conflict",
+    )

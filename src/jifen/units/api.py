@@ -18,6 +18,7 @@ from ninja.schema import DjangoGetter
 from pydantic import Field, model_validator
 
 from jifen.api.fields import Id, Line, Reason, ShapedPage
+from jifen.api.idempotency import idempotent
 from jifen.api.security import caller
 from jifen.lib.errors import NotFound, PermissionDenied
 from jifen.lib.masking import mask_name
@@ -592,6 +593,7 @@ def _spending_out(s: Spending) -> dict[str, Any]:
 
 
 @router.post("/organizations/{unit_id}/spending", response={201: SpendingOut})
+@idempotent
 def spend(request: HttpRequest, unit_id: Id, payload: SpendIn) -> Status[dict[str, Any]]:
     """A contact of the unit: spend unit points on a use its community allows — a
     transfer to the community's supermarket account, never to a person."""
