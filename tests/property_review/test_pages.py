@@ -178,8 +178,27 @@ def test_a_contact_rectifies_on_the_phone_and_the_public_page_shows_it(world, es
     assert f'data-finding="{finding.pk}"' in text and 'data-status="verified"' in text
     for person in (estate.owner, estate.contacts[1], world.staff):
         assert person.name not in text
+    # 公开反馈: what the company did is public with the finding; the round's quarter is
+    # said as people say it, not as its code.
+    assert "data-fix-note" in text and "已清理" in text
+    assert round_.quarter not in text.split("<h1", 1)[1].split("</p>", 1)[0]
     assert Client().get(f"/public/{world.wenchang.code}/property-reviews/").status_code == 200
     assert Client().get(f"/public/property-reviews/{round_.pk}/scores.xlsx").status_code == 404
+
+
+def test_a_finding_handed_to_the_grid_names_its_incident(world, estate):
+    from jifen.incidents.services import save_category
+
+    save_category(actor=None, region=world.county, code="road", name="道路破损")
+    round_ = plan_round(world, estate)
+    finding = services.record_finding(
+        actor=estate.owner, inspection=first_inspection(round_), problem="小区外人行道塌陷"
+    )
+    services.refer(actor=world.staff, finding=finding, category="road")
+    finding.refresh_from_db()
+    marker = f'data-incident="{finding.incident_id}"'.encode()
+    assert marker in Client().get(f"/public/property-reviews/{round_.pk}/").content
+    assert marker in _as(estate.owner).get(f"/property-reviews/findings/{finding.pk}/").content
 
 
 def test_a_draft_round_has_no_public_page(world, estate):

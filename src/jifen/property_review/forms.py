@@ -160,6 +160,12 @@ class NoteForm(forms.Form):
 class FixForm(forms.Form):
     note = _text(_("What was done"), NOTE_MAX)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["note"].help_text = _(
+            "Shown on the public page with the finding: write no one's name or phone number."
+        )
+
 
 def scores_from(data: Any, items: list[Any]) -> dict[int, Any]:
     """``score-<item id>`` fields of the scoring form: a whole number, or left empty (not

@@ -220,6 +220,18 @@ class Round(models.Model):
     def scores_public(self) -> bool:
         return self.status == R.PUBLISHED
 
+    @property
+    def quarter_label(self) -> str:
+        """``2026Q3`` as people say it: 2026年第3季度."""
+        return quarter_label(self.quarter)
+
+
+def quarter_label(quarter: str) -> str:
+    year, _sep, n = quarter.partition("Q")
+    if not (year.isdigit() and n.isdigit()):
+        return quarter
+    return str(_("%(year)s Q%(n)s") % {"year": year, "n": n})
+
 
 class Company(models.Model):
     """A property company taking part in the round (参评物业)."""

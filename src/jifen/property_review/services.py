@@ -77,6 +77,7 @@ from jifen.property_review.models import (
     Score,
     may_take_finding,
     may_take_round,
+    quarter_label,
 )
 from jifen.regions.models import Level, Region
 
@@ -321,7 +322,11 @@ def create_round(
     title = (
         _line(title, "title", TITLE_MAX, required=False)
         or str(
-            say(_("%(region)s property review %(quarter)s"), region=region.name, quarter=quarter)
+            say(
+                _("%(region)s property review %(quarter)s"),
+                region=region.name,
+                quarter=quarter_label(quarter),
+            )
         )[:TITLE_MAX]
     )
     previous = (
