@@ -15,7 +15,7 @@ from jifen.points import ledger
 from jifen.projects import services
 from jifen.projects.models import Milestone, Need, Project, Resource
 from tests.api.conftest import assert_error
-from tests.projects.conftest import led, make_need, published
+from tests.projects.conftest import all_reported, led, make_need, published
 
 pytestmark = pytest.mark.django_db
 
@@ -256,3 +256,20 @@ def test_the_public_list_costs_the_same_queries_for_more_projects(world, units, 
     for _ in range(4):
         led(world, units)
     assert count() == few
+
+
+def test_completion_with_an_idempotency_key_answers_a_retry_with_the_first_answer(
+    world, units, api
+):
+    project = all_reported(world, units)
+    contact = api(units.clinic_contact)
+    key = {"Idempotency-Key": f"complete-{project.pk}"}
+    first = contact.post(f"/projects/{project.pk}/complete", {"note": "完工"}, **key)
+    again = contact.post(f"/projects/{project.pk}/complete", {"note": "完工"}, **key)
+    assert first.status_code == again.status_code == 200, again.content
+    assert first.json()["claim"] == again.json()["claim"] is not None
+    assert_error(
+        contact.post(f"/projects/{project.pk}/complete", {"note": "别的"}, **key),
+        409,
+        "idempotency_conflict",
+    )

@@ -22,6 +22,7 @@ from pydantic import Field, model_validator
 
 from jifen.api.bodies import body_doc, form_or_json
 from jifen.api.fields import Date, Id, Line, LongText, Reason, ShapedPage, one_of
+from jifen.api.idempotency import idempotent
 from jifen.api.security import caller, optional_person
 from jifen.lib.errors import InvalidInput, NotFound
 from jifen.lib.masking import mask_name
@@ -839,6 +840,7 @@ def report_milestone(request: HttpRequest, project_id: Id, milestone_id: Id) -> 
 
 
 @router.post("/projects/{project_id}/complete", response=ProjectDetailOut)
+@idempotent
 def complete_project(request: HttpRequest, project_id: Id, payload: NoteIn) -> dict[str, Any]:
     """The lead unit's contact (or staff) reports it completed once every milestone is
     reached; the unit's claim enters review (``claim``), its points posted on approval."""
