@@ -181,8 +181,11 @@ class StatementOut(Schema):
     witnessed: bool = Field(description="its seal is in the logs of the county and town above")
 
 
-def _statement_out(statement: Statement, *, full: bool) -> dict[str, Any]:
-    lines = statement.lines if full else [sealing.public(line) for line in statement.lines]
+def _statement_out(
+    statement: Statement, *, full: bool, lines: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    if lines is None:
+        lines = statement.lines if full else [sealing.public(line) for line in statement.lines]
     return {
         "id": statement.pk,
         "organization": statement.organization_id,
@@ -416,8 +419,9 @@ def get_statement(
     """Its contacts, staff: the quarter's statement (服务登记卡), sealed on the first request
     after the quarter ended; 409 ``quarter_not_ended`` before; 400 for a malformed quarter."""
     organization = _organization(organization_id, "organization")
-    found = services.statement(actor=caller(request), organization=organization, quarter=quarter)
-    return _statement_out(found, full=True)
+    actor = caller(request)
+    found = services.statement(actor=actor, organization=organization, quarter=quarter)
+    return _statement_out(found, full=True, lines=services.lines_for(actor, found))
 
 
 @router.get("/organizations/{organization_id}/not-reporting", response=list[NotReportingOut])
@@ -425,7 +429,8 @@ def not_reporting(request: HttpRequest, organization_id: Id) -> list[dict[str, A
     """Its contacts, staff: members reporting home for half a year with no service
     counted as reporting home in it."""
     organization = _organization(organization_id, "organization")
-    services.require_unit_reader(caller(request), organization)
+    actor = caller(request)
+    services.require_unit_reader(actor, organization)
     return [
         {
             "report": row["report"].pk,
@@ -437,7 +442,9 @@ def not_reporting(request: HttpRequest, organization_id: Id) -> list[dict[str, A
             "started_on": row["report"].started_on,
             "last_served": row["last_served"],
         }
-        for row in selectors.not_reporting(organization)[:1000]
+        for row in selectors.not_reporting(
+            organization, people=services.readable_people(actor, organization)
+        )[:1000]
     ]
 
 

@@ -21,7 +21,7 @@ from jifen.publicity.pdf import QR, SHADE, WIDTH, Foot, _build, _p, _styles, _ta
 COLUMNS = (10 * mm, 28 * mm, 34 * mm, 30 * mm, 22 * mm, 22 * mm, 28 * mm)  # = WIDTH (174 mm)
 
 
-def _lines_table(statement: Statement, styles: dict[str, Any]) -> Table:
+def _lines_table(lines: list[dict[str, Any]], styles: dict[str, Any]) -> Table:
     header = [
         "#",
         _("Volunteer number"),
@@ -32,7 +32,7 @@ def _lines_table(statement: Statement, styles: dict[str, Any]) -> Table:
         _("Points"),
     ]
     rows: list[list[Any]] = [[_p(h, styles["cell"]) for h in header]]
-    members = [line for line in statement.lines if line["kind"] == "member"]
+    members = [line for line in lines if line["kind"] == "member"]
     for n, line in enumerate(members, start=1):
         rows.append(
             [
@@ -110,8 +110,11 @@ def _seal_block(statement: Statement, url: str, styles: dict[str, Any]) -> Flowa
     )
 
 
-def statement_pdf(statement: Statement, url: str) -> bytes:
-    """The unit's copy: members in full, the unit's own points, the seal and its QR."""
+def statement_pdf(
+    statement: Statement, url: str, lines: list[dict[str, Any]] | None = None
+) -> bytes:
+    """The unit's copy: members in full (of ``lines``, the stored ones as the reader may
+    see them), the unit's own points, the seal and its QR."""
     styles = _styles()
     title = _("Service record of in-service party members reporting home")
     organization = statement.organization
@@ -128,7 +131,7 @@ def statement_pdf(statement: Statement, url: str) -> bytes:
             styles["body"],
         ),
         Spacer(1, 3 * mm),
-        _lines_table(statement, styles),
+        _lines_table(statement.lines if lines is None else lines, styles),
         Spacer(1, 3 * mm),
         _p(
             _("The unit's own points in the quarter: %(points)s")

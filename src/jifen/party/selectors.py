@@ -144,9 +144,12 @@ def public_statement(pk: int) -> Statement | None:
     )
 
 
-def not_reporting(organization: Organization, today: date | None = None) -> list[dict[str, Any]]:
+def not_reporting(
+    organization: Organization, today: date | None = None, people: set[int] | None = None
+) -> list[dict[str, Any]]:
     """The unit's members reporting home for at least half a year (``HALF_YEAR`` days) who
-    have no service counted as reporting home in it (counted or approved)."""
+    have no service counted as reporting home in it (counted or approved); with
+    ``people``, only those of them (what the caller may read)."""
     today = today or timezone.localdate()
     since = today - timedelta(days=HALF_YEAR)
     served = Service.objects.filter(
@@ -159,6 +162,8 @@ def not_reporting(organization: Organization, today: date | None = None) -> list
         .filter(served=False)
         .order_by("community__name", "person__name", "pk")
     )
+    if people is not None:
+        rows = rows.filter(person_id__in=people)
     result = []
     for report in rows:
         last = (

@@ -540,6 +540,41 @@ def may_read_unit(actor: Person | None, organization: Organization) -> bool:
     return any(authz.can(actor, authz.MANAGE_PARTY, c) for c in communities)
 
 
+def readable_people(actor: Person, organization: Organization) -> set[int] | None:
+    """Whose names the caller may read in the unit's lists: everyone's (None) for its
+    contacts and staff over the unit's region; for staff who only keep some of its
+    members' reports (a community's staff), the members reporting to their communities —
+    not the residents of other communities, whom they do not manage."""
+    if is_contact(actor, organization) or authz.can(actor, authz.MANAGE_PARTY, organization.region):
+        return None
+    communities = [
+        c
+        for c in Region.objects.filter(
+            pk__in=Report.objects.filter(employer=organization).values("community_id")
+        )
+        if authz.can(actor, authz.MANAGE_PARTY, c)
+    ]
+    return set(
+        Report.objects.filter(employer=organization, community__in=communities).values_list(
+            "person_id", flat=True
+        )
+    )
+
+
+def lines_for(actor: Person, statement: Statement) -> list[dict[str, Any]]:
+    """The statement's stored lines as the caller may read them: the full name and the
+    person's id only of the members they may see (else the published, masked line)."""
+    readable = readable_people(actor, statement.organization)
+    if readable is None:
+        return list(statement.lines)
+    return [
+        line
+        if line["kind"] != "member" or line.get("person") in readable
+        else {**line, "full_name": line["name"] or line["volunteer_no"], "person": None}
+        for line in statement.lines
+    ]
+
+
 def require_unit_reader(actor: Person | None, organization: Organization) -> None:
     if not may_read_unit(actor, organization):
         raise PermissionDenied(

@@ -63,7 +63,9 @@ def unit_home(request: HttpRequest, pk: int) -> HttpResponse:
             "unit": organization,
             "quarters": quarters,
             "older": [s for q, s in sealed.items() if q not in {r["quarter"] for r in quarters}],
-            "not_reporting": selectors.not_reporting(organization)[:200],
+            "not_reporting": selectors.not_reporting(
+                organization, people=services.readable_people(person, organization)
+            )[:200],
         },
     )
 
@@ -86,7 +88,7 @@ def seal(request: HttpRequest, pk: int, quarter: str) -> HttpResponse:
 def statement(request: HttpRequest, pk: int, quarter: str) -> HttpResponse:
     person = person_of(request)
     found = _statement(person, pk, quarter)
-    members = [line for line in found.lines if line["kind"] == "member"]
+    members = [line for line in services.lines_for(person, found) if line["kind"] == "member"]
     # The lines shown (with full names) are the stored ones: say so when they no longer
     # lead to the seal (changed behind Jifen's back), as the public check would.
     matches, _root, _seal = services.check_published(found)
@@ -114,7 +116,8 @@ def statement_pdf(request: HttpRequest, pk: int, quarter: str) -> HttpResponse:
         )
         return redirect("party:statement", pk=found.organization_id, quarter=found.quarter)
     response = HttpResponse(
-        pdf.statement_pdf(found, public_url(request, found)), content_type="application/pdf"
+        pdf.statement_pdf(found, public_url(request, found), services.lines_for(person, found)),
+        content_type="application/pdf",
     )
     response["Content-Disposition"] = (
         f'attachment; filename="statement-{found.organization_id}-{found.quarter}.pdf"'
@@ -127,7 +130,12 @@ def not_reporting_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     person = person_of(request)
     organization = _unit(person, pk)
     response = HttpResponse(
-        exports.not_reporting_xlsx(organization, selectors.not_reporting(organization)),
+        exports.not_reporting_xlsx(
+            organization,
+            selectors.not_reporting(
+                organization, people=services.readable_people(person, organization)
+            ),
+        ),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="not-reporting-{organization.pk}.xlsx"'
