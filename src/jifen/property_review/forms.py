@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jifen.lib.bounds import MAX_ID
 from jifen.lib.widgets import DateInput
@@ -46,7 +47,9 @@ class RoundForm(forms.Form):
         help_text=_("For example 2026Q4."),
         error_messages={"invalid": _("Give the quarter as YYYYQn, for example 2026Q4.")},
     )
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX, required=False)
+    title = forms.CharField(
+        label=pgettext_lazy("property review", "Title"), max_length=TITLE_MAX, required=False
+    )
     copy_previous = forms.BooleanField(
         label=_("Start from the last quarter's companies, compounds and checklist"),
         required=False,
@@ -80,7 +83,7 @@ class CompanyForm(forms.Form):
 
 
 class ItemForm(forms.Form):
-    group = forms.CharField(label=_("Group"), max_length=GROUP_MAX)
+    group = forms.CharField(label=pgettext_lazy("property review", "Group"), max_length=GROUP_MAX)
     title = forms.CharField(label=_("What is checked"), max_length=ITEM_MAX)
     max_score = forms.IntegerField(
         label=_("Full marks"), min_value=MAX_SCORE_MIN, max_value=MAX_SCORE_MAX
@@ -105,7 +108,7 @@ class InspectionForm(forms.Form):
 
 
 class PanelForm(forms.Form):
-    inspection = forms.ChoiceField(label=_("Inspection"), choices=())
+    inspection = forms.ChoiceField(label=pgettext_lazy("property review", "Inspection"), choices=())
     phone = forms.CharField(label=_("Mobile number"), max_length=11, widget=PhoneInput)
     kind = forms.ChoiceField(
         label=_("Seat"), choices=PanelKind.choices, widget=forms.RadioSelect, initial="owner"
