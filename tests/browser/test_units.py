@@ -73,4 +73,7 @@ def test_a_unit_contact_declares_on_a_phone_and_sees_the_points_after_review(
     phone.goto(f"/public/{world.wenchang.code}/alliance/")
     expect(phone.locator(f"[data-unit='{unit.org.pk}']")).to_contain_text("40")
     assert_fits(phone)
+    # The name reads on one line, not squeezed to a character a line by a table.
+    name = phone.locator(f"[data-unit='{unit.org.pk}'] .unit-name").bounding_box()
+    assert name is not None and name["width"] > name["height"], name
     screenshot(phone, "units-public-alliance-phone")
