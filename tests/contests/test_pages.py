@@ -164,6 +164,13 @@ def test_the_public_page_shows_the_ranking_once_published(world, cast):
     after = anonymous.get(f"/public/contests/{cast.contest.pk}/")
     assert f'data-entry="{team_entry.pk}" data-rank="1"'.encode() in after.content
     assert b'data-total="85.00"' in after.content
+    # The unit's 微实事 is led at once and public: the result leads to it; the team's is a
+    # draft until staff publish it, so it is named without a link that would be a 404.
+    team_entry.refresh_from_db()
+    unit_entry.refresh_from_db()
+    assert f'href="/public/projects/{unit_entry.project_id}/"'.encode() in after.content
+    assert f'href="/public/projects/{team_entry.project_id}/"'.encode() not in after.content
+    assert anonymous.get(f"/public/projects/{unit_entry.project_id}/").status_code == 200
     listed = anonymous.get(f"/public/{world.wenchang.code}/contests/")
     assert f'data-contest="{cast.contest.pk}"'.encode() in listed.content
     draft = services.create_contest(actor=world.staff, region=world.wenchang, title="草稿")

@@ -11,6 +11,8 @@ from jifen.contests import selectors
 from jifen.contests.models import Contest, EntryStatus, Stage
 from jifen.lib.bounds import MAX_ID
 from jifen.lib.pagination import paginate
+from jifen.projects.models import PUBLIC as PUBLIC_PROJECTS
+from jifen.projects.models import Project
 from jifen.regions.models import Region
 
 
@@ -23,6 +25,10 @@ def public_or_404(pk: int) -> Contest:
 
 def standings_context(contest: Contest) -> dict[str, Any]:
     table = selectors.standings(contest)
+    ids = [row.entry.project_id for row in table if row.entry.project_id]
+    public_projects = set(
+        Project.objects.filter(pk__in=ids, status__in=PUBLIC_PROJECTS).values_list("pk", flat=True)
+    )
     for row in table:
         row.tied = [o.entry.code for o in selectors.tied_with(table, row)]  # type: ignore[attr-defined]
         row.tie_text = selectors.tie_label(row.tie_break)  # type: ignore[attr-defined]
@@ -30,6 +36,7 @@ def standings_context(contest: Contest) -> dict[str, Any]:
         row.roadshow_text = selectors.ranking_text(row.roadshow)  # type: ignore[attr-defined]
         row.live_text = selectors.ranking_text(row.live)  # type: ignore[attr-defined]
         row.review_text = selectors.ranking_text(row.review)  # type: ignore[attr-defined]
+        row.project_public = row.entry.project_id in public_projects  # type: ignore[attr-defined]
     return {"standings": table}
 
 
