@@ -53,3 +53,32 @@ def test_verify_exits_1_without_a_traceback(sealed: Sealed, capsys):
         call_command("verify")
     assert exit_.value.code == 1
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "totals, ranking",
+    [
+        ('{"issued": "x", "people": [1]}', '[{"place": "1"}, 7]'),
+        ('{"issued": 1e300}', '"not a list"'),
+        ('["no", "object"]', '[{"place": 1, "name": "王*", "volunteer_no": "1", "points": 5}]'),
+    ],
+    ids=["text", "float", "list"],
+)
+def test_unreadable_totals_or_ranking_answer_the_public_api_not_a_500(
+    sealed: Sealed, client, totals, ranking
+):
+    raw(
+        "UPDATE publicity_announcement SET totals = %s, ranking = %s WHERE id = %s",
+        [totals, ranking, sealed.last.pk],
+    )
+    code = sealed.last.community.code
+    listed = client.get(f"/api/v1/public/announcements?community={code}")
+    assert listed.status_code == 200, listed.content
+    item = next(i for i in listed.json()["items"] if i["id"] == sealed.last.pk)
+    assert item["totals"] is None
+    assert all(isinstance(row["place"], int) for row in item["ranking"])
+    one = client.get(f"/api/v1/public/announcements/{sealed.last.pk}")
+    assert one.status_code == 200, one.content
+    assert one.json()["totals"] is None
+    # The other months still answer their totals.
+    assert any(i["totals"] for i in listed.json()["items"] if i["id"] != sealed.last.pk)

@@ -69,7 +69,9 @@ class AnnouncementOut(Schema):
     month: str = Field(description="YYYY-MM")
     status: str = Field(description="draft or published")
     status_label: str
-    totals: MonthTotalsOut
+    totals: MonthTotalsOut | None = Field(
+        description="null only when the stored totals cannot be read (see jifen verify)"
+    )
     ranking: list[RankOut]
     drafted_at: str = Field(description="ISO 8601, local time with its offset, to the second")
     published_at: str | None = Field(description="likewise; null for a draft")
@@ -215,9 +217,35 @@ def _seal_out(announcement: Announcement) -> dict[str, Any] | None:
     }
 
 
-def _totals(announcement: Announcement) -> dict[str, int]:
+def _totals(announcement: Announcement) -> dict[str, int] | None:
+    """The stored totals, or None when they cannot be read as whole numbers (changed
+    behind Jifen's back: ``jifen verify`` names it; one such month never breaks a list)."""
     keys = ("issued", "redeemed", "expired", "entries", "transfers", "people")
-    return {key: int(announcement.totals.get(key, 0)) for key in keys}
+    stored = announcement.totals
+    if not isinstance(stored, dict):
+        return None
+    values = {key: stored.get(key, 0) for key in keys}
+    if not all(
+        type(value) is int and abs(value) <= seal.MAX_SAFE_INTEGER for value in values.values()
+    ):
+        return None
+    return values
+
+
+RANK_FIELDS = {"place": int, "name": str, "volunteer_no": str, "points": int}
+
+
+def _ranking(announcement: Announcement) -> list[dict[str, Any]]:
+    """The stored ranking, without any row that is not one (never a 500 over a bad row)."""
+    stored = announcement.ranking
+    if not isinstance(stored, list):
+        return []
+    return [
+        {key: row[key] for key in RANK_FIELDS}
+        for row in stored
+        if isinstance(row, dict)
+        and all(type(row.get(key)) is kind for key, kind in RANK_FIELDS.items())
+    ]
 
 
 def _announcement_out(announcement: Announcement) -> dict[str, Any]:
@@ -229,7 +257,7 @@ def _announcement_out(announcement: Announcement) -> dict[str, Any]:
         "status": announcement.status,
         "status_label": str(announcement.get_status_display()),
         "totals": _totals(announcement),
-        "ranking": announcement.ranking,
+        "ranking": _ranking(announcement),
         "drafted_at": selectors.moment(announcement.drafted_at),
         "published_at": selectors.moment(announcement.published_at),
         "objections_until": selectors.moment(announcement.objections_until),
