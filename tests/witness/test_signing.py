@@ -6,11 +6,12 @@ openssl in test_docs)."""
 import json
 
 import pytest
+from django.utils import timezone
 
 from jifen.audit.models import AuditEvent
-from jifen.lib.errors import InvalidInput, NotFound, PermissionDenied
+from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooManyAttempts
 from jifen.witness import document, selectors, services
-from jifen.witness.models import Signature, SigningKey
+from jifen.witness.models import Signature, SigningFailure, SigningKey
 from tests.conftest import World
 from tests.witness.conftest import PASSPHRASE
 
@@ -96,8 +97,17 @@ def test_a_signed_copy_verifies_and_any_change_breaks_it(world: World, published
 def test_a_new_key_supersedes_the_old_whose_signatures_still_verify(world: World, published):
     old = services.create_key(actor=world.county_admin, region=world.county, passphrase=PASSPHRASE)
     earlier = services.sign(actor=world.county_admin, region=world.county, passphrase=PASSPHRASE)
+    with pytest.raises(Conflict) as unconfirmed:  # never superseded without saying so
+        services.create_key(
+            actor=world.county_admin, region=world.county, passphrase="a new passphrase 2027"
+        )
+    assert unconfirmed.value.code == "key_exists"
+    assert services.current_key(world.county) == old
     new = services.create_key(
-        actor=world.county_admin, region=world.county, passphrase="a new passphrase 2027"
+        actor=world.county_admin,
+        region=world.county,
+        passphrase="a new passphrase 2027",
+        replace=True,
     )
     assert services.current_key(world.county) == new
     old.refresh_from_db()
@@ -123,3 +133,52 @@ def test_the_demo_seed_makes_the_county_key_once(world: World):
     assert seed_witness.seed() == 0
     assert SigningKey.objects.filter(region=world.county).count() == 1
     assert Signature.objects.filter(region=world.county).count() == 1
+
+
+def test_guessing_the_passphrase_is_held_back_and_recorded(world: World, published):
+    key = services.create_key(actor=world.county_admin, region=world.county, passphrase=PASSPHRASE)
+    for n in range(services.SIGN_FAILURES_ALLOWED):
+        with pytest.raises(InvalidInput):
+            services.sign(
+                actor=world.county_admin, region=world.county, passphrase=f"guess number {n:04d}"
+            )
+    # Each wrong guess is counted and in the audit trail, though the call failed.
+    assert SigningFailure.objects.filter(key=key).count() == services.SIGN_FAILURES_ALLOWED
+    refused = AuditEvent.objects.filter(action="witness.sign_refused", target_id=key.pk)
+    assert refused.count() == services.SIGN_FAILURES_ALLOWED
+    for event in refused:
+        assert "guess number" not in json.dumps([event.before, event.after], ensure_ascii=False)
+    # Then the key signs nothing for the window, the right passphrase included.
+    with pytest.raises(TooManyAttempts):
+        services.sign(actor=world.county_admin, region=world.county, passphrase=PASSPHRASE)
+    assert not Signature.objects.exists()
+    # Once the window has passed, the right passphrase signs again.
+    SigningFailure.objects.update(at=timezone.now() - services.SIGN_FAILURE_WINDOW)
+    assert services.sign(actor=world.county_admin, region=world.county, passphrase=PASSPHRASE)
+
+
+def test_the_console_needs_the_confirmation_to_replace_a_key(world: World, client):
+    old = services.create_key(actor=world.county_admin, region=world.county, passphrase=PASSPHRASE)
+    client.force_login(world.county_admin)
+    url = f"/console/checkpoints/{world.county.code}/key/"
+    fresh = "another long passphrase"
+    answer = client.post(url, {"passphrase": fresh, "confirm": fresh})
+    assert answer.status_code == 400
+    assert services.current_key(world.county) == old
+    answer = client.post(url, {"passphrase": fresh, "confirm": fresh, "replace": "on"})
+    assert answer.status_code == 302
+    assert services.current_key(world.county) != old
+
+
+def test_a_wrong_passphrase_on_the_console_is_a_form_error_then_a_hold(world: World, client):
+    services.create_key(actor=world.county_admin, region=world.county, passphrase=PASSPHRASE)
+    client.force_login(world.county_admin)
+    url = f"/console/checkpoints/{world.county.code}/sign/"
+    for n in range(services.SIGN_FAILURES_ALLOWED):
+        answer = client.post(url, {"passphrase": f"wrong passphrase {n}"})
+        assert answer.status_code == 400
+        assert answer["Content-Type"].startswith("text/html")
+    assert SigningFailure.objects.count() == services.SIGN_FAILURES_ALLOWED
+    answer = client.post(url, {"passphrase": PASSPHRASE})
+    assert answer.status_code == 400 and "attachment" not in answer.get("Content-Disposition", "")
+    assert not Signature.objects.exists()

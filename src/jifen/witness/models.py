@@ -131,3 +131,20 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id} #{self.size}"
+
+
+class SigningFailure(models.Model):
+    """A wrong passphrase typed to sign with a key: counted per key, so that guessing it
+    through the console is held back (docs/checkpoints.md, section 5)."""
+
+    key = models.ForeignKey(SigningKey, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(
+        "people.Person", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key_id} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -5,6 +5,7 @@ the seal: the seal and its witnesses commit together or not at all.
 """
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -17,13 +18,21 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jifen.audit.services import record
-from jifen.lib.errors import Conflict, InvalidInput, NotFound
+from jifen.lib.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
 from jifen.people import authz
 from jifen.people.models import Person
 from jifen.regions.models import Region
 from jifen.witness import document
 from jifen.witness.document import chain
-from jifen.witness.models import WITNESS_LEVELS, Entry, Kind, Log, Signature, SigningKey
+from jifen.witness.models import (
+    WITNESS_LEVELS,
+    Entry,
+    Kind,
+    Log,
+    Signature,
+    SigningFailure,
+    SigningKey,
+)
 from jifen.witness.selectors import checkpoint
 
 
@@ -166,14 +175,22 @@ def current_key(region: Region) -> SigningKey | None:
 
 
 @transaction.atomic
-def create_key(*, actor: Person | None, region: Region, passphrase: str) -> SigningKey:
-    """A new signing key for a county or town; the one before (if any) is superseded,
-    and its public key stays published so its signatures still verify."""
+def create_key(
+    *, actor: Person | None, region: Region, passphrase: str, replace: bool = False
+) -> SigningKey:
+    """A new signing key for a county or town; the one before (if any) is superseded —
+    only when ``replace`` says so (409 ``key_exists`` otherwise) — and its public key
+    stays published so its signatures still verify."""
     _signing_region(actor, region)
     secret = _passphrase(passphrase)
     list(Region.objects.select_for_update().filter(pk=region.pk).values_list("pk"))
     now = timezone.now()
     old = current_key(region)
+    if old is not None and not replace:
+        raise Conflict(
+            _("This region already has a signing key: confirm that it is to be superseded."),
+            code="key_exists",
+        )
     if old is not None:
         old.superseded_at = now
         old.save(update_fields=["superseded_at"])
@@ -197,12 +214,32 @@ def create_key(*, actor: Person | None, region: Region, passphrase: str) -> Sign
     return key
 
 
-@transaction.atomic
+# Wrong passphrases allowed per key in a window before signing with it is held back: the
+# scrypt cost slows one guess; this stops a stolen console session from guessing on.
+SIGN_FAILURES_ALLOWED = 5
+SIGN_FAILURE_WINDOW = timedelta(minutes=15)
+
+
 def sign(*, actor: Person | None, region: Region, passphrase: str) -> dict[str, Any]:
     """The region's current checkpoint, signed with its key (the passphrase opens it for
-    this one signature): the file the town's or county's office archives."""
+    this one signature): the file the town's or county's office archives.
+
+    A wrong passphrase is counted against the key and recorded in the audit trail (both
+    kept although the call fails: call it outside a transaction, as the console does);
+    after ``SIGN_FAILURES_ALLOWED`` in ``SIGN_FAILURE_WINDOW`` the key signs nothing
+    until the window has passed (429), the right passphrase included."""
     _signing_region(actor, region)
     secret = _passphrase(passphrase)
+    signed = _sign_or_count(actor, region, secret)
+    if signed is None:
+        raise InvalidInput(_("That is not the passphrase of this key."), field="passphrase")
+    return signed
+
+
+@transaction.atomic
+def _sign_or_count(actor: Person | None, region: Region, secret: bytes) -> dict[str, Any] | None:
+    # The key's row is locked: guesses at one key are tried one after another, so a burst
+    # of them in parallel is counted as it comes, not all let through at once.
     key = (
         SigningKey.objects.select_for_update()
         .filter(region=region, superseded_at__isnull=True)
@@ -210,7 +247,23 @@ def sign(*, actor: Person | None, region: Region, passphrase: str) -> dict[str, 
     )
     if key is None:
         raise NotFound(_("This region has no signing key yet; create one first."))
-    private_key = open_private(key.encrypted_private_pem, secret)
+    now = timezone.now()
+    recent = SigningFailure.objects.filter(key=key, at__gte=now - SIGN_FAILURE_WINDOW)
+    if recent.count() >= SIGN_FAILURES_ALLOWED:
+        raise TooManyAttempts(params={"minutes": int(SIGN_FAILURE_WINDOW.total_seconds() // 60)})
+    try:
+        private_key = open_private(key.encrypted_private_pem, secret)
+    except InvalidInput:
+        SigningFailure.objects.create(key=key, actor=actor, at=now)
+        SigningFailure.objects.filter(key=key, at__lt=now - SIGN_FAILURE_WINDOW).delete()
+        record(
+            actor=actor,
+            action="witness.sign_refused",
+            target=key,
+            region=region,
+            after={"fingerprint": key.fingerprint},
+        )
+        return None
     if document.fingerprint(private_key.public_key()) != key.fingerprint:
         raise Conflict(_("The stored key does not match its public key."), code="key_mismatch")
     signed = document.sign(checkpoint(region), private_key)

@@ -100,7 +100,10 @@ def create_key(request: HttpRequest, code: str) -> HttpResponse:
     if form.is_valid():
         try:
             key = services.create_key(
-                actor=actor, region=region, passphrase=form.cleaned_data["passphrase"]
+                actor=actor,
+                region=region,
+                passphrase=form.cleaned_data["passphrase"],
+                replace=bool(form.cleaned_data.get("replace")),
             )
         except DomainError as exc:
             add_domain_error(form, exc)
