@@ -186,3 +186,15 @@ def test_rankings_page_opened_from_the_menu_shows_this_quarter_at_once(world, un
     html = login(world.staff).get("/console/units/rankings/").content.decode()
     assert f'data-unit="{unit.org.pk}"' in html
     assert 'data-action="xlsx"' in html
+
+
+def test_a_unit_without_points_is_told_so_instead_of_offered_the_spending_form(world, unit):
+    services.save_use(actor=world.staff, community=world.wenchang, name="赞助积分超市")
+    client = login(unit.contact)
+    home = client.get(f"/units/{unit.org.pk}/").content.decode()
+    assert "data-nothing-to-spend" in home
+    assert f'action="/units/{unit.org.pk}/spend/' not in home
+    earn(world, unit, hours=1)
+    home = client.get(f"/units/{unit.org.pk}/").content.decode()
+    assert "data-nothing-to-spend" not in home
+    assert f'action="/units/{unit.org.pk}/spend/' in home
