@@ -220,3 +220,34 @@ def test_the_console_list_shows_the_findings_waiting_for_staff(world, estate):
     )
     other = _as(world.other_staff).get("/console/property-reviews/?findings=recorded")
     assert f'data-finding="{waiting.pk}"'.encode() not in other.content
+
+
+def _jpeg(colour: str):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), colour).save(buffer, "JPEG")
+    return SimpleUploadedFile(f"{colour}.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def test_staff_verifying_see_which_photo_is_the_problem_and_which_the_fix(world, estate):
+    round_ = plan_round(world, estate)
+    finding = services.record_finding(
+        actor=estate.owner,
+        inspection=first_inspection(round_),
+        problem="井盖破损",
+        photos=[_jpeg("red")],
+    )
+    services.track(actor=world.staff, finding=finding)
+    services.fix(
+        actor=estate.contacts[1], finding=finding, note="已更换井盖", photos=[_jpeg("green")]
+    )
+    for person, url in (
+        (world.staff, f"/console/property-reviews/findings/{finding.pk}/"),
+        (estate.contacts[1], f"/property-reviews/findings/{finding.pk}/"),
+    ):
+        page = _as(person).get(url).content
+        assert b'data-photo-step="record"' in page and b'data-photo-step="fix"' in page
