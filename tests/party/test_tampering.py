@@ -92,3 +92,35 @@ def test_jifen_verify_runs_the_statement_check(world, unit):
     lines[0]["points"] = 300
     Statement.objects.filter(pk=statement.pk).update(lines=lines)
     assert any("statement" in line for line in violations())
+
+
+def test_a_rewritten_seal_is_shown_as_not_the_witnessed_one(world, unit):
+    statement = _sealed(world, unit)
+    lines = statement.lines
+    lines[0]["points"] = 300
+    leaves, root_hex, seal = services.sealing.sealed(
+        statement.organization_id,
+        statement.quarter,
+        [services.sealing.public(line) for line in lines],
+        statement.previous_seal,
+    )
+    Statement.objects.filter(pk=statement.pk).update(
+        lines=lines, root=root_hex, seal=seal, leaves=pack_leaves(list(range(len(leaves))), leaves)
+    )
+    url = reverse("party:public_statement", args=[statement.pk])
+    html = Client().get(f"{url}?seal={seal}").content.decode()
+    assert 'data-witnessed="false"' in html and 'data-held="false"' in html
+    assert 'class="party-ok"' not in html
+    client = _contact(unit)
+    page = client.get(reverse("party:statement", args=[unit.employer.pk, "2026Q3"]))
+    assert 'data-matches="false"' in page.content.decode()
+    pdf = client.get(reverse("party:statement_pdf", args=[unit.employer.pk, "2026Q3"]))
+    assert pdf.status_code == 302
+
+
+def test_an_untouched_statement_is_shown_witnessed(world, unit):
+    statement = _sealed(world, unit)
+    url = reverse("party:public_statement", args=[statement.pk])
+    html = Client().get(f"{url}?seal={statement.seal}").content.decode()
+    assert 'data-witnessed="true"' in html and 'data-held="true"' in html
+    assert 'data-witnessed="false"' not in html

@@ -62,7 +62,7 @@ from jifen.people.services import snapshot
 from jifen.publicity.seal import pack_leaves, unpack_leaves
 from jifen.regions.models import Level, Region
 from jifen.witness.selectors import witnessed
-from jifen.witness.services import witness
+from jifen.witness.services import witness, witnesses_of
 
 # Office hours of an official working day: service that overlaps them needs approval.
 WORK_START, WORK_END = time(8, 30), time(17, 30)
@@ -807,14 +807,23 @@ def _statement_problems(statement: Statement, previous: str) -> Iterator[str]:
             f"it chains to {statement.previous_seal[:16] or 'nothing'}, the unit's statement "
             f"sealed before it is {previous[:16] or 'none'}"
         )
-    if not witnessed(
+    if seal_witnessed(statement) is False:
+        yield "its seal is not the one witnessed in the county's (or town's) log"
+
+
+def seal_witnessed(statement: Statement) -> bool | None:
+    """Is the statement's stored seal the one witnessed in the logs above its unit's region
+    (None: no county or town above keeps a log)? A seal rewritten with its lines after
+    sealing recomputes, but is not the witnessed one."""
+    if not witnesses_of(statement.region):
+        return None
+    return witnessed(
         statement.region,
         STATEMENT_KIND,
         statement.quarter,
         str(statement.organization_id),
         statement.seal,
-    ):
-        yield "its seal is not the one witnessed in the county's (or town's) log"
+    )
 
 
 def check_statements(region: Region | None = None) -> Iterator[str]:

@@ -91,7 +91,7 @@ def statement(request: HttpRequest, pk: int, quarter: str) -> HttpResponse:
     members = [line for line in services.lines_for(person, found) if line["kind"] == "member"]
     # The lines shown (with full names) are the stored ones: say so when they no longer
     # lead to the seal (changed behind Jifen's back), as the public check would.
-    matches, _root, _seal = services.check_published(found)
+    matches = services.check_published(found)[0] and services.seal_witnessed(found) is not False
     return render(
         request,
         "party/statement.html",
@@ -109,7 +109,7 @@ def statement(request: HttpRequest, pk: int, quarter: str) -> HttpResponse:
 def statement_pdf(request: HttpRequest, pk: int, quarter: str) -> HttpResponse:
     person = person_of(request)
     found = _statement(person, pk, quarter)
-    if not services.check_published(found)[0]:
+    if not services.check_published(found)[0] or services.seal_witnessed(found) is False:
         # Never print a record that no longer leads to its seal as if it were the sealed one.
         messages.error(
             request, _("This record no longer matches its seal, so it cannot be printed.")
