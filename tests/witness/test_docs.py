@@ -29,6 +29,7 @@ def test_the_doc_has_every_script():
         "keep_checkpoints.py",
         "keep_checkpoints.mjs",
         "verify_signature.py",
+        "verify_signature.mjs",
         "verify_openssl.sh",
     }
 
@@ -159,3 +160,28 @@ def test_the_openssl_signature_check(signed, tmp_path: Path):
         ["sh", str(script), str(path), str(pem)], capture_output=True, text=True, cwd=tmp_path
     )
     assert bad.returncode != 0
+
+
+def test_the_node_signature_check(signed, tmp_path: Path):
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the Node signature check was not run")
+    path, pem = signed
+    script = tmp_path / "verify_signature.mjs"
+    script.write_text(scripts()["verify_signature.mjs"])
+    ok = subprocess.run([node, str(script), str(path), str(pem)], capture_output=True, text=True)
+    assert ok.returncode == 0 and "signature OK" in ok.stdout, ok.stdout + ok.stderr
+    for change in ("size", "entries", "key"):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if change == "size":
+            doc["size"] += 1
+        elif change == "entries":
+            doc["entries"][0]["count"] += 1
+        else:
+            doc["key"] = "0" * 64
+        changed = tmp_path / f"changed-{change}.json"
+        changed.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        bad = subprocess.run(
+            [node, str(script), str(changed), str(pem)], capture_output=True, text=True
+        )
+        assert bad.returncode == 1, change
