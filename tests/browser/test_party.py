@@ -62,7 +62,13 @@ def test_a_member_reports_home_serves_and_the_unit_receives_a_sealed_record(
     service_row = phone.locator("[data-service]")
     expect(service_row).to_have_attribute("data-status", ServiceStatus.PENDING)
 
-    # (3) Staff approve it on the console.
+    # (3) Staff approve it on the console. On a phone each service is a block with its
+    # buttons on screen (not at the end of a row scrolled sideways).
+    staff_phone = browser_page(browser, live_server, PHONE)
+    log_in(staff_phone, world.staff.phone)
+    staff_phone.goto("/console/party/approvals/")
+    box = staff_phone.locator("[data-reject]").bounding_box()
+    assert box is not None and box["x"] + box["width"] <= PHONE["viewport"]["width"]
     staff = browser_page(browser, live_server, DESKTOP)
     log_in(staff, world.staff.phone)
     staff.goto("/console/party/approvals/")
