@@ -119,6 +119,47 @@ def test_a_leader_enters_on_the_phone_and_a_non_leader_cannot(world, cast):
     assert member.get(f"/contests/entries/{entry.pk}/").status_code == 404
 
 
+def test_a_unit_of_the_county_enters_on_the_phone_where_its_project_runs(world, cast):
+    """A county's hospital is offered for a community's contest and a town's: the community's
+    contest runs in that community; in the town's, its contact chooses the community."""
+    from jifen.people.models import Organization, OrganizationMember
+    from tests.conftest import make_person
+
+    hospital = Organization.objects.create(region=world.county, name="县人民医院", kind="organ")
+    contact = make_person(world.wenchang, "医院联络员")
+    OrganizationMember.objects.create(organization=hospital, person=contact, is_contact=True)
+    phone = client_for(contact)
+    services.open_contest(actor=world.staff, contest=cast.contest)
+    form = {
+        "entrant": f"org:{hospital.pk}",
+        "title": "义诊进社区",
+        "summary": "每月一次义诊",
+        "years_running": 2,
+        "budget_yuan": "1000",
+    }
+    sent = phone.post(f"/contests/{cast.contest.pk}/enter/", form)
+    assert sent.status_code == 302, sent.content.decode()[:2000]
+    assert Entry.objects.get(organization=hospital).community == world.wenchang
+    town_contest = services.create_contest(
+        actor=world.town_admin, region=world.town, title="凤城镇项目大赛"
+    )
+    services.open_contest(actor=world.town_admin, contest=town_contest)
+    page = phone.get(f"/contests/{town_contest.pk}/enter/")
+    assert f'value="{world.jinyue.code}"'.encode() in page.content
+    assert f'value="{world.wanmei.code}"'.encode() not in page.content  # another town's
+    sent = phone.post(
+        f"/contests/{town_contest.pk}/enter/", {**form, "community": world.jinyue.code}
+    )
+    assert sent.status_code == 302, sent.content.decode()[:2000]
+    assert Entry.objects.get(contest=town_contest).community == world.jinyue
+    assert (
+        phone.post(
+            f"/contests/{town_contest.pk}/enter/", {**form, "community": world.wanmei.code}
+        ).status_code
+        == 400
+    )
+
+
 def test_a_judge_scores_on_the_sheet_and_out_of_range_is_refused(world, cast):
     team_entry, unit_entry = enter_both(world, cast)
     services.start_review(actor=world.staff, contest=cast.contest)

@@ -143,11 +143,30 @@ class EntryForm(forms.Form):
         help_text=_("For example: 招募志愿者, 2027-03-01"),
     )
 
-    def __init__(self, *args: Any, entrants: list[tuple[str, str]], **kwargs: Any) -> None:
+    community = forms.ChoiceField(
+        label=_("Community where the project runs"),
+        required=False,
+        help_text=_("Leave it for the team's or unit's own community."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        entrants: list[tuple[str, str]],
+        communities: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["entrant"]
         assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared so above
         field.choices = entrants
+        places = self.fields["community"]
+        assert isinstance(places, forms.ChoiceField)  # noqa: S101 - declared so above
+        if communities:
+            places.choices = [("", _("The team's or unit's own")), *communities]
+        else:
+            # A community's contest runs where it is held: nothing to choose.
+            del self.fields["community"]
 
     def clean_milestones(self) -> list[tuple[str, date | None]]:
         rows: list[tuple[str, date | None]] = []

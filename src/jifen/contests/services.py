@@ -701,8 +701,12 @@ def _clean_milestones(milestones: Sequence[Any]) -> list[list[str]]:
 
 
 def _community_for(contest: Contest, region: Region, community: Region | None) -> Region:
-    """Where the project runs: the community given, or the team's or unit's own."""
+    """Where the project runs: the community given, or the team's or unit's own — or,
+    for a team or unit above the communities, the contest's community if it is one."""
     place = community or region
+    if community is None and place.level != Level.COMMUNITY:
+        if contest.region.level == Level.COMMUNITY:
+            place = contest.region
     if place.level != Level.COMMUNITY:
         raise InvalidInput(_("Choose the community where the project runs."), field="community")
     if not place.is_within(contest.region):

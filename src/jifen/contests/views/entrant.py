@@ -17,8 +17,13 @@ from jifen.contests.models import Document, Entry, Stage
 from jifen.lib.bounds import MAX_ID
 from jifen.lib.errors import DomainError
 from jifen.people.models import Organization, Person, Team
+from jifen.regions.models import Level, Region
+from jifen.regions.selectors import subtree
 from jifen.web.forms import add_domain_error
 from jifen.web.views.errors import person_of, resident_view
+
+# A county has a few hundred communities and villages; a select beyond that is no help.
+MAX_COMMUNITIES = 1000
 
 
 @resident_view
@@ -49,6 +54,14 @@ def _entrants(person: Person, contest: Any) -> list[tuple[str, str]]:
     return rows
 
 
+def _communities(contest: Any) -> list[tuple[str, str]]:
+    """The communities of a town's or county's contest where a project may run."""
+    if contest.region.level == Level.COMMUNITY:
+        return []
+    rows = subtree(contest.region).filter(level=Level.COMMUNITY).order_by("path")
+    return [(r.code, r.name) for r in rows[:MAX_COMMUNITIES]]
+
+
 def _entrant(value: str) -> tuple[Team | None, Organization | None]:
     kind, _sep, raw = value.partition(":")
     pk = int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_ID else 0
@@ -64,7 +77,8 @@ def enter(request: HttpRequest, pk: int) -> HttpResponse:
     if contest is None or contest.stage == Stage.DRAFT:
         raise Http404
     entrants = _entrants(person, contest)
-    form = EntryForm(request.POST or None, entrants=entrants)
+    communities = _communities(contest)
+    form = EntryForm(request.POST or None, entrants=entrants, communities=communities)
     status = 200
     if request.method == "POST":
         status = 400
@@ -85,6 +99,7 @@ def enter(request: HttpRequest, pk: int) -> HttpResponse:
                         budget_fen=services.parse_yuan(data["budget_yuan"]),
                         milestones=data["milestones"],
                         documents=request.FILES.getlist("documents"),
+                        community=Region.objects.filter(code=data.get("community") or "").first(),
                     )
             except DomainError as exc:
                 add_domain_error(form, exc)
