@@ -143,6 +143,17 @@ def test_the_contact_completes_from_the_phone(world, units):
     assert project.status == Status.COMPLETED and project.claim is not None
 
 
+def test_without_points_set_the_contact_is_told_to_ask_staff_not_offered_completion(world, units):
+    project = all_reported(world, units, points=None)
+    page = (
+        _client(units.clinic_contact)
+        .get(reverse("projects:detail", args=[project.pk]))
+        .content.decode()
+    )
+    assert "data-complete-button" not in page
+    assert "data-awaiting-reward" in page
+
+
 def test_a_party_member_takes_a_need_and_reports_it_met(world, units):
     need = make_need(world)
     client = _client(units.party_member)

@@ -83,6 +83,8 @@ def _render_project(
         report_form=given.get("report_form"),
         report_for=given.get("report_for"),
     )
+    all_reached = may_report and context["milestones_done"] == len(context["milestones"])
+    rewarded = project.rule_item_id is not None and project.points is not None
     return render(
         request,
         "projects/detail.html",
@@ -90,7 +92,9 @@ def _render_project(
             **context,
             "may_lead_for": may_lead_for,
             "may_report": may_report,
-            "may_complete": may_report and context["milestones_done"] == len(context["milestones"]),
+            "may_complete": all_reached and rewarded,
+            # Every milestone reached but no points set yet: completion would be refused.
+            "awaiting_reward": all_reached and not rewarded,
             "complete_form": given.get("complete_form") or NoteForm(prefix="complete"),
         },
         status=status,
