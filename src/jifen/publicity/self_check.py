@@ -21,6 +21,8 @@ from jifen.people.models import Person
 from jifen.points.models import Transfer
 from jifen.publicity import seal, selectors
 from jifen.publicity.models import Announcement
+from jifen.witness import selectors as witness
+from jifen.witness.models import Kind as WitnessKind
 
 # The sealed months checked at once, newest first: a year of a community's 公示, as many as
 # the verify page lists. Each month rebuilds its tree from the leaves stored at sealing.
@@ -132,6 +134,22 @@ class SealFacts:
     seal_ok: bool  # the seal follows from community, month, count, root and previous seal
     previous: Announcement | None  # the community's latest earlier published month
     chain_ok: bool  # the printed previous seal is that month's seal (empty for the first)
+    # v2: the seal's last line (the sealed totals as printed), "" for v1 or when unreadable
+    totals_line: str = ""
+    # The county's checkpoint: True holds this seal, False holds another seal for this
+    # month (rewritten after publication), None holds nothing of it (sealed before
+    # checkpoints were kept).
+    witnessed: bool | None = None
+
+
+def witnessed_month(announcement: Announcement) -> bool | None:
+    """Whether the logs above the community hold this month's seal (see ``SealFacts``)."""
+    community, month = announcement.community, announcement.month
+    if witness.witnessed(community, WitnessKind.MONTH, month, seal=announcement.seal):
+        return True
+    if witness.witnessed(community, WitnessKind.MONTH, month):
+        return False
+    return None
 
 
 def seal_facts(announcement: Announcement) -> SealFacts:
@@ -154,9 +172,17 @@ def seal_facts(announcement: Announcement) -> SealFacts:
         .first()
     )
     chain_ok = announcement.previous_seal == (previous.seal if previous else "")
+    line = ""
+    if announcement.version == seal.V2:
+        try:
+            line = seal.totals_line(selectors.sealed_totals(announcement))
+        except (ValueError, TypeError, KeyError):
+            line = ""
     return SealFacts(
         announcement=announcement,
         seal_ok=expected == announcement.seal,
         previous=previous,
         chain_ok=chain_ok,
+        totals_line=line,
+        witnessed=witnessed_month(announcement),
     )

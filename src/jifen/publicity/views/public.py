@@ -30,7 +30,7 @@ from jifen.activities.selectors import phase, with_counts
 from jifen.lib.errors import DomainError
 from jifen.lib.months import label, next_month, parse_month, previous_month, this_month
 from jifen.lib.pagination import paginate
-from jifen.publicity import rankings, selectors
+from jifen.publicity import rankings, selectors, self_check
 from jifen.regions.models import Level, Region
 
 ANNOUNCEMENTS_PER_PAGE = 20
@@ -299,6 +299,8 @@ def announcement_page(request: HttpRequest, announcement_id: int) -> HttpRespons
             "lines": lines,
             # The page checks itself: its lines' totals against the sealed ones.
             "check": _self_check(announcement),
+            # And its seal against the one the county's checkpoint took at publication.
+            "witnessed": self_check.witnessed_month(announcement),
             "objections_open": announcement.objections_until is not None
             and now <= announcement.objections_until,
         },
