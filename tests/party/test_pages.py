@@ -63,6 +63,11 @@ def test_staff_approve_service_in_working_hours(world, unit):
     page = staff.get(reverse("party:console_approvals"))
     service = Service.objects.get(person=unit.member)
     assert f'data-service="{service.pk}"' in page.content.decode()
+    # A decision stands: both buttons ask first.
+    html = page.content.decode()
+    for name in ("console_approve", "console_reject"):
+        action = reverse(f"party:{name}", args=[service.pk])
+        assert f'action="{action}" data-confirm=' in html
     other = _client(world.other_staff)
     assert other.post(reverse("party:console_approve", args=[service.pk])).status_code == 404
     staff.post(reverse("party:console_approve", args=[service.pk]))
