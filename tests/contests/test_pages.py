@@ -175,6 +175,9 @@ def test_a_judge_scores_on_the_sheet_and_out_of_range_is_refused(world, cast):
     good = judge.post(url, values)
     assert good.status_code == 302
     assert Score.objects.get().total == 8000
+    # A judge reading the entry goes back to the contest's sheets, not to the entrants' page.
+    read = judge.get(f"/contests/entries/{unit_entry.pk}/")
+    assert read.status_code == 200 and b'data-back="judge"' in read.content
     own = client_for(cast.team_member)
     page = own.get(f"/contests/judge/{cast.contest.pk}/entries/{team_entry.pk}/review/")
     assert b"data-own-entry" in page.content

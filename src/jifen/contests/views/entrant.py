@@ -138,6 +138,7 @@ def entry(request: HttpRequest, pk: int) -> HttpResponse:
             and found.contest.stage == Stage.SUBMISSION
             and found.status == "submitted",
             "named": selectors.shows_entrant(found.contest, person),
+            "judging": not own and selectors.is_judge(person, found.contest),
         },
     )
 
