@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_lists_are_made_once_and_show_every_stage():
     seed_demo()
-    made = seed()
-    assert made >= 2
+    seed()  # its projects, or none once the demo itself has made them
+    assert Project.objects.count() >= 2
     assert seed() == 0
     wenchang_projects = {p.title: p for p in Project.objects.all()}
     lighting = wenchang_projects["江滨花园楼道照明改造"]
