@@ -155,7 +155,13 @@ def test_a_judge_reads_other_sheets_only_as_the_setting_says(world, cast, api):
     team_entry, unit_entry = enter_both(world, cast)
     services.start_review(actor=world.staff, contest=cast.contest)
     a, b, _own = cast.judges
-    services.score(actor=a, entry=unit_entry, phase=Phase.REVIEW, values=marks(cast.contest, 9))
+    services.score(
+        actor=a,
+        entry=unit_entry,
+        phase=Phase.REVIEW,
+        values=marks(cast.contest, 9),
+        comment="预算偏高，建议压缩",
+    )
     url = f"/contests/{cast.contest.pk}/scores?entry={unit_entry.pk}&phase=review"
     assert api(b).get(url).json_body == []
     assert len(api(a).get(url).json_body) == 1
@@ -164,6 +170,10 @@ def test_a_judge_reads_other_sheets_only_as_the_setting_says(world, cast, api):
     services.start_final(actor=world.staff, contest=cast.contest)
     seen = api(b).get(url).json_body
     assert len(seen) == 1 and seen[0]["judge"] is None  # another judge's sheet, name masked
+    # The comment is for staff (the form says so): another judge reads the marks, not it.
+    assert seen[0]["comment"] == ""
+    assert api(a).get(url).json_body[0]["comment"] == "预算偏高，建议压缩"
+    assert api(world.staff).get(url).json_body[0]["comment"] == "预算偏高，建议压缩"
 
 
 def _png() -> bytes:

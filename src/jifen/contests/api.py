@@ -298,7 +298,8 @@ def _sheet_out(sheet: Any, viewer: Person, contest: Contest) -> dict[str, Any]:
         "judge_name": sheet.judge.name if (mine or manage) else mask_name(sheet.judge.name),
         "scores": sheet.values,
         "total": selectors.ranking_text(sheet.total),
-        "comment": sheet.comment,
+        # "Comment (for staff)": the judge's own and staff's to read, not the other judges'.
+        "comment": sheet.comment if (mine or manage) else "",
         "changes": sheet.changes,
         "updated_at": sheet.updated_at,
     }
