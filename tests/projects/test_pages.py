@@ -154,6 +154,29 @@ def test_without_points_set_the_contact_is_told_to_ask_staff_not_offered_complet
     assert "data-awaiting-reward" in page
 
 
+def test_the_lead_contact_gives_the_project_back_from_the_phone_before_any_milestone(world, units):
+    project = led(world, units)
+    url = reverse("projects:detail", args=[project.pk])
+    release = reverse("projects:release", args=[project.pk])
+    member = _client(units.clinic_member)
+    assert "data-release-button" not in member.get(url).content.decode()
+    member.post(release, {"reason": "x"})
+    assert Project.objects.get(pk=project.pk).status == Status.LED
+    contact = _client(units.clinic_contact)
+    assert "data-release-button" in contact.get(url).content.decode()
+    assert contact.post(release, {"reason": "人手不够"}).status_code == 302
+    project.refresh_from_db()
+    assert project.status == Status.OPEN and project.lead_organization is None
+    again = led(world, units)
+    services.report_milestone(
+        actor=units.clinic_contact, milestone=again.milestones.first(), note="完成"
+    )
+    page = contact.get(reverse("projects:detail", args=[again.pk])).content.decode()
+    assert "data-release-button" not in page
+    contact.post(reverse("projects:release", args=[again.pk]), {})
+    assert Project.objects.get(pk=again.pk).lead_organization == units.clinic
+
+
 def test_a_party_member_takes_a_need_and_reports_it_met(world, units):
     need = make_need(world)
     client = _client(units.party_member)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("projects/offer/", mine.offer, name="offer"),
     path("projects/<int:pk>/", mine.detail, name="detail"),
     path("projects/<int:pk>/lead/", mine.lead, name="lead"),
+    path("projects/<int:pk>/release/", mine.release, name="release"),
     path("projects/<int:pk>/milestones/<int:milestone_id>/report/", mine.report, name="report"),
     path("projects/<int:pk>/complete/", mine.complete, name="complete"),
     path("projects/needs/<int:pk>/claim/", mine.claim, name="claim"),

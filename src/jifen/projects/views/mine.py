@@ -93,6 +93,9 @@ def _render_project(
             "may_lead_for": may_lead_for,
             "may_report": may_report,
             "may_complete": all_reached and rewarded,
+            "may_release": project.status == Status.LED
+            and lead_contact
+            and context["milestones_done"] == 0,
             # Every milestone reached but no points set yet: completion would be refused.
             "awaiting_reward": all_reached and not rewarded,
             "complete_form": given.get("complete_form") or NoteForm(prefix="complete"),
@@ -131,6 +134,24 @@ def lead(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("%(unit)s leads this project now. Report each milestone here.") % {"unit": unit.name},
         )
+    return redirect("projects:detail", pk=pk)
+
+
+@require_POST
+@resident_view
+def release(request: HttpRequest, pk: int) -> HttpResponse:
+    """The lead unit's contact gives the project back before any milestone is reached."""
+    project = project_or_404(pk)
+    try:
+        services.release_project(
+            actor=person_of(request),
+            project=project,
+            reason=request.POST.get("reason", "")[:600],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.render())
+    else:
+        messages.success(request, _("The project is back on the list for another unit."))
     return redirect("projects:detail", pk=pk)
 
 
