@@ -5,7 +5,7 @@ import pytest
 from jifen.lib.errors import Conflict, InvalidInput, PermissionDenied
 from jifen.notices.models import Notice
 from jifen.party import services
-from jifen.party.models import Report, ReportStatus, Service, ServiceStatus
+from jifen.party.models import HomeDays, Report, ReportStatus, Service, ServiceStatus
 from jifen.witness.models import Entry
 from tests.party.conftest import MONDAY, OUTSIDE, SATURDAY, reporting, served
 
@@ -80,6 +80,8 @@ def test_service_in_the_window_is_marked_and_working_hours_wait(world, unit):
 def test_a_window_of_fewer_days_leaves_earlier_days_out(world, unit):
     reporting(world, unit)
     services.set_home_days(actor=world.staff, community=world.wenchang, days=2)
+    # As if set in September (a window set now starts this month).
+    HomeDays.objects.filter(community=world.wenchang).update(since=date(2026, 9, 1))
     served(world, unit, SATURDAY)
     assert services.mark_services(person=unit.member) == 0
     with pytest.raises(InvalidInput):
@@ -133,3 +135,20 @@ def test_a_member_who_did_not_agree_to_publication_is_sealed_by_number_only(worl
     made = services.statement(actor=unit.contact, organization=unit.employer, quarter="2026Q3")
     assert made.lines[0]["name"] == "" and made.lines[0]["full_name"] == "林党员"
     assert services.check_published(made)[0]
+
+
+def test_a_longer_window_set_now_does_not_turn_last_months_service_into_reporting_home(world, unit):
+    """Staff widen the window in December: service on 21 November (outside November's
+    seven days then) stays unmarked, while December's window is the wider one."""
+    reporting(world, unit)
+    served(world, unit, date(2026, 11, 21))  # a Saturday; November's window was 24–30
+    assert services.mark_services() == 0
+    services.set_home_days(actor=world.staff, community=world.wenchang, days=10)
+    assert services.mark_services() == 0
+    assert services.home_days(world.wenchang, date(2026, 11, 21)) == 7
+    assert services.home_days(world.wenchang) == 10
+    # Set again in the same month: the months before still keep seven.
+    services.set_home_days(actor=world.staff, community=world.wenchang, days=12)
+    row = HomeDays.objects.get(community=world.wenchang)
+    assert (row.days, row.before) == (12, 7)
+    assert services.mark_services() == 0

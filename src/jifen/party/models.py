@@ -132,10 +132,14 @@ class ReportEvent(models.Model):
 
 
 class HomeDays(models.Model):
-    """A community's own window: the last ``days`` days of each month."""
+    """A community's own window: the last ``days`` days of each month, from the month
+    ``since``; the months before it keep the window they had (``before``), so a change
+    never turns earlier service into reporting home after the fact."""
 
     community = models.OneToOneField("regions.Region", on_delete=models.PROTECT, related_name="+")
     days = models.PositiveSmallIntegerField(default=DAYS_DEFAULT)
+    since = models.DateField(null=True, blank=True)  # the first day of the month it took effect
+    before = models.PositiveSmallIntegerField(default=DAYS_DEFAULT)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

@@ -79,9 +79,21 @@ BACKFILL_DAYS = 731
 # --- The window (积分周 · 回家日) -------------------------------------------------------------
 
 
-def home_days(community: Region) -> int:
-    found = HomeDays.objects.filter(community=community).values_list("days", flat=True).first()
-    return found or DAYS_DEFAULT
+def home_days(community: Region, day: date | None = None) -> int:
+    """The community's window in ``day``'s month (default: this month's)."""
+    return _days_on(_home_days_row(community), day)
+
+
+def _home_days_row(community: Region) -> Any:
+    return HomeDays.objects.filter(community=community).values("days", "since", "before").first()
+
+
+def _days_on(row: dict[str, Any] | None, day: date | None) -> int:
+    if row is None:
+        return DAYS_DEFAULT
+    if day is not None and row["since"] is not None and day < row["since"]:
+        return int(row["before"])
+    return int(row["days"])
 
 
 def window(days: int, day: date) -> tuple[date, date]:
@@ -109,11 +121,17 @@ def set_home_days(*, actor: Person, community: Region, days: Any) -> HomeDays:
         )
     row = HomeDays.objects.select_for_update().filter(community=community).first()
     before = row.days if row is not None else DAYS_DEFAULT
+    # From this month on: the months before keep the window they had.
+    month = timezone.localdate().replace(day=1)
     if row is None:
-        row = HomeDays.objects.create(community=community, days=days, updated_by=actor)
+        row = HomeDays.objects.create(
+            community=community, days=days, since=month, before=DAYS_DEFAULT, updated_by=actor
+        )
     else:
+        if row.since != month:
+            row.before, row.since = row.days, month
         row.days, row.updated_by = days, actor
-        row.save(update_fields=["days", "updated_by", "updated_at"])
+        row.save(update_fields=["days", "since", "before", "updated_by", "updated_at"])
     record(
         actor=actor,
         action="party.home_days",
@@ -340,11 +358,11 @@ def _mark_report(report: Report, start: date, end: date, today: date) -> int:
     last = min(end, report.ended_on or today, today)
     if first > last:
         return 0
-    days = home_days(report.community)
+    row = _home_days_row(report.community)
     corrections = workdays.overrides(first, last)
     marked = 0
     for fields in _candidates(report, first, last):
-        if not in_window(days, fields["day"]):
+        if not in_window(_days_on(row, fields["day"]), fields["day"]):
             continue
         pending = _working_hours(fields, corrections)
         step = "mark_pending" if pending else "mark_counted"
