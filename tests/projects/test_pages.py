@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
+from jifen.notices.models import Notice
 from jifen.projects import services
 from jifen.projects.models import Milestone, Need, NeedStatus, Project, Resource, Status
 from tests.conftest import PASSWORD
@@ -175,6 +176,26 @@ def test_the_lead_contact_gives_the_project_back_from_the_phone_before_any_miles
     assert "data-release-button" not in page
     contact.post(reverse("projects:release", args=[again.pk]), {})
     assert Project.objects.get(pk=again.pk).lead_organization == units.clinic
+
+
+def test_staff_take_the_lead_back_on_the_console_and_the_unit_is_told(world, units):
+    project = led(world, units)
+    staff = _client(world.staff)
+    url = reverse("projects:console_detail", args=[project.pk])
+    assert 'data-action="release"' in staff.get(url).content.decode()
+    release = reverse("projects:console_release", args=[project.pk])
+    assert staff.post(release, {"release-reason": ""}).status_code == 400  # a reason, please
+    assert Project.objects.get(pk=project.pk).status == Status.LED
+    assert staff.post(release, {"release-reason": "三个月没有进展"}).status_code == 302
+    project.refresh_from_db()
+    assert project.status == Status.OPEN and project.lead_organization is None
+    assert Notice.objects.filter(person=units.clinic_contact, kind="projects").exists()
+    assert _client(units.clinic_contact).post(release, {"release-reason": "x"}).status_code in (
+        302,
+        403,
+        404,
+    )
+    assert Project.objects.get(pk=project.pk).status == Status.OPEN
 
 
 def test_a_party_member_takes_a_need_and_reports_it_met(world, units):

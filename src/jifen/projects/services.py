@@ -34,7 +34,7 @@ from jifen.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from jifen.lib.text import clean_field
 from jifen.messages.models import Message
 from jifen.notices import services as notices
-from jifen.notices.texts import say
+from jifen.notices.texts import say, words
 from jifen.people import authz
 from jifen.people.models import Organization, OrganizationMember, Person
 from jifen.points.models import RuleItem
@@ -935,6 +935,7 @@ def release_project(*, actor: Person | None, project: Project | int, reason: str
     """The lead unit gives the project back to the list before any milestone is reached."""
     project = _locked(project)
     _require_lead_or_staff(actor, project)
+    by_lead = is_lead_contact(actor, project)
     _require_step(project, "release")
     if project.milestones.filter(done_at__isnull=False).exists():
         raise Conflict(
@@ -944,15 +945,27 @@ def release_project(*, actor: Person | None, project: Project | int, reason: str
     former = project.lead_organization
     project.lead_organization = None
     project.led_at = None
+    note = _line(reason, "reason", NOTE_MAX, required=False)
     _step(
         project,
         "release",
         actor,
-        note=_line(reason, "reason", NOTE_MAX, required=False),
+        note=note,
         organization=former,
         fields=["lead_organization", "led_at"],
         audit={"lead_organization": former.name if former else None},
     )
+    if not by_lead:  # staff took it back: the unit hears it from Jifen, with the reason
+        _tell_contacts(
+            former,
+            project,
+            _("“%(title)s” is back on the list"),
+            _(
+                "The community took the micro-project “%(title)s” back from %(unit)s and "
+                "put it on the list for another unit. Reason: %(reason)s"
+            ),
+            reason=words(note) if note else "—",
+        )
     return project
 
 

@@ -58,5 +58,6 @@ urlpatterns = [
         name="console_report",
     ),
     path("console/projects/<int:pk>/complete/", console.console_complete, name="console_complete"),
+    path("console/projects/<int:pk>/release/", console.console_release, name="console_release"),
     path("console/projects/<int:pk>/cancel/", console.console_cancel, name="console_cancel"),
 ]

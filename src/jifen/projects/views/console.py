@@ -446,6 +446,7 @@ def _forms(project: Project, **given: Any) -> dict[str, Any]:
         "milestone_form": MilestoneForm(prefix="milestone"),
         "complete_form": NoteForm(prefix="complete"),
         "cancel_form": ReasonForm(prefix="cancel"),
+        "release_form": ReasonForm(prefix="release"),
     }
     made.update(given)
     return made
@@ -457,6 +458,9 @@ def _render_detail(
     steps = {name: may_take(name, project.status) for name in STEPS}
     open_milestones = project.milestones.filter(done_at__isnull=True).exists()
     steps["complete"] = steps["complete"] and not open_milestones
+    steps["release"] = (
+        steps["release"] and not project.milestones.filter(done_at__isnull=False).exists()
+    )
     editable = project.status not in (Status.COMPLETED, Status.REVIEWED, Status.CANCELLED)
     return render(
         request,
@@ -634,6 +638,21 @@ def console_complete(request: HttpRequest, pk: int) -> HttpResponse:
         NoteForm,
         lambda actor, p, data: services.complete_project(actor=actor, project=p, note=data["note"]),
         _("The project is completed; the lead unit's claim waits for the review group."),
+    )
+
+
+@require_POST
+@console_view
+def console_release(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(
+        request,
+        pk,
+        "release",
+        ReasonForm,
+        lambda actor, p, data: services.release_project(
+            actor=actor, project=p, reason=data["reason"]
+        ),
+        _("The project is back on the list for another unit."),
     )
 
 
