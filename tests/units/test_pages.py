@@ -198,3 +198,11 @@ def test_a_unit_without_points_is_told_so_instead_of_offered_the_spending_form(w
     home = client.get(f"/units/{unit.org.pk}/").content.decode()
     assert "data-nothing-to-spend" not in home
     assert f'action="/units/{unit.org.pk}/spend/' in home
+
+
+def test_staff_of_another_community_cannot_toggle_a_use_nor_learn_where_it_is(world, unit):
+    use = services.save_use(actor=world.staff, community=world.wenchang, name="赞助积分超市")
+    answer = login(world.other_staff).post(f"/console/units/uses/{use.pk}/toggle/")
+    assert answer.status_code == 404
+    use.refresh_from_db()
+    assert use.is_active

@@ -433,8 +433,8 @@ def use_toggle(request: HttpRequest, use_id: int) -> HttpResponse:
         if 1 <= use_id <= MAX_ID
         else None
     )
-    if use is None:
-        raise Http404
+    if use is None or not authz.can(actor, authz.MANAGE_UNITS, use.community):
+        raise Http404  # another community's use: as if there were none
     try:
         services.save_use(
             actor=actor,
