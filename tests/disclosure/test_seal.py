@@ -136,3 +136,14 @@ def test_the_audit_row_names_the_seal(world, notice):
     assert AuditEvent.objects.get(action="disclosure.correct", target_id=new.pk).after["seal"] == (
         new.seal
     )
+
+
+def test_jifen_verify_names_a_disclosure_changed_after_sealing(world, notice):
+    from jifen.ops.verify import violations
+
+    assert list(services.check_seals()) == []
+    Disclosure.objects.filter(pk=notice.pk).update(body="改过的正文")
+    lines = list(violations())
+    assert any(f"#{notice.pk}" in line and world.wenchang.code in line for line in lines), lines
+    # Outside the region asked about, nothing is said.
+    assert list(services.check_seals(world.county.children.exclude(pk=world.town.pk).first())) == []

@@ -235,6 +235,7 @@ ACTIONS: dict[str, str | Promise] = {
     # Checkpoints
     "witness.create_key": _("Checkpoint signing key created"),
     "witness.sign": _("Checkpoint signed"),
+    "witness.sign_refused": _("Wrong passphrase to sign a checkpoint"),
     # 公示 and certificates
     "publicity.draft": _("Monthly announcement drafted"),
     "publicity.publish": _("Monthly announcement published and sealed"),

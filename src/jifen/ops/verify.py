@@ -7,6 +7,7 @@ naming it, and the checks after it still run.
 
 from collections.abc import Callable, Iterable, Iterator
 
+from jifen.disclosure.services import check_seals as check_disclosure_seals
 from jifen.points.verify import check_ledger, guarded
 from jifen.publicity.services import check_seals
 from jifen.regions.models import Region
@@ -23,9 +24,14 @@ def _seals(region: Region | None) -> Iterator[str]:
     yield from guarded("seals", check_seals, region)
 
 
+def _disclosures(region: Region | None) -> Iterator[str]:
+    yield from guarded("disclosure seals", check_disclosure_seals, region)
+
+
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("ledger", _ledger),
     ("seals", _seals),
+    ("disclosures", _disclosures),
 )
 
 
