@@ -223,6 +223,17 @@ def test_documents_are_checked_and_served_only_to_those_who_read_the_entry(
     stranger = api(world.stranger)
     assert stranger.client.get(path, headers=stranger.headers).status_code == 404
     assert Document.objects.count() == 1
+    # In an anonymous review a file's own name ("文昌环卫队计划书") would name the team.
+    Contest.objects.filter(pk=cast.contest.pk).update(anonymous_review=True)
+    services.start_review(actor=world.staff, contest=cast.contest)
+    entry_id = good.json()["id"]
+    seen = judge.get(f"/contests/entries/{entry_id}").json_body["documents"][0]
+    assert seen["name"] == f"P01-{doc['id']}.png"
+    served = judge.client.get(path, headers=judge.headers)
+    assert "计划书" not in served["Content-Disposition"]
+    assert f"P01-{doc['id']}.png" in served["Content-Disposition"]
+    staff_view = api(world.staff).get(f"/contests/entries/{entry_id}").json_body
+    assert staff_view["documents"][0]["name"] == "计划书.png"  # staff see it as it came
 
 
 def test_the_excel_of_scores_writes_typed_formulas_as_text(world, cast, api):

@@ -277,7 +277,7 @@ def _entry_out(entry: Entry, viewer: Person | None) -> dict[str, Any]:
         "documents": [
             {
                 "id": d.pk,
-                "name": d.name,
+                "name": d.shown_name(named),
                 "content_type": d.content_type,
                 "size": d.size,
                 "url": f"/api/v1/contests/documents/{d.pk}",
@@ -709,17 +709,20 @@ def document(request: HttpRequest, document_id: Id) -> FileResponse:
     row = Document.objects.select_related("entry").filter(pk=document_id).first()
     if row is None:
         raise NotFound(_("There is no such document."))
-    _entry(viewer, row.entry_id)
-    return serve_document(row)
+    entry = _entry(viewer, row.entry_id)
+    return serve_document(row, named=selectors.shows_entrant(entry.contest, viewer))
 
 
-def serve_document(row: Document) -> FileResponse:
+def serve_document(row: Document, *, named: bool = True) -> FileResponse:
     try:
         handle = row.file.open("rb")
     except (FileNotFoundError, OSError):
         raise NotFound(_("There is no such document.")) from None
     response = FileResponse(
-        handle, content_type=row.content_type, as_attachment=not row.is_image, filename=row.name
+        handle,
+        content_type=row.content_type,
+        as_attachment=not row.is_image,
+        filename=row.shown_name(named),
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -369,6 +369,14 @@ class Document(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def shown_name(self, named: bool = True) -> str:
+        """The file's name, or in an anonymous review one that says nothing of who sent it
+        (a team names its plan after itself): the entry's code and the document's number."""
+        if named:
+            return self.name
+        ext = self.name.rpartition(".")[2][:8] if "." in self.name else ""
+        return f"{self.entry.code}-{self.pk}" + (f".{ext}" if ext else "")
+
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")

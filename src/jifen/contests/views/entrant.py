@@ -163,13 +163,16 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
     row = Document.objects.filter(pk=pk).first() if 1 <= pk <= MAX_ID else None
     if row is None:
         raise Http404
-    _readable_entry(person, row.entry_id)
+    found = _readable_entry(person, row.entry_id)
     try:
         handle = row.file.open("rb")
     except (FileNotFoundError, OSError):
         raise Http404 from None
     response: HttpResponse = FileResponse(  # type: ignore[assignment]
-        handle, content_type=row.content_type, as_attachment=not row.is_image, filename=row.name
+        handle,
+        content_type=row.content_type,
+        as_attachment=not row.is_image,
+        filename=row.shown_name(selectors.shows_entrant(found.contest, person)),
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
