@@ -85,7 +85,6 @@ def test_unreadable_rows_are_a_line_not_a_crash(world, unit):
     assert found and "cannot be read" in found[0]
 
 
-@pytest.mark.xfail(reason="ops/verify.py CHECKS does not call party.check_statements yet")
 def test_jifen_verify_runs_the_statement_check(world, unit):
     statement = _sealed(world, unit)
     lines = statement.lines

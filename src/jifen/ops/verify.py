@@ -8,6 +8,7 @@ naming it, and the checks after it still run.
 from collections.abc import Callable, Iterable, Iterator
 
 from jifen.disclosure.services import check_seals as check_disclosure_seals
+from jifen.party.services import check_statements
 from jifen.points.verify import check_ledger, guarded
 from jifen.publicity.services import check_seals
 from jifen.regions.models import Region
@@ -28,10 +29,15 @@ def _disclosures(region: Region | None) -> Iterator[str]:
     yield from guarded("disclosure seals", check_disclosure_seals, region)
 
 
+def _statements(region: Region | None) -> Iterator[str]:
+    yield from guarded("statements", check_statements, region)
+
+
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("ledger", _ledger),
     ("seals", _seals),
     ("disclosures", _disclosures),
+    ("statements", _statements),
 )
 
 
