@@ -25,6 +25,7 @@ TEMPLATES: tuple[str, ...] = (
     # claims.services
     "%(item)s × %(quantity)s (claim %(id)s)",
     "Service for a resident's request: %(title)s (claim %(id)s)",
+    "Micro-project completed: %(title)s (claim %(id)s)",
     "Claim %(id)s revoked: %(reason)s",
     # imports.services
     "%(item)s × %(quantity)s (imported history, import %(batch)s row %(row)s)",
