@@ -137,3 +137,26 @@ def test_staff_see_only_the_groups_of_their_regions(world):
     assert [t.name for t in selectors.visible_teams(world.other_staff)] == ["应急队"]
     assert len(selectors.visible_teams(world.county_admin)) == 2
     assert list(selectors.visible_teams(world.reviewer)) == []
+
+
+def test_no_one_of_another_county_is_named_to_a_team_or_unit(world):
+    from jifen.lib.errors import NotFound
+    from jifen.regions.services import add_region
+    from tests.conftest import make_person
+
+    add_region(actor=None, code="350526", name="德化县", level="county")
+    add_region(actor=None, code="350526100", name="浔中镇", level="town", parent_code="350526")
+    village = add_region(
+        actor=None, code="350526100001", name="浔中村", level="community", parent_code="350526100"
+    )
+    stranger = make_person(village, "外县人")
+    team = _team(world)
+    unit = services.create_organization(actor=world.staff, region=world.wenchang, name="供电所")
+    with pytest.raises(NotFound):
+        services.add_team_member(actor=world.staff, team=team, person=stranger)
+    with pytest.raises(NotFound):
+        services.add_organization_member(actor=world.staff, organization=unit, person=stranger)
+    assert not TeamMember.objects.filter(person=stranger).exists()
+    assert not OrganizationMember.objects.filter(person=stranger).exists()
+    # Next door, in the same county, is fine (a volunteer from 金悦 in 文昌's team).
+    services.add_organization_member(actor=world.staff, organization=unit, person=world.neighbour)

@@ -544,9 +544,20 @@ def create_team(*, actor: Person, region: Region, name: str, leader: Person) -> 
     return team
 
 
+def _require_same_county(region: Region, person: Person) -> None:
+    """A team's or unit's members live anywhere in its county (a volunteer next door, a
+    unit's contact from the town), never beyond: naming someone of another county would
+    show their name and send them a notice."""
+    county = region.ancestor_codes()[0]
+    community = person.community
+    if community is None or community.ancestor_codes()[0] != county:
+        raise NotFound(_("There is no such resident in this county."), field="person")
+
+
 @transaction.atomic
 def add_team_member(*, actor: Person, team: Team, person: Person) -> TeamMember:
     authz.require(actor, authz.MANAGE_GROUPS, team.region)
+    _require_same_county(team.region, person)
     if TeamMember.objects.filter(team=team, person=person, left_on__isnull=True).exists():
         raise Conflict(
             _("%(name)s is already in this team."),
@@ -602,6 +613,7 @@ def add_organization_member(
     *, actor: Person, organization: Organization, person: Person, is_contact: bool = False
 ) -> OrganizationMember:
     authz.require(actor, authz.MANAGE_GROUPS, organization.region)
+    _require_same_county(organization.region, person)
     member, created = OrganizationMember.objects.get_or_create(
         organization=organization, person=person, defaults={"is_contact": is_contact}
     )
