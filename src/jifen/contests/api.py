@@ -86,7 +86,7 @@ class JudgeOut(Schema):
     name: str
 
 
-class EventOut(Schema):
+class ContestEventOut(Schema):
     step: str
     label: str
     from_stage: str
@@ -100,7 +100,7 @@ class ContestDetailOut(ContestOut):
     manage: bool = Field(description="the caller runs this contest (staff of its region)")
     judge: bool = Field(description="the caller is one of its judges")
     judges: list[JudgeOut] = Field(description="staff only")
-    history: list[EventOut] = Field(description="staff only")
+    history: list[ContestEventOut] = Field(description="staff only")
 
 
 class DocumentOut(Schema):
@@ -111,12 +111,12 @@ class DocumentOut(Schema):
     url: str
 
 
-class MilestoneOut(Schema):
+class ContestMilestoneOut(Schema):
     title: str
     due_on: date | None
 
 
-class EntryOut(Schema):
+class ContestEntryOut(Schema):
     id: int
     contest: int
     code: str = Field(
@@ -136,7 +136,7 @@ class EntryOut(Schema):
     core_members: str | None
     budget_fen: int
     budget_yuan: str
-    milestones: list[MilestoneOut]
+    milestones: list[ContestMilestoneOut]
     documents: list[DocumentOut]
     project: int | None = Field(description="the 微实事 a winning project became")
 
@@ -190,7 +190,7 @@ class PublicContestOut(Schema):
     results: list[StandingOut] | None = Field(description="null until published")
 
 
-class CreatedOut(Schema):
+class ContestCreatedOut(Schema):
     id: int
     stage: str
 
@@ -395,7 +395,7 @@ class ContestIn(ContestBody):
     )
 
 
-@router.post("/contests", response={201: CreatedOut})
+@router.post("/contests", response={201: ContestCreatedOut})
 def create(request: HttpRequest, payload: ContestIn) -> Status[dict[str, Any]]:
     """Staff: prepare a contest over their region (stage ``draft``)."""
     actor = caller(request)
@@ -503,12 +503,12 @@ def remove_judge(request: HttpRequest, contest_id: Id, person_id: Id) -> dict[st
     return _detail(actor, _managed(actor, contest_id))
 
 
-class NoteIn(ContestBody):
+class ContestNoteIn(ContestBody):
     note: Reason = ""
 
 
 @router.post("/contests/{contest_id}/open", response=ContestDetailOut)
-def open_contest(request: HttpRequest, contest_id: Id, payload: NoteIn) -> dict[str, Any]:
+def open_contest(request: HttpRequest, contest_id: Id, payload: ContestNoteIn) -> dict[str, Any]:
     """Staff: open for entries."""
     actor = caller(request)
     services.open_contest(actor=actor, contest=_managed(actor, contest_id), note=payload.note)
@@ -516,14 +516,14 @@ def open_contest(request: HttpRequest, contest_id: Id, payload: NoteIn) -> dict[
 
 
 @router.post("/contests/{contest_id}/review", response=ContestDetailOut)
-def start_review(request: HttpRequest, contest_id: Id, payload: NoteIn) -> dict[str, Any]:
+def start_review(request: HttpRequest, contest_id: Id, payload: ContestNoteIn) -> dict[str, Any]:
     """Staff: close entries and start the judges' written review."""
     actor = caller(request)
     services.start_review(actor=actor, contest=_managed(actor, contest_id), note=payload.note)
     return _detail(actor, _managed(actor, contest_id))
 
 
-class FinalIn(NoteIn):
+class FinalIn(ContestNoteIn):
     finalists: Ids = Field(
         default_factory=list, description="ids of the entries in the final; all when empty"
     )
@@ -543,7 +543,7 @@ def start_final(request: HttpRequest, contest_id: Id, payload: FinalIn) -> dict[
 
 
 @router.post("/contests/{contest_id}/publish", response=list[StandingOut])
-def publish(request: HttpRequest, contest_id: Id, payload: NoteIn) -> list[dict[str, Any]]:
+def publish(request: HttpRequest, contest_id: Id, payload: ContestNoteIn) -> list[dict[str, Any]]:
     """Staff: close the final, publish the ranking, make the winners' 微实事 (409
     ``scores_missing`` while a judge has neither scored nor stood aside)."""
     actor = caller(request)
@@ -551,12 +551,12 @@ def publish(request: HttpRequest, contest_id: Id, payload: NoteIn) -> list[dict[
     return standings_out(_managed(actor, contest_id))
 
 
-class CancelIn(ContestBody):
+class ContestCancelIn(ContestBody):
     reason: Reason
 
 
 @router.post("/contests/{contest_id}/cancel", response=ContestDetailOut)
-def cancel(request: HttpRequest, contest_id: Id, payload: CancelIn) -> dict[str, Any]:
+def cancel(request: HttpRequest, contest_id: Id, payload: ContestCancelIn) -> dict[str, Any]:
     """Staff: cancel before the results, for a public reason."""
     actor = caller(request)
     services.cancel(actor=actor, contest=_managed(actor, contest_id), reason=payload.reason)
@@ -586,7 +586,7 @@ def scores_xlsx(request: HttpRequest, contest_id: Id) -> HttpResponse:
 # --- Entries ------
 
 
-class MilestoneIn(ContestBody):
+class ContestMilestoneIn(ContestBody):
     title: Line
     due_on: Date | None = None
 
@@ -600,12 +600,14 @@ class EntryIn(ContestBody):
     years_running: Annotated[int, Field(ge=0, le=100)] = 0
     core_members: LongText = ""
     budget_yuan: Decimal = Field(Decimal(0), description="yuan, at most two decimals")
-    milestones: Annotated[list[MilestoneIn], Field(max_length=12)] = Field(default_factory=list)
+    milestones: Annotated[list[ContestMilestoneIn], Field(max_length=12)] = Field(
+        default_factory=list
+    )
 
 
 @router.post(
     "/contests/{contest_id}/entries",
-    response={201: EntryOut},
+    response={201: ContestEntryOut},
     openapi_extra=body_doc(EntryIn, files="documents"),
 )
 def submit_entry(request: HttpRequest, contest_id: Id) -> Status[dict[str, Any]]:
@@ -649,7 +651,7 @@ def submit_entry(request: HttpRequest, contest_id: Id) -> Status[dict[str, Any]]
     return Status(201, _entry_out(_entry(actor, entry.pk), actor))
 
 
-@router.get("/contests/{contest_id}/entries", response=list[EntryOut])
+@router.get("/contests/{contest_id}/entries", response=list[ContestEntryOut])
 @paginate(Paging)
 def list_entries(request: HttpRequest, contest_id: Id) -> ShapedPage:
     """Staff and judges: the entries, by code (a judge in an anonymous review sees no
@@ -660,7 +662,7 @@ def list_entries(request: HttpRequest, contest_id: Id) -> ShapedPage:
     return ShapedPage(rows, lambda e: _entry_out(e, viewer))
 
 
-@router.get("/contests/entries/mine", response=list[EntryOut])
+@router.get("/contests/entries/mine", response=list[ContestEntryOut])
 @paginate(Paging)
 def my_entries(request: HttpRequest) -> ShapedPage:
     """A leader or contact: the entries of their teams and units."""
@@ -669,7 +671,7 @@ def my_entries(request: HttpRequest) -> ShapedPage:
     return ShapedPage(rows, lambda e: _entry_out(e, viewer))
 
 
-@router.get("/contests/entries/{entry_id}", response=EntryOut)
+@router.get("/contests/entries/{entry_id}", response=ContestEntryOut)
 def get_entry(request: HttpRequest, entry_id: Id) -> dict[str, Any]:
     """Staff, a judge, or the entrant."""
     viewer = caller(request)
@@ -682,7 +684,7 @@ class DocumentsIn(ContestBody):
 
 @router.post(
     "/contests/entries/{entry_id}/documents",
-    response={201: EntryOut},
+    response={201: ContestEntryOut},
     openapi_extra=body_doc(DocumentsIn, files="documents"),
 )
 def add_documents(request: HttpRequest, entry_id: Id) -> Status[dict[str, Any]]:
@@ -694,7 +696,7 @@ def add_documents(request: HttpRequest, entry_id: Id) -> Status[dict[str, Any]]:
     return Status(201, _entry_out(_entry(actor, entry_id), actor))
 
 
-@router.post("/contests/entries/{entry_id}/withdraw", response=EntryOut)
+@router.post("/contests/entries/{entry_id}/withdraw", response=ContestEntryOut)
 def withdraw(request: HttpRequest, entry_id: Id) -> dict[str, Any]:
     """The entrant withdraws the entry while entries are open."""
     actor = caller(request)
@@ -850,13 +852,13 @@ def public_out(contest: Contest) -> dict[str, Any]:
     }
 
 
-class PublicFilters(Schema):
+class ContestPublicFilters(Schema):
     region: RegionCode = Field(description="a region's code: its contests, those below and above")
 
 
 @router.get("/public/contests", auth=None, response=list[PublicContestOut])
 @paginate(Paging)
-def public_list(request: HttpRequest, filters: Query[PublicFilters]) -> ShapedPage:
+def public_list(request: HttpRequest, filters: Query[ContestPublicFilters]) -> ShapedPage:
     """No login: the contests of a region past their preparation, newest first."""
     return ShapedPage(selectors.public(get_region(filters.region)), public_out)
 

@@ -123,7 +123,7 @@ class ReportOut(Schema):
     matters: str
 
 
-class SealOut(Schema):
+class DisclosureSealOut(Schema):
     seal: str = Field(description="hex SHA-256 of the seal lines (docs/checkpoints.md)")
     previous_seal: str = Field(description="the region's previous sealed disclosure's seal")
     root: str = Field(description="hex SHA-256 of the sealed content (…/sealed)")
@@ -140,7 +140,9 @@ class DisclosureDetailOut(DisclosureOut):
     versions: list[VersionOut]
     report: ReportOut | None = Field(description="a 村级月报's seven headings")
     late: bool = Field(description="a decision published after 5 working days")
-    seal: SealOut | None = Field(description="null: published before disclosures were sealed")
+    seal: DisclosureSealOut | None = Field(
+        description="null: published before disclosures were sealed"
+    )
 
 
 class MissingOut(Schema):

@@ -55,7 +55,7 @@ class ReportEventOut(Schema):
     at: datetime
 
 
-class ReportOut(Schema):
+class PartyReportOut(Schema):
     id: int
     person: int
     name: str
@@ -71,7 +71,7 @@ class ReportOut(Schema):
     end_reason: str
 
 
-class ReportDetailOut(ReportOut):
+class ReportDetailOut(PartyReportOut):
     history: list[ReportEventOut]
 
 
@@ -151,7 +151,7 @@ def _service_out(service: Service) -> dict[str, Any]:
     }
 
 
-class LineOut(Schema):
+class StatementLineOut(Schema):
     kind: str = Field(description="member, or unit (the last line: the unit's own points)")
     volunteer_no: str | None = None
     name: str = Field(description="masked for a member on the public page; the unit's name")
@@ -171,7 +171,7 @@ class StatementOut(Schema):
     quarter: str
     members: int
     unit_points: int
-    lines: list[LineOut]
+    lines: list[StatementLineOut]
     leaf_count: int
     root: str
     seal: str
@@ -267,7 +267,7 @@ class ReportFilters(Schema):
     q: str = Field("", max_length=50, description="a name, a volunteer number, an employer")
 
 
-@router.get("/party/reports", response=list[ReportOut])
+@router.get("/party/reports", response=list[PartyReportOut])
 @paginate(Paging)
 def list_reports(request: HttpRequest, filters: Query[ReportFilters]) -> ShapedPage:
     """Staff: the reports of their communities, newest first."""

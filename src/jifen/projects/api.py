@@ -379,12 +379,12 @@ def claim_need(request: HttpRequest, need_id: Id, payload: ClaimIn) -> dict[str,
     return _need_detail(actor, need_id)
 
 
-class NoteIn(ProjectsBody):
+class ProjectNoteIn(ProjectsBody):
     note: Reason = ""
 
 
 @router.post("/needs/{need_id}/release", response=NeedDetailOut)
-def release_need(request: HttpRequest, need_id: Id, payload: NoteIn) -> dict[str, Any]:
+def release_need(request: HttpRequest, need_id: Id, payload: ProjectNoteIn) -> dict[str, Any]:
     """The taker (or staff) gives the need back to the list."""
     actor = caller(request)
     services.release_need(actor=actor, need=need_id, note=payload.note)
@@ -392,7 +392,7 @@ def release_need(request: HttpRequest, need_id: Id, payload: NoteIn) -> dict[str
 
 
 @router.post("/needs/{need_id}/meet", response=NeedDetailOut)
-def meet_need(request: HttpRequest, need_id: Id, payload: NoteIn) -> dict[str, Any]:
+def meet_need(request: HttpRequest, need_id: Id, payload: ProjectNoteIn) -> dict[str, Any]:
     """The taker (or staff) reports the need met."""
     actor = caller(request)
     services.meet_need(actor=actor, need=need_id, note=payload.note)
@@ -841,7 +841,9 @@ def report_milestone(request: HttpRequest, project_id: Id, milestone_id: Id) -> 
 
 @router.post("/projects/{project_id}/complete", response=ProjectDetailOut)
 @idempotent
-def complete_project(request: HttpRequest, project_id: Id, payload: NoteIn) -> dict[str, Any]:
+def complete_project(
+    request: HttpRequest, project_id: Id, payload: ProjectNoteIn
+) -> dict[str, Any]:
     """The lead unit's contact (or staff) reports it completed once every milestone is
     reached; the unit's claim enters review (``claim``), its points posted on approval."""
     actor = caller(request)

@@ -100,7 +100,7 @@ class UnitOut(Schema):
     in_alliance: bool = Field(description="in the alliance of the community asked about")
 
 
-class ContactOut(Schema):
+class UnitContactOut(Schema):
     id: int
     name: str = Field(description="masked for anyone but staff")
     volunteer_no: str
@@ -108,7 +108,7 @@ class ContactOut(Schema):
 
 class UnitDetailOut(UnitOut):
     credit_code: str = Field(description="staff and the unit's contacts only; empty otherwise")
-    contacts: list[ContactOut] = Field(description="staff and the unit's contacts only")
+    contacts: list[UnitContactOut] = Field(description="staff and the unit's contacts only")
     is_contact: bool = Field(description="the caller is a contact of the unit")
 
 
@@ -153,17 +153,17 @@ def _detail(viewer: Person, org: Organization) -> dict[str, Any]:
     return out
 
 
-class CreatedOut(Schema):
+class UnitCreatedOut(Schema):
     id: int
 
 
-class BalanceOut(Schema):
+class UnitBalanceOut(Schema):
     balance: int
     earned: int = Field(description="every point the unit was ever given")
     spent: int = Field(description="spent on the community's allowed uses")
 
 
-class EntryOut(Schema):
+class UnitEntryOut(Schema):
     id: int
     at: datetime
     kind: str
@@ -235,7 +235,7 @@ class UnitIn(UnitBody):
     credit_code: str = Field("", max_length=40)
 
 
-@router.post("/organizations", response={201: CreatedOut})
+@router.post("/organizations", response={201: UnitCreatedOut})
 def create_unit(request: HttpRequest, payload: UnitIn) -> Status[dict[str, Any]]:
     """Staff: a unit (驻区单位) of their community, with its contacts → ``{id}``."""
     actor = caller(request)
@@ -314,7 +314,7 @@ def remove_contact(request: HttpRequest, unit_id: Id, person_id: Id) -> dict[str
     return _detail(actor, org)
 
 
-@router.get("/organizations/{unit_id}/balance", response=BalanceOut)
+@router.get("/organizations/{unit_id}/balance", response=UnitBalanceOut)
 def unit_balance(request: HttpRequest, unit_id: Id) -> dict[str, Any]:
     """Its contacts and staff: ``{balance, earned, spent}``."""
     org = _unit(unit_id)
@@ -323,7 +323,7 @@ def unit_balance(request: HttpRequest, unit_id: Id) -> dict[str, Any]:
     return {"balance": found.balance, "earned": found.earned, "spent": found.spent}
 
 
-@router.get("/organizations/{unit_id}/ledger", response=list[EntryOut])
+@router.get("/organizations/{unit_id}/ledger", response=list[UnitEntryOut])
 @paginate(Paging)
 def unit_ledger(request: HttpRequest, unit_id: Id) -> ShapedPage:
     """Its contacts and staff: the unit's transfers, newest first."""
@@ -463,7 +463,7 @@ class RankingFilters(Schema):
     quarter: QuarterCode = ""
 
 
-class RankOut(Schema):
+class UnitRankOut(Schema):
     rank: int
     id: int
     name: str
@@ -473,7 +473,7 @@ class RankOut(Schema):
     in_alliance: bool
 
 
-@router.get("/public/unit-rankings", auth=None, response=list[RankOut])
+@router.get("/public/unit-rankings", auth=None, response=list[UnitRankOut])
 def public_rankings(request: HttpRequest, filters: Query[RankingFilters]) -> list[Any]:
     """No login: a community's or a town's units by their points in the quarter."""
     region = get_region(filters.region)
