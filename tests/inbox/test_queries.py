@@ -12,7 +12,6 @@ from jifen.activities.models import Status as ActivityStatus
 from jifen.claims.models import AppealStatus
 from jifen.claims.models import Status as ClaimStatus
 from jifen.contests import selectors as contests
-from jifen.contests.models import Judge
 from jifen.disclosure.models import Schedule
 from jifen.inbox.selectors import KINDS, todo_for
 from jifen.people import authz
@@ -22,8 +21,6 @@ from tests.conftest import make_person
 from tests.inbox.conftest import Make, ago
 
 pytestmark = pytest.mark.django_db
-
-JUDGED_ENTRIES = 2
 
 
 def fill(make: Make, merchant, me: Person, n: int) -> None:
@@ -83,12 +80,9 @@ def fill(make: Make, merchant, me: Person, n: int) -> None:
         make.finding(FindingStatus.FIXED)
         make.finding(FindingStatus.OPEN)  # ``me``'s company's to rectify
         make.inspection(me)
+        make.contest_to_judge(me, entries=1)
     if not Schedule.objects.exists():
         make.schedule(w.wenchang)
-    if not Judge.objects.filter(person=me).exists():
-        # Not ``n``: contests.selectors.judge_todo costs queries per contest judged and per
-        # entry (see test_a_judges_to_do_costs_the_same_whatever_the_contests_and_entries).
-        make.contest_to_judge(me, entries=JUDGED_ENTRIES)
 
 
 def queries_of(person: Person) -> int:
@@ -126,9 +120,8 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
     # 49 for the person of every role: the 28 of before, one per new line's domain and side
     # (units, needs, overdue projects, home-day service, contest stages, findings to sort
     # and verify, milestones due, inspections to score: 8), two for findings to rectify (the
-    # contact's companies, then their findings) and 11 for the one contest of 2 entries the
-    # person judges (1 + 6 per contest + 2 per entry: see the xfail test below).
-    assert small[operator.name] <= 49
+    # contact's companies, then their findings) and 7 for the contests the person judges.
+    assert small[operator.name] <= 45
     counts = {line.kind: line.count for line in todo_for(operator)}
     assert counts["claims_to_review"] == 27
     assert counts["orders_ready"] == 27
@@ -163,7 +156,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
         "findings_to_rectify",
     ):
         assert counts[kind] == 27, kind
-    assert counts["contest_sheets_to_score"] == JUDGED_ENTRIES
+    assert counts["contest_sheets_to_score"] == 27
 
 
 def judge_queries(person: Person) -> int:
@@ -172,12 +165,6 @@ def judge_queries(person: Person) -> int:
     return len(captured)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="contests.selectors.judge_todo loops over the contests judged (6 queries each) "
-    "and, through conflicted(), over their entries (2 queries each)",
-)
 def test_a_judges_to_do_costs_the_same_whatever_the_contests_and_entries(world, make):
     judge = world.resident
     make.contest_to_judge(judge, entries=1)

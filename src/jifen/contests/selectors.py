@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from jifen.contests import ranking
 from jifen.contests.models import (
+    OPEN_PHASES,
     Abstention,
     Contest,
     Entry,
@@ -406,24 +407,56 @@ def judge_tasks(viewer: Person, contest: Contest) -> list[Task]:
 
 def judge_todo(viewer: Person) -> Waiting:
     """Judges: entries of the open phases they have neither scored nor stood aside on
-    (their own teams' left out); since when the oldest phase is open."""
+    (their own teams' left out); since when the oldest phase is open. Seven queries
+    whatever the number of contests and entries (the to-do's cost is fixed)."""
+    stages = dict(
+        Contest.objects.filter(
+            judges__person=viewer, stage__in=[Stage.REVIEW, Stage.FINAL]
+        ).values_list("pk", "stage")
+    )
+    if not stages:
+        return Waiting(0, None)
+    teams = set(
+        Team.objects.filter(
+            Q(leader=viewer) | Q(memberships__person=viewer, memberships__left_on__isnull=True)
+        ).values_list("pk", flat=True)
+    )
+    units = set(
+        OrganizationMember.objects.filter(person=viewer).values_list("organization_id", flat=True)
+    )
+    stood_aside = set(
+        Abstention.objects.filter(contest_id__in=stages, judge=viewer).values_list(
+            "contest_id", "entry_id"
+        )
+    )
+    done = set(
+        Score.objects.filter(contest_id__in=stages, judge=viewer).values_list("entry_id", "phase")
+    )
     count = 0
-    oldest: datetime | None = None
-    for contest in Contest.objects.filter(
-        judges__person=viewer, stage__in=[Stage.REVIEW, Stage.FINAL]
-    ):
-        waiting = [t for t in judge_tasks(viewer, contest) if not (t.done or t.abstained or t.own)]
-        if waiting:
-            count += len(waiting)
-            opened = (
-                Event.objects.filter(contest=contest, to_stage=contest.stage)
-                .order_by("-at")
-                .values_list("at", flat=True)
-                .first()
-            )
-            if opened is not None and (oldest is None or opened < oldest):
-                oldest = opened
-    return Waiting(count, oldest)
+    waiting_in: set[int] = set()
+    entries = Entry.objects.filter(
+        contest_id__in=stages, status__in=[EntryStatus.SUBMITTED, EntryStatus.FINALIST]
+    ).values_list("pk", "contest_id", "status", "team_id", "organization_id")
+    for pk, contest, status, team, unit in entries:
+        own = (team is not None and team in teams) or (unit is not None and unit in units)
+        if own or (contest, pk) in stood_aside:
+            continue
+        for phase in OPEN_PHASES.get(stages[contest], ()):
+            wanted = EntryStatus.SUBMITTED if phase == Phase.REVIEW else EntryStatus.FINALIST
+            if status == wanted and (pk, phase) not in done:
+                count += 1
+                waiting_in.add(contest)
+    if not count:
+        return Waiting(0, None)
+    opened = [
+        at
+        for contest, stage, at in Event.objects.filter(contest_id__in=waiting_in)
+        .values("contest_id", "to_stage")
+        .annotate(at=Max("at"))
+        .values_list("contest_id", "to_stage", "at")
+        if stage == stages[contest]
+    ]
+    return Waiting(count, min(opened, default=None))
 
 
 def staff_todo(viewer: Person, today: date | None = None) -> Waiting:
