@@ -71,7 +71,8 @@ def test_a_job_that_fails_stops_the_tick_before_the_jobs_after_it(db) -> None:
 
 
 def test_verify_runs_every_check_and_a_broken_one_is_a_line(db, monkeypatch) -> None:
-    assert [name for name, _check in verify.CHECKS] == ["ledger", "seals", "disclosures", "statements"]
+    names = [name for name, _check in verify.CHECKS]
+    assert names == ["ledger", "seals", "disclosures", "statements"]
     assert list(verify.violations()) == []
 
     def broken(region):

@@ -179,7 +179,9 @@ ACTIONS: dict[str, str | Promise] = {
     "projects.project.publish": _("Micro-project published for a lead unit"),
     "projects.project.lead": _("A unit took the lead of a micro-project"),
     "projects.project.assign": _("Lead unit named"),
-    "projects.project.release": _("Micro-project back on the list (given back or taken back by staff)"),
+    "projects.project.release": _(
+        "Micro-project back on the list (given back or taken back by staff)"
+    ),
     "projects.project.report": _("Milestone reported"),
     "projects.project.complete": _("Micro-project completed"),
     "projects.project.review": _("Micro-project's points reviewed"),
