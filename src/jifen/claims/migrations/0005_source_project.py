@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims', '0004_provenance_confirmed'),
+        ("claims", "0004_provenance_confirmed"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='claim',
-            name='source',
-            field=models.CharField(choices=[('declared', 'self-declared'), ('staff', 'entered by staff'), ('organization', 'organisation points'), ('activity', 'activity attendance'), ('request', 'service request'), ('incident', 'grid incident'), ('project', 'micro-project')], max_length=16, verbose_name='source'),
+            model_name="claim",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("declared", "self-declared"),
+                    ("staff", "entered by staff"),
+                    ("organization", "organisation points"),
+                    ("activity", "activity attendance"),
+                    ("request", "service request"),
+                    ("incident", "grid incident"),
+                    ("project", "micro-project"),
+                ],
+                max_length=16,
+                verbose_name="source",
+            ),
         ),
     ]
