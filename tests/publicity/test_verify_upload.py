@@ -163,8 +163,10 @@ def test_anyone_sees_what_can_be_checked_of_the_month(published):
     page = page_of(response)
     for printed in (published.seal, published.root, published.month):
         assert printed in page
-    assert page.count('class="check-ok"') == 2  # the seal from its lines; the chain
+    # The seal from its lines; the chain; the seal in the county's checkpoint.
+    assert page.count('class="check-ok"') == 3
     assert 'data-check="seal"' in page and 'data-check="chain"' in page
+    assert 'data-check="witnessed"' in page
     assert f"/login/?next=/verify/announcements/{published.pk}/" in page
     assert 'type="file"' in page
     assert f'href="/public/announcements/{published.pk}/"' in page
