@@ -11,8 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
+from django.utils import translation
 
 from jifen.people import services
 from jifen.people.models import Person, Role
@@ -164,3 +166,14 @@ def world(db: None) -> World:
 
 def require_env(name: str) -> bool:
     return os.environ.get(name) == "1"
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_deployment() -> Iterator[None]:
+    """Every test starts in the deployment's language (zh-hans), whatever the test before
+    it read: a test client's request in English leaves English active in this thread
+    (LocaleMiddleware activates and nothing deactivates), and a test that words its
+    expectations with gettext would then expect English from a server answering Chinese."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
